@@ -1,0 +1,1 @@
+namespace MiniMe; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace MiniMe.Storage.Sqlite; internal static class Placeholder { }

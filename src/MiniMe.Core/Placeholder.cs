@@ -1,1 +1,0 @@
-namespace MiniMe; internal static class Placeholder { }

@@ -1,0 +1,78 @@
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace MiniMe.Configuration;
+
+/// <summary>
+/// Reads a YAML mapping into flat configuration keys ("memory:path") so it can feed
+/// Microsoft.Extensions.Configuration. Errors carry the file, line and column.
+/// </summary>
+public static class YamlConfigurationReader
+{
+    public static Dictionary<string, string?> ReadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"Cannot read {path}: {e.Message}", e);
+        }
+        return Read(text, path);
+    }
+
+    public static Dictionary<string, string?> Read(string yaml, string sourceName)
+    {
+        var result = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigException(
+                $"{sourceName}:{e.Start.Line}:{e.Start.Column}: invalid YAML: {Describe(e)}", e);
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+            return result;
+        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            var node = stream.Documents[0].RootNode;
+            throw new ConfigException($"{sourceName}:{node.Start.Line}:{node.Start.Column}: expected a mapping of settings at the top level");
+        }
+        Flatten(root, prefix: null, result);
+        return result;
+    }
+
+    private static string Describe(YamlException e)
+    {
+        var message = e.InnerException?.Message ?? e.Message;
+        // YamlDotNet prefixes messages with "(Line: x, Col: y, Idx: z) - (...): "; keep the human part.
+        var cut = message.LastIndexOf("): ", StringComparison.Ordinal);
+        return cut >= 0 ? message[(cut + 3)..] : message;
+    }
+
+    private static void Flatten(YamlNode node, string? prefix, Dictionary<string, string?> into)
+    {
+        switch (node)
+        {
+            case YamlMappingNode map:
+                foreach (var (key, value) in map.Children)
+                {
+                    var name = key is YamlScalarNode s ? s.Value ?? "" : key.ToString();
+                    Flatten(value, prefix is null ? name : $"{prefix}:{name}", into);
+                }
+                break;
+            case YamlSequenceNode seq:
+                for (var i = 0; i < seq.Children.Count; i++)
+                    Flatten(seq.Children[i], $"{prefix}:{i}", into);
+                break;
+            case YamlScalarNode scalar when prefix is not null:
+                into[prefix] = scalar.Value;
+                break;
+        }
+    }
+}

@@ -1,0 +1,34 @@
+namespace MiniMe.Memory.Import;
+
+/// <summary>What to import. Domain null means: guess it from each document's content.</summary>
+public sealed record ImportRequest(string Path, string? Domain = null, IReadOnlyList<string>? Tags = null);
+
+public enum ImportPhase
+{
+    Scanning,
+    Reading,
+    Embedding,
+    Done,
+}
+
+/// <summary>Progress of an import, reported after each file and each embedding batch.</summary>
+public sealed record ImportProgress(ImportPhase Phase, int Done, int Total, string? Current);
+
+/// <summary>What an import did. Every file is accounted for in exactly one counter.</summary>
+public sealed class ImportReport
+{
+    public int FilesSeen { get; set; }
+    public int FilesImported { get; set; }
+    public int FilesUnchanged { get; set; }
+    public int ChunksAdded { get; set; }
+    public int ChunksRemoved { get; set; }
+    public int SkippedBinary { get; set; }
+    public int SkippedTooLarge { get; set; }
+    public int SkippedUnreadable { get; set; }
+    public int DecodedAsLatin1 { get; set; }
+    public int EmbeddingsComputed { get; set; }
+    public WalkCounts Walk { get; } = new();
+    /// <summary>Files or directories that were skipped for a reason the user may want to fix.</summary>
+    public List<(string Path, string Reason)> Problems { get; } = [];
+    public TimeSpan Elapsed { get; set; }
+}

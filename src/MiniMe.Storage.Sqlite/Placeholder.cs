@@ -1,1 +1,0 @@
-namespace MiniMe.Storage.Sqlite; internal static class Placeholder { }

@@ -1,0 +1,384 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using MiniMe.Configuration;
+using MiniMe.Memory;
+
+namespace MiniMe.Storage.Sqlite;
+
+/// <summary>
+/// The embedded memory store: one SQLite file in WAL mode, FTS5 (porter stemming) for BM25,
+/// vectors as float32 blobs keyed by content hash so unchanged text is never re-embedded.
+/// </summary>
+public sealed class SqliteMemoryStore : IMemoryStore
+{
+    private readonly string _connectionString;
+
+    public SqliteMemoryStore(string databasePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        DatabasePath = Path.GetFullPath(databasePath);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string DatabasePath { get; }
+
+    public Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        using var connection = Open();
+        SqliteSchema.Execute(connection, "PRAGMA journal_mode = WAL");
+        SqliteSchema.Migrate(connection);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyDictionary<string, string>> GetDocumentHashesAsync(CancellationToken cancellationToken)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT source, content_hash FROM documents";
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            result[reader.GetString(0)] = reader.GetString(1);
+        }
+        return Task.FromResult<IReadOnlyDictionary<string, string>>(result);
+    }
+
+    public Task<IReadOnlyList<WriteResult>> WriteDocumentsAsync(IReadOnlyList<DocumentWrite> documents, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        cancellationToken.ThrowIfCancellationRequested();
+        var results = new List<WriteResult>(documents.Count);
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        using var statements = new WriteStatements(connection, transaction);
+        var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        foreach (var write in documents)
+            results.Add(statements.Write(write, now));
+        // Commit is the only point of no return: cancellation before it rolls the whole batch back.
+        cancellationToken.ThrowIfCancellationRequested();
+        transaction.Commit();
+        return Task.FromResult<IReadOnlyList<WriteResult>>(results);
+    }
+
+    public Task<IReadOnlyList<Candidate>> SearchLexicalAsync(string matchExpression, int limit, SearchFilter filter, Bm25Weights weights, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(matchExpression);
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentNullException.ThrowIfNull(weights);
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        var sql = new StringBuilder(
+            $"""
+            SELECT {ChunkColumns}, bm25(chunks_fts, $tw, $bw, $sw) AS rank
+            FROM chunks_fts
+            JOIN chunks c ON c.id = chunks_fts.rowid
+            JOIN documents d ON d.id = c.document_id
+            WHERE chunks_fts MATCH $match
+            """);
+        AppendFilter(sql, command, filter);
+        sql.Append(" ORDER BY rank LIMIT $limit");
+        command.CommandText = sql.ToString();
+        command.Parameters.AddWithValue("$match", matchExpression);
+        command.Parameters.AddWithValue("$tw", weights.Title);
+        command.Parameters.AddWithValue("$bw", weights.Body);
+        command.Parameters.AddWithValue("$sw", weights.Symbols);
+        command.Parameters.AddWithValue("$limit", limit);
+        var result = new List<Candidate>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // FTS5's bm25() is negative, lower is better; flip it so higher is better everywhere.
+            result.Add(new Candidate(ReadChunk(reader), -reader.GetDouble(ChunkColumnCount)));
+        }
+        return Task.FromResult<IReadOnlyList<Candidate>>(result);
+    }
+
+    public Task<IReadOnlyList<Candidate>> SearchDenseAsync(string model, ReadOnlyMemory<float> query, int limit, SearchFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        ArgumentNullException.ThrowIfNull(filter);
+        using var connection = Open();
+        // Exact scan over distinct vectors; an ANN index comes with the scale work.
+        var scored = new List<(string Hash, float Score)>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT content_hash, vector FROM embeddings WHERE model = $model";
+            command.Parameters.AddWithValue("$model", model);
+            using var reader = command.ExecuteReader();
+            var q = query.Span;
+            while (reader.Read())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var blob = (byte[])reader.GetValue(1);
+                var vector = MemoryMarshal.Cast<byte, float>(blob);
+                if (vector.Length != q.Length) continue;
+                scored.Add((reader.GetString(0), TensorPrimitives.Dot(q, vector)));
+            }
+        }
+        scored.Sort((a, b) => b.Score.CompareTo(a.Score));
+        var result = new List<Candidate>();
+        using var chunkCommand = connection.CreateCommand();
+        var sql = new StringBuilder($"SELECT {ChunkColumns} FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.content_hash = $hash");
+        AppendFilter(sql, chunkCommand, filter);
+        chunkCommand.CommandText = sql.ToString();
+        var hashParameter = chunkCommand.Parameters.Add("$hash", SqliteType.Text);
+        foreach (var (hash, score) in scored)
+        {
+            if (result.Count >= limit) break;
+            hashParameter.Value = hash;
+            using var reader = chunkCommand.ExecuteReader();
+            while (reader.Read() && result.Count < limit)
+                result.Add(new Candidate(ReadChunk(reader), score));
+        }
+        return Task.FromResult<IReadOnlyList<Candidate>>(result);
+    }
+
+    public Task<IReadOnlyList<PendingEmbedding>> GetPendingEmbeddingsAsync(string model, int limit, CancellationToken cancellationToken)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText =
+            """
+            SELECT c.content_hash, MIN(c.text) FROM chunks c
+            WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = c.content_hash AND e.model = $model)
+            GROUP BY c.content_hash LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$model", model);
+        command.Parameters.AddWithValue("$limit", limit);
+        var result = new List<PendingEmbedding>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            result.Add(new PendingEmbedding(reader.GetString(0), reader.GetString(1)));
+        }
+        return Task.FromResult<IReadOnlyList<PendingEmbedding>>(result);
+    }
+
+    public Task PutEmbeddingsAsync(string model, IReadOnlyList<(string ContentHash, ReadOnlyMemory<float> Vector)> vectors, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT OR REPLACE INTO embeddings (content_hash, model, dims, vector) VALUES ($hash, $model, $dims, $vector)";
+        var hash = command.Parameters.Add("$hash", SqliteType.Text);
+        command.Parameters.AddWithValue("$model", model);
+        var dims = command.Parameters.Add("$dims", SqliteType.Integer);
+        var blob = command.Parameters.Add("$vector", SqliteType.Blob);
+        foreach (var (contentHash, vector) in vectors)
+        {
+            hash.Value = contentHash;
+            dims.Value = vector.Length;
+            blob.Value = MemoryMarshal.AsBytes(vector.Span).ToArray();
+            command.ExecuteNonQuery();
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        transaction.Commit();
+        return Task.CompletedTask;
+    }
+
+    public Task IncrementReuseAsync(IReadOnlyCollection<long> chunkIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(chunkIds);
+        if (chunkIds.Count == 0) return Task.CompletedTask;
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "UPDATE chunks SET reuse_count = reuse_count + 1 WHERE id = $id";
+        var id = command.Parameters.Add("$id", SqliteType.Integer);
+        foreach (var chunkId in chunkIds)
+        {
+            id.Value = chunkId;
+            command.ExecuteNonQuery();
+        }
+        transaction.Commit();
+        return Task.CompletedTask;
+    }
+
+    public Task<MemoryStats> GetStatsAsync(CancellationToken cancellationToken)
+    {
+        using var connection = Open();
+        var documents = (long)SqliteSchema.Scalar(connection, "SELECT COUNT(*) FROM documents")!;
+        var chunks = (long)SqliteSchema.Scalar(connection, "SELECT COUNT(*) FROM chunks")!;
+        var embeddings = (long)SqliteSchema.Scalar(connection, "SELECT COUNT(*) FROM embeddings")!;
+        var byDomain = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT domain, COUNT(*) FROM chunks GROUP BY domain ORDER BY 2 DESC";
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) byDomain[reader.GetString(0)] = reader.GetInt64(1);
+        return Task.FromResult(new MemoryStats(documents, chunks, embeddings, byDomain));
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        // Pooled connections keep the WAL open; release them so the file can be copied or deleted.
+        SqliteConnection.ClearAllPools();
+        return ValueTask.CompletedTask;
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            SqliteSchema.Execute(connection, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+            return connection;
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new ConfigException($"Cannot open memory database {DatabasePath}: {e.Message}", e);
+        }
+    }
+
+    private const string ChunkColumns =
+        "c.id, d.source, c.start_offset, c.end_offset, c.domain, c.tags, c.text, c.heading, c.content_hash, c.imported_at, c.reuse_count";
+    private const int ChunkColumnCount = 11;
+
+    private static StoredChunk ReadChunk(SqliteDataReader reader) => new(
+        Id: reader.GetInt64(0),
+        Source: reader.GetString(1),
+        StartOffset: reader.GetInt32(2),
+        EndOffset: reader.GetInt32(3),
+        Domain: reader.GetString(4),
+        Tags: TagCodec.Decode(reader.GetString(5)),
+        Text: reader.GetString(6),
+        Heading: reader.IsDBNull(7) ? null : reader.GetString(7),
+        ContentHash: reader.GetString(8),
+        ImportedAt: DateTimeOffset.Parse(reader.GetString(9), CultureInfo.InvariantCulture),
+        ReuseCount: reader.GetInt32(10));
+
+    private static void AppendFilter(StringBuilder sql, SqliteCommand command, SearchFilter filter)
+    {
+        if (filter.Domain is { Length: > 0 } domain)
+        {
+            sql.Append(" AND c.domain = $domain");
+            command.Parameters.AddWithValue("$domain", domain);
+        }
+        if (filter.Tags is { Count: > 0 } tags)
+        {
+            for (var i = 0; i < tags.Count; i++)
+            {
+                // Tags are stored as ",a,b,"; instr avoids LIKE wildcards in user input.
+                sql.Append(CultureInfo.InvariantCulture, $" AND instr(c.tags, $tag{i}) > 0");
+                command.Parameters.AddWithValue($"$tag{i}", $",{tags[i]},");
+            }
+        }
+    }
+
+    /// <summary>Prepared statements for one write transaction.</summary>
+    private sealed class WriteStatements : IDisposable
+    {
+        private readonly SqliteCommand _findDocument;
+        private readonly SqliteCommand _deleteFts;
+        private readonly SqliteCommand _deleteChunks;
+        private readonly SqliteCommand _upsertDocument;
+        private readonly SqliteCommand _insertChunk;
+        private readonly SqliteCommand _insertFts;
+
+        public WriteStatements(SqliteConnection connection, SqliteTransaction transaction)
+        {
+            SqliteCommand Make(string sql)
+            {
+                var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = sql;
+                return command;
+            }
+            _findDocument = Make("SELECT id FROM documents WHERE source = $source");
+            _deleteFts = Make("DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE document_id = $doc)");
+            _deleteChunks = Make("DELETE FROM chunks WHERE document_id = $doc");
+            _upsertDocument = Make(
+                """
+                INSERT INTO documents (source, content_hash, size_bytes, modified_at, domain, tags, imported_at)
+                VALUES ($source, $hash, $size, $modified, $domain, $tags, $now)
+                ON CONFLICT(source) DO UPDATE SET content_hash = excluded.content_hash, size_bytes = excluded.size_bytes,
+                    modified_at = excluded.modified_at, domain = excluded.domain, tags = excluded.tags, imported_at = excluded.imported_at
+                RETURNING id
+                """);
+            _insertChunk = Make(
+                """
+                INSERT INTO chunks (document_id, ordinal, start_offset, end_offset, heading, text, content_hash, domain, tags, imported_at)
+                VALUES ($doc, $ordinal, $start, $end, $heading, $text, $hash, $domain, $tags, $now)
+                RETURNING id
+                """);
+            _insertFts = Make("INSERT INTO chunks_fts (rowid, title, body, symbols) VALUES ($id, $title, $body, $symbols)");
+        }
+
+        public WriteResult Write(DocumentWrite write, string now)
+        {
+            var document = write.Document;
+            var tags = TagCodec.Encode(document.Tags);
+            var removed = 0;
+            _findDocument.Parameters.Clear();
+            _findDocument.Parameters.AddWithValue("$source", document.Source);
+            if (_findDocument.ExecuteScalar() is long existing)
+            {
+                Run(_deleteFts, ("$doc", existing));
+                removed = Run(_deleteChunks, ("$doc", existing));
+            }
+            _upsertDocument.Parameters.Clear();
+            _upsertDocument.Parameters.AddWithValue("$source", document.Source);
+            _upsertDocument.Parameters.AddWithValue("$hash", document.ContentHash);
+            _upsertDocument.Parameters.AddWithValue("$size", document.SizeBytes);
+            _upsertDocument.Parameters.AddWithValue("$modified", document.ModifiedAt.ToString("O", CultureInfo.InvariantCulture));
+            _upsertDocument.Parameters.AddWithValue("$domain", document.Domain);
+            _upsertDocument.Parameters.AddWithValue("$tags", tags);
+            _upsertDocument.Parameters.AddWithValue("$now", now);
+            var documentId = (long)_upsertDocument.ExecuteScalar()!;
+
+            foreach (var chunk in write.Chunks)
+            {
+                _insertChunk.Parameters.Clear();
+                _insertChunk.Parameters.AddWithValue("$doc", documentId);
+                _insertChunk.Parameters.AddWithValue("$ordinal", chunk.Ordinal);
+                _insertChunk.Parameters.AddWithValue("$start", chunk.StartOffset);
+                _insertChunk.Parameters.AddWithValue("$end", chunk.EndOffset);
+                _insertChunk.Parameters.AddWithValue("$heading", (object?)chunk.Heading ?? DBNull.Value);
+                _insertChunk.Parameters.AddWithValue("$text", chunk.Text);
+                _insertChunk.Parameters.AddWithValue("$hash", chunk.ContentHash);
+                _insertChunk.Parameters.AddWithValue("$domain", document.Domain);
+                _insertChunk.Parameters.AddWithValue("$tags", tags);
+                _insertChunk.Parameters.AddWithValue("$now", now);
+                var chunkId = (long)_insertChunk.ExecuteScalar()!;
+                Run(_insertFts, ("$id", chunkId), ("$title", chunk.Title), ("$body", chunk.Text), ("$symbols", chunk.Symbols));
+            }
+            return new WriteResult(write.Chunks.Count, removed);
+        }
+
+        private static int Run(SqliteCommand command, params (string Name, object Value)[] parameters)
+        {
+            command.Parameters.Clear();
+            foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+            return command.ExecuteNonQuery();
+        }
+
+        public void Dispose()
+        {
+            _findDocument.Dispose();
+            _deleteFts.Dispose();
+            _deleteChunks.Dispose();
+            _upsertDocument.Dispose();
+            _insertChunk.Dispose();
+            _insertFts.Dispose();
+        }
+    }
+}

@@ -1,1 +1,3 @@
-return 0;
+using MiniMe.Cli;
+
+return await CliApp.RunAsync(args, CliApp.ConsoleContext());

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using MiniMe.Cli.Commands;
+using MiniMe.Cli.Hosting;
+using Spectre.Console;
+
+namespace MiniMe.Cli;
+
+/// <summary>The `minime` command line: parses, calls the engine, renders. No engine logic lives here.</summary>
+public static class CliApp
+{
+    public static RootCommand BuildRoot(CliContext context)
+    {
+        var root = new RootCommand("MiniMe: a local-first personal cognitive engine for engineers.");
+        root.Options.Add(GlobalOptions.Home);
+        root.Options.Add(GlobalOptions.Verbose);
+        root.Subcommands.Add(new InitCommand(context));
+        root.Subcommands.Add(new ImportCommand(context));
+        root.Subcommands.Add(new SearchCommand(context));
+        root.Subcommands.Add(new AskCommand(context));
+        root.Subcommands.Add(new RunsCommand(context));
+        root.Subcommands.Add(new TraceCommand(context));
+        root.Subcommands.Add(new FeedbackCommand(context));
+        root.Subcommands.Add(new ConfigCommand(context));
+        return root;
+    }
+
+    /// <summary>Runs one invocation. Usage errors exit 2; see <see cref="ExitCodes"/>.</summary>
+    public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
+    {
+        var root = BuildRoot(context);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) context.Error.WriteLine($"error: {error.Message}");
+            context.Error.WriteLine($"Run `minime {string.Join(' ', CommandPath(parse))} --help` for usage.");
+            return ExitCodes.Usage;
+        }
+        var configuration = new InvocationConfiguration
+        {
+            Output = context.Console.Profile.Out.Writer,
+            Error = context.Error,
+        };
+        return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static IEnumerable<string> CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+            if (result.Command is not RootCommand) names.Insert(0, result.Command.Name);
+        return names;
+    }
+
+    /// <summary>A context on the process's console.</summary>
+    public static CliContext ConsoleContext()
+    {
+        var interactive = !Console.IsOutputRedirected && !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is not ("true" or "1");
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Console.Out),
+            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+        });
+        if (!interactive) console.Profile.Width = 160;
+        return new CliContext(console, Console.Error, interactive);
+    }
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using MiniMe.Cli.Hosting;
+using MiniMe.Cli.Rendering;
+using MiniMe.Runs;
+
+namespace MiniMe.Cli.Commands;
+
+internal sealed class AskCommand : MiniMeCommand
+{
+    private readonly Argument<string[]> _task = new("TASK") { Description = "What you want done", Arity = ArgumentArity.OneOrMore };
+    private readonly Option<bool> _dryRun = new("--dry-run") { Description = "Classify, compute masks, retrieve and assemble the context; call no model" };
+    private readonly Option<string?> _domain = new("--domain") { Description = "Force the task's domain instead of classifying it" };
+    private readonly Option<int?> _budget = new("--budget") { Description = "Context token budget (default: context.budgetTokens)" };
+
+    public AskCommand(CliContext context) : base("ask", "Plan engineering work with the agent team; --dry-run shows the masks, retrieval and context", context)
+    {
+        Arguments.Add(_task);
+        Options.Add(_dryRun);
+        Options.Add(_domain);
+        Options.Add(_budget);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var task = string.Join(' ', parse.GetValue(_task) ?? []);
+        var dryRun = parse.GetValue(_dryRun);
+        if (parse.GetValue(_budget) is < 100)
+            throw new InvalidInputException("--budget must be at least 100 tokens.");
+        await using var engine = OpenEngine(parse);
+        string? notice = null;
+        if (!dryRun)
+        {
+            var provider = engine.Options.Llm.Provider;
+            notice = string.Equals(provider, "none", StringComparison.OrdinalIgnoreCase)
+                ? "No LLM provider is configured (llm.provider: none), so this is a dry run. Set llm.provider in config.yaml or MINIME_LLM__PROVIDER (openai, ollama, anthropic) to run the agent team."
+                : $"The LLM provider '{provider}' cannot be used by this version of MiniMe (agent-team support is not installed), so this is a dry run.";
+            Context.Error.WriteLine(notice);
+        }
+        var pipeline = await engine.AskPipelineAsync(cancellationToken);
+        var result = await pipeline.RunAsync(new AskRequest(task, dryRun, parse.GetValue(_domain), parse.GetValue(_budget)), notice, cancellationToken);
+        AskRenderer.Render(Out, result);
+        return ExitCodes.Ok;
+    }
+}

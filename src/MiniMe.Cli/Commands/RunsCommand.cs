@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MiniMe.Cli.Hosting;
+using MiniMe.Tracing;
+using Spectre.Console;
+
+namespace MiniMe.Cli.Commands;
+
+internal sealed class RunsCommand : MiniMeCommand
+{
+    private readonly Option<int> _limit = new("--limit", "-n") { Description = "How many runs, newest first", DefaultValueFactory = _ => 20 };
+    private readonly Option<bool> _json = new("--json") { Description = "Print a JSON array" };
+
+    public RunsCommand(CliContext context) : base("runs", "List runs, newest first", context)
+    {
+        Options.Add(_limit);
+        Options.Add(_json);
+    }
+
+    protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var workspace = ResolveWorkspace(parse);
+        workspace.EnsureInitialized();
+        var limit = parse.GetValue(_limit);
+        if (limit < 1) throw new InvalidInputException("--limit must be at least 1.");
+        var runs = new TraceStore(workspace.TracesDirectory).List(limit);
+        if (parse.GetValue(_json))
+        {
+            var array = new JsonArray([.. runs.Select(r => (JsonNode?)new JsonObject
+            {
+                ["run_id"] = r.RunId,
+                ["started"] = r.Started.ToString("O", CultureInfo.InvariantCulture),
+                ["task"] = r.Task,
+                ["domain"] = r.Domain,
+                ["status"] = r.Status,
+                ["events"] = r.Events,
+                ["total_tokens"] = r.TotalTokens,
+            })]);
+            Out.Profile.Out.Writer.WriteLine(array.ToJsonString(JsonFormats.Indented));
+            return Task.FromResult(ExitCodes.Ok);
+        }
+        if (runs.Count == 0)
+        {
+            Out.MarkupLine("No runs yet. Try [bold]minime ask \"TASK\" --dry-run[/].");
+            return Task.FromResult(ExitCodes.Ok);
+        }
+        var table = new Table().Border(TableBorder.Simple)
+            .AddColumn("run id").AddColumn("started (UTC)").AddColumn("status").AddColumn("domain")
+            .AddColumn(new TableColumn("tokens").RightAligned()).AddColumn("task");
+        foreach (var r in runs)
+            table.AddRow(
+                r.RunId,
+                r.Started.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                Markup.Escape(r.Status),
+                Markup.Escape(r.Domain ?? ""),
+                r.TotalTokens?.ToString(CultureInfo.InvariantCulture) ?? "",
+                Markup.Escape(r.Task.Length > 60 ? r.Task[..60] + "…" : r.Task));
+        Out.Write(table);
+        return Task.FromResult(ExitCodes.Ok);
+    }
+}

@@ -1,0 +1,21 @@
+using Spectre.Console;
+
+namespace MiniMe.Cli.Hosting;
+
+/// <summary>Where a CLI invocation writes: rendered output, errors, and whether a human is watching.</summary>
+public sealed class CliContext(IAnsiConsole console, TextWriter error, bool interactive)
+{
+    public IAnsiConsole Console { get; } = console;
+    public TextWriter Error { get; } = error;
+    /// <summary>True on a terminal: progress bars and prompts are allowed.</summary>
+    public bool Interactive { get; } = interactive;
+}
+
+/// <summary>Exit codes scripts can rely on.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Error = 1;
+    public const int Usage = 2;
+    public const int Cancelled = 130;
+}

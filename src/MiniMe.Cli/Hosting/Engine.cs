@@ -1,0 +1,96 @@
+using Microsoft.Extensions.AI;
+using MiniMe.Configuration;
+using MiniMe.Context;
+using MiniMe.Embeddings;
+using MiniMe.Identity;
+using MiniMe.Masks;
+using MiniMe.Memory;
+using MiniMe.Memory.Import;
+using MiniMe.Memory.Retrieval;
+using MiniMe.Runs;
+using MiniMe.Storage.Sqlite;
+using MiniMe.Tracing;
+
+namespace MiniMe.Cli.Hosting;
+
+/// <summary>
+/// The composition root for one CLI invocation: resolves the workspace, loads configuration, and
+/// builds the engine's parts on demand (so `minime runs` never opens the database or loads a model).
+/// </summary>
+public sealed class Engine : IAsyncDisposable
+{
+    private readonly Lazy<IMemoryStore> _store;
+    private readonly Lazy<IEmbeddingGenerator<string, Embedding<float>>?> _embeddings;
+    private bool _storeInitialized;
+
+    public Engine(Workspace workspace, MiniMeOptions options)
+    {
+        Workspace = workspace;
+        Options = options;
+        _store = new Lazy<IMemoryStore>(() => new SqliteMemoryStore(workspace.ResolvePath(options.Memory.Path)));
+        _embeddings = new Lazy<IEmbeddingGenerator<string, Embedding<float>>?>(CreateEmbeddings);
+        Traces = new TraceStore(workspace.TracesDirectory);
+    }
+
+    public Workspace Workspace { get; }
+    public MiniMeOptions Options { get; }
+    public TraceStore Traces { get; }
+
+    public static Engine Open(string? home)
+    {
+        var workspace = Workspace.Resolve(home);
+        workspace.EnsureInitialized();
+        return new Engine(workspace, ConfigurationLoader.Load(workspace));
+    }
+
+    public async Task<IMemoryStore> StoreAsync(CancellationToken cancellationToken)
+    {
+        var store = _store.Value;
+        if (!_storeInitialized)
+        {
+            await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            _storeInitialized = true;
+        }
+        return store;
+    }
+
+    public IEmbeddingGenerator<string, Embedding<float>>? Embeddings => _embeddings.Value;
+
+    public string? EmbeddingModel => Embeddings?.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId;
+
+    public async Task<Importer> ImporterAsync(CancellationToken cancellationToken) =>
+        new(await StoreAsync(cancellationToken).ConfigureAwait(false), Options.Import, new KeywordTaskClassifier(), Embeddings, EmbeddingModel);
+
+    public async Task<HybridRetriever> RetrieverAsync(CancellationToken cancellationToken) =>
+        new(await StoreAsync(cancellationToken).ConfigureAwait(false), Options.Retrieval, Embeddings, EmbeddingModel);
+
+    public async Task<AskPipeline> AskPipelineAsync(CancellationToken cancellationToken) => new(
+        new KeywordTaskClassifier(),
+        new HeuristicMaskPolicy(),
+        await RetrieverAsync(cancellationToken).ConfigureAwait(false),
+        new ContextBroker(new TiktokenTokenCounter()),
+        IdentityLoader.Load(Workspace.IdentityPath),
+        Traces,
+        Options.Context.BudgetTokens);
+
+
+    private IEmbeddingGenerator<string, Embedding<float>>? CreateEmbeddings()
+    {
+        var settings = Options.Embeddings;
+        if (!string.Equals(settings.Provider, "onnx", StringComparison.OrdinalIgnoreCase)) return null;
+        if (string.IsNullOrWhiteSpace(settings.ModelPath) || string.IsNullOrWhiteSpace(settings.VocabPath))
+            throw new ConfigException($"{Workspace.ConfigPath}: embeddings.provider is onnx but embeddings.modelPath or embeddings.vocabPath is not set.");
+        return new OnnxEmbeddingGenerator(new OnnxEmbeddingOptions
+        {
+            ModelPath = Workspace.ResolvePath(settings.ModelPath),
+            VocabPath = Workspace.ResolvePath(settings.VocabPath),
+            MaxTokens = settings.MaxTokens,
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_store.IsValueCreated) await _store.Value.DisposeAsync().ConfigureAwait(false);
+        if (_embeddings.IsValueCreated) _embeddings.Value?.Dispose();
+    }
+}

@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using MiniMe.Context;
+using MiniMe.Identity;
+using MiniMe.Masks;
+using MiniMe.Memory;
+using MiniMe.Memory.Retrieval;
+using MiniMe.Tracing;
+
+namespace MiniMe.Runs;
+
+/// <summary>
+/// The front half of every run: classify the task, compute masks, retrieve memory weighted by the
+/// masks, and assemble the context under the token budget, tracing each step. A dry run stops here;
+/// the agent team picks up from the assembled context.
+/// </summary>
+public sealed class AskPipeline(
+    ITaskClassifier classifier,
+    IMaskPolicy policy,
+    HybridRetriever retriever,
+    IContextBroker broker,
+    IdentityDocument identity,
+    TraceStore traces,
+    int defaultBudgetTokens,
+    TimeProvider? time = null)
+{
+    /// <summary>Boost per doubling of a chunk's earlier uses in a context (score * (1 + w * log2(1 + uses))).</summary>
+    private const double ReuseWeight = 0.1;
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public async Task<AskResult> RunAsync(AskRequest request, string? notice, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrWhiteSpace(request.Task))
+            throw new InvalidInputException("The task is empty; describe what you want done.");
+        var clock = Stopwatch.StartNew();
+        var runId = RunId.New(_time.GetUtcNow());
+        var budget = request.BudgetTokens ?? defaultBudgetTokens;
+        try
+        {
+            var classified = classifier.Classify(request.Task);
+            var profile = request.Domain is { Length: > 0 } forced
+                ? classified with { Domain = forced, DomainConfidence = 1, Signals = [.. classified.Signals, $"domain forced: {forced}"] }
+                : classified;
+            traces.Append(runId, TraceEventTypes.TaskStart, new JsonObject
+            {
+                ["task"] = request.Task,
+                ["mode"] = request.DryRun ? "dry_run" : "run",
+                ["domain"] = profile.Domain,
+                ["complexity"] = Math.Round(profile.Complexity, 4),
+                ["budget_tokens"] = budget,
+            });
+
+            var masks = policy.Compute(profile);
+            traces.Append(runId, TraceEventTypes.MaskGeneration, MaskData(policy.Name, profile, masks));
+
+            var boosts = new RetrievalBoosts(profile.Domain, masks.RetrievalDomainWeight, masks.RetrievalRecencyWeight, ReuseWeight);
+            var retrieval = await retriever.RetrieveAsync(
+                new RetrievalRequest(request.Task, masks.RetrievalK, SearchFilter.None, boosts), cancellationToken).ConfigureAwait(false);
+            traces.Append(runId, TraceEventTypes.Retrieval, RetrievalData(retrieval, masks.RetrievalK, boosts));
+
+            var principles = EffectiveIdentity.Compute(identity, profile, masks, request.Task);
+            var context = broker.Assemble(new ContextRequest(Blocks(request.Task, profile, principles, retrieval.Hits), budget));
+            traces.Append(runId, TraceEventTypes.ContextAssembly, ContextData(context));
+
+            var status = request.DryRun || notice is not null ? "dry_run" : "assembled";
+            traces.Append(runId, TraceEventTypes.RunEnd, new JsonObject
+            {
+                ["status"] = status,
+                ["total_tokens"] = context.TotalTokens,
+                ["prompt_tokens"] = context.TotalTokens,
+                ["completion_tokens"] = 0,
+                ["cost"] = 0,
+                ["elapsed_ms"] = Math.Round(clock.Elapsed.TotalMilliseconds, 2),
+                ["notice"] = notice,
+            });
+            return new AskResult(runId, traces.PathFor(runId), request.Task, profile, policy.Name, masks, principles, retrieval, context, status, notice);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            traces.Append(runId, TraceEventTypes.Error, new JsonObject { ["type"] = e.GetType().Name, ["message"] = e.Message });
+            traces.Append(runId, TraceEventTypes.RunEnd, new JsonObject { ["status"] = "error", ["elapsed_ms"] = Math.Round(clock.Elapsed.TotalMilliseconds, 2) });
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            traces.Append(runId, TraceEventTypes.RunEnd, new JsonObject { ["status"] = "cancelled", ["elapsed_ms"] = Math.Round(clock.Elapsed.TotalMilliseconds, 2) });
+            throw;
+        }
+    }
+
+    private List<ContextBlock> Blocks(string task, TaskProfile profile, IReadOnlyList<WeightedPrinciple> principles, IReadOnlyList<SearchHit> hits)
+    {
+        var persona = identity.Persona;
+        var personaText = $"You are MiniMe, working for the user as a {persona.Voice}. Tone: {persona.Tone}.";
+        if (persona.StyleRules.Count > 0) personaText += "\nStyle: " + string.Join(" ", persona.StyleRules);
+        if (persona.Values.Count > 0) personaText += "\nValues: " + string.Join("; ", persona.Values) + ".";
+        var blocks = new List<ContextBlock> { new("persona", ContextBlockKind.Persona, personaText, 1.0) };
+
+        // Domain-scoped principles are the domain's constraints; the rest are general principles.
+        foreach (var block in EffectiveIdentity.ToContextBlocks(principles.Where(p => p.Layer != PrincipleScope.Domain)))
+            blocks.Add(block);
+        foreach (var block in EffectiveIdentity.ToContextBlocks(principles.Where(p => p.Layer == PrincipleScope.Domain)))
+            blocks.Add(block with { Kind = ContextBlockKind.DomainConstraints });
+
+        var best = hits.Count == 0 ? 1 : Math.Max(hits[0].Score, 1e-9);
+        foreach (var hit in hits)
+        {
+            var where = hit.Heading is null ? hit.Source : $"{hit.Source} § {hit.Heading}";
+            blocks.Add(new ContextBlock($"memory:{hit.Id}", ContextBlockKind.Memory, $"({where}, chars {hit.StartOffset}-{hit.EndOffset})\n{hit.Text}", Math.Round(hit.Score / best, 4)));
+        }
+        blocks.Add(new ContextBlock("task", ContextBlockKind.Task, $"Task ({profile.Domain}, complexity {profile.Complexity:0.00}): {task}", 1.0));
+        return blocks;
+    }
+
+    private static JsonObject MaskData(string policyName, TaskProfile profile, MaskWeights masks)
+    {
+        var routing = new JsonObject();
+        foreach (var (agent, weight) in masks.AgentRouting) routing[agent] = Math.Round(weight, 4);
+        return new JsonObject
+        {
+            ["policy"] = policyName,
+            ["domain"] = profile.Domain,
+            ["domain_confidence"] = Math.Round(profile.DomainConfidence, 4),
+            ["complexity"] = Math.Round(profile.Complexity, 4),
+            ["signals"] = new JsonArray([.. profile.Signals.Select(s => (JsonNode?)s)]),
+            ["weights"] = new JsonObject
+            {
+                ["alpha"] = Math.Round(masks.Alpha, 4),
+                ["beta"] = Math.Round(masks.Beta, 4),
+                ["gamma"] = Math.Round(masks.Gamma, 4),
+                ["retrieval_k"] = masks.RetrievalK,
+                ["retrieval_domain_weight"] = Math.Round(masks.RetrievalDomainWeight, 4),
+                ["retrieval_recency_weight"] = Math.Round(masks.RetrievalRecencyWeight, 4),
+                ["temperature"] = Math.Round(masks.Temperature, 4),
+                ["rigor"] = Math.Round(masks.Rigor, 4),
+                ["max_iterations"] = masks.MaxIterations,
+                ["agent_routing"] = routing,
+            },
+        };
+    }
+
+    private static JsonObject RetrievalData(RetrievalResult retrieval, int k, RetrievalBoosts boosts) => new()
+    {
+        ["mode"] = retrieval.Mode,
+        ["match"] = retrieval.MatchExpression,
+        ["k"] = k,
+        ["filters"] = new JsonObject { ["domain_boost"] = boosts.Domain, ["domain_weight"] = boosts.DomainWeight, ["recency_weight"] = boosts.RecencyWeight },
+        ["lexical_candidates"] = retrieval.LexicalCandidates,
+        ["dense_candidates"] = retrieval.DenseCandidates,
+        ["elapsed_ms"] = Math.Round(retrieval.ElapsedMs, 3),
+        ["hits"] = new JsonArray([.. retrieval.Hits.Select(h => (JsonNode?)new JsonObject
+        {
+            ["id"] = h.Id,
+            ["source"] = h.Source,
+            ["start"] = h.StartOffset,
+            ["end"] = h.EndOffset,
+            ["domain"] = h.Domain,
+            ["score"] = Math.Round(h.Score, 6),
+            ["bm25"] = h.LexicalScore is { } l ? Math.Round(l, 6) : null,
+            ["cosine"] = h.DenseScore is { } d ? Math.Round(d, 6) : null,
+        })]),
+    };
+
+    private static JsonObject ContextData(ContextAssembly context) => new()
+    {
+        ["tokenizer"] = context.TokenizerName,
+        ["budget_tokens"] = context.BudgetTokens,
+        ["total_tokens"] = context.TotalTokens,
+        ["from_cache"] = context.FromCache,
+        ["blocks"] = new JsonArray([.. context.Blocks.Select(b => (JsonNode?)new JsonObject
+        {
+            ["id"] = b.Id,
+            ["kind"] = b.Kind.ToString(),
+            ["weight"] = Math.Round(b.Weight, 4),
+            ["tokens"] = b.Tokens,
+            ["kept"] = b.Kept,
+            ["reason"] = b.Reason,
+        })]),
+    };
+}

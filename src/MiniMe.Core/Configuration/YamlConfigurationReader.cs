@@ -33,8 +33,19 @@ public static class YamlConfigurationReader
         }
         catch (YamlException e)
         {
-            throw new ConfigException(
-                $"{sourceName}:{e.Start.Line}:{e.Start.Column}: invalid YAML: {Describe(e)}", e);
+            // End is where the scanner noticed the problem; Start is where the construct began.
+            // YamlDotNet blames the enclosing scalar for an indenting tab; point at the tab instead.
+            var (line, column) = Describe(e).Contains("tab", StringComparison.OrdinalIgnoreCase) && FirstIndentingTab(yaml) is { } tab
+                ? tab
+                : (e.End.Line, e.End.Column);
+            throw new ConfigException($"{sourceName}:{line}:{column}: invalid YAML: {Describe(e)}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this for some truncated constructs (an unclosed flow
+            // sequence, for one); the position is then the last event parsed before it gave up.
+            var (line, column) = LastGoodPosition(yaml);
+            throw new ConfigException($"{sourceName}:{line}:{column}: invalid YAML: unexpected content after this point (an unclosed bracket or quote?)", e);
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
             return result;
@@ -45,6 +56,34 @@ public static class YamlConfigurationReader
         }
         Flatten(root, prefix: null, result);
         return result;
+    }
+
+    private static (long Line, long Column)? FirstIndentingTab(string yaml)
+    {
+        var lines = yaml.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart().Length;
+            var tab = lines[i].IndexOf('\t', StringComparison.Ordinal);
+            if (tab >= 0 && tab < indent) return (i + 1, tab + 1);
+        }
+        return null;
+    }
+
+    private static (long Line, long Column) LastGoodPosition(string yaml)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        var last = (Line: 1L, Column: 1L);
+        try
+        {
+            while (parser.MoveNext())
+                if (parser.Current is { } current) last = (current.End.Line, current.End.Column);
+        }
+        catch (Exception e) when (e is YamlException or InvalidOperationException)
+        {
+            // Expected: we parse only to find where the document stops making sense.
+        }
+        return last;
     }
 
     private static string Describe(YamlException e)

@@ -87,13 +87,15 @@ public sealed class ParagraphChunker(int targetChars, int overlapChars)
 
     private List<(int Start, int End)> SplitOversized(string text, List<(int Start, int End)> paragraphs)
     {
+        // Pieces leave room for the overlap carried in from the previous chunk, so no chunk exceeds the target.
+        var maxPiece = TargetChars - OverlapChars;
         var result = new List<(int, int)>(paragraphs.Count);
         foreach (var (start, end) in paragraphs)
         {
             var s = start;
-            while (end - s > TargetChars)
+            while (end - s > maxPiece)
             {
-                var cut = LastBreak(text, s, s + TargetChars);
+                var cut = LastBreak(text, s, s + maxPiece);
                 result.Add((s, cut));
                 s = cut;
                 while (s < end && char.IsWhiteSpace(text[s])) s++;

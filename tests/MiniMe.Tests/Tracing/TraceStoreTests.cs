@@ -1,0 +1,113 @@
+using System.Text.Json.Nodes;
+using MiniMe.Feedback;
+using MiniMe.Tests.Support;
+using MiniMe.Tracing;
+
+namespace MiniMe.Tests.Tracing;
+
+public class TraceStoreTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Events_are_one_json_object_per_line_with_timestamp_type_and_data()
+    {
+        var store = new TraceStore(_dir.Path);
+        store.Append("run-1", TraceEventTypes.TaskStart, new JsonObject { ["task"] = "x" });
+        store.Append("run-1", TraceEventTypes.RunEnd, new JsonObject { ["status"] = "ok" });
+        var lines = File.ReadAllLines(store.PathFor("run-1"));
+        Assert.Equal(2, lines.Length);
+        foreach (var line in lines)
+        {
+            var obj = Assert.IsType<JsonObject>(JsonNode.Parse(line));
+            Assert.NotNull(obj["timestamp"]);
+            Assert.NotNull(obj["event_type"]);
+            Assert.IsType<JsonObject>(obj["data"]);
+        }
+        Assert.Equal([TraceEventTypes.TaskStart, TraceEventTypes.RunEnd], store.Read("run-1").Select(e => e.EventType));
+    }
+
+    [Fact]
+    public void Secrets_never_reach_the_file()
+    {
+        var store = new TraceStore(_dir.Path);
+        store.Append("run-2", TraceEventTypes.AgentCall, new JsonObject
+        {
+            ["api_key"] = "plain-value",
+            ["headers"] = new JsonObject { ["Authorization"] = "Bearer abcdefghijklmnopqrstuvwxyz" },
+            ["prompt"] = "use sk-abcdefghijklmnopqrstuvwx1234 and ghp_abcdefghijklmnopqrstuvwxyz0123",
+            ["prompt_tokens"] = 12,
+        });
+        var raw = File.ReadAllText(store.PathFor("run-2"));
+        Assert.DoesNotContain("plain-value", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("abcdefghijklmnopqrstuvwxyz", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-abcdef", raw, StringComparison.Ordinal);
+        Assert.Contains(SecretRedactor.Mask, raw, StringComparison.Ordinal);
+        Assert.Equal(12, store.Read("run-2")[0].Data["prompt_tokens"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void A_torn_last_line_is_skipped_and_the_rest_is_read()
+    {
+        var store = new TraceStore(_dir.Path);
+        store.Append("run-3", TraceEventTypes.TaskStart, new JsonObject { ["task"] = "t" });
+        File.AppendAllText(store.PathFor("run-3"), "{\"timestamp\":\"2026-");
+        Assert.Single(store.Read("run-3"));
+        Assert.Equal("incomplete", store.List().Single().Status);
+    }
+
+    [Theory]
+    [InlineData("../escape")]
+    [InlineData("a/b")]
+    [InlineData("")]
+    [InlineData("run id")]
+    public void Hostile_run_ids_are_refused(string runId)
+    {
+        var store = new TraceStore(_dir.Path);
+        Assert.Throws<InvalidInputException>(() => store.PathFor(runId));
+        Assert.False(store.Exists(runId));
+    }
+
+    [Fact]
+    public void Unknown_run_is_not_found()
+    {
+        Assert.Throws<NotFoundException>(() => new TraceStore(_dir.Path).Read("nope"));
+    }
+
+    [Fact]
+    public void Runs_are_listed_newest_first_with_status_and_tokens()
+    {
+        var store = new TraceStore(_dir.Path);
+        store.Append("20260101-a", TraceEventTypes.TaskStart, new JsonObject { ["task"] = "old", ["domain"] = "backend" });
+        store.Append("20260101-a", TraceEventTypes.RunEnd, new JsonObject { ["status"] = "dry_run", ["total_tokens"] = 42 });
+        store.Append("20260202-b", TraceEventTypes.TaskStart, new JsonObject { ["task"] = "new" });
+        var runs = store.List();
+        Assert.Equal(["20260202-b", "20260101-a"], runs.Select(r => r.RunId));
+        Assert.Equal("dry_run", runs[1].Status);
+        Assert.Equal(42, runs[1].TotalTokens);
+        Assert.Equal("backend", runs[1].Domain);
+    }
+
+    [Fact]
+    public void Feedback_is_stored_and_appended_to_the_trace()
+    {
+        var traces = new TraceStore(_dir.Combine("traces"));
+        traces.Append("run-f", TraceEventTypes.TaskStart, new JsonObject { ["task"] = "t" });
+        var feedback = new FeedbackStore(_dir.Combine("feedback.jsonl"), traces);
+        feedback.Record("run-f", FeedbackStore.ParseDelta("{\"alpha\": 0.1}"), "prefer smaller diffs");
+        var line = JsonNode.Parse(File.ReadAllLines(feedback.Path).Single())!;
+        Assert.Equal("run-f", line["run_id"]!.GetValue<string>());
+        Assert.Equal("prefer smaller diffs", line["correction"]!.GetValue<string>());
+        var last = traces.Read("run-f")[^1];
+        Assert.Equal(TraceEventTypes.Feedback, last.EventType);
+    }
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("")]
+    [InlineData("[1,2")]
+    public void Malformed_feedback_delta_is_invalid_input(string json) =>
+        Assert.Throws<InvalidInputException>(() => FeedbackStore.ParseDelta(json));
+}

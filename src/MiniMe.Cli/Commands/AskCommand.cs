@@ -22,6 +22,7 @@ internal sealed class AskCommand : MiniMeCommand
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
     {
+        ArgumentGuards.RejectOptionLikeTokens(parse, _task);
         var task = string.Join(' ', parse.GetValue(_task) ?? []);
         var dryRun = parse.GetValue(_dryRun);
         if (parse.GetValue(_budget) is < 100)

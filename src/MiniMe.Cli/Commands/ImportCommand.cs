@@ -20,6 +20,7 @@ internal sealed class ImportCommand : MiniMeCommand
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
     {
+        ArgumentGuards.RejectOptionLikeTokens(parse, _paths);
         await using var engine = OpenEngine(parse);
         var importer = await engine.ImporterAsync(cancellationToken);
         var tags = Importer.NormalizeTags(parse.GetValue(_tags) is { } t ? [t] : null);

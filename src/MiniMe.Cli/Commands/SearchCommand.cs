@@ -28,6 +28,7 @@ internal sealed class SearchCommand : MiniMeCommand
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
     {
+        ArgumentGuards.RejectOptionLikeTokens(parse, _query);
         var query = string.Join(' ', parse.GetValue(_query) ?? []);
         await using var engine = OpenEngine(parse);
         var k = parse.GetValue(_k) ?? engine.Options.Retrieval.DefaultK;

@@ -4,6 +4,7 @@ using MiniMe.Context;
 using MiniMe.Identity;
 using MiniMe.Masks;
 using MiniMe.Memory;
+using MiniMe.Memory.Lexical;
 using MiniMe.Memory.Retrieval;
 using MiniMe.Tracing;
 
@@ -56,8 +57,11 @@ public sealed class AskPipeline(
             traces.Append(runId, TraceEventTypes.MaskGeneration, MaskData(policy.Name, profile, masks));
 
             var boosts = new RetrievalBoosts(profile.Domain, masks.RetrievalDomainWeight, masks.RetrievalRecencyWeight, ReuseWeight);
-            var retrieval = await retriever.RetrieveAsync(
-                new RetrievalRequest(request.Task, masks.RetrievalK, SearchFilter.None, boosts), cancellationToken).ConfigureAwait(false);
+            // A task with no searchable words ("do it") still runs, with nothing retrieved.
+            var retrieval = FtsQueryBuilder.Build(request.Task) is null
+                ? new RetrievalResult([], "", 0, 0, "skipped (no searchable words)", 0)
+                : await retriever.RetrieveAsync(
+                    new RetrievalRequest(request.Task, masks.RetrievalK, SearchFilter.None, boosts), cancellationToken).ConfigureAwait(false);
             traces.Append(runId, TraceEventTypes.Retrieval, RetrievalData(retrieval, masks.RetrievalK, boosts));
 
             var principles = EffectiveIdentity.Compute(identity, profile, masks, request.Task);

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using MiniMe.Tests.Support;
+
+namespace MiniMe.Tests.Cli;
+
+/// <summary>The CLI as a separate process: environment overrides and being killed mid-import.</summary>
+[Trait("Category", "Integration")]
+public sealed class ProcessTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    private string Home => _dir.Combine(".minime");
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Environment_variables_override_config_with_double_underscore_nesting()
+    {
+        Assert.Equal(0, (await MinimeProcess.RunAsync(["init", "--home", Home])).ExitCode);
+        var show = await MinimeProcess.RunAsync(["config", "show", "--home", Home], new Dictionary<string, string>
+        {
+            ["MINIME_LLM__PROVIDER"] = "ollama",
+            ["MINIME_LLM__MODEL"] = "qwen-test",
+            ["MINIME_RETRIEVAL__DEFAULTK"] = "3",
+        });
+        Assert.Equal(0, show.ExitCode);
+        Assert.Contains("provider: ollama", show.Out, StringComparison.Ordinal);
+        Assert.Contains("model: qwen-test", show.Out, StringComparison.Ordinal);
+        Assert.Contains("defaultK: 3", show.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MINIME_HOME_chooses_the_workspace()
+    {
+        var env = new Dictionary<string, string> { ["MINIME_HOME"] = Home };
+        Assert.Equal(0, (await MinimeProcess.RunAsync(["init"], env)).ExitCode);
+        Assert.True(File.Exists(Path.Combine(Home, "config.yaml")));
+        var path = await MinimeProcess.RunAsync(["config", "path"], env);
+        Assert.Equal(Path.Combine(Home, "config.yaml"), path.Out.Trim());
+    }
+
+    [Fact]
+    public async Task Killing_an_import_midway_leaves_a_consistent_database_and_the_next_import_finishes()
+    {
+        const int files = 2000;
+        for (var i = 0; i < files; i++)
+            _dir.Write($"corpus/d{i / 100:D2}/f{i:D4}.md", $"# Note {i}\n\n" + string.Join("\n\n", Enumerable.Range(0, 3).Select(p => $"note{i} part {p} about topic{i % 37} and more text")));
+        Assert.Equal(0, (await MinimeProcess.RunAsync(["init", "--home", Home])).ExitCode);
+        var database = Path.Combine(Home, "memory.db");
+
+        using (var import = Process.Start(MinimeProcess.StartInfo(["import", _dir.Combine("corpus"), "--home", Home]))!)
+        {
+            // Wait until at least one batch is committed, then kill without warning.
+            var deadline = Stopwatch.StartNew();
+            while (CountDocuments(database) == 0 && !import.HasExited && deadline.Elapsed < TimeSpan.FromMinutes(2))
+                await Task.Delay(5);
+            Assert.False(import.HasExited, "the import finished before it could be killed; grow the corpus");
+            import.Kill(entireProcessTree: true);
+            await import.WaitForExitAsync();
+        }
+
+        var partial = CountDocuments(database);
+        Assert.InRange(partial, 1, files - 1);
+        Assert.Equal("ok", Scalar(database, "PRAGMA integrity_check"));
+        // No document without its chunks, no chunk without its document, FTS in step with chunks.
+        Assert.Equal(0L, Scalar(database, "SELECT count(*) FROM documents d WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.document_id = d.id)"));
+        Assert.Equal(Scalar(database, "SELECT count(*) FROM chunks"), Scalar(database, "SELECT count(*) FROM chunks_fts"));
+
+        var resumed = await MinimeProcess.RunAsync(["import", _dir.Combine("corpus"), "--home", Home]);
+        Assert.Equal(0, resumed.ExitCode);
+        Assert.Equal((long)files, CountDocuments(database));
+        var again = await MinimeProcess.RunAsync(["import", _dir.Combine("corpus"), "--home", Home]);
+        Assert.Contains("0 chunks added", again.Out, StringComparison.Ordinal);
+    }
+
+    private static long CountDocuments(string database) =>
+        File.Exists(database) ? (long)(Scalar(database, "SELECT count(*) FROM documents") ?? 0L) : 0;
+
+    private static object? Scalar(string database, string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}

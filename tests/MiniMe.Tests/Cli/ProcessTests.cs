@@ -43,9 +43,9 @@ public sealed class ProcessTests : IDisposable
     [Fact]
     public async Task Killing_an_import_midway_leaves_a_consistent_database_and_the_next_import_finishes()
     {
-        const int files = 2000;
+        const int files = 8000;
         for (var i = 0; i < files; i++)
-            _dir.Write($"corpus/d{i / 100:D2}/f{i:D4}.md", $"# Note {i}\n\n" + string.Join("\n\n", Enumerable.Range(0, 3).Select(p => $"note{i} part {p} about topic{i % 37} and more text")));
+            _dir.Write($"corpus/d{i / 100:D2}/f{i:D4}.md", $"# Note {i}\n\n" + string.Join("\n\n", Enumerable.Range(0, 12).Select(p => $"note{i} part {p} about topic{i % 37} and more text on retries, caches, queues and schemas {p * i}")));
         Assert.Equal(0, (await MinimeProcess.RunAsync(["init", "--home", Home])).ExitCode);
         var database = Path.Combine(Home, "memory.db");
 

@@ -1,1 +1,38 @@
-Console.WriteLine("bench");
+using System.Globalization;
+using System.Runtime.InteropServices;
+using MiniMe.Bench.Cli;
+using MiniMe.Bench.Memory;
+
+// MiniMe benchmarks: a plain harness printing Markdown tables for docs/benchmarks.md.
+//   dotnet run -c Release --project bench/MiniMe.Bench -- all
+//   dotnet run -c Release --project bench/MiniMe.Bench -- search --sizes 10000,100000 --queries 300
+// Commands: all | search | import | coldstart
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+
+var command = args.Length > 0 ? args[0] : "all";
+int Option(string name, int fallback) =>
+    Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+int[] Sizes(string name, int[] fallback) =>
+    Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length
+        ? [.. args[i + 1].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]
+        : fallback;
+
+Console.WriteLine($"# MiniMe benchmarks — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
+Console.WriteLine($"command: dotnet run -c Release --project bench/MiniMe.Bench -- {string.Join(' ', args)}");
+
+var known = new[] { "all", "search", "import", "coldstart" };
+if (!known.Contains(command))
+{
+    Console.Error.WriteLine($"unknown benchmark '{command}'; use one of: {string.Join(", ", known)}");
+    return 2;
+}
+var rc = 0;
+if (command is "all" or "search")
+    rc |= await SearchBenchmark.RunAsync(Sizes("--sizes", [10_000, 100_000]), Option("--queries", 300), cancel.Token);
+if (command is "all" or "import")
+    rc |= await ImportBenchmark.RunAsync(Option("--files", 3000), cancel.Token);
+if (command is "all" or "coldstart")
+    rc |= await ColdStartBenchmark.RunAsync(Option("--runs", 15), cancel.Token);
+return rc;

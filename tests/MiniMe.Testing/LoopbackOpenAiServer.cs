@@ -18,7 +18,9 @@ namespace MiniMe.Testing;
 /// A real OpenAI-compatible HTTP server (Kestrel on 127.0.0.1, a free port) that answers with
 /// scripted replies: POST /v1/chat/completions (JSON, or SSE chunks ending in [DONE] when
 /// "stream": true, with usage when stream_options.include_usage is set) and GET /v1/models. Replies
-/// come from a queue, then from <see cref="Responder"/>; every request is recorded.
+/// come from a queue, then from <see cref="Responder"/>; every request is recorded. It also speaks
+/// Ollama's native dialect (POST /api/chat with NDJSON streaming, GET /api/tags) from the same
+/// script, so the Ollama client can be driven the same way.
 /// </summary>
 public sealed class LoopbackOpenAiServer : IAsyncDisposable
 {
@@ -42,7 +44,11 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
 
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
 
-    public IReadOnlyList<RecordedRequest> ChatRequests => [.. _requests.Where(r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal))];
+    /// <summary>Chat requests of either dialect (/v1/chat/completions, /api/chat).</summary>
+    public IReadOnlyList<RecordedRequest> ChatRequests => [.. _requests.Where(r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal) || r.Path == "/api/chat")];
+
+    /// <summary>The server root, as an Ollama llm.endpoint.</summary>
+    public Uri RootUrl => new(BaseUrl, "/");
 
     public static async Task<LoopbackOpenAiServer> StartAsync(CancellationToken cancellationToken = default)
     {
@@ -53,6 +59,8 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
         var server = new LoopbackOpenAiServer(app);
         app.MapPost("/v1/chat/completions", server.ChatAsync);
         app.MapGet("/v1/models", server.ModelsAsync);
+        app.MapPost("/api/chat", server.OllamaChatAsync);
+        app.MapGet("/api/tags", server.OllamaTagsAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseUrl = new Uri(address.TrimEnd('/') + "/v1/");
@@ -74,7 +82,8 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
         await WriteJsonAsync(context, new JsonObject { ["object"] = "list", ["data"] = data }).ConfigureAwait(false);
     }
 
-    private async Task ChatAsync(HttpContext context)
+    /// <summary>Records the request and takes its reply; null when an error or a dropped request was answered already.</summary>
+    private async Task<(RecordedRequest Request, ScriptedReply? Reply)> NextAsync(HttpContext context)
     {
         var body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false) as JsonObject;
         var request = Record(context, body);
@@ -82,7 +91,7 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
         if (reply is null)
         {
             await WriteErrorAsync(context, HttpStatusCode.InternalServerError, "no scripted reply left").ConfigureAwait(false);
-            return;
+            return (request, null);
         }
         if (reply.Delay > TimeSpan.Zero)
         {
@@ -92,15 +101,23 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                return; // the client gave up (its timeout); nothing to answer
+                return (request, null); // the client gave up (its timeout); nothing to answer
             }
         }
         if (reply.Status != HttpStatusCode.OK)
         {
             if (reply.RetryAfter is not null) context.Response.Headers.RetryAfter = reply.RetryAfter;
             await WriteErrorAsync(context, reply.Status, $"scripted HTTP {(int)reply.Status}").ConfigureAwait(false);
-            return;
+            return (request, null);
         }
+        return (request, reply);
+    }
+
+    private async Task ChatAsync(HttpContext context)
+    {
+        var (request, reply) = await NextAsync(context).ConfigureAwait(false);
+        if (reply is null) return;
+        var body = request.Body;
 
         var model = body?["model"]?.GetValue<string>() ?? Models[0];
         var id = "chatcmpl-" + Interlocked.Increment(ref _completionId).ToString(CultureInfo.InvariantCulture);
@@ -191,6 +208,72 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
         catch (OperationCanceledException)
         {
             // The client stopped reading (timeout or cancellation).
+        }
+    }
+
+    private async Task OllamaTagsAsync(HttpContext context)
+    {
+        Record(context, null);
+        var models = new JsonArray([.. Models.Select(m => (JsonNode?)new JsonObject
+        {
+            ["name"] = m,
+            ["model"] = m,
+            ["modified_at"] = "2026-01-01T00:00:00Z",
+            ["size"] = 1,
+            ["digest"] = "sha256:0",
+        })]);
+        await WriteJsonAsync(context, new JsonObject { ["models"] = models }).ConfigureAwait(false);
+    }
+
+    /// <summary>Ollama's /api/chat: NDJSON lines of message deltas, then a done line with eval counts (streams unless "stream": false).</summary>
+    private async Task OllamaChatAsync(HttpContext context)
+    {
+        var (request, reply) = await NextAsync(context).ConfigureAwait(false);
+        if (reply is null) return;
+        var model = request.Body?["model"]?.GetValue<string>() ?? Models[0];
+        var stream = request.Body?["stream"] is not JsonValue s || !s.TryGetValue<bool>(out var streaming) || streaming;
+        var usage = Usage(request, reply);
+        JsonObject Line(string content, bool done)
+        {
+            var message = new JsonObject { ["role"] = "assistant", ["content"] = content };
+            if (done && reply.ToolCalls.Count > 0)
+                message["tool_calls"] = new JsonArray([.. reply.ToolCalls.Select(t => (JsonNode?)new JsonObject
+                {
+                    ["function"] = new JsonObject { ["name"] = t.Name, ["arguments"] = JsonNode.Parse(t.ArgumentsJson) },
+                })]);
+            var line = new JsonObject { ["model"] = model, ["created_at"] = "2026-01-01T00:00:00Z", ["message"] = message, ["done"] = done };
+            if (done)
+            {
+                line["done_reason"] = reply.FinishReason == "tool_calls" ? "stop" : reply.FinishReason;
+                if (!reply.OmitUsage)
+                {
+                    line["prompt_eval_count"] = usage["prompt_tokens"]!.GetValue<int>();
+                    line["eval_count"] = usage["completion_tokens"]!.GetValue<int>();
+                }
+            }
+            return line;
+        }
+        context.Response.ContentType = stream ? "application/x-ndjson" : "application/json";
+        var ct = context.RequestAborted;
+        try
+        {
+            var content = reply.Content ?? "";
+            if (!stream)
+            {
+                await context.Response.WriteAsync(Line(content, done: true).ToJsonString(Compact), ct).ConfigureAwait(false);
+                return;
+            }
+            for (var i = 0; i < content.Length; i += reply.ChunkSize)
+            {
+                await context.Response.WriteAsync(Line(content.Substring(i, Math.Min(reply.ChunkSize, content.Length - i)), done: false).ToJsonString(Compact) + "\n", ct).ConfigureAwait(false);
+                await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
+                if (i == 0 && reply.StallAfterFirstChunk > TimeSpan.Zero) await Task.Delay(reply.StallAfterFirstChunk, ct).ConfigureAwait(false);
+            }
+            await context.Response.WriteAsync(Line("", done: true).ToJsonString(Compact) + "\n", ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client stopped reading.
         }
     }
 

@@ -49,7 +49,7 @@ public static class ChatClientFactory
                 var http = ResilientHttp.Create(options, transport);
                 var client = new AnthropicClient(new Anthropic.Core.ClientOptions
                 {
-                    ApiKey = settings.ApiKey ?? "",
+                    ApiKey = settings.ApiKey, // the SDK sends it as a bearer token; null: none, and no environment look-up
                     BaseUrl = settings.Endpoint.ToString().TrimEnd('/'),
                     HttpClient = http,
                     MaxRetries = 0,

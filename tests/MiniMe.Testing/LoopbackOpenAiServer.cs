@@ -20,7 +20,8 @@ namespace MiniMe.Testing;
 /// "stream": true, with usage when stream_options.include_usage is set) and GET /v1/models. Replies
 /// come from a queue, then from <see cref="Responder"/>; every request is recorded. It also speaks
 /// Ollama's native dialect (POST /api/chat with NDJSON streaming, GET /api/tags) from the same
-/// script, so the Ollama client can be driven the same way.
+/// script, and Anthropic's Messages API (POST /v1/messages, JSON or typed SSE events), so every
+/// provider client can be driven the same way.
 /// </summary>
 public sealed class LoopbackOpenAiServer : IAsyncDisposable
 {
@@ -45,7 +46,7 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
 
     /// <summary>Chat requests of either dialect (/v1/chat/completions, /api/chat).</summary>
-    public IReadOnlyList<RecordedRequest> ChatRequests => [.. _requests.Where(r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal) || r.Path == "/api/chat")];
+    public IReadOnlyList<RecordedRequest> ChatRequests => [.. _requests.Where(r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal) || r.Path == "/api/chat" || r.Path == "/v1/messages")];
 
     /// <summary>The server root, as an Ollama llm.endpoint.</summary>
     public Uri RootUrl => new(BaseUrl, "/");
@@ -60,6 +61,7 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
         app.MapPost("/v1/chat/completions", server.ChatAsync);
         app.MapGet("/v1/models", server.ModelsAsync);
         app.MapPost("/api/chat", server.OllamaChatAsync);
+        app.MapPost("/v1/messages", server.AnthropicMessagesAsync);
         app.MapGet("/api/tags", server.OllamaTagsAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -270,6 +272,75 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
                 if (i == 0 && reply.StallAfterFirstChunk > TimeSpan.Zero) await Task.Delay(reply.StallAfterFirstChunk, ct).ConfigureAwait(false);
             }
             await context.Response.WriteAsync(Line("", done: true).ToJsonString(Compact) + "\n", ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client stopped reading.
+        }
+    }
+
+    /// <summary>Anthropic's /v1/messages: a message object, or (stream: true) message_start, content deltas, message_delta, message_stop.</summary>
+    private async Task AnthropicMessagesAsync(HttpContext context)
+    {
+        var (request, reply) = await NextAsync(context).ConfigureAwait(false);
+        if (reply is null) return;
+        var model = request.Body?["model"]?.GetValue<string>() ?? Models[0];
+        var usage = Usage(request, reply);
+        var input = usage["prompt_tokens"]!.GetValue<int>();
+        var output = usage["completion_tokens"]!.GetValue<int>();
+        var id = "msg_" + Interlocked.Increment(ref _completionId).ToString(CultureInfo.InvariantCulture);
+        var stop = reply.ToolCalls.Count > 0 ? "tool_use" : "end_turn";
+        var content = reply.Content ?? "";
+        JsonObject Message(JsonArray blocks, int outputTokens, string? stopReason) => new()
+        {
+            ["id"] = id,
+            ["type"] = "message",
+            ["role"] = "assistant",
+            ["model"] = model,
+            ["content"] = blocks,
+            ["stop_reason"] = stopReason,
+            ["stop_sequence"] = null,
+            ["usage"] = new JsonObject { ["input_tokens"] = input, ["output_tokens"] = outputTokens },
+        };
+        var isStream = request.Body?["stream"] is JsonValue sv && sv.TryGetValue<bool>(out var st) && st;
+        if (!isStream)
+        {
+            var blocks = new JsonArray();
+            if (content.Length > 0) blocks.Add(new JsonObject { ["type"] = "text", ["text"] = content });
+            foreach (var t in reply.ToolCalls)
+                blocks.Add(new JsonObject { ["type"] = "tool_use", ["id"] = t.Id, ["name"] = t.Name, ["input"] = JsonNode.Parse(t.ArgumentsJson) });
+            await WriteJsonAsync(context, Message(blocks, output, stop)).ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.ContentType = "text/event-stream";
+        var ct = context.RequestAborted;
+        async Task Event(string name, JsonObject data)
+        {
+            data["type"] = name;
+            await context.Response.WriteAsync($"event: {name}\ndata: {data.ToJsonString(Compact)}\n\n", ct).ConfigureAwait(false);
+            await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
+        }
+        try
+        {
+            await Event("message_start", new JsonObject { ["message"] = Message(new JsonArray(), 1, null) }).ConfigureAwait(false);
+            await Event("content_block_start", new JsonObject { ["index"] = 0, ["content_block"] = new JsonObject { ["type"] = "text", ["text"] = "" } }).ConfigureAwait(false);
+            for (var i = 0; i < content.Length; i += reply.ChunkSize)
+            {
+                await Event("content_block_delta", new JsonObject
+                {
+                    ["index"] = 0,
+                    ["delta"] = new JsonObject { ["type"] = "text_delta", ["text"] = content.Substring(i, Math.Min(reply.ChunkSize, content.Length - i)) },
+                }).ConfigureAwait(false);
+                if (i == 0 && reply.StallAfterFirstChunk > TimeSpan.Zero) await Task.Delay(reply.StallAfterFirstChunk, ct).ConfigureAwait(false);
+            }
+            await Event("content_block_stop", new JsonObject { ["index"] = 0 }).ConfigureAwait(false);
+            await Event("message_delta", new JsonObject
+            {
+                ["delta"] = new JsonObject { ["stop_reason"] = stop, ["stop_sequence"] = null },
+                ["usage"] = new JsonObject { ["output_tokens"] = output },
+            }).ConfigureAwait(false);
+            await Event("message_stop", new JsonObject()).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -12,7 +12,7 @@ internal sealed class AskCommand : MiniMeCommand
     private readonly Option<string?> _domain = new("--domain") { Description = "Force the task's domain instead of classifying it" };
     private readonly Option<int?> _budget = new("--budget") { Description = "Context token budget (default: context.budgetTokens)" };
 
-    public AskCommand(CliContext context) : base("ask", "Plan engineering work with the agent team; --dry-run shows the masks, retrieval and context", context)
+    public AskCommand(CliContext context) : base("ask", "Plan engineering work with the agent team and show the proposed actions; --dry-run shows the masks, retrieval and context", context)
     {
         Arguments.Add(_task);
         Options.Add(_dryRun);
@@ -29,17 +29,35 @@ internal sealed class AskCommand : MiniMeCommand
             throw new InvalidInputException("--budget must be at least 100 tokens.");
         await using var engine = OpenEngine(parse);
         string? notice = null;
-        if (!dryRun)
+        if (!dryRun && string.Equals(engine.Options.Llm.Provider, "none", StringComparison.OrdinalIgnoreCase))
         {
-            var provider = engine.Options.Llm.Provider;
-            notice = string.Equals(provider, "none", StringComparison.OrdinalIgnoreCase)
-                ? "No LLM provider is configured (llm.provider: none), so this is a dry run. Set llm.provider in config.yaml or MINIME_LLM__PROVIDER (openai, ollama, anthropic) to run the agent team."
-                : $"The LLM provider '{provider}' cannot be used by this version of MiniMe (agent-team support is not installed), so this is a dry run.";
+            notice = "No LLM provider is configured (llm.provider: none), so this is a dry run. Set llm.provider in config.yaml or MINIME_LLM__PROVIDER (openai, ollama, anthropic) and llm.model to run the agent team; `minime doctor` checks the setup.";
             Context.Error.WriteLine(notice);
         }
-        var pipeline = await engine.AskPipelineAsync(cancellationToken);
-        var result = await pipeline.RunAsync(new AskRequest(task, dryRun, parse.GetValue(_domain), parse.GetValue(_budget)), notice, cancellationToken);
-        AskRenderer.Render(Out, result);
+        var request = new AskRequest(task, dryRun, parse.GetValue(_domain), parse.GetValue(_budget));
+        var withTeam = !dryRun && notice is null;
+        var pipeline = await engine.AskPipelineAsync(cancellationToken, withTeam);
+        if (!withTeam)
+        {
+            AskRenderer.Render(Out, await pipeline.RunAsync(request, notice, cancellationToken));
+            return ExitCodes.Ok;
+        }
+
+        var live = new AgentStreamRenderer(Context.Error);
+        AskResult? result = null;
+        try
+        {
+            await foreach (var e in pipeline.StreamAsync(request, notice, cancellationToken))
+            {
+                if (e is RunFinished finished) result = finished.Result;
+                else live.Render(e);
+            }
+        }
+        finally
+        {
+            live.EndLine();
+        }
+        TeamRenderer.Render(Out, result ?? throw new InvalidOperationException("The run ended without a result."));
         return ExitCodes.Ok;
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using MiniMe.Agents;
 using MiniMe.Configuration;
 using MiniMe.Context;
 using MiniMe.Embeddings;
@@ -7,6 +8,7 @@ using MiniMe.Masks;
 using MiniMe.Memory;
 using MiniMe.Memory.Import;
 using MiniMe.Memory.Retrieval;
+using MiniMe.Providers;
 using MiniMe.Runs;
 using MiniMe.Storage.Sqlite;
 using MiniMe.Tracing;
@@ -22,6 +24,7 @@ public sealed class Engine : IAsyncDisposable
     private readonly Lazy<IMemoryStore> _store;
     private readonly Lazy<IEmbeddingGenerator<string, Embedding<float>>?> _embeddings;
     private bool _storeInitialized;
+    private ProviderConnection? _provider;
 
     public Engine(Workspace workspace, MiniMeOptions options)
     {
@@ -64,14 +67,24 @@ public sealed class Engine : IAsyncDisposable
     public async Task<HybridRetriever> RetrieverAsync(CancellationToken cancellationToken) =>
         new(await StoreAsync(cancellationToken).ConfigureAwait(false), Options.Retrieval, Embeddings, EmbeddingModel);
 
-    public async Task<AskPipeline> AskPipelineAsync(CancellationToken cancellationToken) => new(
-        new KeywordTaskClassifier(),
-        new HeuristicMaskPolicy(),
-        await RetrieverAsync(cancellationToken).ConfigureAwait(false),
-        new ContextBroker(new TiktokenTokenCounter()),
-        IdentityLoader.Load(Workspace.IdentityPath),
-        Traces,
-        Options.Context.BudgetTokens);
+    /// <summary>The configured LLM provider (llm.provider), created on first use; a ConfigException names what is missing.</summary>
+    public ProviderConnection Provider => _provider ??= ChatClientFactory.Create(Options.Llm);
+
+    /// <param name="withTeam">Wire the agent team over <see cref="Provider"/>; without it a non-dry run stops after the context.</param>
+    public async Task<AskPipeline> AskPipelineAsync(CancellationToken cancellationToken, bool withTeam = false)
+    {
+        var tokenCounter = new TiktokenTokenCounter();
+        var team = withTeam ? new AgentTeam(Provider.Chat, AgentTeamOptions.From(Options.Llm), Traces, tokenCounter) : null;
+        return new AskPipeline(
+            new KeywordTaskClassifier(),
+            new HeuristicMaskPolicy(),
+            await RetrieverAsync(cancellationToken).ConfigureAwait(false),
+            new ContextBroker(tokenCounter),
+            IdentityLoader.Load(Workspace.IdentityPath),
+            Traces,
+            Options.Context.BudgetTokens,
+            team: team);
+    }
 
 
     private IEmbeddingGenerator<string, Embedding<float>>? CreateEmbeddings()
@@ -92,5 +105,6 @@ public sealed class Engine : IAsyncDisposable
     {
         if (_store.IsValueCreated) await _store.Value.DisposeAsync().ConfigureAwait(false);
         if (_embeddings.IsValueCreated) _embeddings.Value?.Dispose();
+        _provider?.Dispose();
     }
 }

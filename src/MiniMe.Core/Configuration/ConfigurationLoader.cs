@@ -51,7 +51,36 @@ public static class ConfigurationLoader
             problems.Add($"memory.store '{options.Memory.Store}' is not available; use sqlite");
         if (options.Embeddings.Provider is not ("none" or "onnx"))
             problems.Add($"embeddings.provider '{options.Embeddings.Provider}' is unknown; use none or onnx");
+        ValidateLlm(options.Llm, problems);
         if (problems.Count > 0)
             throw new ConfigException($"{workspace.ConfigPath}: {string.Join("; ", problems)}");
+    }
+
+    /// <summary>The providers MiniMe can talk to; "none" means dry runs only.</summary>
+    public static readonly IReadOnlyList<string> LlmProviders = ["none", "openai", "ollama", "anthropic"];
+
+    private static void ValidateLlm(LlmOptions llm, List<string> problems)
+    {
+        llm.Provider = llm.Provider.Trim().ToLowerInvariant();
+        if (!LlmProviders.Contains(llm.Provider))
+            problems.Add($"llm.provider '{llm.Provider}' is unknown; use {string.Join(", ", LlmProviders)}");
+        if (llm.Endpoint is { Length: > 0 } endpoint &&
+            (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+            problems.Add($"llm.endpoint '{endpoint}' is not an http(s) URL");
+        if (llm.TimeoutSeconds is < 1 or > 3600) problems.Add("llm.timeoutSeconds must be between 1 and 3600");
+        if (llm.MaxRetries is < 0 or > 10) problems.Add("llm.maxRetries must be between 0 and 10");
+        if (llm.RetryBaseDelayMs is < 0 or > 60_000) problems.Add("llm.retryBaseDelayMs must be between 0 and 60000");
+        if (llm.MaxRunTokens < 1000) problems.Add("llm.maxRunTokens must be at least 1000");
+        if (llm.MaxOutputTokens < 16) problems.Add("llm.maxOutputTokens must be at least 16");
+        if (llm.MaxIterations is < 1 or > 10) problems.Add("llm.maxIterations must be between 1 and 10");
+        if (llm.MaxRepairAttempts is < 0 or > 5) problems.Add("llm.maxRepairAttempts must be between 0 and 5");
+        if (llm.SkipAgentsBelow is < 0 or > 1 || double.IsNaN(llm.SkipAgentsBelow)) problems.Add("llm.skipAgentsBelow must be between 0 and 1");
+        if (llm.Temperature is { } t && (t is < 0 or > 2 || double.IsNaN(t))) problems.Add("llm.temperature must be between 0 and 2");
+        if (llm.ResponseFormat is not ("json" or "text")) problems.Add($"llm.responseFormat '{llm.ResponseFormat}' is unknown; use json or text");
+        foreach (var price in llm.Prices)
+        {
+            if (string.IsNullOrWhiteSpace(price.Model)) problems.Add("llm.prices: every row needs a model");
+            if (price.InputPerMillion < 0 || price.OutputPerMillion < 0) problems.Add($"llm.prices '{price.Model}': prices cannot be negative");
+        }
     }
 }

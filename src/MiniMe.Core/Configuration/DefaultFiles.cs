@@ -37,9 +37,27 @@ internal static class DefaultFiles
           maxTokens: 256
 
         llm:
-          provider: none         # openai | ollama | anthropic
-          # endpoint: http://127.0.0.1:11434
+          provider: none         # none (dry runs only) | openai (any OpenAI-compatible server) | ollama | anthropic
+          # endpoint: http://127.0.0.1:11434   # openai: base URL up to /v1; defaults per provider
           # model: llama3.1
+          # apiKeyVariable: OPENAI_API_KEY     # the environment variable holding the key (never the key itself)
+          timeoutSeconds: 120    # per attempt
+          maxRetries: 3          # after 429, 5xx, connection errors and timeouts, with exponential backoff
+          retryBaseDelayMs: 1000 # first retry delay (a Retry-After header wins)
+          maxRunTokens: 100000   # all model calls of one run; the run stops when exceeded
+          maxOutputTokens: 4096
+          maxIterations: 3       # Builder/Critic revision rounds at most
+          maxRepairAttempts: 2   # re-asks after invalid agent output
+          skipAgentsBelow: 0.2   # agents with a lower routing weight (from the masks) are skipped
+          # temperature: 0.2     # overrides the masks' temperature
+          responseFormat: json   # json | text
+          prices:                # USD per million tokens
+            - model: gpt-4o-mini
+              inputPerMillion: 0.15
+              outputPerMillion: 0.60
+            - model: gpt-4o
+              inputPerMillion: 2.50
+              outputPerMillion: 10.00
         """ + "\n";
 
     public const string Identity = """

@@ -67,8 +67,41 @@ public sealed class EmbeddingOptions
 
 public sealed class LlmOptions
 {
-    /// <summary>none, openai, ollama or anthropic.</summary>
+    /// <summary>none, openai (any OpenAI-compatible server), ollama or anthropic.</summary>
     public string Provider { get; set; } = "none";
+    /// <summary>Base URL. openai: up to /v1 (default https://api.openai.com/v1); ollama: default http://127.0.0.1:11434; anthropic: default https://api.anthropic.com.</summary>
     public string? Endpoint { get; set; }
     public string? Model { get; set; }
+    /// <summary>Environment variable holding the API key (default OPENAI_API_KEY or ANTHROPIC_API_KEY). The key itself never goes in config.yaml.</summary>
+    public string? ApiKeyVariable { get; set; }
+    /// <summary>Per attempt: a model call that takes longer is abandoned and retried.</summary>
+    public int TimeoutSeconds { get; set; } = 120;
+    /// <summary>Retries with exponential backoff after 429, 5xx, connection errors and timeouts.</summary>
+    public int MaxRetries { get; set; } = 3;
+    /// <summary>First retry delay; later ones grow exponentially with jitter. A Retry-After header wins.</summary>
+    public int RetryBaseDelayMs { get; set; } = 1000;
+    /// <summary>Token budget of one run across all model calls (prompt + completion); exceeding it stops the run.</summary>
+    public int MaxRunTokens { get; set; } = 100_000;
+    /// <summary>Cap on one model answer (also capped by what is left of the run budget).</summary>
+    public int MaxOutputTokens { get; set; } = 4096;
+    /// <summary>Upper bound on Builder/Critic rounds; the masks may choose fewer.</summary>
+    public int MaxIterations { get; set; } = 3;
+    /// <summary>Re-asks of an agent whose output stays invalid after deterministic repair.</summary>
+    public int MaxRepairAttempts { get; set; } = 2;
+    /// <summary>Agents whose routing weight from the masks is below this are skipped.</summary>
+    public double SkipAgentsBelow { get; set; } = 0.2;
+    /// <summary>Overrides the temperature the masks choose.</summary>
+    public double? Temperature { get; set; }
+    /// <summary>json asks the server for a JSON object (response_format / format: json); text relies on the prompt alone.</summary>
+    public string ResponseFormat { get; set; } = "json";
+    /// <summary>USD per million tokens by model; models not listed cost 0 and are marked unpriced in traces.</summary>
+    public List<ModelPrice> Prices { get; set; } = [];
+}
+
+/// <summary>One row of the price table.</summary>
+public sealed class ModelPrice
+{
+    public string Model { get; set; } = "";
+    public decimal InputPerMillion { get; set; }
+    public decimal OutputPerMillion { get; set; }
 }

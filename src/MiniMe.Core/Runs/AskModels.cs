@@ -1,3 +1,4 @@
+using MiniMe.Agents;
 using MiniMe.Context;
 using MiniMe.Identity;
 using MiniMe.Masks;
@@ -21,4 +22,26 @@ public sealed record AskResult(
     RetrievalResult Retrieval,
     ContextAssembly Context,
     string Status,
-    string? Notice);
+    string? Notice)
+{
+    /// <summary>What the agent team produced; null for a dry run.</summary>
+    public TeamResult? Team { get; init; }
+
+    /// <summary>Model token and cost totals; null for a dry run.</summary>
+    public RunTotals? Totals { get; init; }
+}
+
+/// <summary>The totals `minime ask` prints and run_end records.</summary>
+public sealed record RunTotals(long ContextTokens, long PromptTokens, long CompletionTokens, decimal Cost, int ModelCalls, bool UsageEstimated, TimeSpan Elapsed, double ModelMilliseconds)
+{
+    public long TotalTokens => PromptTokens + CompletionTokens;
+
+    public static RunTotals From(RunMeter meter, long contextTokens, TimeSpan elapsed)
+    {
+        ArgumentNullException.ThrowIfNull(meter);
+        return new RunTotals(contextTokens, meter.PromptTokens, meter.CompletionTokens, meter.Cost, meter.Calls, meter.Estimated, elapsed, meter.ModelMilliseconds);
+    }
+}
+
+/// <summary>The last event of <see cref="AskPipeline.StreamAsync"/>: the run's result.</summary>
+public sealed record RunFinished(AskResult Result) : TeamEvent;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using MiniMe.Agents;
 using MiniMe.Context;
 using MiniMe.Identity;
 using MiniMe.Masks;
@@ -11,9 +12,10 @@ using MiniMe.Tracing;
 namespace MiniMe.Runs;
 
 /// <summary>
-/// The front half of every run: classify the task, compute masks, retrieve memory weighted by the
-/// masks, and assemble the context under the token budget, tracing each step. A dry run stops here;
-/// the agent team picks up from the assembled context.
+/// A run: classify the task, compute masks, retrieve memory weighted by the masks, and assemble the
+/// context under the token budget, tracing each step. A dry run (or a pipeline without a team) stops
+/// there; otherwise the agent team works from the assembled context. Exactly one run_end closes the
+/// trace, with the totals, whether the run completed, failed, ran out of budget or was cancelled.
 /// </summary>
 public sealed class AskPipeline(
     ITaskClassifier classifier,
@@ -23,14 +25,29 @@ public sealed class AskPipeline(
     IdentityDocument identity,
     TraceStore traces,
     int defaultBudgetTokens,
-    TimeProvider? time = null)
+    TimeProvider? time = null,
+    AgentTeam? team = null)
 {
     /// <summary>Boost per doubling of a chunk's earlier uses in a context (score * (1 + w * log2(1 + uses))).</summary>
     private const double ReuseWeight = 0.1;
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    public async Task<AskResult> RunAsync(AskRequest request, string? notice, CancellationToken cancellationToken)
+    /// <summary>True when a non-dry run calls the agent team.</summary>
+    public bool HasTeam => team is not null;
+
+    public Task<AskResult> RunAsync(AskRequest request, string? notice, CancellationToken cancellationToken) =>
+        RunAsync(request, notice, observer: null, cancellationToken);
+
+    /// <summary>The run as a stream: team events as they happen, then <see cref="RunFinished"/> with the result.</summary>
+    public IAsyncEnumerable<TeamEvent> StreamAsync(AskRequest request, string? notice, CancellationToken cancellationToken) =>
+        EventStream.From<TeamEvent>(async (emit, token) =>
+        {
+            var result = await RunAsync(request, notice, (e, t) => emit(e, t), token).ConfigureAwait(false);
+            await emit(new RunFinished(result), token).ConfigureAwait(false);
+        }, cancellationToken);
+
+    public async Task<AskResult> RunAsync(AskRequest request, string? notice, TeamObserver? observer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (string.IsNullOrWhiteSpace(request.Task))
@@ -38,6 +55,8 @@ public sealed class AskPipeline(
         var clock = Stopwatch.StartNew();
         var runId = RunId.New(_time.GetUtcNow());
         var budget = request.BudgetTokens ?? defaultBudgetTokens;
+        RunMeter? meter = null;
+        var contextTokens = 0;
         try
         {
             var classified = classifier.Classify(request.Task);
@@ -67,6 +86,29 @@ public sealed class AskPipeline(
             var principles = EffectiveIdentity.Compute(identity, profile, masks, request.Task);
             var context = broker.Assemble(new ContextRequest(Blocks(request.Task, profile, principles, retrieval.Hits), budget));
             traces.Append(runId, TraceEventTypes.ContextAssembly, ContextData(context));
+            contextTokens = context.TotalTokens;
+
+            if (team is not null && !request.DryRun && notice is null)
+            {
+                meter = new RunMeter(team.Options.MaxRunTokens);
+                var agentPrinciples = AgentNames.All.ToDictionary(
+                    agent => agent,
+                    agent => (IReadOnlyList<WeightedPrinciple>)[.. EffectiveIdentity.Compute(identity, profile, masks, request.Task, agent).Where(p => p.Layer == PrincipleScope.Agent)],
+                    StringComparer.Ordinal);
+                var teamResult = await team.RunAsync(
+                    new TeamRequest(runId, request.Task, context.Prompt, masks, principles, agentPrinciples, meter), observer, cancellationToken).ConfigureAwait(false);
+                var teamStatus = teamResult.Unresolved ? "completed_with_violations" : "completed";
+                var end = Totals(teamStatus, contextTokens, meter, clock);
+                end["proposals"] = teamResult.Proposals.Count;
+                end["iterations"] = teamResult.Iterations;
+                end["skipped_agents"] = new JsonArray([.. teamResult.SkippedAgents.Select(a => (JsonNode?)a)]);
+                traces.Append(runId, TraceEventTypes.RunEnd, end);
+                return new AskResult(runId, traces.PathFor(runId), request.Task, profile, policy.Name, masks, principles, retrieval, context, teamStatus, notice)
+                {
+                    Team = teamResult,
+                    Totals = RunTotals.From(meter, contextTokens, clock.Elapsed),
+                };
+            }
 
             var status = request.DryRun || notice is not null ? "dry_run" : "assembled";
             traces.Append(runId, TraceEventTypes.RunEnd, new JsonObject
@@ -84,14 +126,33 @@ public sealed class AskPipeline(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             traces.Append(runId, TraceEventTypes.Error, new JsonObject { ["type"] = e.GetType().Name, ["message"] = e.Message });
-            traces.Append(runId, TraceEventTypes.RunEnd, new JsonObject { ["status"] = "error", ["elapsed_ms"] = Math.Round(clock.Elapsed.TotalMilliseconds, 2) });
+            traces.Append(runId, TraceEventTypes.RunEnd, Totals(e is RunBudgetExceededException ? "budget_exceeded" : "error", contextTokens, meter, clock));
             throw;
         }
         catch (OperationCanceledException)
         {
-            traces.Append(runId, TraceEventTypes.RunEnd, new JsonObject { ["status"] = "cancelled", ["elapsed_ms"] = Math.Round(clock.Elapsed.TotalMilliseconds, 2) });
+            traces.Append(runId, TraceEventTypes.RunEnd, Totals("cancelled", contextTokens, meter, clock));
             throw;
         }
+    }
+
+    /// <summary>run_end data: model token totals (when the team ran), cost and elapsed time.</summary>
+    private static JsonObject Totals(string status, int contextTokens, RunMeter? meter, Stopwatch clock)
+    {
+        var end = new JsonObject { ["status"] = status, ["context_tokens"] = contextTokens };
+        if (meter is not null)
+        {
+            end["prompt_tokens"] = meter.PromptTokens;
+            end["completion_tokens"] = meter.CompletionTokens;
+            end["total_tokens"] = meter.TotalTokens;
+            end["budget_tokens"] = meter.BudgetTokens;
+            end["cost"] = meter.Cost;
+            end["model_calls"] = meter.Calls;
+            end["usage_estimated"] = meter.Estimated;
+            end["model_ms"] = Math.Round(meter.ModelMilliseconds, 2);
+        }
+        end["elapsed_ms"] = Math.Round(clock.Elapsed.TotalMilliseconds, 2);
+        return end;
     }
 
     private List<ContextBlock> Blocks(string task, TaskProfile profile, IReadOnlyList<WeightedPrinciple> principles, IReadOnlyList<SearchHit> hits)

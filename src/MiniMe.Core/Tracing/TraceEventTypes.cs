@@ -8,6 +8,7 @@ public static class TraceEventTypes
     public const string Retrieval = "retrieval";
     public const string ContextAssembly = "context_assembly";
     public const string AgentCall = "agent_call";
+    public const string AgentSkipped = "agent_skipped";
     public const string CriticReview = "critic_review";
     public const string ActionProposal = "action_proposal";
     public const string Approval = "approval";

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using MiniMe.Agents;
+using MiniMe.Context;
+using MiniMe.Testing;
+using MiniMe.Tracing;
+
+namespace MiniMe.Bench.Agents;
+
+/// <summary>
+/// Orchestration overhead of one agent-team run, excluding model time: the full team (Architect,
+/// Builder, Critic, Integrator) over an instant scripted model, with prompts built, JSON repaired and
+/// validated, tokens estimated, and every trace event written (and flushed) to a real trace file.
+/// Time spent inside the model client is measured and subtracted.
+/// Usage: agents [--runs N] [--warmup N]
+/// </summary>
+public static class OrchestrationBenchmark
+{
+    public static async Task<int> RunAsync(string[] args, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var runs = Option(args, "--runs", 200);
+        var warmup = Option(args, "--warmup", 20);
+        var directory = Path.Combine(Path.GetTempPath(), "minime-bench-agents-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var traces = new TraceStore(Path.Combine(directory, "traces"));
+            var scripted = new ScriptedChatClient { Responder = call => ScriptedReply.Text(Reply(call.SystemText)) with { ChunkSize = 16 } };
+            var timed = new TimedChatClient(scripted);
+            var team = new AgentTeam(timed, new AgentTeamOptions { Model = "scripted-model" }, traces, new TiktokenTokenCounter());
+            var masks = new MiniMe.Masks.MaskWeights { MaxIterations = 3, Rigor = 0.5, Temperature = 0.3 };
+            var context = string.Join("\n", Enumerable.Range(0, 40).Select(i => $"- memory {i}: the service layer caches responses for {i} minutes and logs every external call."));
+
+            var overhead = new List<double>(runs);
+            var totals = new List<double>(runs);
+            for (var i = 0; i < warmup + runs; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var runId = $"bench-{i:D6}";
+                var request = new TeamRequest(runId, "Add a greeting helper with tests", "You are MiniMe.\n" + context, masks, [],
+                    new Dictionary<string, IReadOnlyList<MiniMe.Identity.WeightedPrinciple>>(), new RunMeter(1_000_000));
+                timed.Reset();
+                var clock = Stopwatch.StartNew();
+                var result = await team.RunAsync(request, null, ct).ConfigureAwait(false);
+                var total = clock.Elapsed.TotalMilliseconds;
+                if (result.Proposals.Count != 2 || result.Calls.Count != 4)
+                    throw new InvalidOperationException($"unexpected run: {result.Calls.Count} calls, {result.Proposals.Count} proposals");
+                if (i < warmup) continue;
+                totals.Add(total);
+                overhead.Add(total - timed.Elapsed.TotalMilliseconds);
+            }
+
+            Console.WriteLine($"agents: orchestration overhead per run (4 agent calls, model time excluded), {runs} runs after {warmup} warm-up");
+            Console.WriteLine($"  overhead  p50 {P(overhead, 0.50)} ms  p95 {P(overhead, 0.95)} ms  mean {F(overhead.Average())} ms");
+            Console.WriteLine($"  with the scripted model  p50 {P(totals, 0.50)} ms  p95 {P(totals, 0.95)} ms");
+            return 0;
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static string Reply(string system) =>
+        system.Contains("You are the Architect", StringComparison.Ordinal)
+            ? """{"summary":"One helper.","modules":[{"name":"Greeter","responsibility":"Formats greetings","depends_on":[]}],"files":[{"path":"src/Greeter.cs","purpose":"helper"}]}"""
+        : system.Contains("You are the Builder", StringComparison.Ordinal)
+            ? "Here is the build:\n```json\n" + """{"summary":"Adds Greeter.","files":[{"path":"src/Greeter.cs","content":"public static class Greeter { public static string Hi(string n) => n; }"},{"path":"tests/GreeterTests.cs","content":"// test"}],"patches":[],}""" + "\n```"
+        : system.Contains("You are the Critic", StringComparison.Ordinal)
+            ? """{"valid":true,"violations":[],"suggestions":[]}"""
+            : """{"summary":"Write it.","proposals":[{"tool":"write_file","arguments":{"path":"src/Greeter.cs","content":"x"},"rationale":"helper"},{"tool":"run_command","arguments":{"program":"dotnet","args":["test"]},"rationale":"prove it"}]}""";
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;
+    }
+
+    private static string P(List<double> values, double q)
+    {
+        var sorted = values.Order().ToList();
+        return F(sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)]);
+    }
+
+    private static string F(double v) => v.ToString("0.000", CultureInfo.InvariantCulture);
+
+    /// <summary>Accumulates the time spent inside the model client (the part that is not orchestration).</summary>
+    private sealed class TimedChatClient(IChatClient inner) : DelegatingChatClient(inner)
+    {
+        private long _ticks;
+
+        public TimeSpan Elapsed => TimeSpan.FromTicks(Interlocked.Read(ref _ticks));
+
+        public void Reset() => Interlocked.Exchange(ref _ticks, 0);
+
+        public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+            IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            var updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            await using (updates.ConfigureAwait(false))
+            {
+                while (true)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    var more = await updates.MoveNextAsync().ConfigureAwait(false);
+                    Interlocked.Add(ref _ticks, Stopwatch.GetElapsedTime(start).Ticks);
+                    if (!more) break;
+                    yield return updates.Current;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using MiniMe.Cli.Hosting;
+using MiniMe.Configuration;
+using MiniMe.Providers;
+using Spectre.Console;
+
+namespace MiniMe.Cli.Commands;
+
+/// <summary>`minime doctor`: checks the workspace, the configuration and the LLM provider, and says what to fix.</summary>
+internal sealed class DoctorCommand(CliContext context)
+    : MiniMeCommand("doctor", "Check the workspace, configuration and LLM provider (endpoint, key, model, a test call); exit 1 if something needs fixing", context)
+{
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var workspace = ResolveWorkspace(parse);
+        var checks = new List<DoctorCheck>();
+        MiniMeOptions? options = null;
+        if (!workspace.IsInitialized)
+        {
+            checks.Add(new DoctorCheck("workspace", CheckStatus.Failed, $"no workspace at {workspace.Root}", "run `minime init` (or pass --home / set MINIME_HOME)"));
+        }
+        else
+        {
+            checks.Add(new DoctorCheck("workspace", CheckStatus.Ok, workspace.Root));
+            try
+            {
+                options = ConfigurationLoader.Load(workspace);
+                checks.Add(new DoctorCheck("config", CheckStatus.Ok, $"{workspace.ConfigPath} is valid"));
+            }
+            catch (ConfigException e)
+            {
+                checks.Add(new DoctorCheck("config", CheckStatus.Failed, e.Message, "fix config.yaml (`minime config edit`) or the MINIME_ variable named above"));
+            }
+        }
+        if (options is not null)
+            checks.AddRange(await ProviderDoctor.CheckAsync(options.Llm, cancellationToken: cancellationToken));
+
+        foreach (var check in checks)
+        {
+            var (mark, color) = check.Status switch
+            {
+                CheckStatus.Ok => ("ok", "green"),
+                CheckStatus.Warning => ("warn", "yellow"),
+                _ => ("FAIL", "red"),
+            };
+            Out.MarkupLine($"[{color}]{mark,-4}[/] [bold]{Markup.Escape(check.Name),-10}[/] {Markup.Escape(check.Detail)}");
+            if (check.Fix is not null && check.Status != CheckStatus.Ok) Out.MarkupLine($"     [grey]fix:[/] {Markup.Escape(check.Fix)}");
+        }
+        var healthy = ProviderDoctor.IsHealthy(checks);
+        var failed = checks.Count(c => c.Status == CheckStatus.Failed);
+        Out.MarkupLine(healthy ? "[green]healthy[/]: `minime ask TASK` can run the agent team" : $"[red]{failed} problem(s) to fix[/]");
+        return healthy ? ExitCodes.Ok : ExitCodes.Error;
+    }
+}

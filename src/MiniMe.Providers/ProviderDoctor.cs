@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using Microsoft.Extensions.AI;
+using MiniMe.Configuration;
+
+namespace MiniMe.Providers;
+
+public enum CheckStatus
+{
+    Ok,
+    Warning,
+    Failed,
+}
+
+/// <summary>One line of `minime doctor`: what was checked, how it went, and what to do about it.</summary>
+public sealed record DoctorCheck(string Name, CheckStatus Status, string Detail, string? Fix = null);
+
+/// <summary>
+/// Checks the configured provider step by step: settings, API key (presence only, never the value),
+/// endpoint reachability and model listing, and a tiny test call. Stops at the first step the later
+/// ones depend on. Doctor calls are not retried: it reports the state now.
+/// </summary>
+public static class ProviderDoctor
+{
+    public static async Task<IReadOnlyList<DoctorCheck>> CheckAsync(
+        LlmOptions options, Func<string, string?>? environment = null, HttpMessageHandler? transport = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        environment ??= Environment.GetEnvironmentVariable;
+        var checks = new List<DoctorCheck>();
+        if (string.Equals(options.Provider, "none", StringComparison.OrdinalIgnoreCase))
+        {
+            checks.Add(new DoctorCheck("provider", CheckStatus.Failed, "llm.provider is none: `minime ask` can only dry-run",
+                "set llm.provider in config.yaml (or MINIME_LLM__PROVIDER) to openai, ollama or anthropic, plus llm.model"));
+            return checks;
+        }
+
+        var probe = Clone(options);
+        probe.MaxRetries = 0;
+        ProviderSettings settings;
+        try
+        {
+            settings = ProviderSettings.Resolve(probe, environment);
+        }
+        catch (ConfigException e)
+        {
+            checks.Add(new DoctorCheck("provider", CheckStatus.Failed, e.Message, "fix the setting named above"));
+            return checks;
+        }
+        checks.Add(new DoctorCheck("provider", CheckStatus.Ok, $"{settings.Provider}, model {settings.Model}, endpoint {settings.Endpoint}"));
+        checks.Add(KeyCheck(settings));
+
+        using var connection = ChatClientFactory.Create(settings, transport);
+        var models = await Step(() => connection.Models.ListAsync(cancellationToken), settings, cancellationToken).ConfigureAwait(false);
+        if (models.Error is { } listError)
+        {
+            checks.Add(new DoctorCheck("endpoint", CheckStatus.Failed, listError.Message, "start the server or correct llm.endpoint; for a hosted service check the key"));
+            return checks;
+        }
+        var list = models.Value!;
+        checks.Add(new DoctorCheck("endpoint", CheckStatus.Ok, $"reachable; {list.Count} model{(list.Count == 1 ? "" : "s")} listed"));
+        checks.Add(list.Contains(settings.Model, StringComparer.OrdinalIgnoreCase) || list.Any(m => m.StartsWith(settings.Model + ":", StringComparison.OrdinalIgnoreCase))
+            ? new DoctorCheck("model", CheckStatus.Ok, $"{settings.Model} is available")
+            : new DoctorCheck("model", CheckStatus.Warning, $"{settings.Model} is not in the server's list" + (list.Count > 0 ? $" (it has: {string.Join(", ", list.Take(8))}{(list.Count > 8 ? ", …" : "")})" : ""),
+                "set llm.model to one of the listed models (or pull it, for ollama)"));
+
+        var clock = Stopwatch.StartNew();
+        var call = await Step(() => connection.Chat.GetResponseAsync(
+            [new ChatMessage(ChatRole.User, "Reply with the single word OK.")],
+            new ChatOptions { MaxOutputTokens = 16, Temperature = 0 }, cancellationToken), settings, cancellationToken).ConfigureAwait(false);
+        if (call.Error is { } callError)
+        {
+            checks.Add(new DoctorCheck("test call", CheckStatus.Failed, callError.Message, "check llm.model and the server's logs"));
+            return checks;
+        }
+        var response = call.Value!;
+        var text = response.Text.Trim();
+        var usage = response.Usage is { } u ? $", {u.InputTokenCount ?? 0}+{u.OutputTokenCount ?? 0} tokens" : ", no token usage reported";
+        checks.Add(new DoctorCheck("test call", CheckStatus.Ok, $"answered in {clock.ElapsedMilliseconds} ms: \"{(text.Length > 40 ? text[..40] + "…" : text)}\"{usage}"));
+        return checks;
+    }
+
+    public static bool IsHealthy(IEnumerable<DoctorCheck> checks) => checks.All(c => c.Status != CheckStatus.Failed);
+
+    private static DoctorCheck KeyCheck(ProviderSettings settings)
+    {
+        if (settings.HasApiKey) return new DoctorCheck("api key", CheckStatus.Ok, $"{settings.KeyVariable} is set");
+        return settings.Provider == ProviderSettings.Ollama
+            ? new DoctorCheck("api key", CheckStatus.Ok, "not needed for ollama")
+            : new DoctorCheck("api key", CheckStatus.Warning, $"{settings.KeyVariable} is not set; fine for a local server without authentication",
+                $"export {settings.KeyVariable}=... if the server requires a key");
+    }
+
+    private static async Task<(T? Value, LlmUnavailableException? Error)> Step<T>(Func<Task<T>> action, ProviderSettings settings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await action().ConfigureAwait(false), null);
+        }
+        catch (Exception e) when (ProviderErrors.Translate(e, settings, cancellationToken) is { } translated)
+        {
+            return (default, translated);
+        }
+    }
+
+    private static LlmOptions Clone(LlmOptions o) => new()
+    {
+        Provider = o.Provider,
+        Endpoint = o.Endpoint,
+        Model = o.Model,
+        ApiKeyVariable = o.ApiKeyVariable,
+        TimeoutSeconds = Math.Min(o.TimeoutSeconds, 60),
+        MaxRetries = o.MaxRetries,
+        RetryBaseDelayMs = o.RetryBaseDelayMs,
+        MaxRunTokens = o.MaxRunTokens,
+        MaxOutputTokens = o.MaxOutputTokens,
+        MaxIterations = o.MaxIterations,
+        MaxRepairAttempts = o.MaxRepairAttempts,
+        SkipAgentsBelow = o.SkipAgentsBelow,
+        Temperature = o.Temperature,
+        ResponseFormat = o.ResponseFormat,
+        Prices = o.Prices,
+    };
+}

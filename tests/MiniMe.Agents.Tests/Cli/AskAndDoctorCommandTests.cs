@@ -1,0 +1,116 @@
+using MiniMe.Testing;
+using MiniMe.Tracing;
+
+namespace MiniMe.Agents.Tests.Cli;
+
+/// <summary>`minime ask` and `minime doctor` end to end: the real CLI, engine, provider and a loopback model server.</summary>
+[Trait("Category", "Integration")]
+[Collection(CliCollection.Name)]
+public sealed class AskAndDoctorCommandTests : IAsyncLifetime
+{
+    private readonly CliHarness _cli = new();
+    private LoopbackOpenAiServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await LoopbackOpenAiServer.StartAsync();
+        _server.Responder = r => AgentReplies.For(AgentReplies.AgentOf(r.MessagesText));
+        var (exit, _, error) = await _cli.RunAsync("init", "--name", "Tester");
+        Assert.True(exit == 0, error);
+        _cli.SetEnvironment("MINIME_LLM__PROVIDER", "openai");
+        _cli.SetEnvironment("MINIME_LLM__ENDPOINT", _server.BaseUrl.ToString());
+        _cli.SetEnvironment("MINIME_LLM__MODEL", "loopback-model");
+        _cli.SetEnvironment("MINIME_LLM__RETRYBASEDELAYMS", "1");
+        _cli.SetEnvironment("MINIME_LLM__APIKEYVARIABLE", "MINIME_TEST_UNSET_KEY");
+    }
+
+    public async Task DisposeAsync()
+    {
+        _cli.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    private const string Task = "Design and implement a greeting module, refactor the service layer and add integration tests";
+
+    [Fact]
+    public async Task AskRunsTheTeamStreamsAndPrintsProposalsAndTotals()
+    {
+        var (exit, output, error) = await _cli.RunAsync("ask", Task);
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("-- builder round 1 --", error);
+        Assert.Contains("Adds Greeter with a test.", error); // streamed model output
+        Assert.Contains("builder: valid", error);
+        Assert.Contains("Proposed actions · 2", output);
+        Assert.Contains("p1 write_file src/Greeter.cs (by integrator)", output);
+        Assert.Contains("p2 run_command dotnet test", output);
+        Assert.Contains("prove it", output);
+        Assert.Contains("not executed", output);
+        Assert.Matches(@"tokens: \d+ prompt \+ \d+ completion = \d+", output);
+        Assert.Contains("cost $0.0000", output);
+
+        var runId = output.Split('\n').Single(l => l.StartsWith("run_id: ", StringComparison.Ordinal))["run_id: ".Length..].Trim();
+        var traces = new TraceStore(Path.Combine(_cli.Home, "traces"));
+        var events = traces.Read(runId);
+        Assert.Equal("completed", events[^1].Data["status"]!.GetValue<string>());
+        Assert.Equal(_server.ChatRequests.Count, events.Count(e => e.EventType == TraceEventTypes.AgentCall));
+        Assert.Equal(2, events.Count(e => e.EventType == TraceEventTypes.ActionProposal));
+    }
+
+    [Fact]
+    public async Task AskWithAnUnreachableProviderFailsInOneLine()
+    {
+        _cli.SetEnvironment("MINIME_LLM__ENDPOINT", "http://127.0.0.1:1/v1");
+        _cli.SetEnvironment("MINIME_LLM__MAXRETRIES", "0");
+        var (exit, output, error) = await _cli.RunAsync("ask", Task);
+
+        Assert.Equal(1, exit);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("-- ", StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(lines);
+        Assert.StartsWith("error: Cannot reach the openai endpoint http://127.0.0.1:1/v1/ (connection refused)", line);
+        Assert.DoesNotContain("   at ", error);
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public async Task AskWithoutAProviderIsADryRunWithANotice()
+    {
+        _cli.SetEnvironment("MINIME_LLM__PROVIDER", "none");
+        var (exit, output, error) = await _cli.RunAsync("ask", Task);
+        Assert.Equal(0, exit);
+        Assert.Contains("No LLM provider is configured", error);
+        Assert.Contains("Status dry_run", output);
+        Assert.Empty(_server.ChatRequests);
+    }
+
+    [Fact]
+    public async Task DoctorReportsAHealthySetup()
+    {
+        var (exit, output, error) = await _cli.RunAsync("doctor");
+        Assert.True(exit == 0, output + error);
+        Assert.Contains("ok   config", output);
+        Assert.Contains("ok   test call", output);
+        Assert.Contains("healthy", output);
+    }
+
+    [Fact]
+    public async Task DoctorSaysWhatToFix()
+    {
+        _cli.SetEnvironment("MINIME_LLM__ENDPOINT", "http://127.0.0.1:1/v1");
+        var (exit, output, _) = await _cli.RunAsync("doctor");
+        Assert.Equal(1, exit);
+        Assert.Contains("FAIL endpoint", output);
+        Assert.Contains("fix:", output);
+        Assert.Contains("1 problem(s) to fix", output);
+    }
+
+    [Fact]
+    public async Task DoctorReportsAnInvalidConfiguration()
+    {
+        _cli.SetEnvironment("MINIME_LLM__PROVIDER", "gpt-magic");
+        var (exit, output, _) = await _cli.RunAsync("doctor");
+        Assert.Equal(1, exit);
+        Assert.Contains("FAIL config", output);
+        Assert.Contains("llm.provider 'gpt-magic' is unknown", output);
+    }
+}

@@ -1,0 +1,58 @@
+using MiniMe.Identity;
+
+namespace MiniMe.Agents.Tests;
+
+public class StaticCriticTests
+{
+    private static WeightedPrinciple P(string name, double magnitude, params string[] tags) =>
+        new(new Principle { Name = name, Magnitude = magnitude, Tags = tags }, magnitude, PrincipleScope.Global);
+
+    private static BuildOutput Build(params FileDraft[] files) => new("s", files, []);
+
+    [Fact]
+    public void CleanBuildPasses() =>
+        Assert.Empty(StaticCritic.Check(Build(new FileDraft("src/A.cs", "class A {}", null), new FileDraft("tests/ATests.cs", "// t", null)), [P("Tested behaviour", 0.85, "testing")], 0.5));
+
+    [Theory]
+    [InlineData("/etc/passwd")]
+    [InlineData("../x.cs")]
+    [InlineData("src/../../x.cs")]
+    [InlineData("C:\\x.cs")]
+    [InlineData("~/x.cs")]
+    public void PathsOutsideTheRepositoryBlock(string path)
+    {
+        var v = Assert.Single(StaticCritic.Check(Build(new FileDraft(path, "x", null)), [], 0.5));
+        Assert.Equal(StaticCritic.PathsRule, v.Rule);
+        Assert.True(v.Blocking);
+    }
+
+    [Fact]
+    public void DuplicatePathsAndBrokenDiffsBlock()
+    {
+        var build = new BuildOutput("s", [new FileDraft("src/A.cs", "a", null)], [new PatchDraft("./src/A.cs", "just replace it"), new PatchDraft("src/B.cs", "--- a/src/B.cs\n+++ b/src/B.cs\n@@ -1,1 +1,1 @@\n-a\n+b\n")]);
+        var violations = StaticCritic.Check(build, [], 0.5);
+        Assert.Contains(violations, v => v.Rule == StaticCritic.DuplicateRule && v.Location == "src/A.cs");
+        Assert.Single(violations, v => v.Rule == StaticCritic.DiffRule && v.Location == "./src/A.cs");
+    }
+
+    [Fact]
+    public void SecretsAndCredentialFilesAreAttributedToTheSecurityPrinciple()
+    {
+        var build = Build(new FileDraft("src/Client.cs", "var key = \"sk-abcdefghijklmnopqrstuvwx\";", null), new FileDraft("config/.env", "A=1", null));
+        var violations = StaticCritic.Check(build, [P("Least privilege", 0.95, "security")], 0.5);
+        Assert.Equal(2, violations.Count);
+        Assert.All(violations, v => Assert.Equal("Least privilege", v.Rule));
+        Assert.All(StaticCritic.Check(build, [], 0.5), v => Assert.Contains(v.Rule, new[] { StaticCritic.SecretsRule, StaticCritic.CredentialFilesRule }));
+    }
+
+    [Theory]
+    [InlineData(0.85, 0.2, true)]
+    [InlineData(0.5, 0.7, true)]
+    [InlineData(0.5, 0.3, false)]
+    public void MissingTestBlocksByMagnitudeOrRigor(double magnitude, double rigor, bool blocking)
+    {
+        var v = Assert.Single(StaticCritic.Check(Build(new FileDraft("src/A.cs", "class A {}", null)), [P("Tested behaviour", magnitude, "testing")], rigor));
+        Assert.Equal("Tested behaviour", v.Rule);
+        Assert.Equal(blocking, v.Blocking);
+    }
+}

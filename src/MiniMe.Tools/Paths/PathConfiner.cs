@@ -42,22 +42,33 @@ public sealed class PathConfiner
     {
         var confined = Confine(requested);
         var lexical = LexicalRelative(requested);
-        foreach (var rel in lexical is null || lexical == confined.RelativePath ? [confined.RelativePath] : new[] { confined.RelativePath, lexical })
-        {
-            if (SecretPaths.Always.FirstOrDefault(g => g.IsMatch(rel)) is { } secret)
-                throw new ToolRefusedException($"'{requested}' is a secret file ({rel} matches {secret}); tools never read or write those.");
-            if (_protected.Any(g => g.IsMatch(rel)))
-                throw new ToolRefusedException($"'{requested}' is inside the MiniMe home; tools never touch its configuration, allowlist or traces.");
-            if (access == PathAccess.Write && SecretPaths.NeverWritten.FirstOrDefault(g => g.IsMatch(rel)) is { } git)
-                throw new ToolRefusedException($"'{requested}' is inside .git ({git}); tools never write git's internals (hooks and config run code).");
-            var rules = access == PathAccess.Write ? Allowlist.Write : Allowlist.Read;
-            if (rules.ExcludedBy(rel) is { } excluded)
-                throw new ToolRefusedException($"'{requested}' is excluded from {Verb(access)} by '{excluded}' in {Allowlist.Source}.");
-        }
-        var ruleSet = access == PathAccess.Write ? Allowlist.Write : Allowlist.Read;
-        if (!ruleSet.IsIncluded(confined.RelativePath))
-            throw new ToolRefusedException($"'{confined.RelativePath}' is not {(access == PathAccess.Write ? "writable" : "readable")}: no {Section(access)}.include pattern in {Allowlist.Source} matches it.");
+        if (lexical is not null && lexical != confined.RelativePath && Refusal(lexical, access, checkInclude: false) is { } viaName)
+            throw new ToolRefusedException($"'{requested}' {viaName}");
+        if (Refusal(confined.RelativePath, access, checkInclude: true) is { } reason)
+            throw new ToolRefusedException($"'{requested}'{(confined.RelativePath == requested ? "" : $" ({confined.RelativePath})")} {reason}");
         return confined;
+    }
+
+    /// <summary>Whether a relative path (already real, inside the root) passes the rules for the access; used when walking the tree.</summary>
+    public bool IsAllowed(string relativePath, PathAccess access) => Refusal(relativePath, access, checkInclude: true) is null;
+
+    /// <summary>Whether a directory (relative, inside the root) may be descended into for reading: not secret, protected or excluded.</summary>
+    public bool IsDirectoryReadable(string relativePath) => Refusal(relativePath + "/", PathAccess.Read, checkInclude: false) is null;
+
+    private string? Refusal(string rel, PathAccess access, bool checkInclude)
+    {
+        if (SecretPaths.Always.FirstOrDefault(g => g.IsMatch(rel)) is { } secret)
+            return $"is a secret file (matches {secret}); tools never read or write those.";
+        if (_protected.Any(g => g.IsMatch(rel)))
+            return "is inside the MiniMe home; tools never touch its configuration, allowlist or traces.";
+        if (access == PathAccess.Write && SecretPaths.NeverWritten.FirstOrDefault(g => g.IsMatch(rel)) is { } git)
+            return $"is inside .git (matches {git}); tools never write git's internals (hooks and config run code).";
+        var rules = access == PathAccess.Write ? Allowlist.Write : Allowlist.Read;
+        if (rules.ExcludedBy(rel) is { } excluded)
+            return $"is excluded from {Verb(access)} by '{excluded}' in {Allowlist.Source}.";
+        if (checkInclude && !rules.IsIncluded(rel))
+            return $"is not {(access == PathAccess.Write ? "writable" : "readable")}: no {Section(access)}.include pattern in {Allowlist.Source} matches it.";
+        return null;
     }
 
     /// <summary>Resolves a path and refuses it unless it is inside the root (no allowlist rules).</summary>
@@ -68,6 +79,32 @@ public sealed class PathConfiner
         if (!IsInsideRoot(real))
             throw new ToolRefusedException($"'{requested}' resolves to {real}, outside the tools root {Root}.");
         return new ConfinedPath(real, Relative(real), requested);
+    }
+
+    /// <summary>
+    /// Checks a command argument that may name a path (relative to the command's working directory):
+    /// one that is absolute or climbs with ".." must stay inside the root, and one that names an
+    /// existing secret, protected or read-excluded file is refused.
+    /// </summary>
+    public void CheckArgument(string candidate, string workingDirectory)
+    {
+        if (candidate.Length == 0 || candidate.Length > MaxPathLength || candidate.Any(char.IsControl)) return;
+        var climbs = Path.IsPathRooted(candidate) || candidate.Split('/').Contains("..");
+        var real = RealPath.Resolve(candidate, workingDirectory);
+        if (!IsInsideRoot(real))
+        {
+            if (climbs || File.Exists(real) || Directory.Exists(real))
+                throw new ToolRefusedException($"argument '{candidate}' names {real}, outside the tools root {Root}.");
+            return;
+        }
+        if (!climbs && !File.Exists(real) && !Directory.Exists(real)) return;
+        var rel = Relative(real);
+        if (SecretPaths.Always.FirstOrDefault(g => g.IsMatch(rel)) is { } secret)
+            throw new ToolRefusedException($"argument '{candidate}' names a secret file ({rel} matches {secret}).");
+        if (_protected.Any(g => g.IsMatch(rel)))
+            throw new ToolRefusedException($"argument '{candidate}' names the MiniMe home; commands never get its files.");
+        if (Allowlist.Read.ExcludedBy(rel) is { } excluded)
+            throw new ToolRefusedException($"argument '{candidate}' names {rel}, excluded by '{excluded}' in {Allowlist.Source}.");
     }
 
     public bool IsInsideRoot(string realPath) =>

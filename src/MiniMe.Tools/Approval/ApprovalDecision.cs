@@ -42,13 +42,16 @@ public interface IActionPresenter
     void Present(ApprovalRequest request, string note);
 }
 
-/// <summary>Nobody can be asked (stdin is not a terminal and --yes was not given): nothing runs.</summary>
-public sealed class NonInteractiveGate : IApprovalGate
+/// <summary>Nobody can be asked (stdin is not a terminal and --yes was not given): the action is shown, and nothing runs.</summary>
+public sealed class NonInteractiveGate(IActionPresenter? presenter = null) : IApprovalGate
 {
     public const string Reason = "not run: stdin is not interactive and --yes was not given";
 
-    public Task<ApprovalDecision> DecideAsync(ApprovalRequest request, CancellationToken cancellationToken) =>
-        Task.FromResult<ApprovalDecision>(new ApprovalDecision.Reject(Approvers.Policy, Reason));
+    public Task<ApprovalDecision> DecideAsync(ApprovalRequest request, CancellationToken cancellationToken)
+    {
+        presenter?.Present(request, Reason);
+        return Task.FromResult<ApprovalDecision>(new ApprovalDecision.Reject(Approvers.Policy, Reason));
+    }
 }
 
 /// <summary>Shows nothing (for callers that render outcomes themselves).</summary>

@@ -36,8 +36,8 @@ public static class ArgumentSmuggling
             R("--separate-git-dir*", "moves the repository elsewhere"),
             R("--extcmd*", "runs an external diff program"),
             R("--tool*", "runs an external diff or merge tool"),
-            R("ext::*", "the ext:: transport runs a command"),
-            R("fd::*", "the fd:: transport uses inherited file descriptors"),
+            R("ext::*", "uses the ext:: transport, which runs a command"),
+            R("fd::*", "uses the fd:: transport on inherited file descriptors"),
         ],
         ["dotnet"] =
         [

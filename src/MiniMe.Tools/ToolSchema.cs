@@ -66,7 +66,7 @@ public sealed class ToolSchema
                 throw new ToolArgumentException($"{tool}: argument '{p.Name}' must be {Article(p.Type)}, not {value.GetValueKind().ToString().ToLowerInvariant()}.");
             if (p.Type == ParameterType.Integer)
             {
-                var n = value.GetValue<long>();
+                var n = AsInteger(value)!.Value;
                 if ((p.Minimum is { } min && n < min) || (p.Maximum is { } max && n > max))
                     throw new ToolArgumentException($"{tool}: argument '{p.Name}' must be between {p.Minimum?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-inf"} and {p.Maximum?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "inf"} (got {n}).");
             }
@@ -77,11 +77,15 @@ public sealed class ToolSchema
     private static bool HasType(JsonNode value, ParameterType type) => type switch
     {
         ParameterType.String => value.GetValueKind() == JsonValueKind.String,
-        ParameterType.Integer => value.GetValueKind() == JsonValueKind.Number && value is JsonValue v && v.TryGetValue<long>(out _),
+        ParameterType.Integer => AsInteger(value) is not null,
         ParameterType.Boolean => value.GetValueKind() is JsonValueKind.True or JsonValueKind.False,
         ParameterType.StringArray => value is JsonArray array && array.All(item => item?.GetValueKind() == JsonValueKind.String),
         _ => false,
     };
+
+    /// <summary>The value as a whole number, whatever .NET type backs the node (int from code, JsonElement from parsing).</summary>
+    internal static long? AsInteger(JsonNode value) =>
+        value.GetValueKind() == JsonValueKind.Number && long.TryParse(value.ToJsonString(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
 
     private static string TypeName(ParameterType type) => type switch
     {
@@ -109,7 +113,7 @@ public sealed class ToolArguments(JsonObject raw)
 
     public string RequiredString(string name) => String(name) ?? throw new ToolArgumentException($"argument '{name}' is required.");
 
-    public int? Integer(string name) => Raw[name] is { } v ? checked((int)v.GetValue<long>()) : null;
+    public int? Integer(string name) => Raw[name] is { } v && ToolSchema.AsInteger(v) is { } n ? (int)Math.Clamp(n, int.MinValue, int.MaxValue) : null;
 
     public bool Boolean(string name, bool fallback = false) => Raw[name]?.GetValue<bool>() ?? fallback;
 

@@ -21,11 +21,6 @@ public static class UnifiedDiffWriter
         sb.Append("--- ").Append(oldText is null ? UnifiedDiffParser.DevNull : "a/" + path).Append('\n');
         sb.Append("+++ ").Append(newText is null ? UnifiedDiffParser.DevNull : "b/" + path).Append('\n');
         var blocks = Differ.Instance.CreateDiffs(Join(before), Join(after), ignoreWhiteSpace: false, ignoreCase: false, new LineSplitter()).DiffBlocks;
-        // A change only in the final newline shows as the last line removed and re-added.
-        if (blocks.Count == 0 && before.EndsWithNewline != after.EndsWithNewline && before.Lines.Count > 0)
-            blocks = [new DiffBlock(before.Lines.Count - 1, 1, after.Lines.Count - 1, 1)];
-        else if (before.EndsWithNewline != after.EndsWithNewline && before.Lines.Count > 0 && after.Lines.Count > 0 && !TouchesEnd(blocks, before.Lines.Count))
-            blocks = [.. blocks, new DiffBlock(before.Lines.Count - 1, 1, after.Lines.Count - 1, 1)];
         if (blocks.Count == 0) return "";
         var groups = new List<List<DiffBlock>> { new() { blocks[0] } };
         foreach (var block in blocks.Skip(1))
@@ -37,9 +32,6 @@ public static class UnifiedDiffWriter
         foreach (var group in groups) WriteHunk(sb, group, before, after);
         return sb.ToString();
     }
-
-    private static bool TouchesEnd(IList<DiffBlock> blocks, int oldCount) =>
-        blocks.Any(b => b.DeleteStartA + b.DeleteCountA >= oldCount);
 
     private static void WriteHunk(StringBuilder sb, List<DiffBlock> group, TextLines before, TextLines after)
     {
@@ -71,7 +63,15 @@ public static class UnifiedDiffWriter
         if (index == text.Lines.Count - 1 && !text.EndsWithNewline) sb.Append("\\ No newline at end of file\n");
     }
 
-    private static string Join(TextLines text) => string.Join('\n', text.Lines);
+    /// <summary>
+    /// The lines to compare, each prefixed so that no file is "" but an empty one (one empty line is "|").
+    /// A last line without a newline gets a marker no text contains, so "x" and "x\n" differ and a
+    /// change of the final newline shows as that line removed and added again.
+    /// </summary>
+    private static string Join(TextLines text) =>
+        text.Lines.Count == 0 ? "" : string.Join('\n', text.Lines.Select(l => "|" + l)) + (text.EndsWithNewline ? "" : NoFinalNewline);
+
+    private const string NoFinalNewline = "\u0000no-final-newline";
 
     private sealed class LineSplitter : IChunker
     {

@@ -74,13 +74,14 @@ public sealed class ToolWorkspace : IDisposable
     public IReadOnlyList<TraceEvent> Events(string type) => Traces.Read(RunId).Where(e => e.EventType == type).ToList();
 
     /// <summary>Every entry under the base: files with a content hash and mode, links with their target, directories.</summary>
-    public SortedDictionary<string, string> Snapshot()
+    public SortedDictionary<string, string> Snapshot(bool includeFeedback = true)
     {
         var entries = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var path in Directory.EnumerateFileSystemEntries(Base, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
         {
             var rel = Path.GetRelativePath(Base, path);
             if (rel.StartsWith(Path.Join("project", ".minime", "traces"), StringComparison.Ordinal)) continue;   // the audit trail grows by design
+            if (!includeFeedback && rel == Path.Join("project", ".minime", "feedback.jsonl")) continue;          // so do correction pairs
             var info = new FileInfo(path);
             if (info.LinkTarget is { } target) entries[rel] = "link:" + target;
             else if (Directory.Exists(path)) entries[rel] = "dir";

@@ -14,14 +14,27 @@ public sealed class BubblewrapSandbox : ISandbox
     private readonly string _root;
     private readonly IReadOnlyList<string> _readOnly;
     private readonly bool _allowNetwork;
+    private readonly IReadOnlyList<string> _hidden;
 
-    public BubblewrapSandbox(string bwrapPath, string root, IEnumerable<string> readOnlyInsideRoot, bool allowNetwork)
+    /// <param name="bwrapPath">The bwrap executable.</param>
+    /// <param name="root">The tools root, bound writable.</param>
+    /// <param name="readOnlyInsideRoot">Directories inside the root that stay read-only (the MiniMe home).</param>
+    /// <param name="allowNetwork">Keep the network namespace (tools.allowNetwork).</param>
+    /// <param name="hidden">Credential files and directories outside the root to hide (an empty directory, or /dev/null, over them).</param>
+    public BubblewrapSandbox(string bwrapPath, string root, IEnumerable<string> readOnlyInsideRoot, bool allowNetwork, IEnumerable<string>? hidden = null)
     {
         _bwrap = bwrapPath;
         _root = root;
         _readOnly = [.. readOnlyInsideRoot];
         _allowNetwork = allowNetwork;
+        _hidden = [.. hidden ?? []];
     }
+
+    /// <summary>Credentials under the user's home that commands never need: hidden inside the sandbox.</summary>
+    public static IReadOnlyList<string> CredentialPaths(string? home) =>
+        string.IsNullOrEmpty(home) ? [] :
+        [.. new[] { ".ssh", ".gnupg", ".aws", ".azure", ".kube", ".docker", ".config/gh", ".config/gcloud", ".netrc", ".git-credentials", ".npmrc", ".pypirc", ".nuget/NuGet/NuGet.Config" }
+            .Select(p => Path.Join(home, p))];
 
     public string Name => "bwrap";
     public bool IsActive => true;
@@ -32,13 +45,33 @@ public sealed class BubblewrapSandbox : ISandbox
         var args = new List<string> { "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--bind", _root, _root };
         foreach (var dir in _readOnly.Where(Directory.Exists))
             args.AddRange(["--ro-bind", dir, dir]);
+        foreach (var path in _hidden)
+        {
+            if (Directory.Exists(path)) args.AddRange(["--tmpfs", path]);
+            else if (File.Exists(path)) args.AddRange(["--ro-bind", "/dev/null", path]);
+        }
         if (!_allowNetwork) args.Add("--unshare-net");
         args.AddRange(["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session", "--chdir", workingDirectory, "--", program]);
         args.AddRange(arguments);
         return new LaunchVector(_bwrap, args);
     }
 
-    public void AdjustEnvironment(IDictionary<string, string> environment) => environment["TMPDIR"] = "/tmp";
+    /// <summary>
+    /// Everything outside the root is read-only, so tools that keep state in the home directory get
+    /// a private one in the sandbox's /tmp: the .NET CLI's first-run files, for example. Packages
+    /// already in the NuGet cache stay readable.
+    /// </summary>
+    public void AdjustEnvironment(IDictionary<string, string> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        environment["TMPDIR"] = "/tmp";
+        environment["DOTNET_CLI_HOME"] = "/tmp";
+        environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        environment["DOTNET_GENERATE_ASPNET_CERTIFICATE"] = "false";
+        environment["DOTNET_NOLOGO"] = "1";
+        if (!environment.ContainsKey("NUGET_PACKAGES") && environment.TryGetValue("HOME", out var home) && Directory.Exists(Path.Join(home, ".nuget", "packages")))
+            environment["NUGET_PACKAGES"] = Path.Join(home, ".nuget", "packages");
+    }
 
     /// <summary>
     /// Whether bubblewrap can build this sandbox here (it is installed and user namespaces or its

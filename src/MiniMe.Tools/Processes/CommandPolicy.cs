@@ -34,8 +34,8 @@ public sealed class CommandPolicy(ToolAllowlist allowlist, PathConfiner confiner
         if (argv.FirstOrDefault(a => a.Length > MaxArgumentLength) is { } huge)
             throw new ToolRefusedException($"An argument is {huge.Length} characters long; at most {MaxArgumentLength}.");
         var program = argv[0];
-        if (ShellMetacharacters.Find(program) is { } inProgram || program.Any(char.IsWhiteSpace))
-            throw new ToolRefusedException($"The program name '{Short(program)}' contains {ShellMetacharacters.Find(program) ?? "whitespace"}; give the program alone and each argument separately (no shell runs).");
+        if ((ShellMetacharacters.Find(program) ?? (program.Any(char.IsWhiteSpace) ? "whitespace" : null)) is { } inProgram)
+            throw new ToolRefusedException($"The program name '{Short(program)}' contains {inProgram}; give the program alone and each argument separately (no shell runs).");
 
         var executable = resolver.Resolve(program);
         var rules = allowlist.Commands.Where(r => r.Program == program || (executable is not null && resolver.Resolve(r.Program) == executable)).ToList();

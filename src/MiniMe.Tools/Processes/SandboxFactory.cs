@@ -25,7 +25,8 @@ public static class SandboxFactory
         {
             scratch.Delete(recursive: true);
         }
-        if (problem is null) return new BubblewrapSandbox(bwrap!, root, readOnlyInsideRoot, allowNetwork);
+        if (problem is null)
+            return new BubblewrapSandbox(bwrap!, root, readOnlyInsideRoot, allowNetwork, BubblewrapSandbox.CredentialPaths(Environment.GetEnvironmentVariable("HOME")));
         if (mode == "bwrap")
             throw new ConfigException($"tools.sandbox is bwrap, but {problem}; fix that or set tools.sandbox: auto.");
         return new NoSandbox($"not sandboxed: {problem}");

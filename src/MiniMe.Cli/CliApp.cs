@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(new FeedbackCommand(context));
         root.Subcommands.Add(new ConfigCommand(context));
         root.Subcommands.Add(new DoctorCommand(context));
+        root.Subcommands.Add(new ToolCommand(context));
         return root;
     }
 

@@ -3,12 +3,16 @@ using Spectre.Console;
 namespace MiniMe.Cli.Hosting;
 
 /// <summary>Where a CLI invocation writes: rendered output, errors, and whether a human is watching.</summary>
-public sealed class CliContext(IAnsiConsole console, TextWriter error, bool interactive)
+public sealed class CliContext(IAnsiConsole console, TextWriter error, bool interactive, TextReader? input = null, bool? inputInteractive = null)
 {
     public IAnsiConsole Console { get; } = console;
     public TextWriter Error { get; } = error;
     /// <summary>True on a terminal: progress bars and prompts are allowed.</summary>
     public bool Interactive { get; } = interactive;
+    /// <summary>Where answers to prompts (approval of actions) are read from.</summary>
+    public TextReader Input { get; } = input ?? System.Console.In;
+    /// <summary>True when someone can answer prompts; without it (and without --yes) no action runs.</summary>
+    public bool InputInteractive { get; } = inputInteractive ?? (interactive && !System.Console.IsInputRedirected);
 }
 
 /// <summary>Exit codes scripts can rely on.</summary>

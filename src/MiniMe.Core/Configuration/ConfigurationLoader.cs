@@ -52,6 +52,12 @@ public static class ConfigurationLoader
         if (options.Embeddings.Provider is not ("none" or "onnx"))
             problems.Add($"embeddings.provider '{options.Embeddings.Provider}' is unknown; use none or onnx");
         ValidateLlm(options.Llm, problems);
+        if (options.Tools.CommandTimeoutSeconds is < 1 or > 86400) problems.Add("tools.commandTimeoutSeconds must be between 1 and 86400");
+        if (options.Tools.MaxOutputBytes < 1024) problems.Add("tools.maxOutputBytes must be at least 1024");
+        if (options.Tools.MaxFileBytes < 1) problems.Add("tools.maxFileBytes must be positive");
+        if (string.IsNullOrWhiteSpace(options.Tools.Root)) problems.Add("tools.root must name a directory");
+        if (options.Tools.Sandbox is not ("auto" or "bwrap" or "none"))
+            problems.Add($"tools.sandbox '{options.Tools.Sandbox}' is unknown; use auto, bwrap or none");
         if (problems.Count > 0)
             throw new ConfigException($"{workspace.ConfigPath}: {string.Join("; ", problems)}");
     }

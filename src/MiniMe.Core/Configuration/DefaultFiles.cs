@@ -58,6 +58,14 @@ internal static class DefaultFiles
             - model: gpt-4o
               inputPerMillion: 2.50
               outputPerMillion: 10.00
+
+        tools:
+          root: ..                    # the directory tools work in, relative to this folder (.. = the project holding .minime)
+          commandTimeoutSeconds: 120  # then the command and everything it started is killed
+          maxOutputBytes: 1048576     # per stream; the rest is counted and dropped
+          maxFileBytes: 4194304       # largest file read, written or patched
+          sandbox: auto               # auto = bubblewrap when it works here; bwrap = required; none
+          allowNetwork: false         # commands in the sandbox get no network unless true
         """ + "\n";
 
     public const string Identity = """
@@ -110,8 +118,16 @@ internal static class DefaultFiles
         """ + "\n";
 
     public const string Allowlist = """
-        # What MiniMe may touch, even when you approve an action. Paths are relative to the
-        # workspace root and confined to it after resolving symlinks; commands run without a shell.
+        # What MiniMe's tools may touch, even when you approve an action. Paths are relative to the
+        # tools root (tools.root in config.yaml) and confined to it after resolving symlinks and "..".
+        # Globs: ** any number of directories, * any characters but /, ? one character.
+        # Secrets (.env, *.pem, *.key, id_rsa*, .ssh/, ...), .git/ internals and this .minime folder
+        # are always refused, whatever is listed here; exclude wins over include.
+        read:
+          include: ["**"]
+          exclude:
+            - "**/.env"
+            - "**/.env.*"
         write:
           include:
             - "src/**"
@@ -122,11 +138,20 @@ internal static class DefaultFiles
             - "**/*.pem"
             - "**/*.key"
             - "**/id_rsa*"
+        # Commands run as argument vectors, never through a shell. Each args entry is a pattern for
+        # the arguments after the program: words match one argument each (* and ? glob inside it),
+        # a lone * is any one argument, and a trailing ... allows any further arguments.
+        # Shell metacharacters (; & | $ ` < > newline ...) are refused unless the rule sets
+        # allowShellMetacharacters: true. deny lists argument globs refused anywhere in the vector,
+        # on top of the built-in ones (git -c, --upload-pack, dotnet -p:, find -exec, ...).
         commands:
           - program: dotnet
-            args: ["build", "test", "format"]
+            args: ["build ...", "test ...", "format ...", "--version", "--info"]
           - program: git
-            args: ["status", "diff", "log"]
+            args: ["status ...", "diff ...", "log ...", "show ..."]
+        # Extra environment variables passed to commands (PATH, HOME, LANG and a few locale and
+        # .NET variables are passed already); names that look like secrets are never passed.
+        environment: []
         """ + "\n";
 
     private static string YamlQuote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";

@@ -10,6 +10,7 @@ public sealed class MiniMeOptions
     public ContextOptions Context { get; set; } = new();
     public EmbeddingOptions Embeddings { get; set; } = new();
     public LlmOptions Llm { get; set; } = new();
+    public ToolsOptions Tools { get; set; } = new();
 }
 
 public sealed class UserOptions
@@ -104,4 +105,20 @@ public sealed class ModelPrice
     public string Model { get; set; } = "";
     public decimal InputPerMillion { get; set; }
     public decimal OutputPerMillion { get; set; }
+}
+
+public sealed class ToolsOptions
+{
+    /// <summary>The directory tools may work in (read, write, run commands); relative to the MiniMe home. Default "..": the directory holding .minime.</summary>
+    public string Root { get; set; } = "..";
+    /// <summary>A command still running after this is killed with its whole process tree.</summary>
+    public int CommandTimeoutSeconds { get; set; } = 120;
+    /// <summary>stdout and stderr are each kept up to this many bytes; the rest is counted and dropped.</summary>
+    public int MaxOutputBytes { get; set; } = 1024 * 1024;
+    /// <summary>Largest file read_file reads, write_file writes or apply_patch patches.</summary>
+    public long MaxFileBytes { get; set; } = 4 * 1024 * 1024;
+    /// <summary>auto (bubblewrap when it works here, else none), bwrap (required), or none.</summary>
+    public string Sandbox { get; set; } = "auto";
+    /// <summary>Commands get no network inside the sandbox unless this is true.</summary>
+    public bool AllowNetwork { get; set; }
 }

@@ -1,0 +1,29 @@
+using MiniMe.Actions;
+
+namespace MiniMe.Tools.Approval;
+
+public enum OutcomeStatus
+{
+    /// <summary>Executed and succeeded.</summary>
+    Succeeded,
+    /// <summary>Executed (or tried) and failed: non-zero exit, timeout, a patch that does not apply.</summary>
+    Failed,
+    /// <summary>The allowlist or a safety rule refused it; approval could not override that.</summary>
+    Refused,
+    /// <summary>The arguments do not fit the tool's schema, or the tool does not exist.</summary>
+    Invalid,
+    /// <summary>Rejected at the approval gate (by the user, or because nobody could be asked).</summary>
+    Rejected,
+    /// <summary>Not executed by choice: dry run or analysis only.</summary>
+    NotRun,
+}
+
+/// <summary>What happened to one proposal, for rendering and for the caller (the agent team, `minime tool run`).</summary>
+public sealed record ActionOutcome(
+    ActionProposal Proposal,
+    OutcomeStatus Status,
+    string Message,
+    ActionPreview? Preview = null,
+    ApprovalDecision? Decision = null,
+    ToolExecution? Execution = null,
+    bool Edited = false);

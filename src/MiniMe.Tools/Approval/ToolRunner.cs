@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using MiniMe.Actions;
+using MiniMe.Feedback;
+using MiniMe.Tracing;
+
+namespace MiniMe.Tools.Approval;
+
+/// <summary>
+/// One proposal from start to end: find the tool, validate and confine its arguments (the allowlist
+/// refuses before anyone is asked), show and decide (the approval gate, --yes, dry run or analysis
+/// only), execute, and audit: an `approval` event (decision, who, edited) and an `execution` event
+/// (tool, redacted arguments, status, exit code, duration, files changed, sandboxed) in the run's
+/// trace. Rejections and edits by a user are stored as correction pairs in feedback.jsonl.
+/// </summary>
+public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, FeedbackStore? feedback)
+{
+    /// <summary>How many times a user may edit one proposal before it counts as rejected.</summary>
+    public const int MaxEdits = 5;
+
+    public ToolRegistry Registry { get; } = registry;
+
+    public async Task<ActionOutcome> RunAsync(ActionProposal proposal, ApprovalMode mode, IApprovalGate gate, IActionPresenter presenter, string runId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(proposal);
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(presenter);
+        if (mode == ApprovalMode.AnalysisOnly)
+        {
+            TraceApproval(runId, proposal, "analysis_only", Approvers.Policy, edits: 0, "analysis-only mode: no tools run");
+            return new ActionOutcome(proposal, OutcomeStatus.NotRun, "not run: analysis-only mode");
+        }
+        var tool = Registry.Find(proposal.Tool);
+        if (tool is null)
+            return Refuse(runId, proposal, proposal.Arguments, OutcomeStatus.Invalid, $"there is no tool '{proposal.Tool}' ({string.Join(", ", Registry.Descriptors.Select(d => d.Name))})", 0);
+
+        var arguments = proposal.Arguments;
+        var edits = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            PreparedAction prepared;
+            try
+            {
+                var validated = tool.Descriptor.Schema.Validate(tool.Descriptor.Name, arguments);
+                prepared = await tool.PrepareAsync(validated, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ToolRefusedException e) { return Refuse(runId, proposal, arguments, OutcomeStatus.Refused, e.Message, edits); }
+            catch (ToolArgumentException e) { return Refuse(runId, proposal, arguments, OutcomeStatus.Invalid, e.Message, edits); }
+            catch (ToolFailedException e) { return Refuse(runId, proposal, arguments, OutcomeStatus.Failed, e.Message, edits); }
+
+            var current = proposal with { Arguments = arguments };
+            var request = new ApprovalRequest(current, tool.Descriptor, prepared.Preview);
+            ApprovalDecision decision;
+            if (mode == ApprovalMode.DryRun)
+            {
+                presenter.Present(request, "dry run: not executed");
+                TraceApproval(runId, current, "dry_run", Approvers.Policy, edits, "dry-run mode: shown, not executed");
+                return new ActionOutcome(current, OutcomeStatus.NotRun, "not run: dry run", prepared.Preview, Edited: edits > 0);
+            }
+            if (!tool.Descriptor.NeedsApproval)
+            {
+                decision = new ApprovalDecision.Accept(Approvers.Policy);
+            }
+            else if (mode == ApprovalMode.Yes)
+            {
+                presenter.Present(request, "approved by --yes");
+                decision = new ApprovalDecision.Accept(Approvers.YesFlag);
+            }
+            else
+            {
+                decision = await gate.DecideAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+
+            switch (decision)
+            {
+                case ApprovalDecision.Edit edit:
+                    edits++;
+                    TraceApproval(runId, current, "edited", edit.Who, edits, null);
+                    RecordCorrection(runId, new JsonObject
+                    {
+                        ["kind"] = "action_edited",
+                        ["proposal_id"] = proposal.Id,
+                        ["tool"] = proposal.Tool,
+                        ["proposed"] = TraceArguments.Prepare(arguments),
+                        ["edited"] = TraceArguments.Prepare(edit.Arguments),
+                    }, edit.Arguments.ToJsonString(JsonFormats.Line));
+                    if (edits > MaxEdits)
+                    {
+                        TraceApproval(runId, current, "rejected", Approvers.Policy, edits, $"edited more than {MaxEdits} times");
+                        return new ActionOutcome(current, OutcomeStatus.Rejected, $"rejected: edited more than {MaxEdits} times", prepared.Preview, decision, Edited: true);
+                    }
+                    arguments = edit.Arguments;
+                    continue;
+                case ApprovalDecision.Reject reject:
+                    TraceApproval(runId, current, "rejected", reject.Who, edits, reject.Reason);
+                    if (reject.Who == Approvers.User)
+                        RecordCorrection(runId, new JsonObject
+                        {
+                            ["kind"] = "action_rejected",
+                            ["proposal_id"] = proposal.Id,
+                            ["tool"] = proposal.Tool,
+                            ["proposed"] = TraceArguments.Prepare(arguments),
+                            ["reason"] = reject.Reason,
+                        }, reject.Reason.Length > 0 ? reject.Reason : null);
+                    return new ActionOutcome(current, OutcomeStatus.Rejected, reject.Reason.StartsWith("not run", StringComparison.Ordinal) ? reject.Reason : $"rejected: {(reject.Reason.Length > 0 ? reject.Reason : "no reason given")}", prepared.Preview, decision, Edited: edits > 0);
+                default:
+                    TraceApproval(runId, current, tool.Descriptor.NeedsApproval ? "accepted" : "not_required", decision.Who, edits, null);
+                    return await ExecuteAsync(runId, current, prepared, decision, edits, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<ActionOutcome> ExecuteAsync(string runId, ActionProposal proposal, PreparedAction prepared, ApprovalDecision decision, int edits, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        ToolExecution? execution = null;
+        string? failure = null;
+        var status = OutcomeStatus.Failed;
+        try
+        {
+            execution = await prepared.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            status = execution.Succeeded ? OutcomeStatus.Succeeded : OutcomeStatus.Failed;
+        }
+        catch (ToolRefusedException e) { status = OutcomeStatus.Refused; failure = e.Message; }
+        catch (ToolArgumentException e) { status = OutcomeStatus.Invalid; failure = e.Message; }
+        catch (ToolFailedException e) { failure = e.Message; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { failure = $"{e.GetType().Name}: {e.Message}"; }
+        catch (OperationCanceledException)
+        {
+            TraceExecution(runId, proposal, "cancelled", "cancelled", null, clock.Elapsed, edits);
+            throw;
+        }
+        clock.Stop();
+        var message = failure ?? execution!.Summary;
+        TraceExecution(runId, proposal, Status(status), message, execution, clock.Elapsed, edits);
+        return new ActionOutcome(proposal, status, message, prepared.Preview, decision, execution, edits > 0);
+    }
+
+    private ActionOutcome Refuse(string runId, ActionProposal proposal, JsonObject arguments, OutcomeStatus status, string reason, int edits)
+    {
+        var current = proposal with { Arguments = arguments };
+        TraceExecution(runId, current, Status(status), reason, null, TimeSpan.Zero, edits);
+        var prefix = status switch { OutcomeStatus.Refused => "refused", OutcomeStatus.Invalid => "invalid arguments", _ => "failed" };
+        return new ActionOutcome(current, status, $"{prefix}: {reason}", Edited: edits > 0);
+    }
+
+    private void TraceApproval(string runId, ActionProposal proposal, string decision, string who, int edits, string? reason) =>
+        traces.Append(runId, TraceEventTypes.Approval, new JsonObject
+        {
+            ["proposal_id"] = proposal.Id,
+            ["tool"] = proposal.Tool,
+            ["decision"] = decision,
+            ["who"] = who,
+            ["edited"] = edits > 0,
+            ["edits"] = edits,
+            ["reason"] = reason,
+        });
+
+    private void TraceExecution(string runId, ActionProposal proposal, string status, string message, ToolExecution? execution, TimeSpan duration, int edits) =>
+        traces.Append(runId, TraceEventTypes.Execution, new JsonObject
+        {
+            ["proposal_id"] = proposal.Id,
+            ["tool"] = proposal.Tool,
+            ["args"] = TraceArguments.Prepare(proposal.Arguments),
+            ["edited"] = edits > 0,
+            ["status"] = status,
+            ["message"] = message,
+            ["exit_code"] = execution?.ExitCode,
+            ["duration_ms"] = Math.Round(duration.TotalMilliseconds, 1),
+            ["files_changed"] = new JsonArray([.. (execution?.FilesChanged ?? []).Select(f => (JsonNode?)f)]),
+            ["sandboxed"] = execution?.Sandboxed,
+            ["timed_out"] = execution?.TimedOut ?? false,
+            ["output_truncated"] = execution?.OutputTruncated ?? false,
+        });
+
+    private void RecordCorrection(string runId, JsonObject delta, string? correction) => feedback?.Record(runId, delta, correction);
+
+    private static string Status(OutcomeStatus status) => status switch
+    {
+        OutcomeStatus.Succeeded => "succeeded",
+        OutcomeStatus.Failed => "failed",
+        OutcomeStatus.Refused => "refused",
+        OutcomeStatus.Invalid => "invalid",
+        OutcomeStatus.Rejected => "rejected",
+        _ => "not_run",
+    };
+}

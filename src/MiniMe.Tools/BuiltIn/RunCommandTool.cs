@@ -1,0 +1,65 @@
+using System.Text.Json.Nodes;
+using MiniMe.Tools.Processes;
+
+namespace MiniMe.Tools.BuiltIn;
+
+/// <summary>run_command: an allowlisted program with an argument vector (never a shell line), confined, timed and capped.</summary>
+public sealed class RunCommandTool(ToolContext context) : ITool
+{
+    public ToolDescriptor Descriptor { get; } = new(
+        "run_command",
+        "Run an allowlisted program as an argument vector (no shell) in the workspace, with a timeout and output caps.",
+        ToolCategory.Execute,
+        NeedsApproval: true,
+        new ToolSchema(
+            new ToolParameter("argv", ParameterType.StringArray, "Program then arguments, e.g. [\"dotnet\", \"test\"]", Required: true),
+            new ToolParameter("cwd", ParameterType.String, "Working directory relative to the workspace root (default: the root)"),
+            new ToolParameter("timeoutSeconds", ParameterType.Integer, "Kill it after this many seconds (at most tools.commandTimeoutSeconds)", Minimum: 1)));
+
+    public Task<PreparedAction> PrepareAsync(ToolArguments arguments, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var plan = context.Commands.Check(arguments.Strings("argv")!, arguments.String("cwd"));
+        var limit = context.Options.CommandTimeoutSeconds;
+        var seconds = Math.Min(arguments.Integer("timeoutSeconds") ?? limit, limit);
+        var sandbox = context.Runner.Sandbox;
+        var preview = new ActionPreview(
+            PreviewKind.Command,
+            $"run {plan.Argv[0]} in {plan.WorkingDirectory.RelativePath} (timeout {seconds} s)",
+            Argv: plan.Argv,
+            WorkingDirectory: plan.WorkingDirectory.RelativePath,
+            Sandbox: sandbox.IsActive ? sandbox.Description : $"NOT sandboxed ({sandbox.Description})");
+        return Task.FromResult(new PreparedAction(preview, async ct =>
+        {
+            var spec = new CommandSpec(plan.Executable, plan.Arguments, plan.WorkingDirectory.FullPath, context.CommandEnvironment,
+                TimeSpan.FromSeconds(seconds), context.Options.MaxOutputBytes);
+            var result = await context.Runner.RunAsync(spec, ct).ConfigureAwait(false);
+            var truncated = result.Stdout.Truncated || result.Stderr.Truncated;
+            var summary = result.TimedOut
+                ? $"{plan.Argv[0]} was killed after {seconds} s (timeout), with everything it started"
+                : $"{plan.Argv[0]} exited with {result.ExitCode}";
+            if (truncated) summary += $"; output capped at {context.Options.MaxOutputBytes} bytes per stream";
+            return new ToolExecution(
+                result.ExitCode == 0,
+                summary,
+                new JsonObject
+                {
+                    ["argv"] = new JsonArray([.. plan.Argv.Select(a => (JsonNode?)a)]),
+                    ["exitCode"] = result.ExitCode,
+                    ["timedOut"] = result.TimedOut,
+                    ["stdout"] = result.Stdout.Text,
+                    ["stderr"] = result.Stderr.Text,
+                    ["stdoutBytes"] = result.Stdout.TotalBytes,
+                    ["stderrBytes"] = result.Stderr.TotalBytes,
+                    ["outputTruncated"] = truncated,
+                    ["strayProcessesKilled"] = result.StrayProcessesKilled,
+                    ["sandbox"] = result.SandboxName,
+                    ["durationMs"] = Math.Round(result.Duration.TotalMilliseconds, 1),
+                },
+                ExitCode: result.ExitCode,
+                Sandboxed: result.Sandboxed,
+                TimedOut: result.TimedOut,
+                OutputTruncated: truncated);
+        }));
+    }
+}

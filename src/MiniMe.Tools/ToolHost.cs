@@ -1,0 +1,66 @@
+using MiniMe.Configuration;
+using MiniMe.Feedback;
+using MiniMe.Memory.Retrieval;
+using MiniMe.Tools.Allowlist;
+using MiniMe.Tools.Approval;
+using MiniMe.Tools.BuiltIn;
+using MiniMe.Tools.Paths;
+using MiniMe.Tools.Processes;
+using MiniMe.Tracing;
+
+namespace MiniMe.Tools;
+
+/// <summary>
+/// The tools of one workspace, composed from config.yaml (tools.*) and allowlist.yaml: the root and
+/// its confinement, the command policy, the sandbox (probed once), the six built-in tools, and the
+/// runner that audits into the workspace's traces and feedback.
+/// </summary>
+public sealed class ToolHost
+{
+    private ToolHost(ToolContext context, ToolRegistry registry, ToolRunner runner)
+    {
+        Context = context;
+        Registry = registry;
+        Runner = runner;
+    }
+
+    public ToolContext Context { get; }
+    public ToolRegistry Registry { get; }
+    public ToolRunner Runner { get; }
+    public ISandbox Sandbox => Context.Runner.Sandbox;
+    public string Root => Context.Paths.Root;
+
+    /// <param name="workspace">The MiniMe home: allowlist.yaml, traces, feedback; never readable or writable by tools.</param>
+    /// <param name="options">tools.* settings and import.ignoreDirectories.</param>
+    /// <param name="retriever">Opens memory retrieval on first use (retrieve_memory); null when there is no store.</param>
+    /// <param name="traces">Where approval and execution events go (default: the workspace's traces).</param>
+    public static ToolHost Create(Workspace workspace, MiniMeOptions options, Func<CancellationToken, Task<HybridRetriever>>? retriever, TraceStore? traces = null)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = options.Tools;
+        var allowlist = AllowlistLoader.Load(workspace.AllowlistPath);
+        var paths = new PathConfiner(workspace.ResolvePath(settings.Root), allowlist, [workspace.Root]);
+        var programs = new ProgramResolver(Environment.GetEnvironmentVariable("PATH"), paths.Root);
+        var readOnly = Directory.Exists(workspace.Root) ? [RealPath.Resolve(workspace.Root, "/")] : Array.Empty<string>();
+        var sandbox = SandboxFactory.Create(settings.Sandbox, programs, paths.Root, readOnly.Where(paths.IsInsideRoot), settings.AllowNetwork);
+        var runner = new ProcessRunner(sandbox, programs.Resolve("setsid"));
+        var environment = EnvironmentScrubber.Build(programs.PathVariable, allowlist.Environment);
+        var context = new ToolContext(paths, new CommandPolicy(allowlist, paths, programs), runner, environment, settings, options.Import.IgnoreDirectories, retriever);
+        var registry = new ToolRegistry(
+        [
+            new ReadFileTool(context),
+            new WriteFileTool(context),
+            new ApplyPatchTool(context),
+            new RunCommandTool(context),
+            new SearchRepoTool(context),
+            new RetrieveMemoryTool(context),
+        ]);
+        traces ??= new TraceStore(workspace.TracesDirectory);
+        var toolRunner = new ToolRunner(registry, traces, new FeedbackStore(workspace.FeedbackPath, traces));
+        return new ToolHost(context, registry, toolRunner);
+    }
+
+    /// <summary>A processor for a run's proposals with the given gate (the console, or a rule) and presenter.</summary>
+    public ProposalProcessor CreateProcessor(IApprovalGate gate, IActionPresenter presenter) => new(Runner, gate, presenter);
+}

@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MiniMe.Tools.Approval;
+using MiniMe.Tools.Tests.Support;
+using MiniMe.Tracing;
+
+namespace MiniMe.Tools.Tests.Processes;
+
+public sealed class BubblewrapTests
+{
+    [BwrapFact]
+    public async Task Sandboxed_command_writes_only_inside_the_root_has_no_network_and_cannot_touch_the_minime_home()
+    {
+        using var w = new ToolWorkspace(sandbox: "bwrap");
+        var allowlistBefore = File.ReadAllText(w.Home.AllowlistPath);
+        w.Write("scripts/probe.sh", $$"""
+            echo escaped > '{{w.Outside}}/escaped.txt' 2>/dev/null && echo outside-write-ok
+            echo inside > inside.txt && echo inside-write-ok
+            echo 'commands: [{program: sh, args: ["..."]}]' >> .minime/allowlist.yaml 2>/dev/null && echo home-write-ok
+            touch /etc/minime-sandbox-test 2>/dev/null && echo etc-write-ok
+            awk 'NR > 2 { print "iface " $1 }' /proc/net/dev
+            """);
+        var outcome = await w.RunAsync("run_command", new JsonObject { ["argv"] = new JsonArray("sh", "scripts/probe.sh") });
+
+        Assert.True(outcome.Execution!.Sandboxed);
+        var stdout = outcome.Execution.Output["stdout"]!.GetValue<string>();
+        Assert.Contains("inside-write-ok", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("outside-write-ok", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("home-write-ok", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("etc-write-ok", stdout, StringComparison.Ordinal);
+        Assert.Equal(["iface lo:"], stdout.Split('\n').Where(l => l.StartsWith("iface ", StringComparison.Ordinal)).ToArray());
+        Assert.True(File.Exists(w.PathOf("inside.txt")));
+        Assert.False(File.Exists(Path.Join(w.Outside, "escaped.txt")));
+        Assert.False(File.Exists("/etc/minime-sandbox-test"));
+        Assert.Equal(allowlistBefore, File.ReadAllText(w.Home.AllowlistPath));
+        Assert.True(Assert.Single(w.Events(TraceEventTypes.Execution)).Data["sandboxed"]!.GetValue<bool>());
+    }
+
+    [BwrapFact]
+    public async Task Credential_paths_outside_the_root_are_hidden_inside_the_sandbox()
+    {
+        // Not under /tmp: the sandbox has a private /tmp, which would hide the files for the wrong reason.
+        var scratch = Directory.CreateDirectory(Path.Join(AppContext.BaseDirectory, "bwrap-hidden-" + Guid.NewGuid().ToString("N")));
+        try
+        {
+            var root = Directory.CreateDirectory(Path.Join(scratch.FullName, "root")).FullName;
+            var keys = Directory.CreateDirectory(Path.Join(scratch.FullName, "ssh")).FullName;
+            File.WriteAllText(Path.Join(keys, "id"), "PRIVATE-KEY\n");
+            var netrc = Path.Join(scratch.FullName, "netrc");
+            File.WriteAllText(netrc, "PASSWORD\n");
+            File.WriteAllText(Path.Join(scratch.FullName, "visible.txt"), "VISIBLE\n");
+            var programs = new MiniMe.Tools.Processes.ProgramResolver(Environment.GetEnvironmentVariable("PATH"), root);
+            var sandbox = new MiniMe.Tools.Processes.BubblewrapSandbox(programs.Resolve("bwrap")!, root, [], allowNetwork: false, hidden: [keys, netrc]);
+            var runner = new MiniMe.Tools.Processes.ProcessRunner(sandbox, programs.Resolve("setsid"));
+            var script = $"cat '{keys}/id' '{netrc}' '{scratch.FullName}/visible.txt'";
+            var environment = new Dictionary<string, string> { ["PATH"] = programs.PathVariable };
+            var result = await runner.RunAsync(new MiniMe.Tools.Processes.CommandSpec(programs.Resolve("sh")!, ["-c", script], root, environment, TimeSpan.FromSeconds(30), 4096), CancellationToken.None);
+
+            Assert.True(result.Sandboxed);
+            Assert.Contains("VISIBLE", result.Stdout.Text, StringComparison.Ordinal);
+            Assert.DoesNotContain("PRIVATE-KEY", result.Stdout.Text, StringComparison.Ordinal);
+            Assert.DoesNotContain("PASSWORD", result.Stdout.Text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            scratch.Delete(recursive: true);
+        }
+    }
+
+    [BwrapFact]
+    public async Task Git_status_works_inside_the_sandbox()
+    {
+        using var w = new ToolWorkspace(sandbox: "bwrap");
+        var outcome = await w.RunAsync("run_command", """{"argv": ["git", "status", "--short"]}""");
+        Assert.Equal(OutcomeStatus.Succeeded, outcome.Status);
+        Assert.True(outcome.Execution!.Sandboxed);
+    }
+
+    [BwrapFact]
+    public async Task Runaway_sandboxed_command_leaves_no_process_behind()
+    {
+        using var w = new ToolWorkspace(sandbox: "bwrap");
+        var sleep = "9" + Random.Shared.Next(10_000_000, 99_999_999).ToString(CultureInfo.InvariantCulture);
+        w.Write("scripts/runaway.sh", $"sh -c 'echo up > grandchild.started; sleep {sleep}; :' &\nsleep {sleep}\n");
+        var outcome = await w.RunAsync("run_command", new JsonObject { ["argv"] = new JsonArray("sh", "scripts/runaway.sh"), ["timeoutSeconds"] = 2 });
+
+        Assert.True(outcome.Execution!.TimedOut);
+        Assert.True(File.Exists(w.PathOf("grandchild.started")));
+        Assert.Empty(LiveProcesses.WithCommandLineContaining(sleep));
+    }
+}

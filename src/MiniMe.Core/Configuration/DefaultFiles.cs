@@ -36,6 +36,12 @@ internal static class DefaultFiles
           # vocabPath: models/vocab.txt
           maxTokens: 256
 
+        vectors:
+          annThreshold: 20000    # below this many vectors per model, dense search scans exactly
+          m: 16                  # HNSW links per node (memory.db.<model>.hnsw); changing it rebuilds
+          efConstruction: 120    # HNSW build effort
+          efSearch: 64           # HNSW query effort: higher = better recall, slower
+
         llm:
           provider: none         # openai | ollama | anthropic
           # endpoint: http://127.0.0.1:11434

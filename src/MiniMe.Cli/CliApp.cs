@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(new FeedbackCommand(context));
         root.Subcommands.Add(new ConfigCommand(context));
         root.Subcommands.Add(new IndexCommand(context));
+        root.Subcommands.Add(new EvalCommand(context));
         return root;
     }
 

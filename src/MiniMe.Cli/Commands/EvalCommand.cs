@@ -38,9 +38,9 @@ internal sealed class EvalCommand : Command
             if (k is < 1 or > 1000) throw new InvalidInputException($"--k must be between 1 and 1000 (got {k}).");
             var dataset = BeirReader.Read(parse.GetValue(_dataset)!, parse.GetValue(_split)!);
 
-            // The workspace's retrieval, import and embedding settings apply when there is one; defaults otherwise.
+            // The workspace's retrieval, import and embedding settings (and MINIME_ overrides) apply; defaults without a workspace.
             var workspace = ResolveWorkspace(parse);
-            var options = workspace.IsInitialized ? ConfigurationLoader.Load(workspace) : new MiniMeOptions();
+            var options = ConfigurationLoader.Load(workspace);
             await using var engine = new Engine(workspace, options);
             var temp = Directory.CreateTempSubdirectory("minime-eval-");
             EvaluationReport report;

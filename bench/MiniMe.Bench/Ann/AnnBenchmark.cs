@@ -12,7 +12,7 @@ namespace MiniMe.Bench.Ann;
 /// recall@k against an exact scan, single-thread query latency (p50/p95/p99) and memory.
 /// Usage: ann [--sizes 100000,1000000] [--dims 384] [--queries 1000] [--k 10] [--m 16]
 ///            [--ef-construction 120] [--ef-search 32,64,128] [--threads N] [--clusters N]
-///            [--seed 42] [--no-persist] [--json FILE]
+///            [--seed 42] [--no-persist] [--no-int8] [--json FILE]
 /// </summary>
 public static class AnnBenchmark
 {
@@ -146,26 +146,47 @@ public static class AnnBenchmark
         }
         result["queries"] = runs;
         index.Dispose();
+
+        if (settings.Int8)
+        {
+            var scan = new Int8Scan(data, size, dims);
+            var rescore = Math.Max(settings.K * 4, 40);
+            var run = Measure(q => scan.Search(q, settings.K, rescore), queries, Math.Min(settings.Queries, 200), dims, settings.K, truth);
+            Console.WriteLine($"int8 scan + float re-score of top {rescore}: recall@{settings.K}={run.Recall:0.0000}  p50={run.P50:0.000} ms  p95={run.P95:0.000} ms  " +
+                $"({scan.Bytes / (1024.0 * 1024.0):N0} MB of codes; {Math.Min(settings.Queries, 200)} queries)");
+            result["int8Scan"] = new JsonObject
+            {
+                ["rescore"] = rescore,
+                ["recall"] = Math.Round(run.Recall, 4),
+                ["p50Ms"] = Math.Round(run.P50, 4),
+                ["p95Ms"] = Math.Round(run.P95, 4),
+            };
+        }
         return result;
     }
 
     private sealed record QueryRun(double Recall, double P50, double P95, double P99, double Mean);
 
-    private static QueryRun MeasureQueries(HnswIndex index, float[] queries, int count, int dims, int k, int ef, int[][] truth)
+    private static QueryRun MeasureQueries(HnswIndex index, float[] queries, int count, int dims, int k, int ef, int[][] truth) =>
+        Measure(q => [.. index.Search(q, k, ef).Select(m => int.Parse(m.Key, CultureInfo.InvariantCulture))], queries, count, dims, k, truth);
+
+    private delegate int[] SearchFunc(ReadOnlySpan<float> query);
+
+    private static QueryRun Measure(SearchFunc search, float[] queries, int count, int dims, int k, int[][] truth)
     {
         // Warm up the JIT and caches on a few queries, then time each query on this thread alone.
-        for (var i = 0; i < Math.Min(count, 100); i++) index.Search(queries.AsSpan(i * dims, dims), k, ef);
+        for (var i = 0; i < Math.Min(count, 20); i++) search(queries.AsSpan(i * dims, dims));
         var latencies = new double[count];
         double hits = 0;
         for (var i = 0; i < count; i++)
         {
             var q = queries.AsSpan(i * dims, dims);
             var start = Stopwatch.GetTimestamp();
-            var found = index.Search(q, k, ef);
+            var found = search(q);
             latencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             var expected = truth[i];
-            foreach (var match in found)
-                if (Array.IndexOf(expected, int.Parse(match.Key, CultureInfo.InvariantCulture)) >= 0) hits++;
+            foreach (var id in found)
+                if (Array.IndexOf(expected, id) >= 0) hits++;
         }
         Array.Sort(latencies);
         return new QueryRun(hits / ((double)count * k), Percentile(latencies, 0.50), Percentile(latencies, 0.95), Percentile(latencies, 0.99), latencies.Average());

@@ -8,7 +8,7 @@ internal sealed record AnnSettings
 {
     public const string Usage =
         "usage: ann [--sizes 100000,1000000] [--dims 384] [--queries 1000] [--k 10] [--m 16] [--ef-construction 120] " +
-        "[--ef-search 32,64,128] [--threads N] [--clusters N] [--seed 42] [--no-persist] [--json FILE]";
+        "[--ef-search 32,64,128] [--threads N] [--clusters N] [--seed 42] [--no-persist] [--no-int8] [--json FILE]";
 
     public IReadOnlyList<int> Sizes { get; init; } = [100_000];
     public int Dims { get; init; } = 384;
@@ -21,6 +21,7 @@ internal sealed record AnnSettings
     public int? Clusters { get; init; }
     public int Seed { get; init; } = 42;
     public bool Persist { get; init; } = true;
+    public bool Int8 { get; init; } = true;
     public string? JsonPath { get; init; }
 
     public static AnnSettings Parse(string[] args)
@@ -42,6 +43,7 @@ internal sealed record AnnSettings
                 "--clusters" => s with { Clusters = Int(Value(), "--clusters", 1) },
                 "--seed" => s with { Seed = Int(Value(), "--seed", 0) },
                 "--no-persist" => s with { Persist = false },
+                "--no-int8" => s with { Int8 = false },
                 "--json" => s with { JsonPath = Value() },
                 _ => throw new FormatException($"unknown option {args[i]}"),
             };

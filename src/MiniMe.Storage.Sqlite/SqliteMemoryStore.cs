@@ -242,7 +242,7 @@ public sealed class SqliteMemoryStore : IMemoryStore, IVectorIndexMaintenance
             transaction.Commit();
         }
         // After the commit: the index file is a cache of memory.db and catches up on its next load if this is interrupted.
-        VectorIndex(model).OnStored(vectors, inserted, CancellationToken.None);
+        VectorIndex(model).OnStored(vectors, inserted, cancellationToken);
         return Task.CompletedTask;
     }
 

@@ -11,7 +11,7 @@ namespace MiniMe.Bench.Ann;
 /// `bench ann`: builds the HNSW index over clustered synthetic unit vectors and reports build time,
 /// recall@k against an exact scan, single-thread query latency (p50/p95/p99) and memory.
 /// Usage: ann [--sizes 100000,1000000] [--dims 384] [--queries 1000] [--k 10] [--m 16]
-///            [--ef-construction 120] [--ef-search 32,64,128] [--threads N] [--clusters N]
+///            [--ef-construction 120] [--ef-search 64,128,256] [--threads N] [--clusters N]
 ///            [--seed 42] [--no-persist] [--no-int8] [--json FILE]
 /// </summary>
 public static class AnnBenchmark

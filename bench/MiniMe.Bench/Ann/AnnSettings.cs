@@ -8,7 +8,7 @@ internal sealed record AnnSettings
 {
     public const string Usage =
         "usage: ann [--sizes 100000,1000000] [--dims 384] [--queries 1000] [--k 10] [--m 16] [--ef-construction 120] " +
-        "[--ef-search 32,64,128] [--threads N] [--clusters N] [--seed 42] [--no-persist] [--no-int8] [--json FILE]";
+        "[--ef-search 64,128,256] [--threads N] [--clusters N] [--seed 42] [--no-persist] [--no-int8] [--json FILE]";
 
     public IReadOnlyList<int> Sizes { get; init; } = [100_000];
     public int Dims { get; init; } = 384;
@@ -16,7 +16,7 @@ internal sealed record AnnSettings
     public int K { get; init; } = 10;
     public int M { get; init; } = 16;
     public int EfConstruction { get; init; } = 120;
-    public IReadOnlyList<int> EfSearch { get; init; } = [32, 64, 128];
+    public IReadOnlyList<int> EfSearch { get; init; } = [64, 128, 256];
     public int Threads { get; init; } = Environment.ProcessorCount;
     public int? Clusters { get; init; }
     public int Seed { get; init; } = 42;

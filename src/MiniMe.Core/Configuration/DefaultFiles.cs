@@ -40,7 +40,7 @@ internal static class DefaultFiles
           annThreshold: 20000    # below this many vectors per model, dense search scans exactly
           m: 16                  # HNSW links per node (memory.db.<model>.hnsw); changing it rebuilds
           efConstruction: 120    # HNSW build effort
-          efSearch: 64           # HNSW query effort: higher = better recall, slower
+          efSearch: 128          # HNSW query effort: higher = better recall, slower
 
         llm:
           provider: none         # openai | ollama | anthropic

@@ -76,7 +76,7 @@ public sealed class VectorOptions
     /// <summary>HNSW candidate list while building: higher is slower to build and more accurate.</summary>
     public int EfConstruction { get; set; } = 120;
     /// <summary>HNSW candidate list while searching: higher is slower and more accurate.</summary>
-    public int EfSearch { get; set; } = 64;
+    public int EfSearch { get; set; } = 128;
 }
 
 public sealed class LlmOptions

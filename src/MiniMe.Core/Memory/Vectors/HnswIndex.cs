@@ -95,11 +95,16 @@ public sealed partial class HnswIndex : IDisposable
     {
         get
         {
-            long upper = 0;
-            for (var i = 0; i < _count; i++) upper += _levels[i] * (long)(_m + 1) * sizeof(int);
-            return (long)_vectors.Length * SegmentSize * Dimensions * sizeof(float)
-                + (long)_layer0.Length * SegmentSize * (_m0 + 1) * sizeof(int)
-                + upper + (long)_count * (40 + 2 * 64 + 24);
+            _lock.EnterReadLock();
+            try
+            {
+                long upper = 0;
+                for (var i = 0; i < _count; i++) upper += _levels[i] * (long)(_m + 1) * sizeof(int);
+                return (long)_vectors.Length * SegmentSize * Dimensions * sizeof(float)
+                    + (long)_layer0.Length * SegmentSize * (_m0 + 1) * sizeof(int)
+                    + upper + (long)_count * (40 + 2 * 64 + 24);
+            }
+            finally { _lock.ExitReadLock(); }
         }
     }
 

@@ -13,7 +13,7 @@ public sealed record HnswOptions
     public int EfConstruction { get; init; } = 120;
 
     /// <summary>Candidate list size while querying (at least k is used).</summary>
-    public int EfSearch { get; init; } = 64;
+    public int EfSearch { get; init; } = 128;
 
     /// <summary>Seed of the level generator, so builds are reproducible.</summary>
     public ulong Seed { get; init; } = 0x9E3779B97F4A7C15;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
@@ -5,20 +6,26 @@ using System.Text;
 using Microsoft.Data.Sqlite;
 using MiniMe.Configuration;
 using MiniMe.Memory;
+using MiniMe.Memory.Vectors;
 
 namespace MiniMe.Storage.Sqlite;
 
 /// <summary>
 /// The embedded memory store: one SQLite file in WAL mode, FTS5 (porter stemming) for BM25,
 /// vectors as float32 blobs keyed by content hash so unchanged text is never re-embedded.
+/// Dense search scans exactly below <see cref="VectorOptions.AnnThreshold"/> vectors and uses an
+/// HNSW index file per embedding model above it.
 /// </summary>
-public sealed class SqliteMemoryStore : IMemoryStore
+public sealed class SqliteMemoryStore : IMemoryStore, IVectorIndexMaintenance
 {
     private readonly string _connectionString;
+    private readonly VectorOptions _vectorOptions;
+    private readonly ConcurrentDictionary<string, SqliteVectorIndex> _vectorIndexes = new(StringComparer.Ordinal);
 
-    public SqliteMemoryStore(string databasePath)
+    public SqliteMemoryStore(string databasePath, VectorOptions? vectorOptions = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        _vectorOptions = vectorOptions ?? new VectorOptions();
         DatabasePath = Path.GetFullPath(databasePath);
         _connectionString = new SqliteConnectionStringBuilder
         {
@@ -111,25 +118,57 @@ public sealed class SqliteMemoryStore : IMemoryStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
         ArgumentNullException.ThrowIfNull(filter);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         using var connection = Open();
-        // Exact scan over distinct vectors; an ANN index comes with the scale work.
-        var scored = new List<(string Hash, float Score)>();
-        using (var command = connection.CreateCommand())
+        var index = VectorIndex(model).ForSearch(query.Length, cancellationToken);
+        if (index is not null)
         {
-            command.CommandText = "SELECT content_hash, vector FROM embeddings WHERE model = $model";
-            command.Parameters.AddWithValue("$model", model);
-            using var reader = command.ExecuteReader();
-            var q = query.Span;
-            while (reader.Read())
+            // Over-fetch, because several hashes may be filtered out (domain, tags) or orphaned
+            // (text no longer in any chunk); widen once, then fall back to the exact scan.
+            var filtered = filter.Domain is { Length: > 0 } || filter.Tags is { Count: > 0 };
+            var fetch = filtered ? Math.Max(limit * 10, 100) : limit + 16;
+            for (var round = 0; round < 2; round++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var blob = (byte[])reader.GetValue(1);
-                var vector = MemoryMarshal.Cast<byte, float>(blob);
-                if (vector.Length != q.Length) continue;
-                scored.Add((reader.GetString(0), TensorPrimitives.Dot(q, vector)));
+                var matches = index.Search(query.Span, fetch, Math.Max(_vectorOptions.EfSearch, fetch));
+                var found = ResolveChunks(connection, matches.Select(m => (m.Key, m.Score)), limit, filter, cancellationToken);
+                if (found.Count >= limit || matches.Count < fetch) return Task.FromResult(found);
+                fetch = Math.Min(fetch * 8, 4096);
             }
         }
+        var exact = ExactScan(connection, model, query.Span, filter, cancellationToken);
+        return Task.FromResult(ResolveChunks(connection, exact, limit, filter, cancellationToken));
+    }
+
+    /// <summary>Every vector of the model (only those of chunks passing the filter, when there is one), best first.</summary>
+    private static List<(string Hash, float Score)> ExactScan(SqliteConnection connection, string model, ReadOnlySpan<float> q, SearchFilter filter, CancellationToken cancellationToken)
+    {
+        var scored = new List<(string Hash, float Score)>();
+        using var command = connection.CreateCommand();
+        var sql = new StringBuilder("SELECT e.content_hash, e.vector FROM embeddings e WHERE e.model = $model");
+        if (filter.Domain is { Length: > 0 } || filter.Tags is { Count: > 0 })
+        {
+            sql.Append(" AND e.content_hash IN (SELECT c.content_hash FROM chunks c WHERE 1 = 1");
+            AppendFilter(sql, command, filter);
+            sql.Append(')');
+        }
+        command.CommandText = sql.ToString();
+        command.Parameters.AddWithValue("$model", model);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var blob = (byte[])reader.GetValue(1);
+            var vector = MemoryMarshal.Cast<byte, float>(blob);
+            if (vector.Length != q.Length) continue;
+            scored.Add((reader.GetString(0), TensorPrimitives.Dot(q, vector)));
+        }
         scored.Sort((a, b) => b.Score.CompareTo(a.Score));
+        return scored;
+    }
+
+    /// <summary>The chunks holding each scored text, in score order, filtered, up to <paramref name="limit"/>.</summary>
+    private static IReadOnlyList<Candidate> ResolveChunks(SqliteConnection connection, IEnumerable<(string Hash, float Score)> scored, int limit, SearchFilter filter, CancellationToken cancellationToken)
+    {
         var result = new List<Candidate>();
         using var chunkCommand = connection.CreateCommand();
         var sql = new StringBuilder($"SELECT {ChunkColumns} FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.content_hash = $hash");
@@ -139,12 +178,13 @@ public sealed class SqliteMemoryStore : IMemoryStore
         foreach (var (hash, score) in scored)
         {
             if (result.Count >= limit) break;
+            cancellationToken.ThrowIfCancellationRequested();
             hashParameter.Value = hash;
             using var reader = chunkCommand.ExecuteReader();
             while (reader.Read() && result.Count < limit)
                 result.Add(new Candidate(ReadChunk(reader), score));
         }
-        return Task.FromResult<IReadOnlyList<Candidate>>(result);
+        return result;
     }
 
     public Task<IReadOnlyList<PendingEmbedding>> GetPendingEmbeddingsAsync(string model, int limit, CancellationToken cancellationToken)
@@ -171,25 +211,38 @@ public sealed class SqliteMemoryStore : IMemoryStore
 
     public Task PutEmbeddingsAsync(string model, IReadOnlyList<(string ContentHash, ReadOnlyMemory<float> Vector)> vectors, CancellationToken cancellationToken)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
         ArgumentNullException.ThrowIfNull(vectors);
-        using var connection = Open();
-        using var transaction = connection.BeginTransaction();
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "INSERT OR REPLACE INTO embeddings (content_hash, model, dims, vector) VALUES ($hash, $model, $dims, $vector)";
-        var hash = command.Parameters.Add("$hash", SqliteType.Text);
-        command.Parameters.AddWithValue("$model", model);
-        var dims = command.Parameters.Add("$dims", SqliteType.Integer);
-        var blob = command.Parameters.Add("$vector", SqliteType.Blob);
-        foreach (var (contentHash, vector) in vectors)
+        var inserted = 0;
+        using (var connection = Open())
+        using (var transaction = connection.BeginTransaction())
         {
-            hash.Value = contentHash;
-            dims.Value = vector.Length;
-            blob.Value = MemoryMarshal.AsBytes(vector.Span).ToArray();
-            command.ExecuteNonQuery();
+            using var exists = connection.CreateCommand();
+            exists.Transaction = transaction;
+            exists.CommandText = "SELECT 1 FROM embeddings WHERE content_hash = $hash AND model = $model";
+            var existsHash = exists.Parameters.Add("$hash", SqliteType.Text);
+            exists.Parameters.AddWithValue("$model", model);
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT OR REPLACE INTO embeddings (content_hash, model, dims, vector) VALUES ($hash, $model, $dims, $vector)";
+            var hash = command.Parameters.Add("$hash", SqliteType.Text);
+            command.Parameters.AddWithValue("$model", model);
+            var dims = command.Parameters.Add("$dims", SqliteType.Integer);
+            var blob = command.Parameters.Add("$vector", SqliteType.Blob);
+            foreach (var (contentHash, vector) in vectors)
+            {
+                existsHash.Value = contentHash;
+                if (exists.ExecuteScalar() is null) inserted++;
+                hash.Value = contentHash;
+                dims.Value = vector.Length;
+                blob.Value = MemoryMarshal.AsBytes(vector.Span).ToArray();
+                command.ExecuteNonQuery();
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            transaction.Commit();
         }
-        cancellationToken.ThrowIfCancellationRequested();
-        transaction.Commit();
+        // After the commit: the index file is a cache of memory.db and catches up on its next load if this is interrupted.
+        VectorIndex(model).OnStored(vectors, inserted, cancellationToken);
         return Task.CompletedTask;
     }
 
@@ -226,12 +279,41 @@ public sealed class SqliteMemoryStore : IMemoryStore
         return Task.FromResult(new MemoryStats(documents, chunks, embeddings, byDomain));
     }
 
+    public Task<IReadOnlyList<VectorIndexStatus>> GetVectorIndexStatusAsync(CancellationToken cancellationToken)
+    {
+        var models = new List<string>();
+        using (var connection = Open())
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT DISTINCT model FROM embeddings ORDER BY model";
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) models.Add(reader.GetString(0));
+        }
+        var result = new List<VectorIndexStatus>(models.Count);
+        foreach (var model in models)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            result.Add(VectorIndex(model).Status());
+        }
+        return Task.FromResult<IReadOnlyList<VectorIndexStatus>>(result);
+    }
+
+    public Task<VectorIndexStatus> RebuildVectorIndexAsync(string model, IProgress<VectorIndexProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        return Task.FromResult(VectorIndex(model).Rebuild(progress, cancellationToken));
+    }
+
     public ValueTask DisposeAsync()
     {
+        foreach (var index in _vectorIndexes.Values) index.Save();
         // Pooled connections keep the WAL open; release them so the file can be copied or deleted.
         SqliteConnection.ClearAllPools();
         return ValueTask.CompletedTask;
     }
+
+    private SqliteVectorIndex VectorIndex(string model) =>
+        _vectorIndexes.GetOrAdd(model, m => new SqliteVectorIndex(DatabasePath, m, _vectorOptions, Open));
 
     private SqliteConnection Open()
     {

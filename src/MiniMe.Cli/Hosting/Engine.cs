@@ -30,7 +30,7 @@ public sealed class Engine : IAsyncDisposable
     {
         Workspace = workspace;
         Options = options;
-        _store = new Lazy<IMemoryStore>(() => new SqliteMemoryStore(workspace.ResolvePath(options.Memory.Path)));
+        _store = new Lazy<IMemoryStore>(() => new SqliteMemoryStore(workspace.ResolvePath(options.Memory.Path), options.Vectors));
         _embeddings = new Lazy<IEmbeddingGenerator<string, Embedding<float>>?>(CreateEmbeddings);
         Traces = new TraceStore(workspace.TracesDirectory);
     }

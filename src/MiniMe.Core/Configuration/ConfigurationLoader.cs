@@ -46,6 +46,10 @@ public static class ConfigurationLoader
             problems.Add("import.overlapChars must be between 0 and import.chunkChars");
         if (options.Import.MaxFileBytes < 1) problems.Add("import.maxFileBytes must be positive");
         if (options.Retrieval.DefaultK is < 1 or > 1000) problems.Add("retrieval.defaultK must be between 1 and 1000");
+        if (options.Vectors.AnnThreshold < 0) problems.Add("vectors.annThreshold must be 0 or more");
+        if (options.Vectors.M is < 4 or > 128) problems.Add("vectors.m must be between 4 and 128");
+        if (options.Vectors.EfConstruction is < 8 or > 4096) problems.Add("vectors.efConstruction must be between 8 and 4096");
+        if (options.Vectors.EfSearch is < 1 or > 4096) problems.Add("vectors.efSearch must be between 1 and 4096");
         if (options.Context.BudgetTokens < 100) problems.Add("context.budgetTokens must be at least 100");
         if (!string.Equals(options.Memory.Store, "sqlite", StringComparison.OrdinalIgnoreCase))
             problems.Add($"memory.store '{options.Memory.Store}' is not available; use sqlite");

@@ -36,6 +36,12 @@ internal static class DefaultFiles
           # vocabPath: models/vocab.txt
           maxTokens: 256
 
+        vectors:
+          annThreshold: 20000    # below this many vectors per model, dense search scans exactly
+          m: 16                  # HNSW links per node (memory.db.<model>.hnsw); changing it rebuilds
+          efConstruction: 120    # HNSW build effort
+          efSearch: 128          # HNSW query effort: higher = better recall, slower
+
         llm:
           provider: none         # none (dry runs only) | openai (any OpenAI-compatible server) | ollama | anthropic
           # endpoint: http://127.0.0.1:11434   # openai: base URL up to /v1; defaults per provider

@@ -9,6 +9,7 @@ public sealed class MiniMeOptions
     public RetrievalOptions Retrieval { get; set; } = new();
     public ContextOptions Context { get; set; } = new();
     public EmbeddingOptions Embeddings { get; set; } = new();
+    public VectorOptions Vectors { get; set; } = new();
     public LlmOptions Llm { get; set; } = new();
     public ToolsOptions Tools { get; set; } = new();
 }
@@ -64,6 +65,19 @@ public sealed class EmbeddingOptions
     public string? ModelPath { get; set; }
     public string? VocabPath { get; set; }
     public int MaxTokens { get; set; } = 256;
+}
+
+/// <summary>Dense vector search: exact scan for small memories, an HNSW index above the threshold.</summary>
+public sealed class VectorOptions
+{
+    /// <summary>Vectors per model below which searches scan every vector exactly; 0 always uses the index.</summary>
+    public int AnnThreshold { get; set; } = 20_000;
+    /// <summary>HNSW links per node (layer 0 keeps twice as many); changing it rebuilds the index.</summary>
+    public int M { get; set; } = 16;
+    /// <summary>HNSW candidate list while building: higher is slower to build and more accurate.</summary>
+    public int EfConstruction { get; set; } = 120;
+    /// <summary>HNSW candidate list while searching: higher is slower and more accurate.</summary>
+    public int EfSearch { get; set; } = 128;
 }
 
 public sealed class LlmOptions

@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MiniMe.Cli.Hosting;
+using MiniMe.Configuration;
+using MiniMe.Memory.Evaluation;
+using MiniMe.Storage.Sqlite;
+using MiniMe.Tracing;
+
+namespace MiniMe.Cli.Commands;
+
+internal sealed class EvalCommand : Command
+{
+    public EvalCommand(CliContext context) : base("eval", "Measure MiniMe's quality on test collections")
+    {
+        Subcommands.Add(new RetrievalCommand(context));
+    }
+
+    private sealed class RetrievalCommand : MiniMeCommand
+    {
+        private readonly Option<string> _dataset = new("--dataset") { Description = "BEIR dataset directory (corpus.jsonl, queries.jsonl, qrels/test.tsv)", Required = true };
+        private readonly Option<int> _k = new("--k") { Description = "Cut-off for nDCG, recall and MRR", DefaultValueFactory = _ => 10 };
+        private readonly Option<string> _split = new("--split") { Description = "Which qrels file to use (qrels/<split>.tsv)", DefaultValueFactory = _ => "test" };
+        private readonly Option<bool> _json = new("--json") { Description = "Print the report, with per-query results, as JSON" };
+
+        public RetrievalCommand(CliContext context)
+            : base("retrieval", "Import a BEIR dataset into a temporary store (never your memory) and report nDCG@k, recall@k and MRR@k of retrieval", context)
+        {
+            Options.Add(_dataset);
+            Options.Add(_k);
+            Options.Add(_split);
+            Options.Add(_json);
+        }
+
+        protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+        {
+            var k = parse.GetValue(_k);
+            if (k is < 1 or > 1000) throw new InvalidInputException($"--k must be between 1 and 1000 (got {k}).");
+            var dataset = BeirReader.Read(parse.GetValue(_dataset)!, parse.GetValue(_split)!);
+
+            // The workspace's retrieval, import and embedding settings (and MINIME_ overrides) apply; defaults without a workspace.
+            var workspace = ResolveWorkspace(parse);
+            var options = ConfigurationLoader.Load(workspace);
+            await using var engine = new Engine(workspace, options);
+            var temp = Directory.CreateTempSubdirectory("minime-eval-");
+            EvaluationReport report;
+            try
+            {
+                await using (var store = new SqliteMemoryStore(Path.Combine(temp.FullName, "memory.db"), options.Vectors))
+                {
+                    await store.InitializeAsync(cancellationToken);
+                    var evaluator = new RetrievalEvaluator(store, options.Retrieval, options.Import, engine.Embeddings, engine.EmbeddingModel);
+                    report = await evaluator.EvaluateAsync(dataset, k, cancellationToken);
+                }
+            }
+            finally
+            {
+                temp.Delete(recursive: true);
+            }
+
+            if (parse.GetValue(_json)) PrintJson(report, options.Retrieval);
+            else PrintText(report);
+            return ExitCodes.Ok;
+        }
+
+        private void PrintText(EvaluationReport r)
+        {
+            var w = Out.Profile.Out.Writer;
+            w.WriteLine($"Dataset {r.Dataset}: {r.Documents:N0} documents ({r.Chunks:N0} chunks), {r.Queries:N0} queries, retrieval {r.Mode}");
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"nDCG@{r.K}    {r.Ndcg:0.0000}"));
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"recall@{r.K}  {r.Recall:0.0000}"));
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MRR@{r.K}     {r.Mrr:0.0000}"));
+            var notes = new List<string> { $"import {r.ImportTime.TotalSeconds:0.0}s", $"search {r.SearchTime.TotalSeconds:0.0}s" };
+            if (r.QueriesWithoutSearchableWords > 0) notes.Add($"{r.QueriesWithoutSearchableWords} queries had no searchable words (scored 0)");
+            if (r.QueriesWithoutRelevantDocuments > 0) notes.Add($"{r.QueriesWithoutRelevantDocuments} queries with no relevant document skipped");
+            w.WriteLine($"({string.Join("; ", notes)})");
+        }
+
+        private void PrintJson(EvaluationReport r, RetrievalOptions retrieval)
+        {
+            var json = new JsonObject
+            {
+                ["dataset"] = r.Dataset,
+                ["k"] = r.K,
+                ["mode"] = r.Mode,
+                ["documents"] = r.Documents,
+                ["chunks"] = r.Chunks,
+                ["queries"] = r.Queries,
+                ["queriesWithoutSearchableWords"] = r.QueriesWithoutSearchableWords,
+                ["queriesWithoutRelevantDocuments"] = r.QueriesWithoutRelevantDocuments,
+                ["ndcg"] = Math.Round(r.Ndcg, 6),
+                ["recall"] = Math.Round(r.Recall, 6),
+                ["mrr"] = Math.Round(r.Mrr, 6),
+                ["weights"] = new JsonObject { ["title"] = retrieval.TitleWeight, ["body"] = retrieval.BodyWeight, ["symbols"] = retrieval.SymbolWeight },
+                ["importSeconds"] = Math.Round(r.ImportTime.TotalSeconds, 3),
+                ["searchSeconds"] = Math.Round(r.SearchTime.TotalSeconds, 3),
+                ["perQuery"] = new JsonArray([.. r.PerQuery.Select(q => (JsonNode?)new JsonObject
+                {
+                    ["id"] = q.QueryId,
+                    ["ndcg"] = Math.Round(q.Ndcg, 6),
+                    ["recall"] = Math.Round(q.Recall, 6),
+                    ["rr"] = Math.Round(q.ReciprocalRank, 6),
+                    ["retrieved"] = new JsonArray([.. q.Retrieved.Select(id => (JsonNode?)id)]),
+                })]),
+            };
+            Out.Profile.Out.Writer.WriteLine(json.ToJsonString(JsonFormats.Indented));
+        }
+    }
+}

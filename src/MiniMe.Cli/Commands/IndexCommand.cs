@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Diagnostics;
+using MiniMe.Cli.Hosting;
+using MiniMe.Memory.Vectors;
+using Spectre.Console;
+
+namespace MiniMe.Cli.Commands;
+
+internal sealed class IndexCommand : Command
+{
+    public IndexCommand(CliContext context) : base("index", "Inspect or rebuild the approximate nearest-neighbour index of stored vectors")
+    {
+        Subcommands.Add(new StatusCommand(context));
+        Subcommands.Add(new RebuildCommand(context));
+    }
+
+    private static IVectorIndexMaintenance Maintenance(object store) =>
+        store as IVectorIndexMaintenance
+        ?? throw new MiniMe.Configuration.ConfigException("This memory store indexes vectors inside its database; there is no index file to manage.");
+
+    private sealed class StatusCommand(CliContext context) : MiniMeCommand("status", "Show, per embedding model, how many vectors are stored and whether searches use the index", context)
+    {
+        protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+        {
+            await using var engine = OpenEngine(parse);
+            var maintenance = Maintenance(await engine.StoreAsync(cancellationToken));
+            var statuses = await maintenance.GetVectorIndexStatusAsync(cancellationToken);
+            if (statuses.Count == 0)
+            {
+                Out.WriteLine("No vectors stored. Configure embeddings (embeddings.provider: onnx) and import to create some.");
+                return ExitCodes.Ok;
+            }
+            foreach (var s in statuses)
+                Out.WriteLine(Describe(s, engine.Options.Vectors.AnnThreshold, Display));
+            return ExitCodes.Ok;
+        }
+    }
+
+    private sealed class RebuildCommand : MiniMeCommand
+    {
+        private readonly Option<string?> _model = new("--model") { Description = "Only this embedding model (default: every model with stored vectors)" };
+
+        public RebuildCommand(CliContext context) : base("rebuild", "Rebuild the HNSW index from the vectors in memory.db (parallel, with progress)", context)
+        {
+            Options.Add(_model);
+        }
+
+        protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+        {
+            await using var engine = OpenEngine(parse);
+            var maintenance = Maintenance(await engine.StoreAsync(cancellationToken));
+            var known = await maintenance.GetVectorIndexStatusAsync(cancellationToken);
+            var models = parse.GetValue(_model) is { Length: > 0 } only ? [only] : known.Select(s => s.Model).ToList();
+            if (parse.GetValue(_model) is { Length: > 0 } requested && known.All(s => s.Model != requested))
+                throw new MiniMe.NotFoundException($"No vectors stored for model '{requested}'; known models: {(known.Count == 0 ? "none" : string.Join(", ", known.Select(s => s.Model)))}.");
+            if (models.Count == 0)
+            {
+                Out.WriteLine("No vectors stored; nothing to index.");
+                return ExitCodes.Ok;
+            }
+            foreach (var model in models)
+            {
+                var clock = Stopwatch.StartNew();
+                var status = Context.Interactive
+                    ? await WithProgressBarAsync(maintenance, model, cancellationToken)
+                    : await maintenance.RebuildVectorIndexAsync(model, new LineProgress(Context.Error), cancellationToken);
+                Out.WriteLine($"Rebuilt {model}: {status.IndexedVectors ?? 0:N0} vectors in {clock.Elapsed.TotalSeconds:0.0}s -> {Display(status.IndexPath)}");
+                Out.WriteLine(Describe(status, engine.Options.Vectors.AnnThreshold, Display));
+            }
+            return ExitCodes.Ok;
+        }
+
+        private async Task<VectorIndexStatus> WithProgressBarAsync(IVectorIndexMaintenance maintenance, string model, CancellationToken cancellationToken)
+        {
+            VectorIndexStatus? status = null;
+            await Out.Progress()
+                .AutoClear(true)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async progressContext =>
+                {
+                    var task = progressContext.AddTask($"Reading vectors of {Markup.Escape(model)}", maxValue: 1);
+                    task.IsIndeterminate = true;
+                    var progress = new InlineProgress<VectorIndexProgress>(p =>
+                    {
+                        switch (p.Phase)
+                        {
+                            case VectorIndexPhase.Reading:
+                                task.Description = $"Reading vectors ({p.Done:N0})";
+                                break;
+                            case VectorIndexPhase.Building:
+                                task.IsIndeterminate = false;
+                                task.Description = $"Building {Markup.Escape(model)}";
+                                task.MaxValue = Math.Max(1, p.Total);
+                                task.Value = p.Done;
+                                break;
+                            case VectorIndexPhase.Saving:
+                                task.Description = "Saving";
+                                break;
+                        }
+                    });
+                    status = await maintenance.RebuildVectorIndexAsync(model, progress, cancellationToken);
+                });
+            return status!;
+        }
+    }
+
+    private static string Describe(VectorIndexStatus s, int threshold, Func<string, string> display)
+    {
+        var mode = s.UsesIndex ? "searches use the HNSW index" : $"searches scan exactly (below vectors.annThreshold = {threshold:N0})";
+        var line = $"{s.Model}: {s.Vectors:N0} vectors; {mode}; index file {(s.IndexFileExists ? display(s.IndexPath) : "not built")}";
+        if (s.IndexedVectors is { } indexed) line += $" ({indexed:N0} indexed, {s.Tombstones ?? 0:N0} tombstones)";
+        if (s.Problem is { } problem) line += $"\n  note: {problem}";
+        return line;
+    }
+
+    /// <summary>Non-interactive progress: a line per 10% so logs stay short.</summary>
+    private sealed class LineProgress(TextWriter error) : IProgress<VectorIndexProgress>
+    {
+        private int _lastDecile = -1;
+
+        public void Report(VectorIndexProgress value)
+        {
+            if (value.Phase != VectorIndexPhase.Building || value.Total <= 0) return;
+            var decile = (int)(value.Done * 10 / value.Total);
+            if (decile == _lastDecile) return;
+            _lastDecile = decile;
+            error.WriteLine($"{value.Model}: indexed {value.Done:N0}/{value.Total:N0} ({decile * 10}%)");
+        }
+    }
+
+    private sealed class InlineProgress<T>(Action<T> handler) : IProgress<T>
+    {
+        private readonly Lock _gate = new();
+
+        public void Report(T value)
+        {
+            lock (_gate) handler(value);
+        }
+    }
+}

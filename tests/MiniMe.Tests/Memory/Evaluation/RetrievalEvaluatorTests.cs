@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using MiniMe.Configuration;
+using MiniMe.Memory;
+using MiniMe.Memory.Evaluation;
+using MiniMe.Storage.Sqlite;
+using MiniMe.Tests.Memory.Vectors;
+
+namespace MiniMe.Tests.Memory.Evaluation;
+
+public sealed class RetrievalEvaluatorTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private async Task<EvaluationReport> EvaluateAsync(int k)
+    {
+        await using var store = new SqliteMemoryStore(_dir.File($"eval-{k}.db"));
+        await store.InitializeAsync(CancellationToken.None);
+        var evaluator = new RetrievalEvaluator(store, new RetrievalOptions(), new ImportOptions());
+        return await evaluator.EvaluateAsync(BeirReader.Read(TinyBeir.Write(_dir.File("tiny"))), k, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Metrics_on_the_tiny_dataset_match_the_hand_computed_values()
+    {
+        var report = await EvaluateAsync(10);
+
+        Assert.Equal("bm25", report.Mode);
+        Assert.Equal(4, report.Documents);
+        Assert.Equal(4, report.Queries);
+        Assert.Equal(1, report.QueriesWithoutSearchableWords);
+        Assert.Equal(TinyBeir.Ndcg10, report.Ndcg, 6);
+        Assert.Equal(TinyBeir.Recall10, report.Recall, 6);
+        Assert.Equal(TinyBeir.Mrr10, report.Mrr, 6);
+        Assert.Equal(["d3"], report.PerQuery.Single(q => q.QueryId == "q1").Retrieved);
+        Assert.Equal(["d2"], report.PerQuery.Single(q => q.QueryId == "q3").Retrieved);
+    }
+
+    [Fact]
+    public async Task The_cut_off_changes_ideal_gain()
+    {
+        // At k=1, q2's ideal list is just d4 (grade 2), which is what it retrieved: nDCG 1.
+        var report = await EvaluateAsync(1);
+        Assert.Equal(0.5, report.Ndcg, 6);
+        Assert.Equal(TinyBeir.Recall10, report.Recall, 6);
+    }
+
+    [Fact]
+    public async Task A_store_that_holds_documents_is_refused()
+    {
+        await using var store = new SqliteMemoryStore(_dir.File("used.db"));
+        await store.InitializeAsync(CancellationToken.None);
+        await store.WriteDocumentsAsync([new DocumentWrite(new DocumentRecord("/n.md", "h", 1, DateTimeOffset.UnixEpoch, "general", []), [])], CancellationToken.None);
+        var evaluator = new RetrievalEvaluator(store, new RetrievalOptions(), new ImportOptions());
+        await Assert.ThrowsAsync<InvalidInputException>(() => evaluator.EvaluateAsync(BeirReader.Read(TinyBeir.Write(_dir.File("t"))), 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Cli_prints_metrics_and_json_without_touching_the_workspace_memory()
+    {
+        var home = _dir.File("ws");
+        Assert.Equal(0, (await MemoryCli.RunAsync("init", "--home", home, "--name", "t")).ExitCode);
+        var dataset = TinyBeir.Write(_dir.File("tiny"));
+
+        var text = await MemoryCli.RunAsync("eval", "retrieval", "--dataset", dataset, "--home", home);
+        Assert.Equal(0, text.ExitCode);
+        Assert.Contains("Dataset tiny: 4 documents (4 chunks), 4 queries, retrieval bm25", text.Output, StringComparison.Ordinal);
+        Assert.Contains("nDCG@10    0.4400", text.Output, StringComparison.Ordinal);
+        Assert.Contains("recall@10  0.3750", text.Output, StringComparison.Ordinal);
+        Assert.Contains("MRR@10     0.5000", text.Output, StringComparison.Ordinal);
+
+        var json = await MemoryCli.RunAsync("eval", "retrieval", "--dataset", dataset, "--k", "1", "--json", "--home", home);
+        Assert.Equal(0, json.ExitCode);
+        var report = JsonNode.Parse(json.Output)!;
+        Assert.Equal(0.5, (double)report["ndcg"]!, 6);
+        Assert.Equal(4, report["perQuery"]!.AsArray().Count);
+
+        await using var memory = new SqliteMemoryStore(Path.Combine(home, "memory.db"));
+        Assert.Equal(0, (await memory.GetStatsAsync(CancellationToken.None)).Documents);
+    }
+
+    [Fact]
+    public async Task Cli_reports_a_malformed_line_with_exit_code_2()
+    {
+        var dataset = TinyBeir.Write(_dir.File("broken"));
+        await File.AppendAllTextAsync(Path.Combine(dataset, "queries.jsonl"), "{not json}\n");
+        var result = await MemoryCli.RunAsync("eval", "retrieval", "--dataset", dataset, "--home", _dir.File("no-workspace"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("queries.jsonl:6: not valid JSON", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_dir.File("no-workspace")));
+    }
+}

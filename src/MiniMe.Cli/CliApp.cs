@@ -21,6 +21,7 @@ public static class CliApp
         root.Subcommands.Add(new TraceCommand(context));
         root.Subcommands.Add(new FeedbackCommand(context));
         root.Subcommands.Add(new ConfigCommand(context));
+        root.Subcommands.Add(new MigrateCommand(context));
         return root;
     }
 

@@ -12,7 +12,7 @@ namespace MiniMe.Storage.Sqlite;
 /// The embedded memory store: one SQLite file in WAL mode, FTS5 (porter stemming) for BM25,
 /// vectors as float32 blobs keyed by content hash so unchanged text is never re-embedded.
 /// </summary>
-public sealed class SqliteMemoryStore : IMemoryStore
+public sealed partial class SqliteMemoryStore : IMemoryStore, IMemoryExport
 {
     private readonly string _connectionString;
 

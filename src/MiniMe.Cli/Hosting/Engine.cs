@@ -8,7 +8,6 @@ using MiniMe.Memory;
 using MiniMe.Memory.Import;
 using MiniMe.Memory.Retrieval;
 using MiniMe.Runs;
-using MiniMe.Storage.Sqlite;
 using MiniMe.Tracing;
 
 namespace MiniMe.Cli.Hosting;
@@ -27,7 +26,7 @@ public sealed class Engine : IAsyncDisposable
     {
         Workspace = workspace;
         Options = options;
-        _store = new Lazy<IMemoryStore>(() => new SqliteMemoryStore(workspace.ResolvePath(options.Memory.Path)));
+        _store = new Lazy<IMemoryStore>(() => MemoryStoreFactory.Create(workspace, options.Memory));
         _embeddings = new Lazy<IEmbeddingGenerator<string, Embedding<float>>?>(CreateEmbeddings);
         Traces = new TraceStore(workspace.TracesDirectory);
     }

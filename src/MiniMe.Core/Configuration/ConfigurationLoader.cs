@@ -47,11 +47,21 @@ public static class ConfigurationLoader
         if (options.Import.MaxFileBytes < 1) problems.Add("import.maxFileBytes must be positive");
         if (options.Retrieval.DefaultK is < 1 or > 1000) problems.Add("retrieval.defaultK must be between 1 and 1000");
         if (options.Context.BudgetTokens < 100) problems.Add("context.budgetTokens must be at least 100");
-        if (!string.Equals(options.Memory.Store, "sqlite", StringComparison.OrdinalIgnoreCase))
-            problems.Add($"memory.store '{options.Memory.Store}' is not available; use sqlite");
+        problems.AddRange(ValidateMemory(options.Memory));
         if (options.Embeddings.Provider is not ("none" or "onnx"))
             problems.Add($"embeddings.provider '{options.Embeddings.Provider}' is unknown; use none or onnx");
         if (problems.Count > 0)
             throw new ConfigException($"{workspace.ConfigPath}: {string.Join("; ", problems)}");
+    }
+
+    private static IEnumerable<string> ValidateMemory(MemoryOptions memory)
+    {
+        var store = memory.Store.Trim().ToLowerInvariant();
+        if (store is not ("sqlite" or "postgres"))
+            yield return $"memory.store '{memory.Store}' is unknown; use sqlite or postgres";
+        if (store == "postgres" && string.IsNullOrWhiteSpace(memory.ConnectionString))
+            yield return "memory.store is postgres but memory.connectionString is not set (or set MINIME_MEMORY__CONNECTIONSTRING)";
+        if (memory.VectorSearch.Trim().ToLowerInvariant() is not ("auto" or "exact" or "pgvector"))
+            yield return $"memory.vectorSearch '{memory.VectorSearch}' is unknown; use auto, exact or pgvector";
     }
 }

@@ -9,7 +9,7 @@ namespace MiniMe.Storage.Postgres;
 /// </summary>
 internal sealed class PostgresConnector : IAsyncDisposable
 {
-    private const string Hint = "check that the server is running and memory.connectionString (or MINIME_MEMORY__CONNECTIONSTRING)";
+    private const string Hint = "check that the server is running and that memory.connectionString (or MINIME_MEMORY__CONNECTIONSTRING) names it";
 
     private readonly NpgsqlDataSource _dataSource;
 

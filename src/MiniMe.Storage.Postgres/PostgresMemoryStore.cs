@@ -38,8 +38,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
         var path = await VectorSearchPath.DetectAsync(connection, _vectorSearch, cancellationToken).ConfigureAwait(false);
         if (path.UsesPgvector)
         {
-            // pgvector's types appeared after the pool loaded its type catalogue.
-            await connection.ReloadTypesAsync(cancellationToken).ConfigureAwait(false);
+            // Vectors stay float4[]; pgvector only indexes them, so the client never sees its types.
             var dims = new List<int>();
             await using (var command = new NpgsqlCommand("SELECT DISTINCT dims FROM embeddings", connection))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))

@@ -30,7 +30,7 @@ internal sealed class PostgresConnector : IAsyncDisposable
         {
             return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or SocketException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when ((e is NpgsqlException or TimeoutException or SocketException) && !cancellationToken.IsCancellationRequested)
         {
             throw new PostgresUnavailableException($"cannot connect to PostgreSQL ({Endpoint}): {Reason(e)}; {Hint}", e);
         }

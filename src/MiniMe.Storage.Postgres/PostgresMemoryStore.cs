@@ -34,7 +34,15 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await PostgresSchema.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await PostgresSchema.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e)
+        {
+            throw new PostgresUnavailableException(
+                $"cannot set up the memory tables in PostgreSQL ({Endpoint}): {e.MessageText}; the user needs CREATE on the database's schema (for example, own the database)", e);
+        }
         var path = await VectorSearchPath.DetectAsync(connection, _vectorSearch, cancellationToken).ConfigureAwait(false);
         if (path.UsesPgvector)
         {

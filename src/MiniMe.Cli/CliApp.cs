@@ -25,6 +25,7 @@ public static class CliApp
         root.Subcommands.Add(new ToolCommand(context));
         root.Subcommands.Add(new IndexCommand(context));
         root.Subcommands.Add(new EvalCommand(context));
+        root.Subcommands.Add(new MigrateCommand(context));
         return root;
     }
 

@@ -16,7 +16,7 @@ namespace MiniMe.Storage.Sqlite;
 /// Dense search scans exactly below <see cref="VectorOptions.AnnThreshold"/> vectors and uses an
 /// HNSW index file per embedding model above it.
 /// </summary>
-public sealed class SqliteMemoryStore : IMemoryStore, IVectorIndexMaintenance
+public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMaintenance, IMemoryExport
 {
     private readonly string _connectionString;
     private readonly VectorOptions _vectorOptions;

@@ -10,7 +10,6 @@ using MiniMe.Memory.Import;
 using MiniMe.Memory.Retrieval;
 using MiniMe.Providers;
 using MiniMe.Runs;
-using MiniMe.Storage.Sqlite;
 using MiniMe.Tracing;
 
 namespace MiniMe.Cli.Hosting;
@@ -30,7 +29,7 @@ public sealed class Engine : IAsyncDisposable
     {
         Workspace = workspace;
         Options = options;
-        _store = new Lazy<IMemoryStore>(() => new SqliteMemoryStore(workspace.ResolvePath(options.Memory.Path), options.Vectors));
+        _store = new Lazy<IMemoryStore>(() => MemoryStoreFactory.Create(workspace, options.Memory, options.Vectors));
         _embeddings = new Lazy<IEmbeddingGenerator<string, Embedding<float>>?>(CreateEmbeddings);
         Traces = new TraceStore(workspace.TracesDirectory);
     }

@@ -51,8 +51,7 @@ public static class ConfigurationLoader
         if (options.Vectors.EfConstruction is < 8 or > 4096) problems.Add("vectors.efConstruction must be between 8 and 4096");
         if (options.Vectors.EfSearch is < 1 or > 4096) problems.Add("vectors.efSearch must be between 1 and 4096");
         if (options.Context.BudgetTokens < 100) problems.Add("context.budgetTokens must be at least 100");
-        if (!string.Equals(options.Memory.Store, "sqlite", StringComparison.OrdinalIgnoreCase))
-            problems.Add($"memory.store '{options.Memory.Store}' is not available; use sqlite");
+        problems.AddRange(ValidateMemory(options.Memory));
         if (options.Embeddings.Provider is not ("none" or "onnx"))
             problems.Add($"embeddings.provider '{options.Embeddings.Provider}' is unknown; use none or onnx");
         ValidateLlm(options.Llm, problems);
@@ -92,5 +91,16 @@ public static class ConfigurationLoader
             if (string.IsNullOrWhiteSpace(price.Model)) problems.Add("llm.prices: every row needs a model");
             if (price.InputPerMillion < 0 || price.OutputPerMillion < 0) problems.Add($"llm.prices '{price.Model}': prices cannot be negative");
         }
+    }
+
+    private static IEnumerable<string> ValidateMemory(MemoryOptions memory)
+    {
+        var store = memory.Store.Trim().ToLowerInvariant();
+        if (store is not ("sqlite" or "postgres"))
+            yield return $"memory.store '{memory.Store}' is unknown; use sqlite or postgres";
+        if (store == "postgres" && string.IsNullOrWhiteSpace(memory.ConnectionString))
+            yield return "memory.store is postgres but memory.connectionString is not set (or set MINIME_MEMORY__CONNECTIONSTRING)";
+        if (memory.VectorSearch.Trim().ToLowerInvariant() is not ("auto" or "exact" or "pgvector"))
+            yield return $"memory.vectorSearch '{memory.VectorSearch}' is unknown; use auto, exact or pgvector";
     }
 }

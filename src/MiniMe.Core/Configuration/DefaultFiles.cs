@@ -10,8 +10,10 @@ internal static class DefaultFiles
           name: {{YamlQuote(userName)}}
 
         memory:
-          store: sqlite          # embedded default; one file in this workspace
+          store: sqlite          # embedded default; one file in this workspace. postgres = a server
           path: memory.db
+          # connectionString: Host=127.0.0.1;Database=minime;Username=minime   # or MINIME_MEMORY__CONNECTIONSTRING
+          vectorSearch: auto     # postgres only: auto | exact | pgvector
 
         import:
           chunkChars: 1200       # target chunk size; chunks break on paragraph boundaries

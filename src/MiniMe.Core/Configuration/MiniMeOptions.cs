@@ -21,11 +21,14 @@ public sealed class UserOptions
 
 public sealed class MemoryOptions
 {
-    /// <summary>sqlite (default). postgres comes with the scale work.</summary>
+    /// <summary>sqlite (default, one file in the workspace) or postgres (a server; needs <see cref="ConnectionString"/>).</summary>
     public string Store { get; set; } = "sqlite";
     /// <summary>SQLite file, relative to the workspace.</summary>
     public string Path { get; set; } = "memory.db";
+    /// <summary>PostgreSQL connection string (Npgsql format), usually from MINIME_MEMORY__CONNECTIONSTRING.</summary>
     public string? ConnectionString { get; set; }
+    /// <summary>PostgreSQL dense search: auto (pgvector HNSW when the server has it, else exact), exact, or pgvector.</summary>
+    public string VectorSearch { get; set; } = "auto";
 }
 
 public sealed class ImportOptions

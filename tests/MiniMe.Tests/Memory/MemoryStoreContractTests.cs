@@ -1,10 +1,12 @@
 using MiniMe.Memory;
+using MiniMe.Tests.Support;
 
 namespace MiniMe.Tests.Memory;
 
 /// <summary>
 /// The contract every <see cref="IMemoryStore"/> must satisfy. Each store's test class derives from
-/// this and supplies a fresh, empty store.
+/// this and supplies a fresh, empty store. Tests are [StoreFact]s so a store whose server is not
+/// installed reports them as skipped (see <see cref="RequiresPostgresAttribute"/>).
 /// </summary>
 public abstract class MemoryStoreContractTests : IAsyncLifetime
 {
@@ -20,7 +22,7 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
         await Store.InitializeAsync(CancellationToken.None);
     }
 
-    public async Task DisposeAsync() => await Store.DisposeAsync();
+    public virtual async Task DisposeAsync() => await Store.DisposeAsync();
 
     protected static DocumentWrite Doc(string source, string domain, params string[] chunkTexts) => Doc(source, domain, [], chunkTexts);
 
@@ -43,7 +45,7 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
     private Task<IReadOnlyList<Candidate>> Lexical(string match, SearchFilter? filter = null, int limit = 10) =>
         Store.SearchLexicalAsync(match, limit, filter ?? SearchFilter.None, Weights, CancellationToken.None);
 
-    [Fact]
+    [StoreFact]
     public async Task Written_documents_are_searchable_with_stemming()
     {
         await Store.WriteDocumentsAsync([Doc("/notes/retry.md", "backend", "Retries use exponential backoff with jitter.")], CancellationToken.None);
@@ -54,7 +56,7 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
         Assert.True(hit.RawScore > 0);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Rewriting_a_document_replaces_its_chunks()
     {
         var first = await Store.WriteDocumentsAsync([Doc("/a.md", "general", "alpha one", "alpha two")], CancellationToken.None);
@@ -68,7 +70,7 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
         Assert.Equal(1, stats.Chunks);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Document_hashes_are_returned_by_source()
     {
         var doc = Doc("/x.md", "general", "text");
@@ -77,7 +79,7 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
         Assert.Equal(doc.Document.ContentHash, hashes["/x.md"]);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Domain_and_tag_filters_restrict_candidates()
     {
         await Store.WriteDocumentsAsync(
@@ -91,7 +93,7 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
         Assert.Empty(await Lexical("\"cache\"", new SearchFilter(Domain: "backend", Tags: ["ui"])));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Title_matches_outrank_body_matches()
     {
         await Store.WriteDocumentsAsync(
@@ -103,7 +105,7 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
         Assert.Equal("/docs/deployment.md", hits[0].Chunk.Source);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Pending_embeddings_are_distinct_texts_without_a_vector_and_vectors_are_reused_by_hash()
     {
         await Store.WriteDocumentsAsync([Doc("/a.md", "general", "same text", "other text"), Doc("/b.md", "general", "same text")], CancellationToken.None);
@@ -118,7 +120,7 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
         Assert.Empty(await Store.GetPendingEmbeddingsAsync("m", 100, CancellationToken.None));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Dense_search_ranks_by_cosine_and_honours_filters()
     {
         await Store.WriteDocumentsAsync([Doc("/a.md", "backend", "first"), Doc("/b.md", "frontend", "second")], CancellationToken.None);
@@ -132,7 +134,7 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
         Assert.Equal("/a.md", Assert.Single(filtered).Chunk.Source);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Reuse_counts_accumulate()
     {
         await Store.WriteDocumentsAsync([Doc("/a.md", "general", "reusable chunk")], CancellationToken.None);
@@ -142,7 +144,7 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
         Assert.Equal(2, (await Lexical("\"reusable\""))[0].Chunk.ReuseCount);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_cancelled_batch_writes_nothing()
     {
         using var cts = new CancellationTokenSource();
@@ -151,13 +153,56 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
         Assert.Equal(0, (await Store.GetStatsAsync(CancellationToken.None)).Chunks);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Stats_count_chunks_by_domain()
     {
         await Store.WriteDocumentsAsync([Doc("/a.md", "backend", "one", "two"), Doc("/b.md", "frontend", "three")], CancellationToken.None);
         var stats = await Store.GetStatsAsync(CancellationToken.None);
         Assert.Equal(2, stats.ChunksByDomain["backend"]);
         Assert.Equal(1, stats.ChunksByDomain["frontend"]);
+    }
+
+    [StoreFact]
+    public async Task Queries_built_from_hostile_text_are_safe()
+    {
+        await Store.WriteDocumentsAsync([Doc("/a.md", "general", "select drop table quote backslash")], CancellationToken.None);
+        string[] hostile =
+        [
+            "'; DROP TABLE chunks; --", "\"unbalanced", "a & b | !c <-> d:* (e", "NEAR(x y) AND NOT z OR", "\\' \\\\ ''",
+            "\u0000nul\u0000", "emoji 🚀 ünïcödé 漢字", new string('x', 5000), string.Join(' ', Enumerable.Repeat("word", 500)),
+        ];
+        foreach (var text in hostile)
+        {
+            if (MiniMe.Memory.Lexical.FtsQueryBuilder.Build(text) is not { } match) continue;
+            await Lexical(match);
+        }
+        Assert.Equal("/a.md", Assert.Single(await Lexical("\"drop\" OR \"table\"")).Chunk.Source);
+    }
+
+    [StoreFact]
+    public async Task Export_lists_documents_by_source_with_chunks_timestamps_and_vectors()
+    {
+        var export = Assert.IsAssignableFrom<IMemoryExport>(Store);
+        await Store.WriteDocumentsAsync([Doc("/b.md", "backend", ["x"], "two one", "two two"), Doc("/a.md", "general", "one")], CancellationToken.None);
+        var id = (await Lexical("\"one\"", new SearchFilter(Domain: "general")))[0].Chunk.Id;
+        await Store.IncrementReuseAsync([id], CancellationToken.None);
+        var pending = await Store.GetPendingEmbeddingsAsync("m", 100, CancellationToken.None);
+        await Store.PutEmbeddingsAsync("m", pending.Select((p, i) => (p.ContentHash, (ReadOnlyMemory<float>)Unit(i))).ToList(), CancellationToken.None);
+
+        var documents = new List<ExportedDocument>();
+        await foreach (var d in export.ExportDocumentsAsync(CancellationToken.None)) documents.Add(d);
+        Assert.Equal(["/a.md", "/b.md"], documents.Select(d => d.Document.Source));
+        Assert.Equal(1, documents[0].Chunks[0].ReuseCount);
+        Assert.Equal(["two one", "two two"], documents[1].Chunks.Select(c => c.Text));
+        Assert.Equal(["x"], documents[1].Document.Tags);
+        Assert.Equal("Heading", documents[1].Chunks[0].Heading);
+        Assert.True(documents[1].ImportedAt > DateTimeOffset.UtcNow.AddMinutes(-5));
+
+        var vectors = new List<ExportedEmbedding>();
+        await foreach (var v in export.ExportEmbeddingsAsync(CancellationToken.None)) vectors.Add(v);
+        Assert.Equal(3, vectors.Count);
+        Assert.Equal(vectors.Select(v => v.ContentHash).Order(StringComparer.Ordinal), vectors.Select(v => v.ContentHash));
+        Assert.All(vectors, v => Assert.Equal(8, v.Vector.Length));
     }
 
     private static float[] Unit(int axis)

@@ -101,7 +101,6 @@ public sealed class Importer(
     {
         var content = text.Content;
         var spans = chunker.Chunk(content, MarkdownExtensions.Contains(Path.GetExtension(text.Path)));
-        var title = SymbolExtractor.TitleFromPath(text.Path);
         var chunks = new List<ChunkRecord>(spans.Count);
         for (var i = 0; i < spans.Count; i++)
         {
@@ -114,7 +113,7 @@ public sealed class Importer(
                 Text: chunkText,
                 ContentHash: HashText(chunkText),
                 Heading: span.Heading,
-                Title: span.Heading is null ? title : $"{title} {span.Heading}",
+                Title: SymbolExtractor.ChunkTitle(text.Path, span.Heading),
                 Symbols: SymbolExtractor.Extract(chunkText)));
         }
         var documentDomain = domain ?? classifier.Classify(content.Length > DomainSampleChars ? content[..DomainSampleChars] : content).Domain;

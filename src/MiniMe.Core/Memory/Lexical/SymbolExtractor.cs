@@ -36,4 +36,11 @@ public static class SymbolExtractor
         if (!string.IsNullOrEmpty(folder)) words.AddRange(IdentifierSplitter.Split(folder));
         return string.Join(' ', words);
     }
+
+    /// <summary>The "title" field of a chunk: its path's words, then its section heading if any.</summary>
+    public static string ChunkTitle(string source, string? heading)
+    {
+        var title = TitleFromPath(source);
+        return heading is null ? title : $"{title} {heading}";
+    }
 }

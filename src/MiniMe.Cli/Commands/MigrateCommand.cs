@@ -1,0 +1,147 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using MiniMe.Cli.Hosting;
+using MiniMe.Memory.Migration;
+using MiniMe.Tracing;
+using Spectre.Console;
+
+namespace MiniMe.Cli.Commands;
+
+/// <summary>`minime migrate --to postgres`: copies the workspace's SQLite memory into PostgreSQL and verifies it.</summary>
+internal sealed class MigrateCommand : MiniMeCommand
+{
+    private readonly Option<string> _to = new("--to") { Description = "Target store: postgres", Required = true };
+    private readonly Option<string?> _connectionString = new("--connection-string")
+    {
+        Description = "PostgreSQL connection string (default: memory.connectionString or MINIME_MEMORY__CONNECTIONSTRING)",
+    };
+    private readonly Option<bool> _json = new("--json") { Description = "Print the report as JSON" };
+
+    public MigrateCommand(CliContext context)
+        : base("migrate", "Copy the SQLite memory (documents, chunks, vectors) into PostgreSQL, then verify counts and checksums", context)
+    {
+        _to.AcceptOnlyFromAmong("postgres");
+        Options.Add(_to);
+        Options.Add(_connectionString);
+        Options.Add(_json);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        await using var engine = OpenEngine(parse);
+        var memory = engine.Options.Memory;
+        var connectionString = parse.GetValue(_connectionString) is { Length: > 0 } given ? given : memory.ConnectionString;
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new InvalidInputException("no PostgreSQL connection string: pass --connection-string or set memory.connectionString (or MINIME_MEMORY__CONNECTIONSTRING)");
+
+        await using var source = MemoryStoreFactory.CreateSqlite(engine.Workspace, memory, engine.Options.Vectors);
+        if (!File.Exists(source.DatabasePath))
+            throw new NotFoundException($"no SQLite memory at {Display(source.DatabasePath)}; nothing to migrate (run `minime import` first)");
+        await source.InitializeAsync(cancellationToken);
+        await using var target = MemoryStoreFactory.CreatePostgres(connectionString, memory);
+        await target.InitializeAsync(cancellationToken);
+
+        var json = parse.GetValue(_json);
+        if (!json)
+        {
+            Out.WriteLine($"Migrating {Display(source.DatabasePath)} to PostgreSQL ({target.Endpoint})");
+            Out.WriteLine($"Vector search on PostgreSQL: {target.VectorPath.Description}");
+        }
+        var report = Context.Interactive && !json
+            ? await WithProgressAsync(source, target, cancellationToken)
+            : await MemoryMigrator.MigrateAsync(source, target, new ProgressLines(Context.Error), cancellationToken);
+
+        if (json)
+            Out.Profile.Out.Writer.WriteLine(ToJson(report, target.Endpoint, target.VectorPath.Description).ToJsonString(JsonFormats.Indented));
+        else
+            Render(report);
+        if (!report.Verified)
+            throw new MigrationException("verification failed: PostgreSQL does not hold exactly the SQLite memory (see the mismatched rows above); re-run `minime migrate`, and report it if the mismatch stays");
+        if (!json)
+            Out.WriteLine($"Verified in {report.Elapsed.TotalSeconds:0.0}s: PostgreSQL holds exactly the SQLite memory. Use it with memory.store: postgres.");
+        return ExitCodes.Ok;
+    }
+
+    private async Task<MigrationReport> WithProgressAsync(
+        Storage.Sqlite.SqliteMemoryStore source, Storage.Postgres.PostgresMemoryStore target, CancellationToken cancellationToken)
+    {
+        MigrationReport? report = null;
+        await Out.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async progressContext =>
+            {
+                var tasks = new Dictionary<MigrationPhase, ProgressTask>();
+                var progress = new SyncProgress(p =>
+                {
+                    if (!tasks.TryGetValue(p.Phase, out var task))
+                        tasks[p.Phase] = task = progressContext.AddTask(p.Phase.ToString(), maxValue: Math.Max(1, p.Total));
+                    task.MaxValue = Math.Max(1, p.Total);
+                    task.Value = Math.Min(p.Done, task.MaxValue);
+                });
+                report = await MemoryMigrator.MigrateAsync(source, target, progress, cancellationToken);
+            });
+        return report!;
+    }
+
+    private void Render(MigrationReport report)
+    {
+        var table = new Table().AddColumns("", "SQLite", "PostgreSQL", "SHA-256", "");
+        Row(table, "documents", report.Source.Documents, report.Target.Documents, report.Source.DocumentsSha256, report.Target.DocumentsSha256);
+        Row(table, "chunks", report.Source.Chunks, report.Target.Chunks, report.Source.ChunksSha256, report.Target.ChunksSha256);
+        Row(table, "embeddings", report.Source.Embeddings, report.Target.Embeddings, report.Source.EmbeddingsSha256, report.Target.EmbeddingsSha256);
+        Out.Write(table);
+    }
+
+    private static void Row(Table table, string name, long sourceCount, long targetCount, string sourceHash, string targetHash)
+    {
+        var same = sourceCount == targetCount && sourceHash == targetHash;
+        table.AddRow(
+            name,
+            sourceCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+            targetCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+            Markup.Escape(same ? sourceHash : $"{sourceHash} != {targetHash}"),
+            same ? "ok" : "MISMATCH");
+    }
+
+    private static JsonObject ToJson(MigrationReport report, string endpoint, string vectorSearch) => new()
+    {
+        ["target"] = endpoint,
+        ["vectorSearch"] = vectorSearch,
+        ["verified"] = report.Verified,
+        ["elapsedSeconds"] = Math.Round(report.Elapsed.TotalSeconds, 3),
+        ["source"] = Digest(report.Source),
+        ["postgres"] = Digest(report.Target),
+    };
+
+    private static JsonObject Digest(MemoryDigest d) => new()
+    {
+        ["documents"] = d.Documents,
+        ["chunks"] = d.Chunks,
+        ["embeddings"] = d.Embeddings,
+        ["documentsSha256"] = d.DocumentsSha256,
+        ["chunksSha256"] = d.ChunksSha256,
+        ["embeddingsSha256"] = d.EmbeddingsSha256,
+    };
+
+    private sealed class SyncProgress(Action<MigrationProgress> handler) : IProgress<MigrationProgress>
+    {
+        public void Report(MigrationProgress value) => handler(value);
+    }
+
+    /// <summary>Without a terminal: one line per phase step of about 10%, on stderr so --json stays clean.</summary>
+    private sealed class ProgressLines(TextWriter error) : IProgress<MigrationProgress>
+    {
+        private readonly Dictionary<MigrationPhase, long> _lastTenth = [];
+
+        public void Report(MigrationProgress value)
+        {
+            var tenth = value.Total <= 0 ? 10 : value.Done * 10 / value.Total;
+            if (_lastTenth.TryGetValue(value.Phase, out var last) && last == tenth) return;
+            _lastTenth[value.Phase] = tenth;
+            error.WriteLine(value.Phase == MigrationPhase.Verifying
+                ? (value.Done == 0 ? "verifying: reading PostgreSQL back" : "verifying: done")
+                : $"{value.Phase.ToString().ToLowerInvariant()}: {value.Done:N0}/{value.Total:N0}");
+        }
+    }
+}

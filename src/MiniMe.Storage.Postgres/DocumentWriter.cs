@@ -1,0 +1,105 @@
+using MiniMe.Memory;
+using Npgsql;
+
+namespace MiniMe.Storage.Postgres;
+
+/// <summary>
+/// Writes documents with their chunks in one transaction, each replacing the previous version of its
+/// source. Writers of the same source are serialized by a transaction-scoped advisory lock.
+/// </summary>
+internal static class DocumentWriter
+{
+    private const string DeleteChunks = "DELETE FROM chunks WHERE document_id = (SELECT id FROM documents WHERE source = $1)";
+
+    private static readonly string UpsertWithChunks =
+        $"""
+        WITH doc AS (
+            INSERT INTO documents (source, content_hash, size_bytes, modified_at, domain, tags, imported_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT (source) DO UPDATE SET content_hash = excluded.content_hash, size_bytes = excluded.size_bytes,
+                modified_at = excluded.modified_at, domain = excluded.domain, tags = excluded.tags, imported_at = excluded.imported_at
+            RETURNING id, domain, tags
+        )
+        INSERT INTO chunks (document_id, ordinal, start_offset, end_offset, heading, text, content_hash, domain, tags,
+                            imported_at, reuse_count, title, symbols, search)
+        SELECT doc.id, t.ordinal, t.start_offset, t.end_offset, t.heading, t.text, t.content_hash, doc.domain, doc.tags,
+               t.imported_at, t.reuse_count, t.title, t.symbols,
+               setweight(to_tsvector('{PostgresSchema.TextSearchConfig}', t.title_words), 'A')
+               || setweight(to_tsvector('{PostgresSchema.TextSearchConfig}', t.body_words), 'B')
+               || setweight(to_tsvector('{PostgresSchema.TextSearchConfig}', t.symbol_words), 'C')
+        FROM doc, unnest($8::integer[], $9::integer[], $10::integer[], $11::text[], $12::text[], $13::text[],
+                         $14::timestamptz[], $15::integer[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[])
+            AS t(ordinal, start_offset, end_offset, heading, text, content_hash, imported_at, reuse_count, title, symbols,
+                 title_words, body_words, symbol_words)
+        """;
+
+    public static async Task<IReadOnlyList<WriteResult>> WriteAsync(PostgresConnector connector, IReadOnlyList<ExportedDocument> documents, CancellationToken cancellationToken)
+    {
+        foreach (var document in documents) RejectUnstorableText(document);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (documents.Count == 0) return [];
+
+        await using var connection = await connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        // Locks are taken in key order so two batches touching the same sources cannot deadlock.
+        var lockSources = new NpgsqlBatchCommand(
+            "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(s, 0) AS k FROM unnest($1::text[]) AS s ORDER BY 1) x");
+        lockSources.Parameters.AddWithValue(documents.Select(d => d.Document.Source).ToArray());
+        batch.BatchCommands.Add(lockSources);
+        var deletes = new List<NpgsqlBatchCommand>(documents.Count);
+        foreach (var document in documents)
+        {
+            var delete = new NpgsqlBatchCommand(DeleteChunks);
+            delete.Parameters.AddWithValue(document.Document.Source);
+            batch.BatchCommands.Add(delete);
+            deletes.Add(delete);
+            batch.BatchCommands.Add(Upsert(document));
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        // Commit is the only point of no return: cancellation before it rolls the whole batch back.
+        cancellationToken.ThrowIfCancellationRequested();
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return documents.Select((d, i) => new WriteResult(d.Chunks.Count, checked((int)deletes[i].RecordsAffected))).ToList();
+    }
+
+    private static NpgsqlBatchCommand Upsert(ExportedDocument document)
+    {
+        var d = document.Document;
+        var chunks = document.Chunks;
+        var command = new NpgsqlBatchCommand(UpsertWithChunks);
+        var p = command.Parameters;
+        p.AddWithValue(d.Source);
+        p.AddWithValue(d.ContentHash);
+        p.AddWithValue(d.SizeBytes);
+        p.AddWithValue(PostgresMemoryStore.ToMicroseconds(d.ModifiedAt));
+        p.AddWithValue(d.Domain);
+        p.AddWithValue(d.Tags.ToArray());
+        p.AddWithValue(PostgresMemoryStore.ToMicroseconds(document.ImportedAt));
+        p.AddWithValue(chunks.Select(c => c.Ordinal).ToArray());
+        p.AddWithValue(chunks.Select(c => c.StartOffset).ToArray());
+        p.AddWithValue(chunks.Select(c => c.EndOffset).ToArray());
+        p.Add(new NpgsqlParameter { Value = chunks.Select(c => c.Heading).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        p.AddWithValue(chunks.Select(c => c.Text).ToArray());
+        p.AddWithValue(chunks.Select(c => c.ContentHash).ToArray());
+        p.AddWithValue(chunks.Select(c => PostgresMemoryStore.ToMicroseconds(c.ImportedAt)).ToArray());
+        p.AddWithValue(chunks.Select(c => c.ReuseCount).ToArray());
+        p.AddWithValue(chunks.Select(c => c.Title).ToArray());
+        p.AddWithValue(chunks.Select(c => c.Symbols).ToArray());
+        p.AddWithValue(chunks.Select(c => SearchText.Normalize(c.Title)).ToArray());
+        p.AddWithValue(chunks.Select(c => SearchText.Normalize(c.Text)).ToArray());
+        p.AddWithValue(chunks.Select(c => SearchText.Normalize(c.Symbols)).ToArray());
+        return command;
+    }
+
+    /// <summary>PostgreSQL text cannot hold NUL; refuse the whole batch before anything is written.</summary>
+    private static void RejectUnstorableText(ExportedDocument document)
+    {
+        var d = document.Document;
+        var fields = new[] { d.Source, d.ContentHash, d.Domain }
+            .Concat(d.Tags)
+            .Concat(document.Chunks.SelectMany(c => new[] { c.Text, c.ContentHash, c.Heading ?? "", c.Title, c.Symbols }));
+        if (fields.Any(f => f.Contains('\0', StringComparison.Ordinal)))
+            throw new InvalidInputException($"{d.Source}: contains a NUL character, which PostgreSQL cannot store; nothing was written");
+    }
+}

@@ -1,0 +1,78 @@
+using System.Net.Sockets;
+using Npgsql;
+
+namespace MiniMe.Storage.Postgres;
+
+/// <summary>
+/// Owns the pooled data source for one store and turns connection failures into one actionable
+/// line naming host, port, database and user (never the password).
+/// </summary>
+internal sealed class PostgresConnector : IAsyncDisposable
+{
+    private const string Hint = "check that the server is running and that memory.connectionString (or MINIME_MEMORY__CONNECTIONSTRING) names it";
+
+    private readonly NpgsqlDataSource _dataSource;
+
+    public PostgresConnector(string connectionString)
+    {
+        var builder = Parse(connectionString);
+        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "minime";
+        Endpoint = Describe(builder);
+        _dataSource = NpgsqlDataSource.Create(builder);
+    }
+
+    /// <summary>"host=H port=P database=D user=U", safe to print.</summary>
+    public string Endpoint { get; }
+
+    public async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when ((e is NpgsqlException or TimeoutException or SocketException) && !cancellationToken.IsCancellationRequested)
+        {
+            throw new PostgresUnavailableException($"cannot connect to PostgreSQL ({Endpoint}): {Reason(e)}; {Hint}", e);
+        }
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    internal static NpgsqlConnectionStringBuilder Parse(string connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new PostgresUnavailableException($"no PostgreSQL connection string; set memory.connectionString (or MINIME_MEMORY__CONNECTIONSTRING)");
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            if (string.IsNullOrWhiteSpace(builder.Host))
+                throw new PostgresUnavailableException("the PostgreSQL connection string names no Host; add Host=... to memory.connectionString");
+            return builder;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            // The parser's messages name keywords, not values, so no password can show here.
+            throw new PostgresUnavailableException($"the PostgreSQL connection string is malformed ({e.Message}); fix memory.connectionString (or MINIME_MEMORY__CONNECTIONSTRING)", e);
+        }
+    }
+
+    internal static string Describe(NpgsqlConnectionStringBuilder builder) =>
+        $"host={builder.Host} port={builder.Port} database={builder.Database ?? builder.Username ?? "(default)"} user={builder.Username ?? Environment.UserName}";
+
+    private static string Reason(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            switch (inner)
+            {
+                case PostgresException pg:
+                    return pg.MessageText;
+                case SocketException socket:
+                    return socket.Message;
+                case TimeoutException:
+                    return "timed out";
+            }
+        }
+        return e.Message.ReplaceLineEndings(" ");
+    }
+}

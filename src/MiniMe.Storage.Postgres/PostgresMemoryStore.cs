@@ -1,0 +1,293 @@
+using System.Globalization;
+using System.Text;
+using MiniMe.Memory;
+using Npgsql;
+
+namespace MiniMe.Storage.Postgres;
+
+/// <summary>
+/// The server memory store: the same contract as the SQLite store on PostgreSQL. Lexical search is
+/// PostgreSQL full-text search (a weighted tsvector per chunk under a GIN index, ranked by ts_rank_cd
+/// with the BM25 field weights); vectors are float4[] keyed by content hash, searched with pgvector's
+/// HNSW index when the server has the extension and by an exact cosine scan in SQL otherwise.
+/// </summary>
+public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, IMemoryImport
+{
+    private readonly PostgresConnector _connector;
+    private readonly PostgresVectorSearch _vectorSearch;
+    private readonly HashSet<int> _indexedDims = [];
+    private readonly Lock _indexLock = new();
+    private VectorSearchPath? _vectorPath;
+
+    public PostgresMemoryStore(string connectionString, PostgresVectorSearch vectorSearch = PostgresVectorSearch.Auto)
+    {
+        _connector = new PostgresConnector(connectionString);
+        _vectorSearch = vectorSearch;
+    }
+
+    /// <summary>Where the store connects ("host=... port=... database=... user=..."), without the password.</summary>
+    public string Endpoint => _connector.Endpoint;
+
+    /// <summary>The dense-search path chosen by <see cref="InitializeAsync"/>.</summary>
+    public VectorSearchPath VectorPath => _vectorPath ?? throw new InvalidOperationException("The store is not initialized.");
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await PostgresSchema.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e)
+        {
+            throw new PostgresUnavailableException(
+                $"cannot set up the memory tables in PostgreSQL ({Endpoint}): {e.MessageText}; the user needs CREATE on the database's schema (for example, own the database)", e);
+        }
+        var path = await VectorSearchPath.DetectAsync(connection, _vectorSearch, cancellationToken).ConfigureAwait(false);
+        if (path.UsesPgvector)
+        {
+            // Vectors stay float4[]; pgvector only indexes them, so the client never sees its types.
+            var dims = new List<int>();
+            await using (var command = new NpgsqlCommand("SELECT DISTINCT dims FROM embeddings", connection))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) dims.Add(reader.GetInt32(0));
+            foreach (var d in dims) await EnsureHnswIndexAsync(connection, d, cancellationToken).ConfigureAwait(false);
+        }
+        _vectorPath = path;
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> GetDocumentHashesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("SELECT source, content_hash FROM documents", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            result[reader.GetString(0)] = reader.GetString(1);
+        return result;
+    }
+
+    public async Task<IReadOnlyList<WriteResult>> WriteDocumentsAsync(IReadOnlyList<DocumentWrite> documents, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        var now = DateTimeOffset.UtcNow;
+        var exported = documents.Select(w => new ExportedDocument(
+            w.Document,
+            now,
+            w.Chunks.Select(c => new ExportedChunk(c.Ordinal, c.StartOffset, c.EndOffset, c.Text, c.ContentHash, c.Heading, c.Title, c.Symbols, now, 0)).ToList()))
+            .ToList();
+        return await DocumentWriter.WriteAsync(_connector, exported, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<Candidate>> SearchLexicalAsync(string matchExpression, int limit, SearchFilter filter, Bm25Weights weights, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(matchExpression);
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentNullException.ThrowIfNull(weights);
+        var tsquery = TsQueryTranslator.Translate(matchExpression);
+        if (tsquery is null || limit < 1) return [];
+
+        await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand { Connection = connection };
+        var sql = new SqlText(command);
+        var query = sql.Param(tsquery);
+        var rankWeights = sql.Param(RankWeights(weights));
+        sql.Append(
+            $"""
+            SELECT {ChunkColumns}, ts_rank_cd({rankWeights}::real[], c.search, to_tsquery('{PostgresSchema.TextSearchConfig}', {query}), 1)::float8 AS rank
+            FROM chunks c JOIN documents d ON d.id = c.document_id
+            WHERE c.search @@ to_tsquery('{PostgresSchema.TextSearchConfig}', {query})
+            """);
+        AppendFilter(sql, filter);
+        sql.Append($" ORDER BY rank DESC, c.id LIMIT {sql.Param(limit)}");
+        return await ReadCandidatesAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<Candidate>> SearchDenseAsync(string model, ReadOnlyMemory<float> query, int limit, SearchFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        ArgumentNullException.ThrowIfNull(filter);
+        if (limit < 1 || query.IsEmpty) return [];
+        var vector = query.ToArray();
+        await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (VectorPath.UsesPgvector && vector.Length <= VectorSearchPath.MaxHnswDimensions)
+        {
+            var approximate = await DenseSearch.ApproximateAsync(connection, model, vector, limit, filter, cancellationToken).ConfigureAwait(false);
+            // Filters apply after the index; when they leave too few candidates, the exact scan is the answer.
+            if (approximate.Count >= limit) return approximate;
+        }
+        return await DenseSearch.ExactAsync(connection, model, vector, limit, filter, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<PendingEmbedding>> GetPendingEmbeddingsAsync(string model, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT c.content_hash, min(c.text COLLATE "C") FROM chunks c
+            WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = c.content_hash AND e.model = $1)
+            GROUP BY c.content_hash LIMIT $2
+            """, connection);
+        command.Parameters.AddWithValue(model);
+        command.Parameters.AddWithValue(limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var result = new List<PendingEmbedding>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            result.Add(new PendingEmbedding(reader.GetString(0), reader.GetString(1)));
+        return result;
+    }
+
+    public Task PutEmbeddingsAsync(string model, IReadOnlyList<(string ContentHash, ReadOnlyMemory<float> Vector)> vectors, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        ArgumentNullException.ThrowIfNull(vectors);
+        return UpsertEmbeddingsAsync(vectors.Select(v => new ExportedEmbedding(v.ContentHash, model, v.Vector)).ToList(), cancellationToken);
+    }
+
+    public async Task IncrementReuseAsync(IReadOnlyCollection<long> chunkIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(chunkIds);
+        if (chunkIds.Count == 0) return;
+        await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // An id listed twice counts twice, as in the SQLite store.
+        await using var command = new NpgsqlCommand(
+            """
+            UPDATE chunks c SET reuse_count = c.reuse_count + x.n
+            FROM (SELECT id, count(*)::int AS n FROM unnest($1::bigint[]) AS id GROUP BY id) x
+            WHERE c.id = x.id
+            """, connection);
+        command.Parameters.AddWithValue(chunkIds.ToArray());
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<MemoryStats> GetStatsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+        long documents, chunks, embeddings;
+        await using (var command = new NpgsqlCommand(
+            "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks), (SELECT count(*) FROM embeddings)", connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            (documents, chunks, embeddings) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        }
+        var byDomain = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand("SELECT domain, count(*) FROM chunks GROUP BY domain ORDER BY 2 DESC", connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                byDomain[reader.GetString(0)] = reader.GetInt64(1);
+        return new MemoryStats(documents, chunks, embeddings, byDomain);
+    }
+
+    public ValueTask DisposeAsync() => _connector.DisposeAsync();
+
+    private async Task UpsertEmbeddingsAsync(IReadOnlyList<ExportedEmbedding> embeddings, CancellationToken cancellationToken)
+    {
+        if (embeddings.Count == 0) return;
+        await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            foreach (var e in embeddings)
+            {
+                var command = new NpgsqlBatchCommand(
+                    """
+                    INSERT INTO embeddings (content_hash, model, dims, vector) VALUES ($1, $2, $3, $4)
+                    ON CONFLICT (content_hash, model) DO UPDATE SET dims = excluded.dims, vector = excluded.vector
+                    """);
+                command.Parameters.AddWithValue(e.ContentHash);
+                command.Parameters.AddWithValue(e.Model);
+                command.Parameters.AddWithValue(e.Vector.Length);
+                command.Parameters.AddWithValue(e.Vector.ToArray());
+                batch.BatchCommands.Add(command);
+            }
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        if (VectorPath.UsesPgvector)
+            foreach (var dims in embeddings.Select(e => e.Vector.Length).Distinct())
+                await EnsureHnswIndexAsync(connection, dims, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task EnsureHnswIndexAsync(NpgsqlConnection connection, int dims, CancellationToken cancellationToken)
+    {
+        lock (_indexLock)
+            if (_indexedDims.Contains(dims)) return;
+        await VectorSearchPath.EnsureIndexAsync(connection, dims, cancellationToken).ConfigureAwait(false);
+        lock (_indexLock) _indexedDims.Add(dims);
+    }
+
+    /// <summary>ts_rank_cd weights {D, C, B, A}: symbols are C, body B, title A; scaled into [0, 1] as PostgreSQL requires.</summary>
+    internal static float[] RankWeights(Bm25Weights weights)
+    {
+        var title = Math.Max(0, weights.Title);
+        var body = Math.Max(0, weights.Body);
+        var symbols = Math.Max(0, weights.Symbols);
+        var max = Math.Max(title, Math.Max(body, symbols));
+        if (max <= 0) return [0, 0, 0, 0];
+        return [0, (float)(symbols / max), (float)(body / max), (float)(title / max)];
+    }
+
+    internal const string ChunkColumns =
+        "c.id, d.source, c.start_offset, c.end_offset, c.domain, c.tags, c.text, c.heading, c.content_hash, c.imported_at, c.reuse_count";
+    private const int ChunkColumnCount = 11;
+
+    internal static StoredChunk ReadChunk(NpgsqlDataReader reader) => new(
+        Id: reader.GetInt64(0),
+        Source: reader.GetString(1),
+        StartOffset: reader.GetInt32(2),
+        EndOffset: reader.GetInt32(3),
+        Domain: reader.GetString(4),
+        Tags: reader.GetFieldValue<string[]>(5),
+        Text: reader.GetString(6),
+        Heading: reader.IsDBNull(7) ? null : reader.GetString(7),
+        ContentHash: reader.GetString(8),
+        ImportedAt: Utc(reader.GetFieldValue<DateTime>(9)),
+        ReuseCount: reader.GetInt32(10));
+
+    /// <summary>Reads rows of <see cref="ChunkColumns"/> followed by one float8 score.</summary>
+    internal static async Task<IReadOnlyList<Candidate>> ReadCandidatesAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var result = new List<Candidate>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            result.Add(new Candidate(ReadChunk(reader), reader.GetDouble(ChunkColumnCount)));
+        return result;
+    }
+
+    internal static void AppendFilter(SqlText sql, SearchFilter filter)
+    {
+        if (filter.Domain is { Length: > 0 } domain)
+            sql.Append($" AND c.domain = {sql.Param(domain)}");
+        if (filter.Tags is { Count: > 0 } tags)
+            sql.Append($" AND c.tags @> {sql.Param(tags.ToArray())}::text[]");
+    }
+
+    internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    /// <summary>PostgreSQL keeps microseconds; truncating here makes the stored value exact and predictable.</summary>
+    internal static DateTime ToMicroseconds(DateTimeOffset value)
+    {
+        var ticks = value.UtcTicks;
+        return new DateTime(ticks - (ticks % 10), DateTimeKind.Utc);
+    }
+}
+
+/// <summary>SQL text with positional parameters ($1, $2, ...) added as values, never as text.</summary>
+internal sealed class SqlText(NpgsqlCommand command)
+{
+    private readonly StringBuilder _sql = new();
+
+    public string Param(object value)
+    {
+        command.Parameters.Add(new NpgsqlParameter { Value = value });
+        return "$" + command.Parameters.Count.ToString(CultureInfo.InvariantCulture);
+    }
+
+    public void Append(string sql)
+    {
+        _sql.Append(sql);
+        command.CommandText = _sql.ToString();
+    }
+}

@@ -1,0 +1,230 @@
+using System.Text.Json.Nodes;
+using MiniMe.Memory;
+using MiniMe.Memory.Lexical;
+using MiniMe.Memory.Migration;
+using MiniMe.Storage.Postgres;
+using MiniMe.Storage.Sqlite;
+using MiniMe.Tests.Embeddings;
+using MiniMe.Tests.Support;
+using Npgsql;
+
+namespace MiniMe.Tests.Cli;
+
+/// <summary>`minime migrate --to postgres` end to end: a real workspace with embeddings, a real PostgreSQL server.</summary>
+[Trait("Category", "Integration")]
+[Collection(PostgresCollection.Name)]
+public sealed class MigrateCommandTests(PostgresServerFixture server) : IDisposable
+{
+    private const string Model = "tiny.onnx";
+    private static readonly Bm25Weights Weights = new(2.5, 1.0, 0.7);
+    private static readonly string[] Queries = ["quantum physics equations", "cat sat on the mat", "exponential backoff jitter", "HttpRetryClient", "red car park"];
+
+    private readonly TempDirectory _dir = new();
+
+    private string Home => _dir.Combine(".minime");
+
+    public void Dispose() => _dir.Dispose();
+
+    private Task<CliResult> Minime(params string[] args) => CliRunner.RunAsync([.. args, "--home", Home]);
+
+    [PostgresFact]
+    public async Task Migration_copies_everything_verifies_it_and_both_stores_answer_alike()
+    {
+        await CreateWorkspaceAsync();
+        var connectionString = await server.CreateDatabaseAsync();
+
+        var first = await Minime("migrate", "--to", "postgres", "--connection-string", connectionString, "--json");
+        Assert.True(first.ExitCode == 0, first.Error + first.Out);
+        var report = JsonNode.Parse(first.Out)!;
+        Assert.True(report["verified"]!.GetValue<bool>());
+        Assert.Equal(report["source"]!.ToJsonString(), report["postgres"]!.ToJsonString());
+        Assert.Equal(4, report["source"]!["documents"]!.GetValue<long>());
+        Assert.True(report["source"]!["embeddings"]!.GetValue<long>() >= 4);
+        Assert.StartsWith("exact cosine in SQL over float4[]", report["vectorSearch"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Password", first.Out + first.Error, StringComparison.OrdinalIgnoreCase);
+
+        // Idempotent: a second run converges on the same memory.
+        var second = await Minime("migrate", "--to", "postgres", "--connection-string", connectionString, "--json");
+        Assert.True(second.ExitCode == 0, second.Error);
+        Assert.Equal(report["postgres"]!.ToJsonString(), JsonNode.Parse(second.Out)!["postgres"]!.ToJsonString());
+
+        await using var sqlite = new SqliteMemoryStore(Path.Combine(Home, "memory.db"));
+        await using var postgres = new PostgresMemoryStore(connectionString, PostgresVectorSearch.Exact);
+        await sqlite.InitializeAsync(CancellationToken.None);
+        await postgres.InitializeAsync(CancellationToken.None);
+        Assert.Equal(await MemoryDigest.ComputeAsync(sqlite, CancellationToken.None), await MemoryDigest.ComputeAsync(postgres, CancellationToken.None));
+        Assert.Equal(Stats(await sqlite.GetStatsAsync(CancellationToken.None)), Stats(await postgres.GetStatsAsync(CancellationToken.None)));
+
+        foreach (var query in Queries)
+        {
+            var match = FtsQueryBuilder.Build(query)!;
+            var fromSqlite = await sqlite.SearchLexicalAsync(match, 100, SearchFilter.None, Weights, CancellationToken.None);
+            var fromPostgres = await postgres.SearchLexicalAsync(match, 100, SearchFilter.None, Weights, CancellationToken.None);
+            Assert.Equal(Keys(fromSqlite).Order(StringComparer.Ordinal), Keys(fromPostgres).Order(StringComparer.Ordinal));
+            Assert.Equal(Keys(fromSqlite)[0], Keys(fromPostgres)[0]);
+        }
+        using var generator = new MiniMe.Embeddings.OnnxEmbeddingGenerator(new MiniMe.Embeddings.OnnxEmbeddingOptions
+        {
+            ModelPath = _dir.Combine("models", Model),
+            VocabPath = _dir.Combine("models", "vocab.txt"),
+        });
+        foreach (var query in Queries)
+        {
+            var vector = (await generator.GenerateAsync([query]))[0].Vector;
+            var fromSqlite = await sqlite.SearchDenseAsync(Model, vector, 20, SearchFilter.None, CancellationToken.None);
+            var fromPostgres = await postgres.SearchDenseAsync(Model, vector, 20, SearchFilter.None, CancellationToken.None);
+            Assert.Equal(fromSqlite.Select(c => c.RawScore).Select(s => Math.Round(s, 4)), fromPostgres.Select(c => c.RawScore).Select(s => Math.Round(s, 4)));
+            Assert.Equal(Keys(fromSqlite)[0], Keys(fromPostgres)[0]);
+        }
+    }
+
+    [PostgresFact]
+    public async Task The_cli_searches_postgres_when_configured_and_finds_what_sqlite_found()
+    {
+        await CreateWorkspaceAsync();
+        var before = new Dictionary<string, string>();
+        foreach (var query in Queries) before[query] = TopSource(await Minime("search", query, "--json", "-k", "3"));
+
+        var connectionString = await server.CreateDatabaseAsync();
+        Assert.Equal(0, (await Minime("migrate", "--to", "postgres", "--connection-string", connectionString)).ExitCode);
+        WriteConfig(store: "postgres", connectionString);
+        foreach (var query in Queries)
+            Assert.Equal(before[query], TopSource(await Minime("search", query, "--json", "-k", "3")));
+        Assert.Equal(0, (await Minime("import", _dir.Combine("notes"))).ExitCode);
+    }
+
+    [PostgresFact]
+    public async Task Human_output_shows_counts_checksums_and_the_vector_path()
+    {
+        await CreateWorkspaceAsync();
+        var connectionString = await server.CreateDatabaseAsync();
+        var result = await Minime("migrate", "--to", "postgres", "--connection-string", connectionString);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("Vector search on PostgreSQL: exact cosine in SQL over float4[]", result.Out, StringComparison.Ordinal);
+        Assert.Matches(@"documents\s*│\s*4\s*│\s*4\s*│\s*[0-9a-f]{64}\s*│\s*ok", result.Out);
+        Assert.Contains("Verified", result.Out, StringComparison.Ordinal);
+        Assert.Contains("documents: 4/4", result.Error, StringComparison.Ordinal);
+    }
+
+    [PostgresFact]
+    public async Task A_target_holding_other_documents_is_refused_before_anything_is_written()
+    {
+        await CreateWorkspaceAsync();
+        var connectionString = await server.CreateDatabaseAsync();
+        await using (var postgres = new PostgresMemoryStore(connectionString))
+        {
+            await postgres.InitializeAsync(CancellationToken.None);
+            await postgres.WriteDocumentsAsync([new DocumentWrite(new DocumentRecord("/elsewhere.md", "h", 1, DateTimeOffset.UtcNow, "general", []), [])], CancellationToken.None);
+        }
+        var result = await Minime("migrate", "--to", "postgres", "--connection-string", connectionString);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("/elsewhere.md", result.Error, StringComparison.Ordinal);
+        await using var check = new NpgsqlConnection(connectionString);
+        await check.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM documents", check);
+        Assert.Equal(1L, await count.ExecuteScalarAsync());
+    }
+
+    [PostgresFact]
+    public async Task A_changed_row_in_postgres_changes_its_checksum()
+    {
+        await CreateWorkspaceAsync();
+        var connectionString = await server.CreateDatabaseAsync();
+        Assert.Equal(0, (await Minime("migrate", "--to", "postgres", "--connection-string", connectionString)).ExitCode);
+        await using var postgres = new PostgresMemoryStore(connectionString);
+        await postgres.InitializeAsync(CancellationToken.None);
+        var before = await MemoryDigest.ComputeAsync(postgres, CancellationToken.None);
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var tamper = new NpgsqlCommand("UPDATE chunks SET reuse_count = reuse_count + 1 WHERE id = (SELECT min(id) FROM chunks)", connection);
+            await tamper.ExecuteNonQueryAsync();
+        }
+        var after = await MemoryDigest.ComputeAsync(postgres, CancellationToken.None);
+        Assert.Equal(before.Chunks, after.Chunks);
+        Assert.NotEqual(before.ChunksSha256, after.ChunksSha256);
+        Assert.Equal(before.DocumentsSha256, after.DocumentsSha256);
+    }
+
+    [Fact]
+    public async Task Without_a_connection_string_migrate_says_how_to_give_one()
+    {
+        Assert.Equal(0, (await Minime("init")).ExitCode);
+        var result = await Minime("migrate", "--to", "postgres");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--connection-string", result.Error, StringComparison.Ordinal);
+        Assert.Contains("MINIME_MEMORY__CONNECTIONSTRING", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_target_is_a_usage_error()
+    {
+        Assert.Equal(0, (await Minime("init")).ExitCode);
+        Assert.Equal(2, (await Minime("migrate", "--to", "mysql", "--connection-string", "Host=x")).ExitCode);
+    }
+
+    [Fact]
+    public async Task An_unreachable_server_is_a_one_line_error_without_the_password()
+    {
+        Assert.Equal(0, (await Minime("init")).ExitCode);
+        var result = await Minime("migrate", "--to", "postgres", "--connection-string", "Host=127.0.0.1;Port=1;Database=mem;Username=ada;Password=hunter2-secret;Timeout=5");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("host=127.0.0.1 port=1 database=mem user=ada", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", result.Error + result.Out, StringComparison.Ordinal);
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task A_postgres_store_without_a_connection_string_is_a_config_error()
+    {
+        Assert.Equal(0, (await Minime("init")).ExitCode);
+        WriteConfig(store: "postgres", connectionString: null);
+        var result = await Minime("search", "anything");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("memory.connectionString is not set", result.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>A workspace with four documents imported into SQLite, embedded by a tiny ONNX model, and some reuse counts.</summary>
+    private async Task CreateWorkspaceAsync()
+    {
+        Assert.Equal(0, (await Minime("init", "--name", "Ada")).ExitCode);
+        Directory.CreateDirectory(_dir.Combine("models"));
+        TinyOnnxModelWriter.WriteModel(_dir.Combine("models", Model), 24, pooled: true);
+        TinyOnnxModelWriter.WriteVocab(_dir.Combine("models", "vocab.txt"));
+        WriteConfig(store: "sqlite", connectionString: null);
+        _dir.Write("notes/physics.md", "# Quantum\n\nquantum physics equations are hard to solve.\n\n## Reading\n\nread the book on quantum physics.");
+        _dir.Write("notes/pets.md", "# Pets\n\nthe cat sat on the mat. the dog ran in the park.");
+        _dir.Write("notes/retry.md", "# Retries\n\nUse exponential backoff with jitter for HTTP retries.\n\n## Cars\n\nthe red car is in the park.");
+        _dir.Write("notes/Client.cs", "public sealed class HttpRetryClient { public int MaxAttempts => 5; } // write code, play");
+        var import = await Minime("import", _dir.Combine("notes"), "--tags", "team,notes");
+        Assert.True(import.ExitCode == 0, import.Error);
+        Assert.Contains("chunks embedded", import.Out, StringComparison.Ordinal);
+
+        await using var sqlite = new SqliteMemoryStore(Path.Combine(Home, "memory.db"));
+        var hits = await sqlite.SearchLexicalAsync("\"quantum\"", 10, SearchFilter.None, Weights, CancellationToken.None);
+        await sqlite.IncrementReuseAsync([hits[0].Chunk.Id, hits[0].Chunk.Id], CancellationToken.None);
+    }
+
+    private void WriteConfig(string store, string? connectionString) => File.WriteAllText(Path.Combine(Home, "config.yaml"), $"""
+        memory:
+          store: {store}
+          path: memory.db
+        {(connectionString is null ? "" : $"  connectionString: \"{connectionString}\"")}
+        embeddings:
+          provider: onnx
+          modelPath: {_dir.Combine("models", Model)}
+          vocabPath: {_dir.Combine("models", "vocab.txt")}
+        """ + "\n");
+
+    private static string TopSource(CliResult result)
+    {
+        Assert.True(result.ExitCode == 0, result.Error);
+        return JsonNode.Parse(result.Out)!.AsArray()[0]!["source"]!.GetValue<string>();
+    }
+
+    private static List<string> Keys(IReadOnlyList<Candidate> candidates) =>
+        candidates.Select(c => $"{c.Chunk.Source}@{c.Chunk.StartOffset}").ToList();
+
+    private static string Stats(MemoryStats s) =>
+        $"{s.Documents}/{s.Chunks}/{s.Embeddings}/{string.Join(",", s.ChunksByDomain.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"))}";
+}

@@ -51,6 +51,7 @@ public static class ConfigurationLoader
             problems.Add($"memory.store '{options.Memory.Store}' is not available; use sqlite");
         if (options.Embeddings.Provider is not ("none" or "onnx"))
             problems.Add($"embeddings.provider '{options.Embeddings.Provider}' is unknown; use none or onnx");
+        problems.AddRange(options.Facts.Validate());
         if (problems.Count > 0)
             throw new ConfigException($"{workspace.ConfigPath}: {string.Join("; ", problems)}");
     }

@@ -9,6 +9,7 @@ public sealed class MiniMeOptions
     public RetrievalOptions Retrieval { get; set; } = new();
     public ContextOptions Context { get; set; } = new();
     public EmbeddingOptions Embeddings { get; set; } = new();
+    public FactOptions Facts { get; set; } = new();
     public LlmOptions Llm { get; set; } = new();
 }
 

@@ -21,6 +21,9 @@ public static class CliApp
         root.Subcommands.Add(new TraceCommand(context));
         root.Subcommands.Add(new FeedbackCommand(context));
         root.Subcommands.Add(new ConfigCommand(context));
+        root.Subcommands.Add(new RememberCommand(context));
+        root.Subcommands.Add(new FactsCommand(context));
+        root.Subcommands.Add(new SnapshotCommand(context));
         return root;
     }
 

@@ -61,7 +61,7 @@ internal sealed class RememberCommand : MiniMeCommand
                 Out.MarkupLine($"[green]Remembered[/] {FactRenderer.Label(fact)} in {Markup.Escape(fact.Category)}");
                 foreach (var old in result.Related)
                     Out.MarkupLine($"  it supersedes {FactRenderer.Label(old)}, kept in history (`minime facts history {old.Id}`)");
-                Out.MarkupLine($"  why:{reason}");
+                Out.MarkupLine($"  why: {Markup.Escape(result.Reason ?? "")}");
                 break;
             case RememberOutcome.Queued:
                 var existing = result.Related[0];

@@ -14,7 +14,12 @@ internal sealed record FactClaim(
     IReadOnlySet<string> Value,
     string? ValueHead,
     IReadOnlySet<string> Over,
-    string Context);
+    string Context)
+{
+    /// <summary>The attribute and value as written (without stopwords), for reasons shown to the user.</summary>
+    public string AttributeText { get; init; } = Attribute;
+    public string ValueText { get; init; } = string.Join(' ', Value);
+}
 
 /// <summary>What the rules look at in one statement: content stems, numbers, negation and the claim.</summary>
 internal sealed class FactFeatures
@@ -173,6 +178,7 @@ internal sealed class FactFeatures
     private static FactClaim BuildClaim(string relation, List<string> before, List<string> after)
     {
         var value = new List<string>();
+        var valueWords = new List<string>();
         var over = new List<string>();
         var context = new List<string>();
         var target = value;
@@ -188,9 +194,12 @@ internal sealed class FactFeatures
                 target = context;
                 continue;
             }
-            if (StemOf(word) is { } stem) target.Add(stem);
+            if (StemOf(word) is not { } stem) continue;
+            target.Add(stem);
+            if (target == value) valueWords.Add(word);
         }
         var attribute = before.Select(StemOf).OfType<string>().ToList();
+        var attributeWords = before.Where(w => StemOf(w) is not null);
         return new FactClaim(
             relation,
             string.Join(' ', attribute),
@@ -198,6 +207,10 @@ internal sealed class FactFeatures
             value.ToHashSet(StringComparer.Ordinal),
             value.Count > 0 ? value[^1] : null,
             over.ToHashSet(StringComparer.Ordinal),
-            string.Join(' ', context));
+            string.Join(' ', context))
+        {
+            AttributeText = string.Join(' ', attributeWords),
+            ValueText = string.Join(' ', valueWords),
+        };
     }
 }

@@ -68,8 +68,8 @@ internal static class FactJudge
     {
         if (a is null || b is null || a.Relation != b.Relation || a.Attribute != b.Attribute) return null;
         if (a.Value.Count == 0 || b.Value.Count == 0 || a.Value.SetEquals(b.Value)) return null;
-        var what = a.Attribute.Length > 0 ? $"'{a.Attribute}'" : a.Relation;
-        var change = $"{string.Join(' ', b.Value)} -> {string.Join(' ', a.Value)}";
+        var what = a.Attribute.Length > 0 ? $"'{a.AttributeText}'" : a.Relation.Replace('-', ' ');
+        var change = $"{b.ValueText} -> {a.ValueText}";
 
         if (a.Relation == "prefers" && (a.Over.Overlaps(b.Value) || b.Over.Overlaps(a.Value)))
             return new(FactRelationKind.Contradiction, 0.95, $"preference reversed ({change})");

@@ -52,7 +52,7 @@ public sealed class FactService(
     {
         ArgumentNullException.ThrowIfNull(request);
         var text = ValidText(request.Text);
-        var category = FactText.NormalizeCategory(request.Category);
+        var category = request.Category is null ? null : FactText.NormalizeCategory(request.Category);
         if (request.Confidence is < 0 or > 1 || double.IsNaN(request.Confidence))
             throw new InvalidInputException($"Confidence must be between 0 and 1 (got {request.Confidence}).");
         if (request.Importance is < 0 or > 1 || double.IsNaN(request.Importance))
@@ -82,7 +82,9 @@ public sealed class FactService(
             return new RememberResult(RememberOutcome.Reinforced, reinforced, [reinforced], null, duplicate.Relation.Reason);
         }
 
-        var draft = new FactDraft(text, features.Key, category, request.Source, request.Confidence, request.Importance);
+        // Without an explicit category, a fact that replaces or may repeat a known one takes its category.
+        FactDraft Draft(Fact? related) =>
+            new(text, features.Key, category ?? related?.Category ?? FactText.DefaultCategory, request.Source, request.Confidence, request.Importance);
         var embedding = vector is { } v ? new FactEmbedding(embeddingModel!, v) : null;
         var contradicted = judged
             .Where(j => j.Relation.Kind == FactRelationKind.Contradiction && j.Relation.Confidence >= options.SupersedeConfidence)
@@ -90,7 +92,7 @@ public sealed class FactService(
         if (contradicted.Count > 0)
         {
             var reason = string.Join("; ", contradicted.Select(c => $"#{c.Known.Id}: {c.Relation.Reason}"));
-            var added = await store.AddAsync(new FactInsert(draft, embedding, [.. contradicted.Select(c => c.Known.Id)], null, reason), now, cancellationToken).ConfigureAwait(false);
+            var added = await store.AddAsync(new FactInsert(Draft(contradicted[0].Known), embedding, [.. contradicted.Select(c => c.Known.Id)], null, reason), now, cancellationToken).ConfigureAwait(false);
             return new RememberResult(RememberOutcome.Superseded, added.Fact, [.. contradicted.Select(c => c.Known)], null, reason);
         }
 
@@ -103,11 +105,11 @@ public sealed class FactService(
         {
             var kind = uncertain.Relation.Kind == FactRelationKind.Contradiction ? FactReviewKind.Contradiction : FactReviewKind.Duplicate;
             var review = new ReviewRequest(uncertain.Known.Id, kind, uncertain.Relation.Reason, uncertain.Relation.Confidence);
-            var queued = await store.AddAsync(new FactInsert(draft, embedding, [], review, uncertain.Relation.Reason), now, cancellationToken).ConfigureAwait(false);
+            var queued = await store.AddAsync(new FactInsert(Draft(uncertain.Known), embedding, [], review, uncertain.Relation.Reason), now, cancellationToken).ConfigureAwait(false);
             return new RememberResult(RememberOutcome.Queued, queued.Fact, [uncertain.Known], queued.Review, uncertain.Relation.Reason);
         }
 
-        var fresh = await store.AddAsync(FactInsert.Active(draft, embedding), now, cancellationToken).ConfigureAwait(false);
+        var fresh = await store.AddAsync(FactInsert.Active(Draft(null), embedding), now, cancellationToken).ConfigureAwait(false);
         return new RememberResult(RememberOutcome.Added, fresh.Fact, [], null, null);
     }
 

@@ -47,7 +47,11 @@ internal static class FactJudge
         if (sameNegation && CompareClaims(incoming.Claim, known.Claim) is { } claimRelation)
             return claimRelation;
 
-        var jaccard = Jaccard(incoming, known);
+        // Two claims about the same attribute ("prefers vim", "prefers tea") are compared on what they
+        // claim; the shared relation word says nothing about whether they are the same fact.
+        var jaccard = incoming.Claim is { } a && known.Claim is { } b && a.Relation == b.Relation && a.Attribute == b.Attribute
+            ? Jaccard(ClaimWords(a), ClaimWords(b))
+            : Jaccard(Words(incoming), Words(known));
         var related = jaccard >= 0.5 || cosine >= options.RelatedCosine;
         if (!sameNegation && related)
             return new(FactRelationKind.Contradiction, 0.6, Describe("one is negated", jaccard, cosine));
@@ -90,10 +94,13 @@ internal static class FactJudge
         return null;
     }
 
-    private static double Jaccard(FactFeatures a, FactFeatures b)
+    private static HashSet<string> Words(FactFeatures f) => f.Content.Concat(f.Numbers.Select(n => "#" + n)).ToHashSet(StringComparer.Ordinal);
+
+    private static HashSet<string> ClaimWords(FactClaim c) =>
+        c.Value.Concat(c.Over).Concat(c.Context.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
+
+    private static double Jaccard(HashSet<string> left, HashSet<string> right)
     {
-        var left = a.Content.Concat(a.Numbers.Select(n => "#" + n)).ToHashSet(StringComparer.Ordinal);
-        var right = b.Content.Concat(b.Numbers.Select(n => "#" + n)).ToHashSet(StringComparer.Ordinal);
         if (left.Count == 0 || right.Count == 0) return 0;
         var shared = left.Count(right.Contains);
         return (double)shared / (left.Count + right.Count - shared);

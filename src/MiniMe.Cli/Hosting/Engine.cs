@@ -79,7 +79,7 @@ public sealed class Engine : IAsyncDisposable
 
     /// <summary>Active facts relevant to a task, for the context of a run.</summary>
     public async Task<IFactRetriever> FactRetrieverAsync(CancellationToken cancellationToken) =>
-        new FactRetriever(await FactStoreAsync(cancellationToken).ConfigureAwait(false), Embeddings, EmbeddingModel, Options.Retrieval.RrfK);
+        new FactRetriever(await FactStoreAsync(cancellationToken).ConfigureAwait(false), Embeddings, EmbeddingModel);
 
     public SnapshotService Snapshots() => new(Workspace, new SqliteDatabaseSnapshotter(DatabasePath));
 

@@ -14,14 +14,15 @@ public interface IFactRetriever
 }
 
 /// <summary>
-/// BM25 over active facts, fused by reciprocal rank with dense candidates when an embedding generator
-/// is configured, then weighted by each fact's importance and confidence.
+/// BM25 over active facts, plus cosine similarity when an embedding generator is configured. Facts are
+/// few and short, so scores are fused directly (BM25 scaled by the best hit, cosine as is) rather than by
+/// rank; importance and confidence then scale the result, importance mildly so it orders near-ties
+/// without beating relevance.
 /// </summary>
 public sealed class FactRetriever(
     IFactStore store,
     IEmbeddingGenerator<string, Embedding<float>>? embeddings = null,
-    string? embeddingModel = null,
-    int rrfK = 60) : IFactRetriever
+    string? embeddingModel = null) : IFactRetriever
 {
     public async Task<IReadOnlyList<FactHit>> RetrieveAsync(string query, int limit, CancellationToken cancellationToken)
     {
@@ -32,33 +33,26 @@ public sealed class FactRetriever(
             ? await store.SearchLexicalAsync(match, pool, cancellationToken).ConfigureAwait(false)
             : [];
         IReadOnlyList<FactMatch> dense = [];
-        if (embeddings is not null && embeddingModel is not null && !string.IsNullOrWhiteSpace(query))
+        if (embeddings is not null && embeddingModel is not null && FactText.Words(query).Count > 0)
         {
             var vector = await embeddings.GenerateVectorAsync(query, cancellationToken: cancellationToken).ConfigureAwait(false);
             dense = await store.SearchDenseAsync(embeddingModel, vector, pool, cancellationToken).ConfigureAwait(false);
         }
 
-        var scored = new Dictionary<long, (Fact Fact, double Score, double? Lexical, double? Dense)>();
-        if (dense.Count == 0)
-        {
-            var best = lexical.Count == 0 ? 1 : Math.Max(lexical.Max(m => m.Score), 1e-9);
-            foreach (var m in lexical) scored[m.Fact.Id] = (m.Fact, m.Score / best, m.Score, null);
-        }
-        else
-        {
-            for (var rank = 0; rank < lexical.Count; rank++)
-                scored[lexical[rank].Fact.Id] = (lexical[rank].Fact, 1.0 / (rrfK + rank + 1), lexical[rank].Score, null);
-            for (var rank = 0; rank < dense.Count; rank++)
+        var best = lexical.Count == 0 ? 1 : Math.Max(lexical.Max(m => m.Score), 1e-9);
+        var candidates = new Dictionary<long, (Fact Fact, double? Lexical, double? Dense)>();
+        foreach (var m in lexical) candidates[m.Fact.Id] = (m.Fact, m.Score, null);
+        foreach (var m in dense)
+            candidates[m.Fact.Id] = candidates.TryGetValue(m.Fact.Id, out var c) ? (c.Fact, c.Lexical, m.Score) : (m.Fact, null, m.Score);
+        var useDense = embeddings is not null && embeddingModel is not null;
+        return candidates.Values
+            .Select(c =>
             {
-                var m = dense[rank];
-                var rrf = 1.0 / (rrfK + rank + 1);
-                scored[m.Fact.Id] = scored.TryGetValue(m.Fact.Id, out var s)
-                    ? (s.Fact, s.Score + rrf, s.Lexical, m.Score)
-                    : (m.Fact, rrf, null, m.Score);
-            }
-        }
-        return scored.Values
-            .Select(s => new FactHit(s.Fact, s.Score * (0.5 + (0.5 * s.Fact.Importance)) * s.Fact.Confidence, s.Lexical, s.Dense))
+                var lexicalPart = (c.Lexical ?? 0) / best;
+                var relevance = useDense ? (0.5 * lexicalPart) + (0.5 * Math.Max(0, c.Dense ?? 0)) : lexicalPart;
+                return new FactHit(c.Fact, relevance * (0.75 + (0.25 * c.Fact.Importance)) * c.Fact.Confidence, c.Lexical, c.Dense);
+            })
+            .Where(h => h.Score > 0)
             .OrderByDescending(h => h.Score)
             .ThenBy(h => h.Fact.Id)
             .Take(limit)

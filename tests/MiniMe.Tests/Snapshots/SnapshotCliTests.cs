@@ -100,6 +100,24 @@ public sealed class SnapshotCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Restore_on_a_terminal_asks_first()
+    {
+        await Ok("init");
+        await Ok("snapshot", "create", "empty");
+        await Ok("remember", "uses Rider");
+
+        var declined = await ScriptedConsole.RunAsync(ScriptedConsole.Type("n"), "snapshot", "restore", "empty", "--home", Home);
+        Assert.Equal(0, declined.ExitCode);
+        Assert.Contains("Nothing changed", declined.Out, StringComparison.Ordinal);
+        Assert.Equal(["uses Rider"], await FactTexts());
+        Assert.Single(Directory.EnumerateDirectories(Path.Combine(Home, "snapshots")));
+
+        var confirmed = await ScriptedConsole.RunAsync(ScriptedConsole.Type("y"), "snapshot", "restore", "empty", "--home", Home);
+        Assert.Equal(0, confirmed.ExitCode);
+        Assert.Empty(await FactTexts());
+    }
+
+    [Fact]
     public async Task List_without_snapshots_says_how_to_take_one()
     {
         await Ok("init");

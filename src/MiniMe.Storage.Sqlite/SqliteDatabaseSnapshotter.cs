@@ -106,6 +106,9 @@ public sealed class SqliteDatabaseSnapshotter(string databasePath) : IDatabaseSn
     {
         var connection = new SqliteConnection(ConnectionString(path, mode));
         connection.Open();
+        // The online backup API does not go through the command retry loop: let SQLite itself wait out
+        // a writer holding the lock, as long as a command would.
+        SqliteSchema.Execute(connection, "PRAGMA busy_timeout = 30000");
         return connection;
     }
 

@@ -67,10 +67,8 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
             {
                 if (!File.Exists(source)) continue;
                 var destination = Path.Combine(staging, file);
-                var lines = file.EndsWith(".jsonl", StringComparison.Ordinal)
-                    ? CopyWholeLines(source, destination)
-                    : Copy(source, destination);
-                if (file == "feedback.jsonl") counts["feedback"] = lines;
+                if (file.EndsWith(".jsonl", StringComparison.Ordinal)) counts[Path.GetFileNameWithoutExtension(file)] = CopyWholeLines(source, destination);
+                else File.Copy(source, destination);
                 files.Add(Describe(staging, file));
             }
             var traces = 0;
@@ -157,24 +155,32 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
         var safety = await CreateAsync(null, SafetyKind, cancellationToken).ConfigureAwait(false);
 
         // Past this point the restore runs to the end: a half-restored workspace is worse than a late cancel.
-        await database.RestoreAsync(Path.Combine(folder, DatabaseFile), CancellationToken.None).ConfigureAwait(false);
-        var restored = 1;
-        var inSnapshot = manifest.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
-        foreach (var (file, target) in PlainFiles)
+        try
         {
-            if (inSnapshot.Contains(file))
+            await database.RestoreAsync(Path.Combine(folder, DatabaseFile), CancellationToken.None).ConfigureAwait(false);
+            var restored = 1;
+            var inSnapshot = manifest.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+            foreach (var (file, target) in PlainFiles)
             {
-                ReplaceFile(Path.Combine(folder, file), target);
-                restored++;
+                if (inSnapshot.Contains(file))
+                {
+                    ReplaceFile(Path.Combine(folder, file), target);
+                    restored++;
+                }
+                else if (File.Exists(target))
+                {
+                    // Absent when the snapshot was taken; the safety snapshot keeps the current copy.
+                    File.Delete(target);
+                }
             }
-            else if (File.Exists(target))
-            {
-                // Absent when the snapshot was taken; the safety snapshot keeps the current copy.
-                File.Delete(target);
-            }
+            restored += ReplaceTraces(folder, manifest);
+            return new RestoreResult(manifest, safety, restored);
         }
-        restored += ReplaceTraces(folder, manifest);
-        return new RestoreResult(manifest, safety, restored);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or MiniMeException)
+        {
+            throw new SnapshotException(
+                $"Restoring '{name}' stopped part-way ({e.Message}); the state before it is in snapshot '{safety.Name}' (`minime snapshot restore {safety.Name}`).", e);
+        }
     }
 
     private int ReplaceTraces(string folder, SnapshotManifest manifest)
@@ -239,12 +245,6 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
     {
         using var stream = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
-
-    private static long Copy(string source, string destination)
-    {
-        File.Copy(source, destination);
-        return 0;
     }
 
     /// <summary>Copies a JSONL file up to its last newline (a line being appended right now is left out); returns the line count.</summary>

@@ -263,6 +263,42 @@ public sealed class SnapshotServiceTests : IAsyncLifetime, IDisposable
         Assert.Equal(["run-1.jsonl", "run-2.jsonl"], Directory.EnumerateFiles(_workspace.TracesDirectory).Select(Path.GetFileName).Order());
     }
 
+    [Fact]
+    public async Task Restore_while_another_connection_writes_leaves_a_sound_database()
+    {
+        await Snapshots.CreateAsync("base", None);
+        // Independent facts, one transaction each: every consistent state has one history row per fact.
+        await using var writerStore = new SqliteFactStore(DatabasePath);
+        await writerStore.InitializeAsync(None);
+        using var stop = new CancellationTokenSource();
+        using var started = new SemaphoreSlim(0);
+        var written = 0;
+        var writer = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var text = $"busy fact {written}";
+                await writerStore.AddAsync(
+                    FactInsert.Active(new FactDraft(text, FactText.Key(text), "busy", FactSource.Inferred, 1, 0.5), null), DateTimeOffset.UtcNow, CancellationToken.None);
+                if (Interlocked.Increment(ref written) == 10) started.Release();
+            }
+        });
+        await started.WaitAsync(TimeSpan.FromMinutes(1));
+
+        await Snapshots.RestoreAsync("base", None);
+        await stop.CancelAsync();
+        await writer;
+
+        Assert.Equal("ok", Scalar(DatabasePath, "PRAGMA integrity_check"));
+        Scalar(DatabasePath, "INSERT INTO facts_fts(facts_fts) VALUES('integrity-check')");
+        Assert.Equal(
+            Scalar(DatabasePath, "SELECT COUNT(*) FROM facts WHERE category = 'busy'"),
+            Scalar(DatabasePath, "SELECT COUNT(*) FROM fact_history h JOIN facts f ON f.id = h.fact_id WHERE f.category = 'busy'"));
+        // The facts of the snapshot are back; the writer's are only those it wrote after the restore.
+        Assert.Equal(["prefers dark mode", "uses Rider"], (await FactState()).Where(f => !f.Item2.StartsWith("busy", StringComparison.Ordinal)).Select(f => f.Item2).Order());
+        Assert.True((long)Scalar(DatabasePath, "SELECT COUNT(*) FROM facts WHERE category = 'busy'")! < written);
+    }
+
     public static TheoryData<string, string> Damage => new()
     {
         { "flip a byte of the database", "does not match its checksum" },

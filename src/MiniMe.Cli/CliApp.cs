@@ -26,6 +26,9 @@ public static class CliApp
         root.Subcommands.Add(new IndexCommand(context));
         root.Subcommands.Add(new EvalCommand(context));
         root.Subcommands.Add(new MigrateCommand(context));
+        root.Subcommands.Add(new RememberCommand(context));
+        root.Subcommands.Add(new FactsCommand(context));
+        root.Subcommands.Add(new SnapshotCommand(context));
         return root;
     }
 

@@ -5,7 +5,7 @@ namespace MiniMe.Storage.Sqlite;
 /// <summary>Creates and migrates the SQLite schema, versioned with PRAGMA user_version.</summary>
 internal static class SqliteSchema
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     private static readonly string[] Version1 =
     [
@@ -59,6 +59,77 @@ internal static class SqliteSchema
         """,
     ];
 
+    /// <summary>Facts with history and a review queue (SqliteFactStore).</summary>
+    private static readonly string[] Version2 =
+    [
+        """
+        CREATE TABLE facts (
+            id INTEGER PRIMARY KEY,
+            text TEXT NOT NULL,
+            normalized_key TEXT NOT NULL,
+            category TEXT NOT NULL,
+            source TEXT NOT NULL,
+            confidence REAL NOT NULL,
+            importance REAL NOT NULL,
+            status TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            seen_count INTEGER NOT NULL DEFAULT 1,
+            superseded_at TEXT,
+            superseded_by INTEGER REFERENCES facts(id) ON DELETE SET NULL,
+            retracted_at TEXT,
+            embedding_model TEXT,
+            embedding BLOB
+        )
+        """,
+        "CREATE INDEX ix_facts_status ON facts(status, category)",
+        "CREATE INDEX ix_facts_key ON facts(normalized_key)",
+        """
+        CREATE TABLE fact_history (
+            id INTEGER PRIMARY KEY,
+            fact_id INTEGER NOT NULL REFERENCES facts(id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            change TEXT NOT NULL,
+            text TEXT,
+            related_fact_id INTEGER,
+            detail TEXT
+        )
+        """,
+        "CREATE INDEX ix_fact_history_fact ON fact_history(fact_id, id)",
+        """
+        CREATE TABLE fact_reviews (
+            id INTEGER PRIMARY KEY,
+            candidate_id INTEGER NOT NULL REFERENCES facts(id) ON DELETE CASCADE,
+            existing_id INTEGER REFERENCES facts(id) ON DELETE SET NULL,
+            kind TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            confidence REAL NOT NULL,
+            status TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            resolved_at TEXT
+        )
+        """,
+        "CREATE INDEX ix_fact_reviews_status ON fact_reviews(status)",
+        "CREATE INDEX ix_fact_reviews_existing ON fact_reviews(existing_id)",
+        "CREATE INDEX ix_fact_reviews_candidate ON fact_reviews(candidate_id)",
+        // External content: the text lives in facts; triggers keep the BM25 postings in step.
+        """
+        CREATE VIRTUAL TABLE facts_fts USING fts5(
+            text, content='facts', content_rowid='id',
+            tokenize='porter unicode61 remove_diacritics 2'
+        )
+        """,
+        "CREATE TRIGGER facts_fts_insert AFTER INSERT ON facts BEGIN INSERT INTO facts_fts(rowid, text) VALUES (new.id, new.text); END",
+        "CREATE TRIGGER facts_fts_delete AFTER DELETE ON facts BEGIN INSERT INTO facts_fts(facts_fts, rowid, text) VALUES ('delete', old.id, old.text); END",
+        """
+        CREATE TRIGGER facts_fts_update AFTER UPDATE OF text ON facts BEGIN
+            INSERT INTO facts_fts(facts_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO facts_fts(rowid, text) VALUES (new.id, new.text);
+        END
+        """,
+    ];
+
     public static void Migrate(SqliteConnection connection)
     {
         var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version"), System.Globalization.CultureInfo.InvariantCulture);
@@ -68,16 +139,23 @@ internal static class SqliteSchema
         if (version == CurrentVersion) return;
 
         using var transaction = connection.BeginTransaction();
+        // BEGIN IMMEDIATE holds the write lock: another process may have migrated while we waited for it.
+        version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version", transaction), System.Globalization.CultureInfo.InvariantCulture);
+        if (version >= CurrentVersion) return;
         if (version < 1)
             foreach (var statement in Version1)
+                Execute(connection, statement, transaction);
+        if (version < 2)
+            foreach (var statement in Version2)
                 Execute(connection, statement, transaction);
         Execute(connection, $"PRAGMA user_version = {CurrentVersion}", transaction);
         transaction.Commit();
     }
 
-    internal static object? Scalar(SqliteConnection connection, string sql)
+    internal static object? Scalar(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = sql;
         return command.ExecuteScalar();
     }

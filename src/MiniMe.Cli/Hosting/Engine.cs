@@ -6,10 +6,13 @@ using MiniMe.Embeddings;
 using MiniMe.Identity;
 using MiniMe.Masks;
 using MiniMe.Memory;
+using MiniMe.Memory.Facts;
 using MiniMe.Memory.Import;
 using MiniMe.Memory.Retrieval;
 using MiniMe.Providers;
 using MiniMe.Runs;
+using MiniMe.Snapshots;
+using MiniMe.Storage.Sqlite;
 using MiniMe.Tracing;
 
 namespace MiniMe.Cli.Hosting;
@@ -22,8 +25,10 @@ public sealed class Engine : IAsyncDisposable
 {
     private readonly Lazy<IMemoryStore> _store;
     private readonly Lazy<IEmbeddingGenerator<string, Embedding<float>>?> _embeddings;
+    private readonly Lazy<SqliteFactStore> _facts;
     private bool _storeInitialized;
     private ProviderConnection? _provider;
+    private bool _factsInitialized;
 
     public Engine(Workspace workspace, MiniMeOptions options)
     {
@@ -31,6 +36,7 @@ public sealed class Engine : IAsyncDisposable
         Options = options;
         _store = new Lazy<IMemoryStore>(() => MemoryStoreFactory.Create(workspace, options.Memory, options.Vectors));
         _embeddings = new Lazy<IEmbeddingGenerator<string, Embedding<float>>?>(CreateEmbeddings);
+        _facts = new Lazy<SqliteFactStore>(() => new SqliteFactStore(DatabasePath));
         Traces = new TraceStore(workspace.TracesDirectory);
     }
 
@@ -55,6 +61,30 @@ public sealed class Engine : IAsyncDisposable
         }
         return store;
     }
+
+    /// <summary>The SQLite memory database (memory.path, relative to the workspace).</summary>
+    public string DatabasePath => Workspace.ResolvePath(Options.Memory.Path);
+
+    public async Task<IFactStore> FactStoreAsync(CancellationToken cancellationToken)
+    {
+        var store = _facts.Value;
+        if (!_factsInitialized)
+        {
+            await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            _factsInitialized = true;
+        }
+        return store;
+    }
+
+    /// <summary>Facts with duplicate/contradiction handling; uses the embedding model when one is configured.</summary>
+    public async Task<FactService> FactServiceAsync(CancellationToken cancellationToken) =>
+        new(await FactStoreAsync(cancellationToken).ConfigureAwait(false), Options.Facts, Embeddings, EmbeddingModel);
+
+    /// <summary>Active facts relevant to a task, for the context of a run.</summary>
+    public async Task<IFactRetriever> FactRetrieverAsync(CancellationToken cancellationToken) =>
+        new FactRetriever(await FactStoreAsync(cancellationToken).ConfigureAwait(false), Embeddings, EmbeddingModel);
+
+    public SnapshotService Snapshots() => new(Workspace, new SqliteDatabaseSnapshotter(DatabasePath));
 
     public IEmbeddingGenerator<string, Embedding<float>>? Embeddings => _embeddings.Value;
 
@@ -103,6 +133,7 @@ public sealed class Engine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_store.IsValueCreated) await _store.Value.DisposeAsync().ConfigureAwait(false);
+        if (_facts.IsValueCreated) await _facts.Value.DisposeAsync().ConfigureAwait(false);
         if (_embeddings.IsValueCreated) _embeddings.Value?.Dispose();
         _provider?.Dispose();
     }

@@ -61,6 +61,7 @@ public static class ConfigurationLoader
         if (string.IsNullOrWhiteSpace(options.Tools.Root)) problems.Add("tools.root must name a directory");
         if (options.Tools.Sandbox is not ("auto" or "bwrap" or "none"))
             problems.Add($"tools.sandbox '{options.Tools.Sandbox}' is unknown; use auto, bwrap or none");
+        problems.AddRange(options.Facts.Validate());
         if (problems.Count > 0)
             throw new ConfigException($"{workspace.ConfigPath}: {string.Join("; ", problems)}");
     }

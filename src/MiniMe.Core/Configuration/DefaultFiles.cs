@@ -44,6 +44,15 @@ internal static class DefaultFiles
           efConstruction: 120    # HNSW build effort
           efSearch: 128          # HNSW query effort: higher = better recall, slower
 
+        facts:
+          reinforceConfidence: 0.8   # a duplicate this sure reinforces the known fact (no new row)
+          supersedeConfidence: 0.85  # a contradiction this sure supersedes it (kept in history)
+          reviewConfidence: 0.5      # anything related and at least this sure waits in `minime facts review`
+          duplicateCosine: 0.95      # with embeddings: this similar means the same statement
+          relatedCosine: 0.85        # with embeddings: this similar is worth a review
+          candidates: 20             # known facts compared with each new one
+          maxChars: 1000
+
         llm:
           provider: none         # none (dry runs only) | openai (any OpenAI-compatible server) | ollama | anthropic
           # endpoint: http://127.0.0.1:11434   # openai: base URL up to /v1; defaults per provider

@@ -10,6 +10,7 @@ public sealed class MiniMeOptions
     public ContextOptions Context { get; set; } = new();
     public EmbeddingOptions Embeddings { get; set; } = new();
     public VectorOptions Vectors { get; set; } = new();
+    public FactOptions Facts { get; set; } = new();
     public LlmOptions Llm { get; set; } = new();
     public ToolsOptions Tools { get; set; } = new();
 }

@@ -20,6 +20,7 @@ public sealed class Workspace
     public string FeedbackPath => Path.Combine(Root, "feedback.jsonl");
     public string ModelsDirectory => Path.Combine(Root, "models");
     public string PacksDirectory => Path.Combine(Root, "packs");
+    public string SnapshotsDirectory => Path.Combine(Root, "snapshots");
 
     public bool IsInitialized => File.Exists(ConfigPath);
 

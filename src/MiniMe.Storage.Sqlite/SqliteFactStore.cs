@@ -1,0 +1,460 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using MiniMe.Configuration;
+using MiniMe.Memory.Facts;
+
+namespace MiniMe.Storage.Sqlite;
+
+/// <summary>
+/// Facts in the memory database (schema v2): the facts table with status and supersession links,
+/// fact_history for every change, fact_reviews for the queue, and facts_fts (BM25, porter stemming)
+/// kept in step by triggers. Each state change is one BEGIN IMMEDIATE transaction.
+/// </summary>
+public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
+{
+    private const string Columns =
+        "f.id, f.text, f.category, f.source, f.confidence, f.importance, f.status, f.created_at, f.updated_at, " +
+        "f.last_seen_at, f.seen_count, f.superseded_at, f.superseded_by, f.retracted_at";
+    private const int ColumnCount = 14;
+    private const string ReviewColumns = "id, candidate_id, existing_id, kind, reason, confidence, status, created_at, resolved_at";
+
+    private static readonly string Active = FactCodes.Code(FactStatus.Active);
+    private static readonly string Pending = FactCodes.Code(FactStatus.Pending);
+
+    private readonly string _connectionString;
+
+    public SqliteFactStore(string databasePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        DatabasePath = Path.GetFullPath(databasePath);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string DatabasePath { get; }
+
+    public Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        using var connection = Open();
+        SqliteSchema.Execute(connection, "PRAGMA journal_mode = WAL");
+        SqliteSchema.Migrate(connection);
+        return Task.CompletedTask;
+    }
+
+    public Task<Fact?> GetAsync(long id, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var connection = Open();
+        return Task.FromResult(Get(connection, null, id));
+    }
+
+    public Task<IReadOnlyList<Fact>> ListAsync(FactQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        var sql = new StringBuilder($"SELECT {Columns} FROM facts f WHERE 1 = 1");
+        if (query.Category is { } category)
+        {
+            sql.Append(" AND f.category = $category");
+            command.Parameters.AddWithValue("$category", category);
+        }
+        if (query.Key is { } key)
+        {
+            sql.Append(" AND f.normalized_key = $key");
+            command.Parameters.AddWithValue("$key", key);
+        }
+        if (query.Statuses is { Count: > 0 } statuses)
+        {
+            sql.Append(" AND f.status IN (");
+            for (var i = 0; i < statuses.Count; i++)
+            {
+                sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"$s{i}");
+                command.Parameters.AddWithValue($"$s{i}", FactCodes.Code(statuses[i]));
+            }
+            sql.Append(')');
+        }
+        sql.Append(" ORDER BY f.id DESC LIMIT $limit");
+        command.Parameters.AddWithValue("$limit", Math.Max(0, query.Limit));
+        command.CommandText = sql.ToString();
+        return Task.FromResult<IReadOnlyList<Fact>>(ReadFacts(command, cancellationToken));
+    }
+
+    public Task<IReadOnlyList<FactMatch>> SearchLexicalAsync(string matchExpression, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(matchExpression);
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText =
+            $"""
+            SELECT {Columns}, bm25(facts_fts) AS rank
+            FROM facts_fts JOIN facts f ON f.id = facts_fts.rowid
+            WHERE facts_fts MATCH $match AND f.status = $active
+            ORDER BY rank LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$match", matchExpression);
+        command.Parameters.AddWithValue("$active", Active);
+        command.Parameters.AddWithValue("$limit", limit);
+        var result = new List<FactMatch>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // bm25() is negative, lower is better; flipped so higher is better everywhere.
+            result.Add(new FactMatch(ReadFact(reader), -reader.GetDouble(ColumnCount)));
+        }
+        return Task.FromResult<IReadOnlyList<FactMatch>>(result);
+    }
+
+    public Task<IReadOnlyList<FactMatch>> SearchDenseAsync(string model, ReadOnlyMemory<float> query, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns}, f.embedding FROM facts f WHERE f.status = $active AND f.embedding_model = $model";
+        command.Parameters.AddWithValue("$active", Active);
+        command.Parameters.AddWithValue("$model", model);
+        var scored = new List<FactMatch>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var vector = MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(ColumnCount));
+            if (vector.Length != query.Length) continue;
+            scored.Add(new FactMatch(ReadFact(reader), TensorPrimitives.CosineSimilarity(query.Span, vector)));
+        }
+        return Task.FromResult<IReadOnlyList<FactMatch>>([.. scored.OrderByDescending(m => m.Score).ThenBy(m => m.Fact.Id).Take(limit)]);
+    }
+
+    public Task<FactInsertResult> AddAsync(FactInsert insert, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(insert);
+        if (insert.Review is not null && insert.Supersedes.Count > 0)
+            throw new ArgumentException("A fact is either queued for review or supersedes others, not both.", nameof(insert));
+        var now = Stamp(at);
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        foreach (var id in insert.Supersedes) RequireStatus(connection, transaction, id, "supersede", Active);
+        if (insert.Review is { } request && Get(connection, transaction, request.ExistingId) is null)
+            throw new FactStateException($"Fact #{request.ExistingId} no longer exists; remember the fact again.");
+
+        var draft = insert.Draft;
+        var status = insert.Review is null ? Active : Pending;
+        var id0 = (long)Scalar(connection, transaction,
+            """
+            INSERT INTO facts (text, normalized_key, category, source, confidence, importance, status,
+                created_at, updated_at, last_seen_at, seen_count, embedding_model, embedding)
+            VALUES ($text, $key, $category, $source, $confidence, $importance, $status, $now, $now, $now, 1, $model, $vector)
+            RETURNING id
+            """,
+            ("$text", draft.Text), ("$key", draft.Key), ("$category", draft.Category), ("$source", FactCodes.Code(draft.Source)),
+            ("$confidence", draft.Confidence), ("$importance", draft.Importance), ("$status", status), ("$now", now),
+            ("$model", (object?)insert.Embedding?.Model), ("$vector", insert.Embedding is { } e ? MemoryMarshal.AsBytes(e.Vector.Span).ToArray() : null))!;
+
+        FactReview? review = null;
+        if (insert.Review is { } queued)
+        {
+            AppendHistory(connection, transaction, id0, FactChange.Queued, now, draft.Text, queued.ExistingId, queued.Reason);
+            var reviewId = (long)Scalar(connection, transaction,
+                """
+                INSERT INTO fact_reviews (candidate_id, existing_id, kind, reason, confidence, status, created_at)
+                VALUES ($candidate, $existing, $kind, $reason, $confidence, $status, $now) RETURNING id
+                """,
+                ("$candidate", id0), ("$existing", queued.ExistingId), ("$kind", FactCodes.Code(queued.Kind)), ("$reason", queued.Reason),
+                ("$confidence", queued.Confidence), ("$status", FactCodes.Code(FactReviewStatus.Pending)), ("$now", now))!;
+            review = GetReview(connection, transaction, reviewId);
+        }
+        else
+        {
+            AppendHistory(connection, transaction, id0, FactChange.Created, now, draft.Text, null, insert.Reason);
+        }
+        foreach (var old in insert.Supersedes)
+            Supersede(connection, transaction, old, id0, now, insert.Reason);
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var fact = Get(connection, transaction, id0)!;
+        transaction.Commit();
+        return Task.FromResult(new FactInsertResult(fact, review));
+    }
+
+    public Task<Fact> ReinforceAsync(long id, string observedText, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(observedText);
+        var now = Stamp(at);
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        RequireStatus(connection, transaction, id, "reinforce", Active, Pending);
+        Execute(connection, transaction, "UPDATE facts SET seen_count = seen_count + 1, last_seen_at = $now WHERE id = $id", ("$now", now), ("$id", id));
+        AppendHistory(connection, transaction, id, FactChange.Reinforced, now, observedText, null, null);
+        cancellationToken.ThrowIfCancellationRequested();
+        var fact = Get(connection, transaction, id)!;
+        transaction.Commit();
+        return Task.FromResult(fact);
+    }
+
+    public Task<Fact> EditAsync(long id, string text, string key, FactEmbedding? embedding, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(text);
+        ArgumentNullException.ThrowIfNull(key);
+        var now = Stamp(at);
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        var before = RequireStatus(connection, transaction, id, "edit", Active, Pending);
+        // A vector of the old wording would be wrong for the new one: replace it, or drop it.
+        Execute(connection, transaction,
+            "UPDATE facts SET text = $text, normalized_key = $key, updated_at = $now, embedding_model = $model, embedding = $vector WHERE id = $id",
+            ("$text", text), ("$key", key), ("$now", now), ("$id", id),
+            ("$model", (object?)embedding?.Model), ("$vector", embedding is { } e ? MemoryMarshal.AsBytes(e.Vector.Span).ToArray() : null));
+        AppendHistory(connection, transaction, id, FactChange.Edited, now, before.Text, null, "previous wording");
+        cancellationToken.ThrowIfCancellationRequested();
+        var fact = Get(connection, transaction, id)!;
+        transaction.Commit();
+        return Task.FromResult(fact);
+    }
+
+    public Task<Fact> RetractAsync(long id, string? reason, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var now = Stamp(at);
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        RequireStatus(connection, transaction, id, "forget", Active, Pending);
+        Execute(connection, transaction, "UPDATE facts SET status = $status, retracted_at = $now, updated_at = $now WHERE id = $id",
+            ("$status", FactCodes.Code(FactStatus.Retracted)), ("$now", now), ("$id", id));
+        AppendHistory(connection, transaction, id, FactChange.Retracted, now, null, null, reason);
+        // A forgotten candidate has nothing left to review.
+        Execute(connection, transaction, "UPDATE fact_reviews SET status = $rejected, resolved_at = $now WHERE candidate_id = $id AND status = $pending",
+            ("$rejected", FactCodes.Code(FactReviewStatus.Rejected)), ("$pending", FactCodes.Code(FactReviewStatus.Pending)), ("$now", now), ("$id", id));
+        cancellationToken.ThrowIfCancellationRequested();
+        var fact = Get(connection, transaction, id)!;
+        transaction.Commit();
+        return Task.FromResult(fact);
+    }
+
+    public Task<bool> PurgeAsync(long id, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        // History and reviews of the fact go with it (ON DELETE CASCADE); links from other facts become NULL.
+        var deleted = Execute(connection, transaction, "DELETE FROM facts WHERE id = $id", ("$id", id));
+        transaction.Commit();
+        return Task.FromResult(deleted > 0);
+    }
+
+    public Task<IReadOnlyList<FactHistoryEntry>> GetHistoryAsync(long? factId, int limit, CancellationToken cancellationToken)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = factId is null
+            ? "SELECT id, fact_id, change, at, text, related_fact_id, detail FROM fact_history ORDER BY id DESC LIMIT $limit"
+            : "SELECT id, fact_id, change, at, text, related_fact_id, detail FROM fact_history WHERE fact_id = $fact ORDER BY id LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", limit);
+        if (factId is { } fact) command.Parameters.AddWithValue("$fact", fact);
+        var result = new List<FactHistoryEntry>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            result.Add(new FactHistoryEntry(
+                reader.GetInt64(0),
+                reader.GetInt64(1),
+                FactCodes.Parse<FactChange>(reader.GetString(2)),
+                ParseStamp(reader.GetString(3)),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetInt64(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6)));
+        }
+        return Task.FromResult<IReadOnlyList<FactHistoryEntry>>(result);
+    }
+
+    public Task<IReadOnlyList<FactReview>> ListReviewsAsync(bool pendingOnly, CancellationToken cancellationToken)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = pendingOnly
+            ? $"SELECT {ReviewColumns} FROM fact_reviews WHERE status = $pending ORDER BY id"
+            : $"SELECT {ReviewColumns} FROM fact_reviews ORDER BY id";
+        command.Parameters.AddWithValue("$pending", FactCodes.Code(FactReviewStatus.Pending));
+        var result = new List<FactReview>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            result.Add(ReadReview(reader));
+        }
+        return Task.FromResult<IReadOnlyList<FactReview>>(result);
+    }
+
+    public Task<FactReview> ResolveReviewAsync(long reviewId, ReviewDecision decision, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var now = Stamp(at);
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        var review = GetReview(connection, transaction, reviewId) ?? throw new NotFoundException($"No review #{reviewId}.");
+        if (review.Status != FactReviewStatus.Pending)
+            throw new FactStateException($"Review #{reviewId} was already resolved ({FactCodes.Code(review.Status)}).");
+        var candidate = RequireStatus(connection, transaction, review.CandidateId, "resolve the review of", Pending);
+        var existing = review.ExistingId is { } existingId ? Get(connection, transaction, existingId) : null;
+
+        var (reviewStatus, change) = decision switch
+        {
+            ReviewDecision.Accept => (FactReviewStatus.Accepted, FactChange.Accepted),
+            ReviewDecision.KeepBoth => (FactReviewStatus.KeptBoth, FactChange.KeptBoth),
+            ReviewDecision.Reject => (FactReviewStatus.Rejected, FactChange.Rejected),
+            _ => throw new ArgumentOutOfRangeException(nameof(decision), decision, null),
+        };
+        var newStatus = decision == ReviewDecision.Reject ? FactStatus.Rejected : FactStatus.Active;
+        Execute(connection, transaction, "UPDATE facts SET status = $status, updated_at = $now WHERE id = $id",
+            ("$status", FactCodes.Code(newStatus)), ("$now", now), ("$id", candidate.Id));
+        AppendHistory(connection, transaction, candidate.Id, change, now, null, existing?.Id, $"review #{reviewId}");
+        // Accepting replaces the existing fact, if it is still active (it may have been forgotten meanwhile).
+        if (decision == ReviewDecision.Accept && existing is { Status: FactStatus.Active })
+            Supersede(connection, transaction, existing.Id, candidate.Id, now, $"review #{reviewId}: {review.Reason}");
+        Execute(connection, transaction, "UPDATE fact_reviews SET status = $status, resolved_at = $now WHERE id = $id",
+            ("$status", FactCodes.Code(reviewStatus)), ("$now", now), ("$id", reviewId));
+        cancellationToken.ThrowIfCancellationRequested();
+        var resolved = GetReview(connection, transaction, reviewId)!;
+        transaction.Commit();
+        return Task.FromResult(resolved);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        // Pooled connections keep the WAL open; release them so the file can be copied or deleted.
+        SqliteConnection.ClearAllPools();
+        return ValueTask.CompletedTask;
+    }
+
+    private static void Supersede(SqliteConnection connection, SqliteTransaction transaction, long oldId, long newId, string now, string? reason)
+    {
+        var changed = Execute(connection, transaction,
+            "UPDATE facts SET status = $superseded, superseded_at = $now, superseded_by = $new, updated_at = $now WHERE id = $id AND status = $active",
+            ("$superseded", FactCodes.Code(FactStatus.Superseded)), ("$now", now), ("$new", newId), ("$id", oldId), ("$active", Active));
+        if (changed != 1) throw new FactStateException($"Fact #{oldId} changed meanwhile; try again.");
+        AppendHistory(connection, transaction, oldId, FactChange.Superseded, now, null, newId, reason);
+    }
+
+    /// <summary>The fact, which must exist and be in one of <paramref name="statuses"/>.</summary>
+    private static Fact RequireStatus(SqliteConnection connection, SqliteTransaction transaction, long id, string verb, params string[] statuses)
+    {
+        var fact = Get(connection, transaction, id) ?? throw new NotFoundException($"No fact #{id}.");
+        var status = FactCodes.Code(fact.Status);
+        if (!statuses.Contains(status))
+            throw new FactStateException($"Cannot {verb} fact #{id}: it is {status}.");
+        return fact;
+    }
+
+    private static void AppendHistory(SqliteConnection connection, SqliteTransaction transaction, long factId, FactChange change, string now, string? text, long? related, string? detail) =>
+        Execute(connection, transaction,
+            "INSERT INTO fact_history (fact_id, at, change, text, related_fact_id, detail) VALUES ($fact, $now, $change, $text, $related, $detail)",
+            ("$fact", factId), ("$now", now), ("$change", FactCodes.Code(change)), ("$text", text), ("$related", related), ("$detail", detail));
+
+    private static Fact? Get(SqliteConnection connection, SqliteTransaction? transaction, long id)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT {Columns} FROM facts f WHERE f.id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        return ReadFacts(command, CancellationToken.None).FirstOrDefault();
+    }
+
+    private static FactReview? GetReview(SqliteConnection connection, SqliteTransaction transaction, long id)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT {ReviewColumns} FROM fact_reviews WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadReview(reader) : null;
+    }
+
+    private static List<Fact> ReadFacts(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        var result = new List<Fact>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            result.Add(ReadFact(reader));
+        }
+        return result;
+    }
+
+    private static Fact ReadFact(SqliteDataReader r) => new(
+        Id: r.GetInt64(0),
+        Text: r.GetString(1),
+        Category: r.GetString(2),
+        Source: FactCodes.Parse<FactSource>(r.GetString(3)),
+        Confidence: r.GetDouble(4),
+        Importance: r.GetDouble(5),
+        Status: FactCodes.Parse<FactStatus>(r.GetString(6)),
+        CreatedAt: ParseStamp(r.GetString(7)),
+        UpdatedAt: ParseStamp(r.GetString(8)),
+        LastSeenAt: ParseStamp(r.GetString(9)),
+        SeenCount: r.GetInt32(10),
+        SupersededAt: r.IsDBNull(11) ? null : ParseStamp(r.GetString(11)),
+        SupersededBy: r.IsDBNull(12) ? null : r.GetInt64(12),
+        RetractedAt: r.IsDBNull(13) ? null : ParseStamp(r.GetString(13)));
+
+    private static FactReview ReadReview(SqliteDataReader r) => new(
+        Id: r.GetInt64(0),
+        CandidateId: r.GetInt64(1),
+        ExistingId: r.IsDBNull(2) ? null : r.GetInt64(2),
+        Kind: FactCodes.Parse<FactReviewKind>(r.GetString(3)),
+        Reason: r.GetString(4),
+        Confidence: r.GetDouble(5),
+        Status: FactCodes.Parse<FactReviewStatus>(r.GetString(6)),
+        CreatedAt: ParseStamp(r.GetString(7)),
+        ResolvedAt: r.IsDBNull(8) ? null : ParseStamp(r.GetString(8)));
+
+    private static string Stamp(DateTimeOffset at) => at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseStamp(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    private static int Execute(SqliteConnection connection, SqliteTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(connection, transaction, sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, SqliteTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(connection, transaction, sql, parameters);
+        return command.ExecuteScalar();
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql, (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            SqliteSchema.Execute(connection, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+            return connection;
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new ConfigException($"Cannot open memory database {DatabasePath}: {e.Message}", e);
+        }
+    }
+}

@@ -71,7 +71,7 @@ public class AgentInvokerTests
         var outcome = await h.Invoker().InvokeAsync(IntegratorAgent.Spec, AgentPrompts.Integrator(TeamHarness.Request(), null, null, null), Scope(), CancellationToken.None);
 
         Assert.Equal(["p1", "p2"], outcome.Value.Proposals.Select(p => p.Id));
-        Assert.Contains("$.proposals[0].arguments.program: run_command needs a non-empty string", h.Chat.Calls[1].Messages[^1].Text);
+        Assert.Contains("$.proposals[0].arguments.argv: run_command needs a non-empty array", h.Chat.Calls[1].Messages[^1].Text);
     }
 
     [Fact]

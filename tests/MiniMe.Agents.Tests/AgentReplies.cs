@@ -14,7 +14,7 @@ public static class AgentReplies
 
     public const string CriticReject = """{"valid":false,"violations":[{"principle":"Simplicity","message":"Too many layers","location":"src/Greeter.cs"}],"suggestions":["Inline the helper."]}""";
 
-    public const string Integration = """{"summary":"Write the helper and its test, then run the tests.","proposals":[{"tool":"write_file","arguments":{"path":"src/Greeter.cs","content":"public static class Greeter {}"},"rationale":"the helper"},{"tool":"run_command","arguments":{"program":"dotnet","args":["test"]},"rationale":"prove it"}]}""";
+    public const string Integration = """{"summary":"Write the helper and its test, then run the tests.","proposals":[{"tool":"write_file","arguments":{"path":"src/Greeter.cs","content":"public static class Greeter {}"},"rationale":"the helper"},{"tool":"run_command","arguments":{"argv":["dotnet","test"]},"rationale":"prove it"}]}""";
 
     /// <summary>Which agent a system prompt addresses.</summary>
     public static string AgentOf(string systemText) =>

@@ -46,7 +46,7 @@ public class AgentTeamTests
         Assert.True(review["model_review"]!.GetValue<bool>());
         var proposals = h.EventsOf(TraceEventTypes.ActionProposal);
         Assert.Equal(["p1", "p2"], proposals.Select(p => p.Data["id"]!.GetValue<string>()));
-        Assert.Equal("dotnet", proposals[1].Data["arguments"]!["program"]!.GetValue<string>());
+        Assert.Equal("dotnet", proposals[1].Data["arguments"]!["argv"]![0]!.GetValue<string>());
     }
 
     [Fact]

@@ -70,7 +70,7 @@ public static class OrchestrationBenchmark
             ? "Here is the build:\n```json\n" + """{"summary":"Adds Greeter.","files":[{"path":"src/Greeter.cs","content":"public static class Greeter { public static string Hi(string n) => n; }"},{"path":"tests/GreeterTests.cs","content":"// test"}],"patches":[],}""" + "\n```"
         : system.Contains("You are the Critic", StringComparison.Ordinal)
             ? """{"valid":true,"violations":[],"suggestions":[]}"""
-            : """{"summary":"Write it.","proposals":[{"tool":"write_file","arguments":{"path":"src/Greeter.cs","content":"x"},"rationale":"helper"},{"tool":"run_command","arguments":{"program":"dotnet","args":["test"]},"rationale":"prove it"}]}""";
+            : """{"summary":"Write it.","proposals":[{"tool":"write_file","arguments":{"path":"src/Greeter.cs","content":"x"},"rationale":"helper"},{"tool":"run_command","arguments":{"argv":["dotnet","test"]},"rationale":"prove it"}]}""";
 
     private static int Option(string[] args, string name, int fallback)
     {

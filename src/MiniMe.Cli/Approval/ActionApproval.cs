@@ -14,7 +14,7 @@ internal static class ActionApproval
 {
     public static Option<bool> YesOption() => new("--yes", "-y") { Description = "Approve proposed actions without asking (the allowlist still applies)" };
 
-    public static Option<bool> AnalysisOnlyOption() => new("--analysis-only") { Description = "Run no tools at all" };
+    public static Option<bool> AnalysisOnlyOption() => new("--analysis-only") { Description = "Show proposed actions but run no tools at all" };
 
     public static ApprovalMode Mode(bool yes, bool dryRun, bool analysisOnly) =>
         analysisOnly ? ApprovalMode.AnalysisOnly : dryRun ? ApprovalMode.DryRun : yes ? ApprovalMode.Yes : ApprovalMode.Interactive;

@@ -1,14 +1,18 @@
 using System.CommandLine;
+using MiniMe.Cli.Approval;
 using MiniMe.Cli.Hosting;
 using MiniMe.Cli.Rendering;
 using MiniMe.Runs;
+using MiniMe.Tools.Approval;
 
 namespace MiniMe.Cli.Commands;
 
 internal sealed class AskCommand : MiniMeCommand
 {
     private readonly Argument<string[]> _task = new("TASK") { Description = "What you want done", Arity = ArgumentArity.OneOrMore };
-    private readonly Option<bool> _dryRun = new("--dry-run") { Description = "Classify, compute masks, retrieve and assemble the context; call no model" };
+    private readonly Option<bool> _dryRun = new("--dry-run") { Description = "Classify, compute masks, retrieve and assemble the context; call no model and run nothing" };
+    private readonly Option<bool> _yes = ActionApproval.YesOption();
+    private readonly Option<bool> _analysisOnly = ActionApproval.AnalysisOnlyOption();
     private readonly Option<string?> _domain = new("--domain") { Description = "Force the task's domain instead of classifying it" };
     private readonly Option<int?> _budget = new("--budget") { Description = "Context token budget (default: context.budgetTokens)" };
 
@@ -18,6 +22,8 @@ internal sealed class AskCommand : MiniMeCommand
         Options.Add(_dryRun);
         Options.Add(_domain);
         Options.Add(_budget);
+        Options.Add(_yes);
+        Options.Add(_analysisOnly);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
@@ -58,6 +64,11 @@ internal sealed class AskCommand : MiniMeCommand
             live.EndLine();
         }
         TeamRenderer.Render(Out, result ?? throw new InvalidOperationException("The run ended without a result."));
-        return ExitCodes.Ok;
+        if (result.Team is not { Proposals.Count: > 0 } team) return ExitCodes.Ok;
+
+        // Every side effect goes through the approval gate and the allowlist; --yes never bypasses the allowlist.
+        var mode = ActionApproval.Mode(parse.GetValue(_yes), dryRun: false, parse.GetValue(_analysisOnly));
+        var outcomes = await ActionApproval.ProcessAsync(Context, engine, team.Proposals, mode, result.RunId, cancellationToken);
+        return outcomes.Any(o => o.Status is OutcomeStatus.Failed or OutcomeStatus.Refused or OutcomeStatus.Invalid) ? ExitCodes.Error : ExitCodes.Ok;
     }
 }

@@ -112,7 +112,8 @@ public sealed class Engine : IAsyncDisposable
             IdentityLoader.Load(Workspace.IdentityPath),
             Traces,
             Options.Context.BudgetTokens,
-            team: team);
+            team: team,
+            facts: await FactRetrieverAsync(cancellationToken).ConfigureAwait(false));
     }
 
 

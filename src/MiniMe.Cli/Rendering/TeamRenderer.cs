@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace MiniMe.Cli.Rendering;
 
-/// <summary>Shows what the team produced: the plan, the reviews, the proposed actions (not executed) and the totals.</summary>
+/// <summary>Shows what the team produced: the plan, the reviews, the proposed actions (run only after approval) and the totals.</summary>
 internal static class TeamRenderer
 {
     private const int PreviewLines = 20;
@@ -46,7 +46,7 @@ internal static class TeamRenderer
         if (team.Proposals.Count == 0) console.MarkupLine("[grey]none[/]");
         foreach (var p in team.Proposals) RenderProposal(console, p);
         if (team.Proposals.Count > 0)
-            console.MarkupLine("[grey]Proposals are shown, not executed: approval and execution come with the tools.[/]");
+            console.MarkupLine("[grey]Nothing has run yet: each proposal goes through the allowlist and your approval below.[/]");
 
         if (r.Totals is { } t)
         {
@@ -66,7 +66,7 @@ internal static class TeamRenderer
         var head = p.Tool switch
         {
             "write_file" or "apply_patch" => Str(args, "path"),
-            "run_command" => string.Join(' ', new[] { Str(args, "program") }.Concat(args["args"] is JsonArray a ? a.Select(x => x?.ToString() ?? "") : [])),
+            "run_command" => args["argv"] is JsonArray argv ? string.Join(' ', argv.Select(x => x?.ToString() ?? "")) : "",
             _ => args.ToJsonString(new JsonSerializerOptions { WriteIndented = false }),
         };
         console.MarkupLine($"[bold]{Markup.Escape(p.Id)}[/] [cyan]{Markup.Escape(p.Tool)}[/] {Markup.Escape(head)} [grey](by {Markup.Escape(p.ProposedBy)})[/]");
@@ -74,7 +74,7 @@ internal static class TeamRenderer
         var body = p.Tool switch
         {
             "write_file" => Str(args, "content"),
-            "apply_patch" => Str(args, "diff"),
+            "apply_patch" => Str(args, "patch"),
             _ => null,
         };
         if (body is null) return;

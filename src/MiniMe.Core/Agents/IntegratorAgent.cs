@@ -13,8 +13,8 @@ public static class IntegratorAgent
     public static IReadOnlyDictionary<string, string[]> Tools { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
         ["write_file"] = ["path", "content"],
-        ["apply_patch"] = ["path", "diff"],
-        ["run_command"] = ["program"],
+        ["apply_patch"] = ["patch"],
+        ["run_command"] = [],
     };
 
     public static AgentSpec<IntegrationOutput> Spec { get; } = new(
@@ -23,7 +23,8 @@ public static class IntegratorAgent
         You are the Integrator. Merge the plan, the build and the review into the final result and
         resolve conflicts between them (duplicate paths, patches to files that are also written
         whole). Propose the actions that realise it, in order: write_file {path, content},
-        apply_patch {path, diff}, run_command {program, args[]} (e.g. the tests). Every proposal
+        apply_patch {path, patch} (a unified diff), run_command {argv[]} (program then
+        arguments, e.g. ["dotnet", "test"]). Every proposal
         needs a rationale. Nothing runs until the user approves it.
         """,
         """
@@ -56,8 +57,8 @@ public static class IntegratorAgent
             foreach (var name in Tools[tool])
                 if (arguments[name] is not JsonValue v || !v.TryGetValue<string>(out var s) || s.Length == 0)
                     yield return $"$.proposals[{i}].arguments.{name}: {tool} needs a non-empty string";
-            if (tool == "run_command" && arguments["args"] is { } args && (args is not JsonArray list || list.Any(a => a is not JsonValue av || !av.TryGetValue<string>(out _))))
-                yield return $"$.proposals[{i}].arguments.args: must be an array of strings";
+            if (tool == "run_command" && (arguments["argv"] is not JsonArray argv || argv.Count == 0 || argv.Any(a => a is not JsonValue av || !av.TryGetValue<string>(out var part) || part.Length == 0)))
+                yield return $"$.proposals[{i}].arguments.argv: run_command needs a non-empty array of non-empty strings (program first)";
         }
     }
 

@@ -17,7 +17,7 @@ public static class ProposalMapper
                 file.Purpose is { Length: > 0 } purpose ? purpose : build.Summary, AgentNames.Builder));
         foreach (var patch in build.Patches)
             proposals.Add(new ActionProposal(Id(proposals.Count), "apply_patch",
-                new JsonObject { ["path"] = patch.Path, ["diff"] = patch.Diff },
+                new JsonObject { ["path"] = patch.Path, ["patch"] = patch.Diff },
                 build.Summary, AgentNames.Builder));
         return proposals;
     }

@@ -5,6 +5,7 @@ using MiniMe.Context;
 using MiniMe.Identity;
 using MiniMe.Masks;
 using MiniMe.Memory;
+using MiniMe.Memory.Facts;
 using MiniMe.Memory.Lexical;
 using MiniMe.Memory.Retrieval;
 using MiniMe.Tracing;
@@ -26,8 +27,12 @@ public sealed class AskPipeline(
     TraceStore traces,
     int defaultBudgetTokens,
     TimeProvider? time = null,
-    AgentTeam? team = null)
+    AgentTeam? team = null,
+    IFactRetriever? facts = null)
 {
+    /// <summary>Facts about the user added to a run's context at most.</summary>
+    private const int MaxFacts = 5;
+
     /// <summary>Boost per doubling of a chunk's earlier uses in a context (score * (1 + w * log2(1 + uses))).</summary>
     private const double ReuseWeight = 0.1;
 
@@ -81,10 +86,22 @@ public sealed class AskPipeline(
                 ? new RetrievalResult([], "", 0, 0, "skipped (no searchable words)", 0)
                 : await retriever.RetrieveAsync(
                     new RetrievalRequest(request.Task, masks.RetrievalK, SearchFilter.None, boosts), cancellationToken).ConfigureAwait(false);
-            traces.Append(runId, TraceEventTypes.Retrieval, RetrievalData(retrieval, masks.RetrievalK, boosts));
+            var factHits = facts is null || FtsQueryBuilder.Build(request.Task) is null
+                ? []
+                : await facts.RetrieveAsync(request.Task, MaxFacts, cancellationToken).ConfigureAwait(false);
+            var retrievalData = RetrievalData(retrieval, masks.RetrievalK, boosts);
+            retrievalData["facts"] = new JsonArray([.. factHits.Select(f => (JsonNode?)new JsonObject
+            {
+                ["id"] = f.Fact.Id,
+                ["category"] = f.Fact.Category,
+                ["score"] = Math.Round(f.Score, 6),
+            })]);
+            traces.Append(runId, TraceEventTypes.Retrieval, retrievalData);
 
             var principles = EffectiveIdentity.Compute(identity, profile, masks, request.Task);
-            var context = broker.Assemble(new ContextRequest(Blocks(request.Task, profile, principles, retrieval.Hits), budget));
+            var blocks = Blocks(request.Task, profile, principles, retrieval.Hits);
+            blocks.InsertRange(blocks.Count - 1, FactContextBlocks.From(factHits));
+            var context = broker.Assemble(new ContextRequest(blocks, budget));
             traces.Append(runId, TraceEventTypes.ContextAssembly, ContextData(context));
             contextTokens = context.TotalTokens;
 

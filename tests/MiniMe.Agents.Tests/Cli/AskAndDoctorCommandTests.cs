@@ -45,16 +45,54 @@ public sealed class AskAndDoctorCommandTests : IAsyncLifetime
         Assert.Contains("p1 write_file src/Greeter.cs (by integrator)", output);
         Assert.Contains("p2 run_command dotnet test", output);
         Assert.Contains("prove it", output);
-        Assert.Contains("not executed", output);
+        Assert.Contains("Nothing has run yet", output);
         Assert.Matches(@"tokens: \d+ prompt \+ \d+ completion = \d+", output);
         Assert.Contains("cost $0.0000", output);
 
         var runId = output.Split('\n').Single(l => l.StartsWith("run_id: ", StringComparison.Ordinal))["run_id: ".Length..].Trim();
         var traces = new TraceStore(Path.Combine(_cli.Home, "traces"));
         var events = traces.Read(runId);
-        Assert.Equal("completed", events[^1].Data["status"]!.GetValue<string>());
+        Assert.Equal("completed", events.Last(e => e.EventType == TraceEventTypes.RunEnd).Data["status"]!.GetValue<string>());
         Assert.Equal(_server.ChatRequests.Count, events.Count(e => e.EventType == TraceEventTypes.AgentCall));
         Assert.Equal(2, events.Count(e => e.EventType == TraceEventTypes.ActionProposal));
+    }
+
+    private string ProjectRoot => Path.GetDirectoryName(_cli.Home)!;
+
+    [Fact]
+    public async Task AskWithoutATerminalAndWithoutYesRunsNothing()
+    {
+        var (exit, output, error) = await _cli.RunAsync("ask", Task);
+        Assert.True(exit == 0, output + error);
+        Assert.False(File.Exists(Path.Combine(ProjectRoot, "src", "Greeter.cs")));
+        var runId = output.Split('\n').Single(l => l.StartsWith("run_id: ", StringComparison.Ordinal))["run_id: ".Length..].Trim();
+        var approvals = new TraceStore(Path.Combine(_cli.Home, "traces")).Read(runId).Where(e => e.EventType == TraceEventTypes.Approval).ToList();
+        Assert.Equal(2, approvals.Count);
+        Assert.DoesNotContain(new TraceStore(Path.Combine(_cli.Home, "traces")).Read(runId), e => e.EventType == TraceEventTypes.Execution && e.Data["status"]?.GetValue<string>() == "succeeded");
+    }
+
+    [Fact]
+    public async Task AskWithYesExecutesApprovedProposalsWithinTheAllowlistAndAuditsThem()
+    {
+        var (exit, output, error) = await _cli.RunAsync("ask", Task, "--yes");
+        var written = Path.Combine(ProjectRoot, "src", "Greeter.cs");
+        Assert.True(File.Exists(written), output + error);
+        Assert.Equal("public static class Greeter {}", File.ReadAllText(written));
+        var runId = output.Split('\n').Single(l => l.StartsWith("run_id: ", StringComparison.Ordinal))["run_id: ".Length..].Trim();
+        var events = new TraceStore(Path.Combine(_cli.Home, "traces")).Read(runId);
+        Assert.Equal(2, events.Count(e => e.EventType == TraceEventTypes.Approval));
+        Assert.Equal(2, events.Count(e => e.EventType == TraceEventTypes.Execution));
+        // `dotnet test` in a folder without a project fails: the run says so with exit 1.
+        Assert.Equal(1, exit);
+    }
+
+    [Fact]
+    public async Task AskAnalysisOnlyShowsProposalsAndRunsNoTool()
+    {
+        var (exit, output, error) = await _cli.RunAsync("ask", Task, "--analysis-only", "--yes");
+        Assert.True(exit == 0, error);
+        Assert.Contains("Proposed actions · 2", output);
+        Assert.False(File.Exists(Path.Combine(ProjectRoot, "src", "Greeter.cs")));
     }
 
     [Fact]

@@ -153,6 +153,21 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Remembered_facts_relevant_to_the_task_join_the_context_and_the_trace()
+    {
+        await InitAndImportAsync();
+        Assert.Equal(0, (await Minime("remember", "I always use PostgreSQL for relational data", "--category", "preference")).ExitCode);
+        Assert.Equal(0, (await Minime("remember", "My cat is called Miso")).ExitCode);
+        var result = await Minime("ask", "design the relational schema in PostgreSQL for orders", "--dry-run");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("fact:", result.Out, StringComparison.Ordinal);
+        var retrieval = new TraceStore(Path.Combine(Home, "traces")).Read(RunIdFrom(result.Out)).Single(e => e.EventType == TraceEventTypes.Retrieval);
+        var facts = retrieval.Data["facts"]!.AsArray();
+        Assert.Single(facts);
+        Assert.Equal("preference", facts[0]!["category"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Runs_trace_and_feedback_work_on_a_recorded_run()
     {
         await InitAndImportAsync();

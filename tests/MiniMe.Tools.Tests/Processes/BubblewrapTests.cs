@@ -40,7 +40,7 @@ public sealed class BubblewrapTests
     public async Task Credential_paths_outside_the_root_are_hidden_inside_the_sandbox()
     {
         // Not under /tmp: the sandbox has a private /tmp, which would hide the files for the wrong reason.
-        var scratch = Directory.CreateDirectory(Path.Join(AppContext.BaseDirectory, "bwrap-hidden-" + Guid.NewGuid().ToString("N")));
+        var scratch = Directory.CreateDirectory(Path.Join(OutsideTmp(), "bwrap-hidden-" + Guid.NewGuid().ToString("N")));
         try
         {
             var root = Directory.CreateDirectory(Path.Join(scratch.FullName, "root")).FullName;
@@ -87,5 +87,18 @@ public sealed class BubblewrapTests
         Assert.True(outcome.Execution!.TimedOut);
         Assert.True(File.Exists(w.PathOf("grandchild.started")));
         Assert.Empty(LiveProcesses.WithCommandLineContaining(sleep));
+    }
+
+    /// <summary>A writable folder outside /tmp (a clean clone under /tmp puts the test binaries there too).</summary>
+    private static string OutsideTmp()
+    {
+        var temp = Path.GetFullPath(Path.GetTempPath()).TrimEnd('/') + "/";
+        foreach (var candidate in new[] { AppContext.BaseDirectory, "/var/tmp", Environment.CurrentDirectory })
+        {
+            var full = Path.GetFullPath(candidate).TrimEnd('/') + "/";
+            if (!full.StartsWith(temp, StringComparison.Ordinal) && !full.StartsWith("/tmp/", StringComparison.Ordinal) && Directory.Exists(full))
+                return full;
+        }
+        throw new InvalidOperationException("No writable folder outside /tmp for the hidden-paths test.");
     }
 }

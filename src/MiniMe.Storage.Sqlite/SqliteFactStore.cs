@@ -24,30 +24,19 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
     private static readonly string Active = FactCodes.Code(FactStatus.Active);
     private static readonly string Pending = FactCodes.Code(FactStatus.Pending);
 
-    private readonly string _connectionString;
+    private readonly SqliteDatabase _database;
 
     public SqliteFactStore(string databasePath)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
-        DatabasePath = Path.GetFullPath(databasePath);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = DatabasePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        _database = new SqliteDatabase(databasePath);
     }
 
-    public string DatabasePath { get; }
+    public string DatabasePath => _database.Path;
 
     public Task InitializeAsync(CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
-        using var connection = Open();
-        SqliteSchema.Execute(connection, "PRAGMA journal_mode = WAL");
-        SqliteSchema.Migrate(connection);
+        _database.Initialize(cancellationToken);
         return Task.CompletedTask;
     }
 
@@ -442,19 +431,5 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
         return command;
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            connection.Open();
-            SqliteSchema.Execute(connection, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
-            return connection;
-        }
-        catch (SqliteException e)
-        {
-            connection.Dispose();
-            throw new ConfigException($"Cannot open memory database {DatabasePath}: {e.Message}", e);
-        }
-    }
+    private SqliteConnection Open() => _database.Open();
 }

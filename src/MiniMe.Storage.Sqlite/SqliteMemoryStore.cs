@@ -18,7 +18,7 @@ namespace MiniMe.Storage.Sqlite;
 /// </summary>
 public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMaintenance, IMemoryExport
 {
-    private readonly string _connectionString;
+    private readonly SqliteDatabase _database;
     private readonly VectorOptions _vectorOptions;
     private readonly ConcurrentDictionary<string, SqliteVectorIndex> _vectorIndexes = new(StringComparer.Ordinal);
 
@@ -26,25 +26,14 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
         _vectorOptions = vectorOptions ?? new VectorOptions();
-        DatabasePath = Path.GetFullPath(databasePath);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = DatabasePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        _database = new SqliteDatabase(databasePath);
     }
 
-    public string DatabasePath { get; }
+    public string DatabasePath => _database.Path;
 
     public Task InitializeAsync(CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
-        using var connection = Open();
-        SqliteSchema.Execute(connection, "PRAGMA journal_mode = WAL");
-        SqliteSchema.Migrate(connection);
+        _database.Initialize(cancellationToken);
         return Task.CompletedTask;
     }
 
@@ -315,21 +304,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
     private SqliteVectorIndex VectorIndex(string model) =>
         _vectorIndexes.GetOrAdd(model, m => new SqliteVectorIndex(DatabasePath, m, _vectorOptions, Open));
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            connection.Open();
-            SqliteSchema.Execute(connection, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
-            return connection;
-        }
-        catch (SqliteException e)
-        {
-            connection.Dispose();
-            throw new ConfigException($"Cannot open memory database {DatabasePath}: {e.Message}", e);
-        }
-    }
+    private SqliteConnection Open() => _database.Open();
 
     private const string ChunkColumns =
         "c.id, d.source, c.start_offset, c.end_offset, c.domain, c.tags, c.text, c.heading, c.content_hash, c.imported_at, c.reuse_count";

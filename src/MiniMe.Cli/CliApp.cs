@@ -21,6 +21,8 @@ public static class CliApp
         root.Subcommands.Add(new TraceCommand(context));
         root.Subcommands.Add(new FeedbackCommand(context));
         root.Subcommands.Add(new ConfigCommand(context));
+        root.Subcommands.Add(new ServeCommand(context));
+        root.Subcommands.Add(new KeysCommand(context));
         return root;
     }
 

@@ -98,7 +98,7 @@ public static class MiniMeServer
         services.TryAddSingleton<IAskService, DryRunAskService>();
         services.TryAddSingleton<IProposalDecider, RecordingProposalDecider>();
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Fill);
         services.AddExceptionHandler<ExceptionProblems>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o =>

@@ -41,7 +41,7 @@ public sealed class ServerMetrics
     {
         _tokens.Add(prompt, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("kind", "prompt"));
         _tokens.Add(completion, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("kind", "completion"));
-        if (cost is { } c) _cost.Add((double)c, new KeyValuePair<string, object?>("model", model));
+        _cost.Add((double)(cost ?? 0), new KeyValuePair<string, object?>("model", model));
     }
 
     public void Retrieval(double seconds, string origin) => _retrieval.Record(seconds, new KeyValuePair<string, object?>("origin", origin));

@@ -25,7 +25,8 @@ public sealed class BrowserTests
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 860 } });
         var problems = new List<string>();
         page.PageError += (_, error) => problems.Add(error);
-        page.Console += (_, message) => { if (message.Type == "error") problems.Add(message.Text); };
+        page.Console += (_, message) => { if (message.Type == "error") problems.Add($"{message.Text} at {message.Location}"); };
+        page.Response += (_, response) => { if (response.Status >= 400) problems.Add($"{response.Status} {response.Request.Method} {response.Url}"); };
 
         await page.GotoAsync(server.BaseAddress.ToString());
         await Expect(page.Locator("#key-dialog")).ToBeVisibleAsync();
@@ -81,7 +82,7 @@ public sealed class BrowserTests
         await Expect(page.Locator("[data-testid=decided-proposal]")).ToHaveCountAsync(2);
         Assert.Equal(0, (await api.GetJsonAsync("/v1/proposals")).GetArrayLength());
 
-        Assert.Empty(problems);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
     [ChromiumFact]

@@ -92,6 +92,7 @@ public static class MiniMeServer
         services.AddSingleton<ProposalStore>();
         services.AddSingleton<UserSpaces>();
         services.AddSingleton(_ => ChatPriceTable.Load(engine.Workspace));
+        services.AddSingleton<ConversationSummarizer>();
         services.AddSingleton<ChatService>();
         services.AddSingleton<ServerMetrics>();
         services.TryAddSingleton<IUserFacts, SqliteUserFacts>();

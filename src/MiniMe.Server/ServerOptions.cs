@@ -31,6 +31,12 @@ public sealed class ServerOptions
     /// <summary>Token budget of the conversation history sent with a chat turn; older turns fall out first.</summary>
     public int HistoryBudgetTokens { get; set; } = 3000;
 
+    /// <summary>
+    /// Once this many messages have fallen out of the history window unsummarized, the model folds
+    /// them (with the previous summary) into the conversation's summary, which goes with every turn. 0 turns it off.
+    /// </summary>
+    public int SummarizeAfterMessages { get; set; } = 6;
+
     /// <summary>Binds the server section and checks it; bad values fail at start-up with the setting's name.</summary>
     public static ServerOptions Load(Workspace workspace, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
@@ -59,6 +65,7 @@ public sealed class ServerOptions
         if (RateLimitWindowSeconds < 1) problems.Add("server.rateLimitWindowSeconds must be positive");
         if (HistoryMessages < 0) problems.Add("server.historyMessages must not be negative");
         if (HistoryBudgetTokens < 0) problems.Add("server.historyBudgetTokens must not be negative");
+        if (SummarizeAfterMessages < 0) problems.Add("server.summarizeAfterMessages must not be negative");
         if (problems.Count > 0) throw new ConfigException($"{source}: {string.Join("; ", problems)}");
     }
 }

@@ -75,6 +75,39 @@ public sealed class ChatTests
     }
 
     [Fact]
+    public async Task Turns_that_leave_the_window_are_summarized_by_the_model_and_sent_with_later_turns()
+    {
+        var model = new ScriptedChatClient()
+            .Enqueue("A1.").Enqueue("A2.").Enqueue("A3.")
+            .Enqueue("The user works on Bluebird, a payments service, and prefers Rust.") // the summary
+            .Enqueue("A4.").Enqueue("A5.");
+        await using var server = await TestServer.StartAsync(model, tweak: o => { o.HistoryMessages = 2; o.SummarizeAfterMessages = 4; });
+        var client = server.Client(server.CreateKey("k"));
+        var id = (await client.PostJsonAsync("/v1/chat", new { message = "I work on Bluebird." })).GetProperty("conversation_id").GetString();
+        await client.PostJsonAsync("/v1/chat", new { message = "It handles payments.", conversation_id = id });
+        await client.PostJsonAsync("/v1/chat", new { message = "I prefer Rust.", conversation_id = id });
+        var fourth = await client.PostJsonAsync("/v1/chat", new { message = "What do you know about me?", conversation_id = id });
+        await client.PostJsonAsync("/v1/chat", new { message = "Anything else?", conversation_id = id });
+
+        var requests = model.Requests.ToList();
+        Assert.Equal(6, requests.Count);
+        var summaryRequest = requests[3];
+        Assert.Contains("Fold the earlier summary", summaryRequest[0].Text, StringComparison.Ordinal);
+        Assert.Contains("user: I work on Bluebird.", summaryRequest[1].Text, StringComparison.Ordinal);
+        Assert.Contains("assistant: A2.", summaryRequest[1].Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("I prefer Rust.", summaryRequest[1].Text, StringComparison.Ordinal); // still inside the window
+
+        // The turn after the summary and the next one carry it; only two recent messages go as history.
+        foreach (var turn in new[] { requests[4], requests[5] })
+        {
+            Assert.Contains("prefers Rust", turn[0].Text, StringComparison.Ordinal);
+            Assert.Equal(4, turn.Count); // system, two history messages, the new message
+        }
+        var trace = new TraceStore(server.Workspace.TracesDirectory).Read(fourth.GetProperty("run_id").GetString()!);
+        Assert.Equal(["summarizer", "chat"], trace.Where(e => e.EventType == TraceEventTypes.AgentCall).Select(e => e.Data["agent"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Stream_sends_each_token_as_it_is_produced_then_done_with_usage()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -26,6 +26,7 @@ public sealed class ChatService(
     ConversationStore conversations,
     ServerMetrics metrics,
     ChatPriceTable prices,
+    ConversationSummarizer summarizer,
     IServiceProvider services,
     TimeProvider time)
 {
@@ -50,7 +51,9 @@ public sealed class ChatService(
         var conversation = request.ConversationId is { Length: > 0 } id
             ? conversations.Require(userId, id)
             : conversations.Create(userId, message);
-        var history = HistoryWindow(conversations.Messages(userId, conversation.Id, engine.Server.HistoryMessages));
+        var recent = conversations.Messages(userId, conversation.Id, engine.Server.HistoryMessages);
+        var windowStart = recent.Count == 0 ? long.MaxValue : recent[0].Id;
+        var history = HistoryWindow(recent);
 
         var space = users.Get(userId);
         var clock = Stopwatch.StartNew();
@@ -69,6 +72,7 @@ public sealed class ChatService(
                 ["complexity"] = Math.Round(profile.Complexity, 4),
                 ["budget_tokens"] = budget,
             });
+            var summary = await summarizer.SummaryAsync(client, userId, conversation.Id, windowStart, traces, runId, cancellationToken).ConfigureAwait(false);
             var masks = engine.MaskPolicy.Compute(profile);
             traces.Append(runId, TraceEventTypes.MaskGeneration, ChatTrace.Masks(engine.MaskPolicy.Name, profile, masks));
 
@@ -77,7 +81,10 @@ public sealed class ChatService(
 
             var identity = space.LoadIdentity();
             var principles = EffectiveIdentity.Compute(identity, profile, masks, message);
-            var context = engine.Broker.Assemble(new ContextRequest(Blocks(identity.Persona, principles, retrieval.Hits), budget));
+            var blocks = Blocks(identity.Persona, principles, retrieval.Hits);
+            if (summary is not null)
+                blocks.Add(new ContextBlock("history:summary", ContextBlockKind.History, "Earlier in this conversation (summary):\n" + summary, 0.8));
+            var context = engine.Broker.Assemble(new ContextRequest(blocks, budget));
             var historyTokens = history.Sum(m => engine.TokenCounter.Count(m.Content));
             traces.Append(runId, TraceEventTypes.ContextAssembly, ChatTrace.Context(context, history.Count, historyTokens));
 

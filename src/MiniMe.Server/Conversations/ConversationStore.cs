@@ -118,6 +118,34 @@ public sealed class ConversationStore(ServerDatabase database, TimeProvider? tim
         return message with { Id = id, CreatedAt = now };
     }
 
+    /// <summary>The rolling summary of the turns before the history window, and the last message id it covers.</summary>
+    public (string? Summary, long Through) Summary(string userId, string id)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT summary, summarized_through FROM conversations WHERE id = $id AND user_id = $user";
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$user", userId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1)) : (null, 0);
+    }
+
+    public void SetSummary(string userId, string id, string summary, long through)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE conversations SET summary = $summary, summarized_through = $through WHERE id = $id AND user_id = $user";
+        command.Parameters.AddWithValue("$summary", summary);
+        command.Parameters.AddWithValue("$through", through);
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$user", userId);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Messages with after &lt; id &lt; before, oldest first.</summary>
+    public IReadOnlyList<ConversationMessage> Between(string userId, string id, long after, long before) =>
+        [.. Messages(userId, id).Where(m => m.Id > after && m.Id < before)];
+
     /// <summary>Deletes a conversation and its messages; false when the user has no such conversation.</summary>
     public bool Delete(string userId, string id)
     {

@@ -28,7 +28,9 @@ internal static class ServerSchema
             user_id TEXT NOT NULL,
             title TEXT NOT NULL,
             created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL
+            updated_at TEXT NOT NULL,
+            summary TEXT,
+            summarized_through INTEGER NOT NULL DEFAULT 0
         )
         """,
         "CREATE INDEX ix_conversations_user ON conversations(user_id, updated_at)",

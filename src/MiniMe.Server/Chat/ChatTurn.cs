@@ -35,6 +35,7 @@ internal sealed record ChatTurnParts(
 public sealed class ChatTurn
 {
     private readonly ChatTurnParts _parts;
+    private bool _closed;
 
     internal ChatTurn(ChatTurnParts parts) => _parts = parts;
 
@@ -125,7 +126,8 @@ public sealed class ChatTurn
         }
         finally
         {
-            // The client went away (or stopped reading) before the end: the run is closed as cancelled.
+            // The client went away (or stopped reading) before the end: the run is closed as cancelled
+            // (unless it was already closed, e.g. as an error).
             if (last is null) Cancelled(text.Length);
             await updates.DisposeAsync().ConfigureAwait(false);
         }
@@ -141,7 +143,17 @@ public sealed class ChatTurn
         var prompt = usage?.InputTokenCount ?? _parts.Messages.Sum(m => (long)_parts.TokenCounter.Count(m.Text));
         var completion = usage?.OutputTokenCount ?? _parts.TokenCounter.Count(text);
         var cost = _parts.Prices.Cost(model, prompt, completion);
-        var elapsedMs = Math.Round(_parts.Clock.Elapsed.TotalMilliseconds, 2);
+        ConversationMessage message;
+        try
+        {
+            message = _parts.Conversations.Append(_parts.UserId, ConversationId,
+                new ConversationMessage(0, ChatRoles.Assistant, text, default, RunId, prompt, completion));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            CloseWithError(e);
+            throw;
+        }
         _parts.Traces.Append(RunId, TraceEventTypes.AgentCall, new JsonObject
         {
             ["agent"] = "chat",
@@ -156,6 +168,7 @@ public sealed class ChatTurn
             ["answer_chars"] = text.Length,
             ["valid"] = true,
         });
+        _closed = true;
         _parts.Traces.Append(RunId, TraceEventTypes.RunEnd, new JsonObject
         {
             ["status"] = "completed",
@@ -166,18 +179,22 @@ public sealed class ChatTurn
             ["cost"] = cost ?? 0,
             ["model_calls"] = 1,
             ["usage_estimated"] = estimated,
-            ["elapsed_ms"] = elapsedMs,
+            ["elapsed_ms"] = Math.Round(_parts.Clock.Elapsed.TotalMilliseconds, 2),
         });
         _parts.Metrics.Tokens(model, prompt, completion, cost);
-        var message = _parts.Conversations.Append(_parts.UserId, ConversationId,
-            new ConversationMessage(0, ChatRoles.Assistant, text, default, RunId, prompt, completion));
         var usageOut = new ChatUsage(prompt, completion, prompt + completion, cost ?? 0, cost is not null, estimated);
         return new ChatReply(ConversationId, RunId, model, message, usageOut, _parts.Sources);
     }
 
-    private ModelCallException Failed(Exception e)
+    private ModelCallException Failed(Exception e) =>
+        new($"The model call failed: {CloseWithError(e)}", e);
+
+    /// <summary>Traces the error and closes the run; returns the redacted message.</summary>
+    private string CloseWithError(Exception e)
     {
         var detail = SecretRedactor.RedactText(e.Message);
+        if (_closed) return detail;
+        _closed = true;
         _parts.Traces.Append(RunId, TraceEventTypes.Error, new JsonObject { ["type"] = e.GetType().Name, ["message"] = detail });
         _parts.Traces.Append(RunId, TraceEventTypes.RunEnd, new JsonObject
         {
@@ -185,10 +202,13 @@ public sealed class ChatTurn
             ["context_tokens"] = _parts.ContextTokens,
             ["elapsed_ms"] = Math.Round(_parts.Clock.Elapsed.TotalMilliseconds, 2),
         });
-        return new ModelCallException($"The model call failed: {detail}", e);
+        return detail;
     }
 
-    private void Cancelled(int answerChars) =>
+    private void Cancelled(int answerChars)
+    {
+        if (_closed) return;
+        _closed = true;
         _parts.Traces.Append(RunId, TraceEventTypes.RunEnd, new JsonObject
         {
             ["status"] = "cancelled",
@@ -196,4 +216,5 @@ public sealed class ChatTurn
             ["partial_answer_chars"] = answerChars,
             ["elapsed_ms"] = Math.Round(_parts.Clock.Elapsed.TotalMilliseconds, 2),
         });
+    }
 }

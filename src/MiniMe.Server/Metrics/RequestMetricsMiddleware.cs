@@ -10,14 +10,21 @@ internal sealed class RequestMetricsMiddleware(RequestDelegate next, ServerMetri
     public async Task InvokeAsync(HttpContext context)
     {
         var start = Stopwatch.GetTimestamp();
+        int? failedStatus = null;
         try
         {
             await next(context).ConfigureAwait(false);
         }
+        catch (Exception e)
+        {
+            failedStatus = Problems.ExceptionProblems.Describe(e).Status; // what the exception handler outside will answer
+            throw;
+        }
         finally
         {
             var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
-            metrics.Request(context.Request.Method, route, context.Response.StatusCode, Stopwatch.GetElapsedTime(start).TotalSeconds);
+            var status = failedStatus ?? context.Response.StatusCode;
+            metrics.Request(context.Request.Method, route, status, Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
     }
 }

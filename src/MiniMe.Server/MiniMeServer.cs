@@ -60,6 +60,7 @@ public static class MiniMeServer
         AddServices(services, engine);
 
         var app = builder.Build();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();

@@ -49,8 +49,10 @@ public sealed class PlatformTests
     {
         await using var server = await TestServer.StartAsync();
         var client = server.Client();
-        var html = await client.GetStringAsync("/");
-        Assert.Contains("<title>MiniMe</title>", html, StringComparison.Ordinal);
+        using var page = await client.GetAsync("/");
+        Assert.Contains("<title>MiniMe</title>", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("script-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Contains("export", await client.GetStringAsync("/vendor/marked.esm.js"), StringComparison.Ordinal);
         Assert.Contains("sanitize", await client.GetStringAsync("/vendor/purify.es.mjs"), StringComparison.Ordinal);
         Assert.Contains("Chart", await client.GetStringAsync("/vendor/chart.umd.min.js"), StringComparison.Ordinal);

@@ -29,6 +29,8 @@ public static class CliApp
         root.Subcommands.Add(new RememberCommand(context));
         root.Subcommands.Add(new FactsCommand(context));
         root.Subcommands.Add(new SnapshotCommand(context));
+        root.Subcommands.Add(new ServeCommand(context));
+        root.Subcommands.Add(new KeysCommand(context));
         return root;
     }
 

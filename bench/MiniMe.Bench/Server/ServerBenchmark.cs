@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using MiniMe.Bench.Support;
+using MiniMe.Configuration;
+using MiniMe.Server;
+using MiniMe.Server.Auth;
+
+namespace MiniMe.Bench.Server;
+
+/// <summary>
+/// `minime serve` under load on loopback, with an instant model: POST /v1/chat throughput and latency
+/// (N concurrent workers, bounded by a request count and a time limit), then the first-byte and
+/// first-token latency of POST /v1/chat/stream. Each chat turn does the real work: auth, rate limit,
+/// classification, masks, BM25 retrieval over an imported corpus, context assembly, history, the
+/// conversation rows in server.db and a fsync'ed trace.
+///   server [--requests 2000] [--concurrency 8] [--seconds 60] [--streams 300] [--docs 200]
+/// </summary>
+public static class ServerBenchmark
+{
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var requests = Option(args, "--requests", 2000);
+        var concurrency = Option(args, "--concurrency", 8);
+        var seconds = Option(args, "--seconds", 60);
+        var streams = Option(args, "--streams", 300);
+        var docs = Option(args, "--docs", 200);
+
+        var home = Path.Combine(Path.GetTempPath(), "minime-bench-server-" + Environment.ProcessId);
+        var workspace = new Workspace(Path.Combine(home, ".minime"));
+        WorkspaceInitializer.Initialize(workspace, "bench", force: true);
+        var server = new ServerOptions { RateLimitPermits = int.MaxValue, RateLimitWindowSeconds = 1 };
+        var app = MiniMeServer.Build(new ServerEngine(workspace, ConfigurationLoader.Load(workspace), server), "http://127.0.0.1:0",
+            services => services.AddSingleton<IChatClient>(new InstantChatClient()));
+        await app.StartAsync(cancellationToken);
+        try
+        {
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = new Uri(MiniMeServer.Addresses(app)[0]) };
+            var key = app.Services.GetRequiredService<ApiKeyStore>().Create("bench", "bench").Secret;
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            await ImportCorpusAsync(http, docs, cancellationToken);
+
+            for (var i = 0; i < 30; i++) await ChatAsync(http, i, cancellationToken); // warm-up: JIT, pools, caches
+            var (samples, elapsed) = await LoadAsync(http, requests, concurrency, TimeSpan.FromSeconds(seconds), cancellationToken);
+            Report.Header($"POST /v1/chat (instant model, {concurrency} concurrent clients, {docs} documents in memory)",
+                "requests", "seconds", "req/s", "p50 ms", "p99 ms", "max ms");
+            Report.Row(samples.Count, elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture),
+                (samples.Count / elapsed.TotalSeconds).ToString("0", CultureInfo.InvariantCulture),
+                Stats.Ms(Stats.Percentile(samples, 50)), Stats.Ms(Stats.Percentile(samples, 99)), Stats.Ms(samples.Max()));
+
+            var (firstByte, firstToken, total) = await StreamAsync(http, streams, TimeSpan.FromSeconds(seconds), cancellationToken);
+            Report.Header("POST /v1/chat/stream (instant model, one client, sequential)", "streams", "first byte p50 ms", "first byte p99 ms", "first token p50 ms", "first token p99 ms", "whole stream p50 ms");
+            Report.Row(firstByte.Count, Stats.Ms(Stats.Percentile(firstByte, 50)), Stats.Ms(Stats.Percentile(firstByte, 99)),
+                Stats.Ms(Stats.Percentile(firstToken, 50)), Stats.Ms(Stats.Percentile(firstToken, 99)), Stats.Ms(Stats.Percentile(total, 50)));
+            return 0;
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    private static async Task ImportCorpusAsync(HttpClient http, int docs, CancellationToken cancellationToken)
+    {
+        var corpus = new SyntheticCorpus(seed: 5);
+        for (var batch = 0; batch < docs; batch += 50)
+        {
+            var documents = Enumerable.Range(batch, Math.Min(50, docs - batch))
+                .Select(i => new { name = $"doc{i}.md", content = $"# Note {i}\n\n" + string.Join("\n\n", Enumerable.Range(0, 5).Select(_ => corpus.Paragraph(80))) })
+                .ToList();
+            using var response = await http.PostAsJsonAsync("/v1/memory/import", new { documents }, cancellationToken);
+            response.EnsureSuccessStatusCode();
+        }
+    }
+
+    private static readonly string[] Questions =
+    [
+        "How should I retry a flaky cache call with backoff?",
+        "What is our rule for database migrations?",
+        "Summarize the deployment pipeline in two lines",
+        "Which tests guard the request handler?",
+    ];
+
+    private static async Task ChatAsync(HttpClient http, int i, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync("/v1/chat", new { message = Questions[i % Questions.Length] }, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"/v1/chat answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        await response.Content.ReadAsByteArrayAsync(cancellationToken);
+    }
+
+    /// <summary>Workers take request numbers until the count or the time limit is reached.</summary>
+    private static async Task<(List<double> Samples, TimeSpan Elapsed)> LoadAsync(HttpClient http, int requests, int concurrency, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var samples = new List<double>(requests);
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            var mine = new List<double>();
+            while (Interlocked.Increment(ref next) < requests && clock.Elapsed < limit)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await ChatAsync(http, next, cancellationToken);
+                mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+            return mine;
+        }, cancellationToken)).ToList();
+        foreach (var worker in workers) samples.AddRange(await worker);
+        return (samples, clock.Elapsed);
+    }
+
+    private static async Task<(List<double> FirstByte, List<double> FirstToken, List<double> Total)> StreamAsync(
+        HttpClient http, int streams, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        List<double> firstByte = [], firstToken = [], total = [];
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < streams && clock.Elapsed < limit; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/stream") { Content = JsonContent.Create(new { message = Questions[i % Questions.Length] }) };
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            response.EnsureSuccessStatusCode();
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+            var sawByte = false;
+            var sawToken = false;
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                if (!sawByte) { firstByte.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds); sawByte = true; }
+                if (!sawToken && line.Contains("\"type\":\"delta\"", StringComparison.Ordinal)) { firstToken.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds); sawToken = true; }
+            }
+            if (!sawToken) throw new InvalidOperationException("a stream ended without a token");
+            total.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        return (firstByte, firstToken, total);
+    }
+
+    private static int Option(string[] args, string name, int fallback) =>
+        Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}

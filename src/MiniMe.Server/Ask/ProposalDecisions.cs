@@ -1,0 +1,60 @@
+using System.Text.Json.Nodes;
+using MiniMe.Server.Users;
+using MiniMe.Tracing;
+
+namespace MiniMe.Server.Ask;
+
+/// <summary>The user's answer to a proposal through the API. Approve may carry edited arguments.</summary>
+public sealed record ProposalDecision(bool Approve, JsonObject? EditedArguments, string? Reason);
+
+/// <summary>What deciding did: the stored status and a one-line account (executed, refused, not executed, ...).</summary>
+public sealed record ProposalOutcome(string Status, string Message, bool Executed);
+
+/// <summary>
+/// Carries out a decision: the tool runner (allowlist, execution, audit) plugs in here. The server
+/// ships <see cref="RecordingProposalDecider"/>, which records the decision and executes nothing.
+/// </summary>
+public interface IProposalDecider
+{
+    Task<ProposalOutcome> DecideAsync(UserSpace user, StoredProposal proposal, ProposalDecision decision, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Records the decision in the run's trace (approval event) and a rejection as a correction pair in
+/// the user's feedback; nothing runs, and the outcome says so.
+/// </summary>
+public sealed class RecordingProposalDecider : IProposalDecider
+{
+    public const string NotExecuted = "approved; no tool runner is connected to this server, so nothing was executed";
+
+    public Task<ProposalOutcome> DecideAsync(UserSpace user, StoredProposal proposal, ProposalDecision decision, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(proposal);
+        ArgumentNullException.ThrowIfNull(decision);
+        var traced = user.Traces.Exists(proposal.RunId);
+        if (traced)
+            user.Traces.Append(proposal.RunId, TraceEventTypes.Approval, new JsonObject
+            {
+                ["proposal_id"] = proposal.Id,
+                ["tool"] = proposal.Proposal.Tool,
+                ["decision"] = decision.Approve ? "accept" : "reject",
+                ["who"] = "user",
+                ["via"] = "api",
+                ["edited"] = decision.EditedArguments is not null,
+                ["reason"] = decision.Reason,
+            });
+        if (!decision.Approve)
+        {
+            if (traced)
+                user.Feedback.Record(proposal.RunId, new JsonObject
+                {
+                    ["action"] = "reject",
+                    ["proposal_id"] = proposal.Id,
+                    ["tool"] = proposal.Proposal.Tool,
+                }, decision.Reason);
+            return Task.FromResult(new ProposalOutcome(ProposalStatuses.Rejected, decision.Reason is { Length: > 0 } r ? $"rejected: {r}" : "rejected", false));
+        }
+        return Task.FromResult(new ProposalOutcome(ProposalStatuses.Approved, NotExecuted, false));
+    }
+}

@@ -1,0 +1,97 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using MiniMe.Context;
+using MiniMe.Memory;
+using MiniMe.Runs;
+using MiniMe.Server.Ask;
+using MiniMe.Server.Auth;
+using MiniMe.Server.Users;
+
+namespace MiniMe.Server.Endpoints;
+
+public sealed record AskBody(string? Task, string? Domain = null, int? BudgetTokens = null);
+
+public sealed record ProposalView(
+    string Id,
+    string RunId,
+    string Tool,
+    JsonObject Arguments,
+    string Rationale,
+    string ProposedBy,
+    string Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? DecidedAt,
+    string? Note);
+
+public sealed record AskContextView(int TotalTokens, int BudgetTokens, string Tokenizer, IReadOnlyList<AssembledBlock> Blocks);
+
+public sealed record AskResponse(
+    string RunId,
+    string Status,
+    string? Notice,
+    string Task,
+    string Domain,
+    double Complexity,
+    string Policy,
+    Masks.MaskWeights Masks,
+    IReadOnlyList<SearchHit> Retrieved,
+    AskContextView Context,
+    IReadOnlyList<ProposalView> Proposals);
+
+public sealed record ApproveBody(JsonObject? Arguments = null);
+
+public sealed record RejectBody(string? Reason = null);
+
+public sealed record DecisionResponse(ProposalView Proposal, string Message, bool Executed);
+
+internal static class AskEndpoints
+{
+    public static void Map(RouteGroupBuilder v1, ServerOptions options)
+    {
+        v1.MapPost("/ask", async (AskBody body, ClaimsPrincipal user, UserSpaces spaces, IAskService service, ProposalStore proposals, CancellationToken cancellationToken) =>
+            {
+                var task = body.Task?.Trim();
+                if (string.IsNullOrEmpty(task)) throw new InvalidInputException("The task is empty; send {\"task\": \"...\"}.");
+                if (task.Length > options.MaxMessageChars) throw new InvalidInputException($"The task has {task.Length} characters; the limit is {options.MaxMessageChars}.");
+                if (body.BudgetTokens is < 100) throw new InvalidInputException("budget_tokens must be at least 100.");
+                var space = spaces.Get(user.UserId());
+                var outcome = await service.AskAsync(space, new AskRequest(task, DryRun: false, body.Domain, body.BudgetTokens), cancellationToken).ConfigureAwait(false);
+                var stored = outcome.Proposals.Select(p => View(proposals.Add(space.UserId, outcome.Result.RunId, p))).ToList();
+                var r = outcome.Result;
+                return TypedResults.Ok(new AskResponse(
+                    r.RunId, r.Status, r.Notice, r.Task, r.Profile.Domain, Math.Round(r.Profile.Complexity, 4), r.PolicyName, r.Masks,
+                    r.Retrieval.Hits, new AskContextView(r.Context.TotalTokens, r.Context.BudgetTokens, r.Context.TokenizerName, r.Context.Blocks), stored));
+            })
+            .WithTags("Ask").WithSummary("Plan a task: masks, retrieval, context and (with the agent team) proposed actions kept for approval")
+            .ProducesProblem(400);
+
+        var group = v1.MapGroup("/proposals").WithTags("Ask");
+        group.MapGet("/", (string? status, int? limit, ClaimsPrincipal user, ProposalStore proposals) =>
+                TypedResults.Ok(proposals.List(user.UserId(), status ?? ProposalStatuses.Pending, Limits.Clamp(limit, 100, 1000)).Select(View).ToList()))
+            .WithSummary("Your proposed actions (default: pending)");
+        group.MapPost("/{id}/approve", (string id, ApproveBody? body, ClaimsPrincipal user, UserSpaces spaces, ProposalStore proposals, IProposalDecider decider, CancellationToken cancellationToken) =>
+                DecideAsync(id, new ProposalDecision(true, body?.Arguments, null), user, spaces, proposals, decider, cancellationToken))
+            .WithSummary("Approve a proposed action (optionally with edited arguments)").ProducesProblem(404).ProducesProblem(409);
+        group.MapPost("/{id}/reject", (string id, RejectBody? body, ClaimsPrincipal user, UserSpaces spaces, ProposalStore proposals, IProposalDecider decider, CancellationToken cancellationToken) =>
+                DecideAsync(id, new ProposalDecision(false, null, body?.Reason), user, spaces, proposals, decider, cancellationToken))
+            .WithSummary("Reject a proposed action; the reason is kept as a correction").ProducesProblem(404).ProducesProblem(409);
+    }
+
+    private static async Task<DecisionResponse> DecideAsync(
+        string id, ProposalDecision decision, ClaimsPrincipal user, UserSpaces spaces, ProposalStore proposals, IProposalDecider decider, CancellationToken cancellationToken)
+    {
+        var space = spaces.Get(user.UserId());
+        var proposal = proposals.Require(space.UserId, id);
+        if (proposal.Status != ProposalStatuses.Pending)
+            throw new ProposalStateException($"Proposal '{id}' was already {proposal.Status}.");
+        var outcome = await decider.DecideAsync(space, proposal, decision, cancellationToken).ConfigureAwait(false);
+        var decided = proposals.Decide(space.UserId, id, outcome.Status, outcome.Message);
+        return new DecisionResponse(View(decided), outcome.Message, outcome.Executed);
+    }
+
+    private static ProposalView View(StoredProposal p) =>
+        new(p.Id, p.RunId, p.Proposal.Tool, p.Proposal.Arguments, p.Proposal.Rationale, p.Proposal.ProposedBy, p.Status, p.CreatedAt, p.DecidedAt, p.Note);
+}

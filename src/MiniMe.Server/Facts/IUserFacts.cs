@@ -1,0 +1,40 @@
+using MiniMe.Server.Users;
+
+namespace MiniMe.Server.Facts;
+
+/// <summary>A fact about the user as the API shows it.</summary>
+public sealed record FactView(
+    long Id,
+    string Text,
+    string Category,
+    string Source,
+    double Confidence,
+    double Importance,
+    int SeenCount,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>POST/PUT body of /v1/memory/facts. Null members keep their defaults (add) or current values (update).</summary>
+public sealed record FactInput(string? Text, string? Category = null, string? Source = null, double? Confidence = null, double? Importance = null);
+
+/// <summary>What an add did: "added" a new fact, or "reinforced" a known one (a duplicate is not stored twice).</summary>
+public sealed record FactWriteResult(string Outcome, FactView Fact);
+
+/// <summary>
+/// Facts CRUD for one user (SPEC 3.2), the seam between the HTTP API and the fact store. The server
+/// ships <see cref="SqliteUserFacts"/>; a store with contradiction handling plugs in by registering
+/// another implementation.
+/// </summary>
+public interface IUserFacts
+{
+    Task<IReadOnlyList<FactView>> ListAsync(UserSpace user, string? category, int limit, CancellationToken cancellationToken);
+
+    Task<FactView?> GetAsync(UserSpace user, long id, CancellationToken cancellationToken);
+
+    Task<FactWriteResult> AddAsync(UserSpace user, FactInput input, CancellationToken cancellationToken);
+
+    Task<FactView> UpdateAsync(UserSpace user, long id, FactInput input, CancellationToken cancellationToken);
+
+    /// <summary>False when the user has no such fact.</summary>
+    Task<bool> DeleteAsync(UserSpace user, long id, CancellationToken cancellationToken);
+}

@@ -1,0 +1,173 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MiniMe.Server.Ask;
+using MiniMe.Server.Auth;
+using MiniMe.Server.Chat;
+using MiniMe.Server.Conversations;
+using MiniMe.Server.Endpoints;
+using MiniMe.Server.Facts;
+using MiniMe.Server.Metrics;
+using MiniMe.Server.Problems;
+using MiniMe.Server.Storage;
+using MiniMe.Server.Users;
+using OpenTelemetry.Metrics;
+
+namespace MiniMe.Server;
+
+/// <summary>
+/// `minime serve`: the HTTP API and the web UI over one workspace. Everything under /v1, /metrics and
+/// /openapi needs an API key; /health and the UI's static files do not. The chat model
+/// (<see cref="Microsoft.Extensions.AI.IChatClient"/>), the ask service, the proposal decider and the
+/// fact store come from <paramref name="configure"/> when given, else the built-in ones are used.
+/// </summary>
+public static class MiniMeServer
+{
+    public static WebApplication Build(ServerEngine engine, string? urls = null, Action<IServiceCollection>? configure = null, LogLevel logLevel = LogLevel.Warning)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        var server = engine.Server;
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = Environments.Production,
+            ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
+        builder.WebHost.UseKestrelCore().UseUrls(urls ?? server.Urls).ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = Math.Max(server.MaxRequestBytes, server.MaxImportBytes);
+        });
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel);
+
+        var services = builder.Services;
+        configure?.Invoke(services);
+        AddServices(services, engine);
+
+        var app = builder.Build();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseMiddleware<RequestMetricsMiddleware>();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
+        MapEndpoints(app, server);
+        app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<UserSpaces>().DisposeAsync().AsTask().GetAwaiter().GetResult());
+        return app;
+    }
+
+    /// <summary>The addresses Kestrel listens on (after start; port 0 resolves to the chosen port).</summary>
+    public static IReadOnlyList<string> Addresses(WebApplication app) =>
+        [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
+
+    private static void AddServices(IServiceCollection services, ServerEngine engine)
+    {
+        var server = engine.Server;
+        services.AddRoutingCore();
+        services.AddSingleton(engine);
+        services.AddSingleton(server);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => ServerDatabase.For(engine.Workspace));
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<ConversationStore>();
+        services.AddSingleton<ProposalStore>();
+        services.AddSingleton<UserSpaces>();
+        services.AddSingleton(_ => ChatPriceTable.Load(engine.Workspace));
+        services.AddSingleton<ConversationSummarizer>();
+        services.AddSingleton<ChatService>();
+        services.AddSingleton<ServerMetrics>();
+        services.TryAddSingleton<IUserFacts, SqliteUserFacts>();
+        services.TryAddSingleton<IAskService, DryRunAskService>();
+        services.TryAddSingleton<IProposalDecider, RecordingProposalDecider>();
+
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Fill);
+        services.AddExceptionHandler<ExceptionProblems>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DictionaryKeyPolicy = null;
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        });
+
+        // Nothing is encrypted for later (no cookies): in-memory keys, no key ring written to the home folder.
+        services.AddSingleton<IDataProtectionProvider, EphemeralDataProtectionProvider>();
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        services.AddRateLimiter(o => ConfigureRateLimits(o, server));
+        services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>());
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(ServerMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddPrometheusExporter());
+    }
+
+    /// <summary>A fixed window per API key; requests without a valid key are limited per client address.</summary>
+    private static void ConfigureRateLimits(RateLimiterOptions options, ServerOptions server)
+    {
+        var window = TimeSpan.FromSeconds(server.RateLimitWindowSeconds);
+        options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+        {
+            var partition = context.User.KeyId() is { } keyId ? "key:" + keyId : "address:" + context.Connection.RemoteIpAddress;
+            return RateLimitPartition.GetFixedWindowLimiter(partition, _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = server.RateLimitPermits,
+                Window = window,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            });
+        });
+        options.OnRejected = async (context, _) =>
+        {
+            var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : window;
+            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+            context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await ProblemResponses.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests",
+                $"The limit is {server.RateLimitPermits} requests per {server.RateLimitWindowSeconds} s per API key (server.rateLimitPermits); retry in {seconds} s.").ConfigureAwait(false);
+        };
+    }
+
+    private static void MapEndpoints(WebApplication app, ServerOptions server)
+    {
+        app.MapGet("/health", () => TypedResults.Ok(new HealthResponse("ok")))
+            .AllowAnonymous().DisableRateLimiting().WithTags("Health").WithSummary("Liveness; needs no API key");
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        var v1 = app.MapGroup("/v1");
+        ChatEndpoints.Map(v1);
+        MemoryEndpoints.Map(v1, server);
+        RunEndpoints.Map(v1);
+        AskEndpoints.Map(v1, server);
+        v1.MapGet("/me", (System.Security.Claims.ClaimsPrincipal user, UserSpaces spaces, ChatService chat) =>
+            {
+                var space = spaces.Get(user.UserId());
+                return TypedResults.Ok(new MeResponse(space.UserId, user.Identity?.Name, space.IsOwner, chat.HasModel));
+            })
+            .WithTags("Health").WithSummary("Who this API key belongs to, and whether a chat model is configured");
+    }
+}
+
+public sealed record HealthResponse(string Status);
+
+public sealed record MeResponse(string UserId, string? KeyName, bool WorkspaceOwner, bool ChatModel);

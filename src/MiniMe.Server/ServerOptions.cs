@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Configuration;
+using MiniMe.Configuration;
+
+namespace MiniMe.Server;
+
+/// <summary>The server section of config.yaml (server: ...), overridable with MINIME_SERVER__*.</summary>
+public sealed class ServerOptions
+{
+    public const string Section = "server";
+
+    /// <summary>Where Kestrel listens. Loopback by default: exposing MiniMe beyond this machine is a choice.</summary>
+    public string Urls { get; set; } = "http://127.0.0.1:8002";
+
+    /// <summary>Largest request body for every endpoint but import.</summary>
+    public long MaxRequestBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Largest request body for POST /v1/memory/import.</summary>
+    public long MaxImportBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Largest chat message or ask task, in characters.</summary>
+    public int MaxMessageChars { get; set; } = 32_000;
+
+    /// <summary>Requests one API key may make per window; anonymous callers are limited per address.</summary>
+    public int RateLimitPermits { get; set; } = 120;
+
+    public int RateLimitWindowSeconds { get; set; } = 60;
+
+    /// <summary>Most recent conversation messages sent with a chat turn (the sliding window).</summary>
+    public int HistoryMessages { get; set; } = 20;
+
+    /// <summary>Token budget of the conversation history sent with a chat turn; older turns fall out first.</summary>
+    public int HistoryBudgetTokens { get; set; } = 3000;
+
+    /// <summary>
+    /// Once this many messages have fallen out of the history window unsummarized, the model folds
+    /// them (with the previous summary) into the conversation's summary, which goes with every turn. 0 turns it off.
+    /// </summary>
+    public int SummarizeAfterMessages { get; set; } = 6;
+
+    /// <summary>Binds the server section and checks it; bad values fail at start-up with the setting's name.</summary>
+    public static ServerOptions Load(Workspace workspace, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        var options = new ServerOptions();
+        try
+        {
+            ConfigurationLoader.Build(workspace, overrides).GetSection(Section).Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ConfigException($"{workspace.ConfigPath}: {e.Message}", e);
+        }
+        options.Validate(workspace.ConfigPath);
+        return options;
+    }
+
+    public void Validate(string source)
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(Urls)) problems.Add("server.urls is empty");
+        if (MaxRequestBytes < 1024) problems.Add("server.maxRequestBytes must be at least 1024");
+        if (MaxImportBytes < MaxRequestBytes) problems.Add("server.maxImportBytes must be at least server.maxRequestBytes");
+        if (MaxMessageChars < 1) problems.Add("server.maxMessageChars must be positive");
+        if (RateLimitPermits < 1) problems.Add("server.rateLimitPermits must be positive");
+        if (RateLimitWindowSeconds < 1) problems.Add("server.rateLimitWindowSeconds must be positive");
+        if (HistoryMessages < 0) problems.Add("server.historyMessages must not be negative");
+        if (HistoryBudgetTokens < 0) problems.Add("server.historyBudgetTokens must not be negative");
+        if (SummarizeAfterMessages < 0) problems.Add("server.summarizeAfterMessages must not be negative");
+        if (problems.Count > 0) throw new ConfigException($"{source}: {string.Join("; ", problems)}");
+    }
+}

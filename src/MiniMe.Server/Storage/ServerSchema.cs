@@ -1,0 +1,100 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using MiniMe.Configuration;
+
+namespace MiniMe.Server.Storage;
+
+/// <summary>Creates and migrates server.db, versioned with PRAGMA user_version. Every row belongs to a user.</summary>
+internal static class ServerSchema
+{
+    public const int CurrentVersion = 1;
+
+    private static readonly string[] Version1 =
+    [
+        """
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            key_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        )
+        """,
+        "CREATE UNIQUE INDEX ux_api_keys_active_name ON api_keys(name) WHERE revoked_at IS NULL",
+        """
+        CREATE TABLE conversations (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            summary TEXT,
+            summarized_through INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+        "CREATE INDEX ix_conversations_user ON conversations(user_id, updated_at)",
+        """
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            run_id TEXT,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER
+        )
+        """,
+        "CREATE INDEX ix_messages_conversation ON messages(conversation_id, id)",
+        """
+        CREATE TABLE proposals (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            tool TEXT NOT NULL,
+            arguments TEXT NOT NULL,
+            rationale TEXT NOT NULL,
+            proposed_by TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            decided_at TEXT,
+            note TEXT
+        )
+        """,
+        "CREATE INDEX ix_proposals_user ON proposals(user_id, status, created_at)",
+        """
+        CREATE TABLE facts (
+            id INTEGER PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            text TEXT NOT NULL,
+            key TEXT NOT NULL,
+            category TEXT NOT NULL,
+            source TEXT NOT NULL,
+            confidence REAL NOT NULL,
+            importance REAL NOT NULL,
+            seen_count INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """,
+        "CREATE UNIQUE INDEX ux_facts_user_key ON facts(user_id, key)",
+    ];
+
+    public static void Migrate(SqliteConnection connection, string path)
+    {
+        using var read = connection.CreateCommand();
+        read.CommandText = "PRAGMA user_version";
+        var version = Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+        if (version > CurrentVersion)
+            throw new ConfigException($"{path} has schema version {version}, newer than this MiniMe ({CurrentVersion}); upgrade MiniMe.");
+        if (version == CurrentVersion) return;
+
+        using var transaction = connection.BeginTransaction();
+        if (version < 1)
+            foreach (var statement in Version1)
+                ServerDatabase.Execute(connection, statement, transaction);
+        ServerDatabase.Execute(connection, $"PRAGMA user_version = {CurrentVersion}", transaction);
+        transaction.Commit();
+    }
+}

@@ -1,0 +1,55 @@
+// Trace viewer: the run's summary, mask weights and agent routing as charts, context blocks, every event.
+import { api } from '../api.js';
+import { h, fmt } from '../dom.js';
+import { chart, colour } from '../charts.js';
+
+export async function render(container, [runId]) {
+  const detail = await api(`/v1/runs/${encodeURIComponent(runId)}`);
+  const run = detail.run;
+  const masks = detail.events.find((e) => e.event_type === 'mask_generation')?.data;
+  const context = detail.events.find((e) => e.event_type === 'context_assembly')?.data;
+  const weightsCanvas = h('canvas', { 'data-testid': 'mask-chart' });
+  const routingCanvas = h('canvas', { 'data-testid': 'routing-chart' });
+
+  container.append(
+    h('p', {}, h('a', { href: '#/runs' }, '← Runs')),
+    h('h1', { 'data-testid': 'trace-title' }, `Run ${run.run_id}`),
+    h('div', { class: 'panel' },
+      h('p', { 'data-testid': 'trace-task' }, run.task),
+      h('div', { class: 'row' },
+        h('span', { class: `badge ${run.status}`, 'data-testid': 'trace-status' }, run.status),
+        h('span', { class: 'muted' }, [run.mode, run.domain, `${fmt.number(run.total_tokens)} tokens`, fmt.cost(run.cost), fmt.ms(run.elapsed_ms), fmt.time(run.started)]
+          .filter(Boolean).join(' · ')))),
+    masks ? h('div', { class: 'grid2' },
+      h('div', { class: 'panel' }, h('h2', {}, `Mask weights (${masks.policy})`), h('div', { class: 'chart' }, weightsCanvas)),
+      h('div', { class: 'panel' }, h('h2', {}, 'Agent routing'), h('div', { class: 'chart' }, routingCanvas))) : null,
+    context ? h('div', { class: 'panel' },
+      h('h2', {}, `Context: ${context.total_tokens} of ${context.budget_tokens} tokens (${context.tokenizer})`),
+      h('table', {}, h('thead', {}, h('tr', {}, ['block', 'kind', 'weight', 'tokens', 'kept', 'reason'].map((c) => h('th', {}, c)))),
+        h('tbody', {}, context.blocks.map((b) => h('tr', {},
+          h('td', {}, h('code', {}, b.id)), h('td', {}, b.kind), h('td', {}, b.weight), h('td', {}, b.tokens),
+          h('td', {}, b.kept ? 'yes' : 'no'), h('td', {}, b.reason || '')))))) : null,
+    h('div', { class: 'panel', 'data-testid': 'trace-events' },
+      h('h2', {}, `Events (${detail.events.length})`),
+      detail.events.map((e) => h('details', { class: 'event', 'data-testid': 'trace-event' },
+        h('summary', {}, h('span', { class: 'type' }, e.event_type), ' ', h('span', { class: 'muted' }, fmt.time(e.timestamp))),
+        h('pre', {}, JSON.stringify(e.data, null, 2))))));
+
+  if (!masks) return null;
+  const w = masks.weights;
+  const weightNames = ['alpha', 'beta', 'gamma', 'retrieval_domain_weight', 'retrieval_recency_weight', 'temperature', 'rigor'];
+  const routing = Object.entries(w.agent_routing || {});
+  const destroyers = [
+    chart(weightsCanvas, {
+      type: 'bar',
+      data: { labels: weightNames, datasets: [{ label: 'weight', data: weightNames.map((n) => w[n]), backgroundColor: weightNames.map((_, i) => colour(i)) }] },
+      options: { indexAxis: 'y', plugins: { legend: { display: false } }, scales: { x: { min: 0, max: 1 } } },
+    }),
+    chart(routingCanvas, {
+      type: 'bar',
+      data: { labels: routing.map(([a]) => a), datasets: [{ label: 'routing weight', data: routing.map(([, v]) => v), backgroundColor: colour(2) }] },
+      options: { plugins: { legend: { display: false } }, scales: { y: { min: 0, max: 1 } } },
+    }),
+  ];
+  return () => destroyers.forEach((d) => d());
+}

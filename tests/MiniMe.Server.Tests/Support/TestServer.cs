@@ -1,0 +1,80 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using MiniMe.Configuration;
+using MiniMe.Server.Auth;
+
+namespace MiniMe.Server.Tests.Support;
+
+/// <summary>
+/// The real server (Kestrel on 127.0.0.1, port chosen by the OS) over a fresh workspace in a temp
+/// folder whose owner is "owner". The chat model, when given, is a scripted client in DI.
+/// </summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    public const string Owner = "owner";
+
+    private readonly WebApplication _app;
+    private readonly List<HttpClient> _clients = [];
+
+    private TestServer(WebApplication app, Workspace workspace, string root)
+    {
+        _app = app;
+        Workspace = workspace;
+        Root = root;
+        BaseAddress = new Uri(MiniMeServer.Addresses(app)[0]);
+    }
+
+    public Uri BaseAddress { get; }
+    public Workspace Workspace { get; }
+    public string Root { get; }
+    public IServiceProvider Services => _app.Services;
+    public ApiKeyStore Keys => _app.Services.GetRequiredService<ApiKeyStore>();
+
+    public static async Task<TestServer> StartAsync(IChatClient? chat = null, Action<ServerOptions>? tweak = null, Action<IServiceCollection>? services = null)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "minime-server-tests", Guid.NewGuid().ToString("N"));
+        var workspace = new Workspace(Path.Combine(root, ".minime"));
+        WorkspaceInitializer.Initialize(workspace, Owner, force: false);
+        var options = ConfigurationLoader.Load(workspace);
+        var server = new ServerOptions();
+        tweak?.Invoke(server);
+        server.Validate("test");
+        var app = MiniMeServer.Build(new ServerEngine(workspace, options, server), "http://127.0.0.1:0", s =>
+        {
+            if (chat is not null) s.AddSingleton(chat);
+            services?.Invoke(s);
+        });
+        await app.StartAsync();
+        return new TestServer(app, workspace, root);
+    }
+
+    public string CreateKey(string name, string user = Owner) => Keys.Create(name, user).Secret;
+
+    /// <summary>An HttpClient for the server, with the key as a bearer token when given.</summary>
+    public HttpClient Client(string? key = null)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        if (key is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        _clients.Add(client);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients) client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: a leftover temp folder must not fail a test.
+        }
+    }
+}

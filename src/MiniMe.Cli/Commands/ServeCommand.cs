@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Net;
-using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MiniMe.Cli.Hosting;
 using MiniMe.Configuration;
+using MiniMe.Providers;
 using MiniMe.Server;
+using MiniMe.Server.Ask;
 using MiniMe.Server.Auth;
 using MiniMe.Server.Storage;
 using Spectre.Console;
@@ -28,11 +29,14 @@ internal sealed class ServeCommand : MiniMeCommand
         var server = ServerOptions.Load(engine.Workspace);
         var urls = parse.GetValue(_urls) ?? server.Urls;
         var exposed = CheckUrls(urls);
-        var (chat, notice) = CreateChatClient(engine.Options.Llm);
+        var (connection, notice) = CreateChatClient(engine.Options.Llm);
         var serverEngine = new ServerEngine(engine.Workspace, engine.Options, server, engine.Embeddings, engine.EmbeddingModel);
         await using var app = MiniMeServer.Build(serverEngine, urls, services =>
         {
-            if (chat is not null) services.AddSingleton(chat);
+            services.AddSingleton<IProposalDecider>(new ToolProposalDecider(serverEngine));
+            if (connection is null) return;
+            services.AddSingleton(connection.Chat);
+            services.AddSingleton<IAskService>(new TeamAskService(connection.Chat, serverEngine));
         });
         await app.StartAsync(cancellationToken);
         try
@@ -60,17 +64,17 @@ internal sealed class ServeCommand : MiniMeCommand
         {
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await app.StopAsync(grace.Token);
-            (chat as IDisposable)?.Dispose();
+            connection?.Dispose();
         }
         Context.Error.WriteLine("server stopped");
         return ExitCodes.Ok;
     }
 
     /// <summary>The chat model for llm.provider; none gives a server whose chat endpoints answer 503 with how to configure one.</summary>
-    private static (IChatClient? Client, string? Notice) CreateChatClient(LlmOptions llm) =>
+    private static (ProviderConnection? Connection, string? Notice) CreateChatClient(LlmOptions llm) =>
         string.Equals(llm.Provider, "none", StringComparison.OrdinalIgnoreCase)
-            ? (null, "No LLM provider is configured (llm.provider: none): /v1/chat answers 503 until you set llm.provider, llm.model and llm.endpoint (or MINIME_LLM__*) and restart.")
-            : (null, $"The LLM provider '{llm.Provider}' cannot be used by this build of MiniMe (provider support is not installed): /v1/chat answers 503.");
+            ? (null, "No LLM provider is configured (llm.provider: none): /v1/chat answers 503 and /v1/ask is a dry run until you set llm.provider, llm.model and llm.endpoint (or MINIME_LLM__*) and restart; `minime doctor` checks the setup.")
+            : (ChatClientFactory.Create(llm), null);
 
     /// <summary>Each URL must be http(s) with a host; returns the ones that are not loopback.</summary>
     private static List<string> CheckUrls(string urls)

@@ -1,3 +1,4 @@
+using MiniMe.Agents;
 using MiniMe.Feedback;
 using MiniMe.Identity;
 using MiniMe.Memory;
@@ -73,15 +74,16 @@ public sealed class UserSpace : IAsyncDisposable
     public async Task<Importer> ImporterAsync(CancellationToken cancellationToken) =>
         new(await StoreAsync(cancellationToken).ConfigureAwait(false), _engine.Options.Import, _engine.Classifier, _engine.Embeddings, _engine.EmbeddingModel);
 
-    /// <summary>The dry-run front half of `minime ask` over this user's memory, identity and traces.</summary>
-    public async Task<AskPipeline> AskPipelineAsync(CancellationToken cancellationToken) => new(
+    /// <summary>`minime ask` over this user's memory, identity and traces; without a team it stops after the context.</summary>
+    public async Task<AskPipeline> AskPipelineAsync(CancellationToken cancellationToken, AgentTeam? team = null) => new(
         _engine.Classifier,
         _engine.MaskPolicy,
         await RetrieverAsync(cancellationToken).ConfigureAwait(false),
         _engine.Broker,
         LoadIdentity(),
         Traces,
-        _engine.Options.Context.BudgetTokens);
+        _engine.Options.Context.BudgetTokens,
+        team: team);
 
     public async ValueTask DisposeAsync()
     {

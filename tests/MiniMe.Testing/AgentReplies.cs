@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using MiniMe.Testing;
+using MiniMe.Agents;
 
-namespace MiniMe.Agents.Tests;
+namespace MiniMe.Testing;
 
 /// <summary>Valid answers for each agent, and a responder that answers by the agent the prompt addresses.</summary>
 public static class AgentReplies

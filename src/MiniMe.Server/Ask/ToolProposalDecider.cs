@@ -1,0 +1,55 @@
+using MiniMe.Server.Users;
+using MiniMe.Tools;
+using MiniMe.Tools.Approval;
+
+namespace MiniMe.Server.Ask;
+
+/// <summary>
+/// Carries out an API decision with the tool runner: the same allowlist, path confinement, sandbox,
+/// approval and execution events as `minime ask` on the terminal. Tools act on the workspace's
+/// project (tools.root), so only the workspace owner's approvals execute; other users' decisions are
+/// recorded and nothing runs.
+/// </summary>
+public sealed class ToolProposalDecider(ServerEngine engine) : IProposalDecider
+{
+    public const string Who = "api";
+
+    private readonly RecordingProposalDecider _recordOnly = new();
+
+    public async Task<ProposalOutcome> DecideAsync(UserSpace user, StoredProposal proposal, ProposalDecision decision, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(proposal);
+        ArgumentNullException.ThrowIfNull(decision);
+        if (!user.IsOwner)
+        {
+            var recorded = await _recordOnly.DecideAsync(user, proposal, decision, cancellationToken).ConfigureAwait(false);
+            return decision.Approve
+                ? recorded with { Message = "approved; tools run only for the workspace owner, so nothing was executed" }
+                : recorded;
+        }
+
+        var host = ToolHost.Create(engine.Workspace, engine.Options, user.RetrieverAsync, user.Traces);
+        var gate = new DecisionGate(decision);
+        var outcome = await host.Runner.RunAsync(proposal.Proposal, ApprovalMode.Interactive, gate, new SilentPresenter(), proposal.RunId, cancellationToken).ConfigureAwait(false);
+        return outcome.Status switch
+        {
+            OutcomeStatus.Succeeded => new ProposalOutcome(ProposalStatuses.Approved, $"executed: {outcome.Message}", Executed: true),
+            OutcomeStatus.Failed => new ProposalOutcome(ProposalStatuses.Approved, $"failed: {outcome.Message}", Executed: true),
+            OutcomeStatus.Refused => new ProposalOutcome(ProposalStatuses.Approved, $"refused by the allowlist: {outcome.Message}", Executed: false),
+            OutcomeStatus.Invalid => new ProposalOutcome(ProposalStatuses.Approved, $"invalid: {outcome.Message}", Executed: false),
+            OutcomeStatus.Rejected => new ProposalOutcome(ProposalStatuses.Rejected, outcome.Message, Executed: false),
+            _ => new ProposalOutcome(ProposalStatuses.Approved, outcome.Message, Executed: false),
+        };
+    }
+
+    /// <summary>The answer the user already gave through the API.</summary>
+    private sealed class DecisionGate(ProposalDecision decision) : IApprovalGate
+    {
+        public Task<ApprovalDecision> DecideAsync(ApprovalRequest request, CancellationToken cancellationToken) =>
+            Task.FromResult<ApprovalDecision>(
+                !decision.Approve ? new ApprovalDecision.Reject(Who, decision.Reason is { Length: > 0 } r ? r : "rejected via the API")
+                : decision.EditedArguments is { } edited ? new ApprovalDecision.Edit(Who, edited)
+                : new ApprovalDecision.Accept(Who));
+    }
+}

@@ -9,7 +9,16 @@ web="$root/src/MiniMe.Server/web"
 vendor="$root/src/MiniMe.Server/wwwroot/vendor"
 
 if ! command -v npm >/dev/null 2>&1; then
-  echo "error: npm is not installed; install Node.js and npm (Debian: apt-get install -y nodejs npm), then rerun $0" >&2
+  # A machine with only the .NET SDK: take Node.js and npm from Debian when we may.
+  if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; }; then
+    sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo -n)
+    echo "installing nodejs and npm from Debian for the web UI's libraries..." >&2
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  echo "error: npm is not installed and could not be installed; install Node.js and npm (Debian: apt-get install -y nodejs npm), then rerun $0" >&2
   exit 1
 fi
 

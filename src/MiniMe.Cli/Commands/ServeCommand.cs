@@ -8,6 +8,7 @@ using MiniMe.Providers;
 using MiniMe.Server;
 using MiniMe.Server.Ask;
 using MiniMe.Server.Auth;
+using MiniMe.Server.Facts;
 using MiniMe.Server.Storage;
 using Spectre.Console;
 
@@ -34,6 +35,7 @@ internal sealed class ServeCommand : MiniMeCommand
         await using var app = MiniMeServer.Build(serverEngine, urls, services =>
         {
             services.AddSingleton<IProposalDecider>(new ToolProposalDecider(serverEngine));
+            services.AddSingleton<IUserFacts>(new FactServiceUserFacts(serverEngine));
             if (connection is null) return;
             services.AddSingleton(connection.Chat);
             services.AddSingleton<IAskService>(new TeamAskService(connection.Chat, serverEngine));

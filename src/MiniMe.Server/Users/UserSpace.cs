@@ -33,10 +33,14 @@ public sealed class UserSpace : IAsyncDisposable
         IdentityPath = isOwner ? workspace.IdentityPath : Path.Combine(Root, "identity.yaml");
         FeedbackPath = isOwner ? workspace.FeedbackPath : Path.Combine(Root, "feedback.jsonl");
         UploadsDirectory = Path.Combine(Root, "uploads");
-        _store = new SqliteMemoryStore(isOwner ? workspace.ResolvePath(engine.Options.Memory.Path) : Path.Combine(Root, "memory.db"));
+        DatabasePath = isOwner ? workspace.ResolvePath(engine.Options.Memory.Path) : Path.Combine(Root, "memory.db");
+        _store = new SqliteMemoryStore(DatabasePath);
     }
 
     public string UserId { get; }
+
+    /// <summary>This user's SQLite memory (documents, chunks, vectors, facts).</summary>
+    public string DatabasePath { get; }
     public bool IsOwner { get; }
     public string Root { get; }
     public TraceStore Traces { get; }

@@ -32,6 +32,8 @@ public sealed class TempDirectory : IDisposable
 
     public void Dispose()
     {
+        // Pooled SQLite connections keep files open; release them before deleting.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
             foreach (var file in Directory.EnumerateFiles(Path, "*", SearchOption.AllDirectories))

@@ -82,7 +82,7 @@ public sealed class BubblewrapTests
         using var w = new ToolWorkspace(sandbox: "bwrap");
         var sleep = "9" + Random.Shared.Next(10_000_000, 99_999_999).ToString(CultureInfo.InvariantCulture);
         w.Write("scripts/runaway.sh", $"sh -c 'echo up > grandchild.started; sleep {sleep}; :' &\nsleep {sleep}\n");
-        var outcome = await w.RunAsync("run_command", new JsonObject { ["argv"] = new JsonArray("sh", "scripts/runaway.sh"), ["timeoutSeconds"] = 2 });
+        var outcome = await w.RunAsync("run_command", new JsonObject { ["argv"] = new JsonArray("sh", "scripts/runaway.sh"), ["timeoutSeconds"] = 6 });
 
         Assert.True(outcome.Execution!.TimedOut);
         Assert.True(File.Exists(w.PathOf("grandchild.started")));

@@ -83,12 +83,13 @@ public sealed class CommandExecutionTests
         using var w = new ToolWorkspace();
         var sleep = UniqueSleep();
         w.Write("scripts/runaway.sh", $"sh -c 'echo $$ > grandchild.pid; sleep {sleep}; :' &\necho $$ > child.pid\nsleep {sleep}\n");
-        var outcome = await w.RunAsync("run_command", Sh("scripts/runaway.sh", timeoutSeconds: 2));
+        // Generous timeout: on a loaded CI machine the grandchild must get to write its pid first.
+        var outcome = await w.RunAsync("run_command", Sh("scripts/runaway.sh", timeoutSeconds: 5));
 
         Assert.Equal(OutcomeStatus.Failed, outcome.Status);
         Assert.True(outcome.Execution!.TimedOut);
         Assert.Null(outcome.Execution.ExitCode);
-        Assert.Contains("killed after 2 s", outcome.Message, StringComparison.Ordinal);
+        Assert.Contains("killed after 5 s", outcome.Message, StringComparison.Ordinal);
         var child = int.Parse(File.ReadAllText(w.PathOf("child.pid")).Trim(), CultureInfo.InvariantCulture);
         var grandchild = int.Parse(File.ReadAllText(w.PathOf("grandchild.pid")).Trim(), CultureInfo.InvariantCulture);
         Assert.False(LiveProcesses.IsRunning(child), $"child {child} survived");

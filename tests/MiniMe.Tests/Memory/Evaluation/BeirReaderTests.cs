@@ -1,3 +1,4 @@
+using MiniMe.Tests.Support;
 using MiniMe.Memory.Evaluation;
 using MiniMe.Tests.Memory.Vectors;
 
@@ -12,7 +13,7 @@ public sealed class BeirReaderTests : IDisposable
     [Fact]
     public void Reads_corpus_queries_and_judgements()
     {
-        var dataset = BeirReader.Read(TinyBeir.Write(_dir.File("tiny")));
+        var dataset = BeirReader.Read(TinyBeir.Write(_dir.Combine("tiny")));
         Assert.Equal("tiny", dataset.Name);
         Assert.Equal(["d1", "d2", "d3", "d4"], dataset.Corpus.Select(d => d.Id));
         Assert.Equal("Cherry trees", dataset.Corpus[2].Title);
@@ -35,7 +36,7 @@ public sealed class BeirReaderTests : IDisposable
     [InlineData("qrels/test.tsv", 3, "q1\td3\t1", "test.tsv:3: pair (q1, d3) is judged twice")]
     public void Malformed_lines_are_reported_with_file_and_line(string file, int line, string content, string expected)
     {
-        var root = TinyBeir.Write(_dir.File("bad"));
+        var root = TinyBeir.Write(_dir.Combine("bad"));
         var path = Path.Combine(root, file);
         var lines = File.ReadAllLines(path).ToList();
         lines[line - 1] = content;
@@ -48,17 +49,17 @@ public sealed class BeirReaderTests : IDisposable
     [Fact]
     public void Missing_files_are_named()
     {
-        var root = TinyBeir.Write(_dir.File("missing"));
+        var root = TinyBeir.Write(_dir.Combine("missing"));
         File.Delete(Path.Combine(root, "qrels", "test.tsv"));
         var error = Assert.Throws<NotFoundException>(() => BeirReader.Read(root));
         Assert.Contains(Path.Combine("qrels", "test.tsv"), error.Message, StringComparison.Ordinal);
-        Assert.Throws<NotFoundException>(() => BeirReader.Read(_dir.File("nowhere")));
+        Assert.Throws<NotFoundException>(() => BeirReader.Read(_dir.Combine("nowhere")));
     }
 
     [Fact]
     public void Judgements_without_any_relevant_document_are_refused()
     {
-        var root = TinyBeir.Write(_dir.File("zeros"));
+        var root = TinyBeir.Write(_dir.Combine("zeros"));
         File.WriteAllLines(Path.Combine(root, "qrels", "test.tsv"), ["query-id\tcorpus-id\tscore", "q1\td1\t0"]);
         var error = Assert.Throws<InvalidInputException>(() => BeirReader.Read(root));
         Assert.Contains("no judgement has a positive score", error.Message, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using MiniMe.Tests.Support;
 using System.Text.Json.Nodes;
 using MiniMe.Configuration;
 using MiniMe.Memory;
@@ -15,10 +16,10 @@ public sealed class RetrievalEvaluatorTests : IDisposable
 
     private async Task<EvaluationReport> EvaluateAsync(int k)
     {
-        await using var store = new SqliteMemoryStore(_dir.File($"eval-{k}.db"));
+        await using var store = new SqliteMemoryStore(_dir.Combine($"eval-{k}.db"));
         await store.InitializeAsync(CancellationToken.None);
         var evaluator = new RetrievalEvaluator(store, new RetrievalOptions(), new ImportOptions());
-        return await evaluator.EvaluateAsync(BeirReader.Read(TinyBeir.Write(_dir.File("tiny"))), k, CancellationToken.None);
+        return await evaluator.EvaluateAsync(BeirReader.Read(TinyBeir.Write(_dir.Combine("tiny"))), k, CancellationToken.None);
     }
 
     [Fact]
@@ -49,30 +50,30 @@ public sealed class RetrievalEvaluatorTests : IDisposable
     [Fact]
     public async Task A_store_that_holds_documents_is_refused()
     {
-        await using var store = new SqliteMemoryStore(_dir.File("used.db"));
+        await using var store = new SqliteMemoryStore(_dir.Combine("used.db"));
         await store.InitializeAsync(CancellationToken.None);
         await store.WriteDocumentsAsync([new DocumentWrite(new DocumentRecord("/n.md", "h", 1, DateTimeOffset.UnixEpoch, "general", []), [])], CancellationToken.None);
         var evaluator = new RetrievalEvaluator(store, new RetrievalOptions(), new ImportOptions());
-        await Assert.ThrowsAsync<InvalidInputException>(() => evaluator.EvaluateAsync(BeirReader.Read(TinyBeir.Write(_dir.File("t"))), 10, CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidInputException>(() => evaluator.EvaluateAsync(BeirReader.Read(TinyBeir.Write(_dir.Combine("t"))), 10, CancellationToken.None));
     }
 
     [Fact]
     public async Task Cli_prints_metrics_and_json_without_touching_the_workspace_memory()
     {
-        var home = _dir.File("ws");
-        Assert.Equal(0, (await MemoryCli.RunAsync("init", "--home", home, "--name", "t")).ExitCode);
-        var dataset = TinyBeir.Write(_dir.File("tiny"));
+        var home = _dir.Combine("ws");
+        Assert.Equal(0, (await CliRunner.RunAsync("init", "--home", home, "--name", "t")).ExitCode);
+        var dataset = TinyBeir.Write(_dir.Combine("tiny"));
 
-        var text = await MemoryCli.RunAsync("eval", "retrieval", "--dataset", dataset, "--home", home);
+        var text = await CliRunner.RunAsync("eval", "retrieval", "--dataset", dataset, "--home", home);
         Assert.Equal(0, text.ExitCode);
-        Assert.Contains("Dataset tiny: 4 documents (4 chunks), 4 queries, retrieval bm25", text.Output, StringComparison.Ordinal);
-        Assert.Contains("nDCG@10    0.4400", text.Output, StringComparison.Ordinal);
-        Assert.Contains("recall@10  0.3750", text.Output, StringComparison.Ordinal);
-        Assert.Contains("MRR@10     0.5000", text.Output, StringComparison.Ordinal);
+        Assert.Contains("Dataset tiny: 4 documents (4 chunks), 4 queries, retrieval bm25", text.Out, StringComparison.Ordinal);
+        Assert.Contains("nDCG@10    0.4400", text.Out, StringComparison.Ordinal);
+        Assert.Contains("recall@10  0.3750", text.Out, StringComparison.Ordinal);
+        Assert.Contains("MRR@10     0.5000", text.Out, StringComparison.Ordinal);
 
-        var json = await MemoryCli.RunAsync("eval", "retrieval", "--dataset", dataset, "--k", "1", "--json", "--home", home);
+        var json = await CliRunner.RunAsync("eval", "retrieval", "--dataset", dataset, "--k", "1", "--json", "--home", home);
         Assert.Equal(0, json.ExitCode);
-        var report = JsonNode.Parse(json.Output)!;
+        var report = JsonNode.Parse(json.Out)!;
         Assert.Equal(0.5, (double)report["ndcg"]!, 6);
         Assert.Equal(4, report["perQuery"]!.AsArray().Count);
 
@@ -83,11 +84,11 @@ public sealed class RetrievalEvaluatorTests : IDisposable
     [Fact]
     public async Task Cli_reports_a_malformed_line_with_exit_code_2()
     {
-        var dataset = TinyBeir.Write(_dir.File("broken"));
+        var dataset = TinyBeir.Write(_dir.Combine("broken"));
         await File.AppendAllTextAsync(Path.Combine(dataset, "queries.jsonl"), "{not json}\n");
-        var result = await MemoryCli.RunAsync("eval", "retrieval", "--dataset", dataset, "--home", _dir.File("no-workspace"));
+        var result = await CliRunner.RunAsync("eval", "retrieval", "--dataset", dataset, "--home", _dir.Combine("no-workspace"));
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("queries.jsonl:6: not valid JSON", result.Error, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(_dir.File("no-workspace")));
+        Assert.False(Directory.Exists(_dir.Combine("no-workspace")));
     }
 }

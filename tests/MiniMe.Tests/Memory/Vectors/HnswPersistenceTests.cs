@@ -1,3 +1,4 @@
+using MiniMe.Tests.Support;
 using MiniMe.Memory.Vectors;
 
 namespace MiniMe.Tests.Memory.Vectors;
@@ -24,7 +25,7 @@ public sealed class HnswPersistenceTests : IDisposable
         using var index = Build(data);
         index.Remove("v7");
         index.Remove("v8");
-        var path = _dir.File("memory.db.model.hnsw");
+        var path = _dir.Combine("memory.db.model.hnsw");
         index.Save(path, "model-a");
 
         using var loaded = HnswIndex.Load(path, "model-a", Options);
@@ -42,7 +43,7 @@ public sealed class HnswPersistenceTests : IDisposable
     public void Incremental_adds_after_load_are_found_and_survive_another_round_trip()
     {
         var all = TestVectors.Clustered(2200, Dims, clusters: 10, seed: 12);
-        var path = _dir.File("i.hnsw");
+        var path = _dir.Combine("i.hnsw");
         using (var index = Build(all[..1500])) index.Save(path, "m");
 
         using var loaded = HnswIndex.Load(path, "m", Options);
@@ -60,7 +61,7 @@ public sealed class HnswPersistenceTests : IDisposable
     [Fact]
     public void Empty_index_round_trips()
     {
-        var path = _dir.File("empty.hnsw");
+        var path = _dir.Combine("empty.hnsw");
         using (var index = new HnswIndex(Dims, Options)) index.Save(path, "m");
         using var loaded = HnswIndex.Load(path, "m", Options);
         Assert.Equal(0, loaded.Count);
@@ -79,7 +80,7 @@ public sealed class HnswPersistenceTests : IDisposable
     public void Damaged_files_are_detected(string damage)
     {
         var data = TestVectors.Clustered(300, Dims, clusters: 4, seed: 13);
-        var path = _dir.File("d.hnsw");
+        var path = _dir.Combine("d.hnsw");
         using (var index = Build(data)) index.Save(path, "m");
         var bytes = File.ReadAllBytes(path);
         switch (damage)
@@ -102,7 +103,7 @@ public sealed class HnswPersistenceTests : IDisposable
     [Fact]
     public void A_file_for_another_model_is_refused()
     {
-        var path = _dir.File("m.hnsw");
+        var path = _dir.Combine("m.hnsw");
         using (var index = Build(TestVectors.Clustered(50, Dims, 2, 14))) index.Save(path, "model-a");
         var error = Assert.Throws<VectorIndexFormatException>(() => HnswIndex.Load(path, "model-b", Options));
         Assert.Contains("model-a", error.Message, StringComparison.Ordinal);
@@ -112,7 +113,7 @@ public sealed class HnswPersistenceTests : IDisposable
     public void Saving_replaces_the_previous_file_whole()
     {
         var data = TestVectors.Clustered(400, Dims, clusters: 4, seed: 15);
-        var path = _dir.File("r.hnsw");
+        var path = _dir.Combine("r.hnsw");
         using var index = Build(data[..100]);
         index.Save(path, "m");
         var small = new FileInfo(path).Length;

@@ -1,3 +1,4 @@
+using MiniMe.Tests.Support;
 using System.Globalization;
 using MiniMe.Configuration;
 using MiniMe.Memory;
@@ -16,7 +17,7 @@ public sealed class SqliteVectorIndexTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private string DbPath => _dir.File("memory.db");
+    private string DbPath => _dir.Combine("memory.db");
 
     private string IndexPath => $"{DbPath}.{SqliteVectorIndex.FileSafe(Model)}.hnsw";
 
@@ -207,8 +208,8 @@ public sealed class SqliteVectorIndexTests : IDisposable
     [Fact]
     public async Task Cli_index_rebuild_and_status()
     {
-        var home = _dir.File("ws");
-        Assert.Equal(0, (await MemoryCli.RunAsync("init", "--home", home, "--name", "t")).ExitCode);
+        var home = _dir.Combine("ws");
+        Assert.Equal(0, (await CliRunner.RunAsync("init", "--home", home, "--name", "t")).ExitCode);
         var db = Path.Combine(home, "memory.db");
         await using (var store = new SqliteMemoryStore(db, ExactOnly))
         {
@@ -216,17 +217,17 @@ public sealed class SqliteVectorIndexTests : IDisposable
             await store.PutEmbeddingsAsync(Model, [.. _vectors[..50].Select((v, i) => (Hash(i), new ReadOnlyMemory<float>(v)))], CancellationToken.None);
         }
 
-        var rebuild = await MemoryCli.RunAsync("index", "rebuild", "--home", home);
+        var rebuild = await CliRunner.RunAsync("index", "rebuild", "--home", home);
         Assert.Equal(0, rebuild.ExitCode);
-        Assert.Contains($"Rebuilt {Model}: 50 vectors", rebuild.Output, StringComparison.Ordinal);
+        Assert.Contains($"Rebuilt {Model}: 50 vectors", rebuild.Out, StringComparison.Ordinal);
         Assert.Contains("indexed 50/50 (100%)", rebuild.Error, StringComparison.Ordinal);
         Assert.True(File.Exists($"{db}.{SqliteVectorIndex.FileSafe(Model)}.hnsw"));
 
-        var status = await MemoryCli.RunAsync("index", "status", "--home", home);
+        var status = await CliRunner.RunAsync("index", "status", "--home", home);
         Assert.Equal(0, status.ExitCode);
-        Assert.Contains("50 vectors; searches scan exactly", status.Output, StringComparison.Ordinal);
+        Assert.Contains("50 vectors; searches scan exactly", status.Out, StringComparison.Ordinal);
 
-        var unknown = await MemoryCli.RunAsync("index", "rebuild", "--model", "nope", "--home", home);
+        var unknown = await CliRunner.RunAsync("index", "rebuild", "--model", "nope", "--home", home);
         Assert.Equal(1, unknown.ExitCode);
         Assert.Contains("No vectors stored for model 'nope'", unknown.Error, StringComparison.Ordinal);
     }

@@ -58,18 +58,3 @@ internal static class TestVectors
         return v;
     }
 }
-
-/// <summary>A directory deleted when the test ends.</summary>
-internal sealed class TempDirectory : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("minime-test-").FullName;
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(Path, recursive: true); }
-        catch (IOException) { }
-    }
-}

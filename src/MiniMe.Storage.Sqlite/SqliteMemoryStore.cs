@@ -76,16 +76,34 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
         ArgumentNullException.ThrowIfNull(weights);
         using var connection = Open();
         using var command = connection.CreateCommand();
-        var sql = new StringBuilder(
-            $"""
-            SELECT {ChunkColumns}, bm25(chunks_fts, $tw, $bw, $sw) AS rank
-            FROM chunks_fts
-            JOIN chunks c ON c.id = chunks_fts.rowid
-            JOIN documents d ON d.id = c.document_id
-            WHERE chunks_fts MATCH $match
-            """);
-        AppendFilter(sql, command, filter);
-        sql.Append(" ORDER BY rank LIMIT $limit");
+        StringBuilder sql;
+        if (filter.Domain is not { Length: > 0 } && filter.Tags is not { Count: > 0 })
+        {
+            // No filter: rank inside the FTS index first and join only the top rows, so a query whose
+            // terms match most of the corpus does not read every matching chunk's text before sorting.
+            sql = new StringBuilder(
+                $"""
+                SELECT {ChunkColumns}, top.rank
+                FROM (SELECT rowid, bm25(chunks_fts, $tw, $bw, $sw) AS rank
+                      FROM chunks_fts WHERE chunks_fts MATCH $match ORDER BY rank LIMIT $limit) AS top
+                JOIN chunks c ON c.id = top.rowid
+                JOIN documents d ON d.id = c.document_id
+                ORDER BY top.rank
+                """);
+        }
+        else
+        {
+            sql = new StringBuilder(
+                $"""
+                SELECT {ChunkColumns}, bm25(chunks_fts, $tw, $bw, $sw) AS rank
+                FROM chunks_fts
+                JOIN chunks c ON c.id = chunks_fts.rowid
+                JOIN documents d ON d.id = c.document_id
+                WHERE chunks_fts MATCH $match
+                """);
+            AppendFilter(sql, command, filter);
+            sql.Append(" ORDER BY rank LIMIT $limit");
+        }
         command.CommandText = sql.ToString();
         command.Parameters.AddWithValue("$match", matchExpression);
         command.Parameters.AddWithValue("$tw", weights.Title);

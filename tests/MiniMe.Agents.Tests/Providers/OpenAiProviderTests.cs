@@ -162,7 +162,8 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
     public async Task TimedOutAttemptIsRetried()
     {
         _server.Enqueue(ScriptedReply.Text("too late").After(TimeSpan.FromSeconds(30)), ScriptedReply.Text("on time"));
-        using var connection = Connect(Options(maxRetries: 1, timeoutSeconds: 1));
+        // 3 s per attempt, not 1: the retry must still answer in time on a loaded CI machine.
+        using var connection = Connect(Options(maxRetries: 1, timeoutSeconds: 3));
         var response = await connection.Chat.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]);
         Assert.Equal("on time", response.Text);
         Assert.Equal(2, _server.ChatRequests.Count);

@@ -78,18 +78,18 @@ public sealed class AskPipeline(
             });
 
             var masks = policy.Compute(profile);
-            traces.Append(runId, TraceEventTypes.MaskGeneration, MaskData(policy.Name, profile, masks));
+            traces.Append(runId, TraceEventTypes.MaskGeneration, RunTraceData.Masks(policy.Name, profile, masks));
 
             var boosts = new RetrievalBoosts(profile.Domain, masks.RetrievalDomainWeight, masks.RetrievalRecencyWeight, ReuseWeight);
             // A task with no searchable words ("do it") still runs, with nothing retrieved.
             var retrieval = FtsQueryBuilder.Build(request.Task) is null
-                ? new RetrievalResult([], "", 0, 0, "skipped (no searchable words)", 0)
+                ? RetrievalResult.NoSearchableWords
                 : await retriever.RetrieveAsync(
                     new RetrievalRequest(request.Task, masks.RetrievalK, SearchFilter.None, boosts), cancellationToken).ConfigureAwait(false);
             var factHits = facts is null || FtsQueryBuilder.Build(request.Task) is null
                 ? []
                 : await facts.RetrieveAsync(request.Task, MaxFacts, cancellationToken).ConfigureAwait(false);
-            var retrievalData = RetrievalData(retrieval, masks.RetrievalK, boosts);
+            var retrievalData = RunTraceData.Retrieval(retrieval, masks.RetrievalK, boosts);
             retrievalData["facts"] = new JsonArray([.. factHits.Select(f => (JsonNode?)new JsonObject
             {
                 ["id"] = f.Fact.Id,
@@ -102,7 +102,7 @@ public sealed class AskPipeline(
             var blocks = Blocks(request.Task, profile, principles, retrieval.Hits);
             blocks.InsertRange(blocks.Count - 1, FactContextBlocks.From(factHits));
             var context = broker.Assemble(new ContextRequest(blocks, budget));
-            traces.Append(runId, TraceEventTypes.ContextAssembly, ContextData(context));
+            traces.Append(runId, TraceEventTypes.ContextAssembly, RunTraceData.Context(context));
             contextTokens = context.TotalTokens;
 
             if (team is not null && !request.DryRun && notice is null)
@@ -195,70 +195,4 @@ public sealed class AskPipeline(
         blocks.Add(new ContextBlock("task", ContextBlockKind.Task, $"Task ({profile.Domain}, complexity {profile.Complexity:0.00}): {task}", 1.0));
         return blocks;
     }
-
-    private static JsonObject MaskData(string policyName, TaskProfile profile, MaskWeights masks)
-    {
-        var routing = new JsonObject();
-        foreach (var (agent, weight) in masks.AgentRouting) routing[agent] = Math.Round(weight, 4);
-        return new JsonObject
-        {
-            ["policy"] = policyName,
-            ["domain"] = profile.Domain,
-            ["domain_confidence"] = Math.Round(profile.DomainConfidence, 4),
-            ["complexity"] = Math.Round(profile.Complexity, 4),
-            ["signals"] = new JsonArray([.. profile.Signals.Select(s => (JsonNode?)s)]),
-            ["weights"] = new JsonObject
-            {
-                ["alpha"] = Math.Round(masks.Alpha, 4),
-                ["beta"] = Math.Round(masks.Beta, 4),
-                ["gamma"] = Math.Round(masks.Gamma, 4),
-                ["retrieval_k"] = masks.RetrievalK,
-                ["retrieval_domain_weight"] = Math.Round(masks.RetrievalDomainWeight, 4),
-                ["retrieval_recency_weight"] = Math.Round(masks.RetrievalRecencyWeight, 4),
-                ["temperature"] = Math.Round(masks.Temperature, 4),
-                ["rigor"] = Math.Round(masks.Rigor, 4),
-                ["max_iterations"] = masks.MaxIterations,
-                ["agent_routing"] = routing,
-            },
-        };
-    }
-
-    private static JsonObject RetrievalData(RetrievalResult retrieval, int k, RetrievalBoosts boosts) => new()
-    {
-        ["mode"] = retrieval.Mode,
-        ["match"] = retrieval.MatchExpression,
-        ["k"] = k,
-        ["filters"] = new JsonObject { ["domain_boost"] = boosts.Domain, ["domain_weight"] = boosts.DomainWeight, ["recency_weight"] = boosts.RecencyWeight },
-        ["lexical_candidates"] = retrieval.LexicalCandidates,
-        ["dense_candidates"] = retrieval.DenseCandidates,
-        ["elapsed_ms"] = Math.Round(retrieval.ElapsedMs, 3),
-        ["hits"] = new JsonArray([.. retrieval.Hits.Select(h => (JsonNode?)new JsonObject
-        {
-            ["id"] = h.Id,
-            ["source"] = h.Source,
-            ["start"] = h.StartOffset,
-            ["end"] = h.EndOffset,
-            ["domain"] = h.Domain,
-            ["score"] = Math.Round(h.Score, 6),
-            ["bm25"] = h.LexicalScore is { } l ? Math.Round(l, 6) : null,
-            ["cosine"] = h.DenseScore is { } d ? Math.Round(d, 6) : null,
-        })]),
-    };
-
-    private static JsonObject ContextData(ContextAssembly context) => new()
-    {
-        ["tokenizer"] = context.TokenizerName,
-        ["budget_tokens"] = context.BudgetTokens,
-        ["total_tokens"] = context.TotalTokens,
-        ["from_cache"] = context.FromCache,
-        ["blocks"] = new JsonArray([.. context.Blocks.Select(b => (JsonNode?)new JsonObject
-        {
-            ["id"] = b.Id,
-            ["kind"] = b.Kind.ToString(),
-            ["weight"] = Math.Round(b.Weight, 4),
-            ["tokens"] = b.Tokens,
-            ["kept"] = b.Kept,
-            ["reason"] = b.Reason,
-        })]),
-    };
 }

@@ -9,6 +9,7 @@ using MiniMe.Memory.Lexical;
 using MiniMe.Memory.Retrieval;
 using MiniMe.Server.Conversations;
 using MiniMe.Server.Metrics;
+using MiniMe.Runs;
 using MiniMe.Server.Users;
 using MiniMe.Tracing;
 
@@ -74,10 +75,11 @@ public sealed class ChatService(
             });
             var summary = await summarizer.SummaryAsync(client, userId, conversation.Id, windowStart, traces, runId, cancellationToken).ConfigureAwait(false);
             var masks = engine.MaskPolicy.Compute(profile);
-            traces.Append(runId, TraceEventTypes.MaskGeneration, ChatTrace.Masks(engine.MaskPolicy.Name, profile, masks));
+            traces.Append(runId, TraceEventTypes.MaskGeneration, RunTraceData.Masks(engine.MaskPolicy.Name, profile, masks));
 
-            var retrieval = await RetrieveAsync(space, message, masks, profile.Domain, cancellationToken).ConfigureAwait(false);
-            traces.Append(runId, TraceEventTypes.Retrieval, ChatTrace.Retrieval(retrieval, masks.RetrievalK));
+            var boosts = new RetrievalBoosts(profile.Domain, masks.RetrievalDomainWeight, masks.RetrievalRecencyWeight, ReuseWeight);
+            var retrieval = await RetrieveAsync(space, message, masks.RetrievalK, boosts, cancellationToken).ConfigureAwait(false);
+            traces.Append(runId, TraceEventTypes.Retrieval, RunTraceData.Retrieval(retrieval, masks.RetrievalK, boosts));
 
             var identity = space.LoadIdentity();
             var principles = EffectiveIdentity.Compute(identity, profile, masks, message);
@@ -86,7 +88,10 @@ public sealed class ChatService(
                 blocks.Add(new ContextBlock("history:summary", ContextBlockKind.History, "Earlier in this conversation (summary):\n" + summary, 0.8));
             var context = engine.Broker.Assemble(new ContextRequest(blocks, budget));
             var historyTokens = history.Sum(m => engine.TokenCounter.Count(m.Content));
-            traces.Append(runId, TraceEventTypes.ContextAssembly, ChatTrace.Context(context, history.Count, historyTokens));
+            var contextData = RunTraceData.Context(context);
+            contextData["history_messages"] = history.Count;
+            contextData["history_tokens"] = historyTokens;
+            traces.Append(runId, TraceEventTypes.ContextAssembly, contextData);
 
             var messages = new List<ChatMessage> { new(ChatRole.System, context.Prompt) };
             foreach (var turn in history)
@@ -126,14 +131,13 @@ public sealed class ChatService(
         return kept;
     }
 
-    private async Task<RetrievalResult> RetrieveAsync(UserSpace space, string message, Masks.MaskWeights masks, string domain, CancellationToken cancellationToken)
+    private async Task<RetrievalResult> RetrieveAsync(UserSpace space, string message, int k, RetrievalBoosts boosts, CancellationToken cancellationToken)
     {
         // A message with no searchable words ("thanks!") is answered without memory.
         if (FtsQueryBuilder.Build(message) is null)
-            return new RetrievalResult([], "", 0, 0, "skipped (no searchable words)", 0);
+            return RetrievalResult.NoSearchableWords;
         var retriever = await space.RetrieverAsync(cancellationToken).ConfigureAwait(false);
-        var boosts = new RetrievalBoosts(domain, masks.RetrievalDomainWeight, masks.RetrievalRecencyWeight, ReuseWeight);
-        var result = await retriever.RetrieveAsync(new RetrievalRequest(message, masks.RetrievalK, SearchFilter.None, boosts), cancellationToken).ConfigureAwait(false);
+        var result = await retriever.RetrieveAsync(new RetrievalRequest(message, k, SearchFilter.None, boosts), cancellationToken).ConfigureAwait(false);
         metrics.Retrieval(result.ElapsedMs / 1000, "chat");
         return result;
     }

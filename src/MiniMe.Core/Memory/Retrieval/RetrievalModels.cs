@@ -18,4 +18,8 @@ public sealed record RetrievalResult(
     int LexicalCandidates,
     int DenseCandidates,
     string Mode,
-    double ElapsedMs);
+    double ElapsedMs)
+{
+    /// <summary>Nothing retrieved because the text has no searchable word ("thanks!", "do it").</summary>
+    public static RetrievalResult NoSearchableWords { get; } = new([], "", 0, 0, "skipped (no searchable words)", 0);
+}

@@ -3,18 +3,21 @@ using MiniMe.Context;
 using MiniMe.Masks;
 using MiniMe.Memory.Retrieval;
 
-namespace MiniMe.Server.Chat;
+namespace MiniMe.Runs;
 
-/// <summary>Trace event data for chat runs, in the same shapes `minime ask` writes so `minime trace` reads both.</summary>
-internal static class ChatTrace
+/// <summary>
+/// The data of a run's mask_generation, retrieval and context_assembly trace events, in one shape for
+/// every kind of run (`minime ask`, chat turns) so `minime trace` and the trace viewer read them all.
+/// </summary>
+public static class RunTraceData
 {
-    public static JsonObject Masks(string policy, TaskProfile profile, MaskWeights masks)
+    public static JsonObject Masks(string policyName, TaskProfile profile, MaskWeights masks)
     {
         var routing = new JsonObject();
         foreach (var (agent, weight) in masks.AgentRouting) routing[agent] = Math.Round(weight, 4);
         return new JsonObject
         {
-            ["policy"] = policy,
+            ["policy"] = policyName,
             ["domain"] = profile.Domain,
             ["domain_confidence"] = Math.Round(profile.DomainConfidence, 4),
             ["complexity"] = Math.Round(profile.Complexity, 4),
@@ -35,11 +38,12 @@ internal static class ChatTrace
         };
     }
 
-    public static JsonObject Retrieval(RetrievalResult retrieval, int k) => new()
+    public static JsonObject Retrieval(RetrievalResult retrieval, int k, RetrievalBoosts boosts) => new()
     {
         ["mode"] = retrieval.Mode,
         ["match"] = retrieval.MatchExpression,
         ["k"] = k,
+        ["filters"] = new JsonObject { ["domain_boost"] = boosts.Domain, ["domain_weight"] = boosts.DomainWeight, ["recency_weight"] = boosts.RecencyWeight },
         ["lexical_candidates"] = retrieval.LexicalCandidates,
         ["dense_candidates"] = retrieval.DenseCandidates,
         ["elapsed_ms"] = Math.Round(retrieval.ElapsedMs, 3),
@@ -51,17 +55,17 @@ internal static class ChatTrace
             ["end"] = h.EndOffset,
             ["domain"] = h.Domain,
             ["score"] = Math.Round(h.Score, 6),
+            ["bm25"] = h.LexicalScore is { } l ? Math.Round(l, 6) : null,
+            ["cosine"] = h.DenseScore is { } d ? Math.Round(d, 6) : null,
         })]),
     };
 
-    public static JsonObject Context(ContextAssembly context, int historyMessages, int historyTokens) => new()
+    public static JsonObject Context(ContextAssembly context) => new()
     {
         ["tokenizer"] = context.TokenizerName,
         ["budget_tokens"] = context.BudgetTokens,
         ["total_tokens"] = context.TotalTokens,
         ["from_cache"] = context.FromCache,
-        ["history_messages"] = historyMessages,
-        ["history_tokens"] = historyTokens,
         ["blocks"] = new JsonArray([.. context.Blocks.Select(b => (JsonNode?)new JsonObject
         {
             ["id"] = b.Id,

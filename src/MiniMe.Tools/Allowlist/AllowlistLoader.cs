@@ -1,3 +1,4 @@
+using MiniMe.Security;
 using System.Text.RegularExpressions;
 using MiniMe.Configuration;
 using YamlDotNet.Core;

@@ -1,3 +1,5 @@
+using MiniMe.Security;
+
 namespace MiniMe.Tools.Allowlist;
 
 /// <summary>Include and exclude globs over paths relative to the tools root; exclude wins.</summary>

@@ -1,3 +1,4 @@
+using MiniMe.Security;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using MiniMe.Tools.Allowlist;

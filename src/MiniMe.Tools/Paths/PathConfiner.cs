@@ -1,3 +1,4 @@
+using MiniMe.Security;
 using MiniMe.Tools.Allowlist;
 
 namespace MiniMe.Tools.Paths;

@@ -1,3 +1,4 @@
+using MiniMe.Security;
 using MiniMe.Configuration;
 using MiniMe.Tools.Allowlist;
 using MiniMe.Tools.Processes;

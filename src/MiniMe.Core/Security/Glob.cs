@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace MiniMe.Tools.Allowlist;
+namespace MiniMe.Security;
 
 /// <summary>
 /// A path glob over '/'-separated relative paths: ** is any number of whole directories (including

@@ -1,6 +1,7 @@
 using MiniMe.Configuration;
 using MiniMe.Memory.Retrieval;
 using MiniMe.Tools.Paths;
+using MiniMe.Tools.Commands;
 using MiniMe.Tools.Processes;
 
 namespace MiniMe.Tools;

@@ -14,7 +14,8 @@ public sealed class ToolContext(
     IReadOnlyDictionary<string, string> commandEnvironment,
     ToolsOptions options,
     IReadOnlyList<string> ignoredDirectories,
-    Func<CancellationToken, Task<HybridRetriever>>? retriever)
+    Func<CancellationToken, Task<HybridRetriever>>? retriever,
+    string quarantineDirectory)
 {
     public PathConfiner Paths { get; } = paths;
     public CommandPolicy Commands { get; } = commands;
@@ -24,6 +25,8 @@ public sealed class ToolContext(
     public ToolsOptions Options { get; } = options;
     /// <summary>Directory names search_repo never descends into (import.ignoreDirectories).</summary>
     public IReadOnlyList<string> IgnoredDirectories { get; } = ignoredDirectories;
+    /// <summary>Where code files and git repositories a command left behind are moved (in the MiniMe home, out of the tools' reach).</summary>
+    public string QuarantineDirectory { get; } = quarantineDirectory;
 
     public Task<HybridRetriever> RetrieverAsync(CancellationToken cancellationToken) =>
         retriever is null

@@ -70,4 +70,5 @@ public sealed record ToolExecution(
     IReadOnlyList<string>? FilesChanged = null,
     bool? Sandboxed = null,
     bool TimedOut = false,
-    bool OutputTruncated = false);
+    bool OutputTruncated = false,
+    IReadOnlyList<string>? Warnings = null);

@@ -46,7 +46,7 @@ public sealed class ToolHost
         var sandbox = SandboxFactory.Create(settings, programs, paths, allowlist, options.Import.IgnoreDirectories.Where(d => d != ".git").ToList());
         var runner = new ProcessRunner(sandbox, programs.Resolve("setsid"));
         var environment = EnvironmentScrubber.Build(programs.PathVariable, allowlist.Environment);
-        var context = new ToolContext(paths, new CommandPolicy(allowlist, paths, programs), runner, environment, settings, options.Import.IgnoreDirectories, retriever);
+        var context = new ToolContext(paths, new CommandPolicy(allowlist, paths, programs), runner, environment, settings, options.Import.IgnoreDirectories, retriever, Path.Join(workspace.Root, "quarantine"));
         var registry = new ToolRegistry(
         [
             new ReadFileTool(context),

@@ -65,6 +65,8 @@ internal static class ActionRenderer
             _ => "red",
         };
         console.MarkupLine($"[{colour}]{Markup.Escape(outcome.Proposal.Id)} {Markup.Escape(outcome.Proposal.Tool)}: {Markup.Escape(outcome.Message)}[/]");
+        foreach (var warning in outcome.Execution?.Warnings ?? [])
+            console.MarkupLine($"[yellow]! {Markup.Escape(warning)}[/]");
     }
 
     private static class ArgvJson

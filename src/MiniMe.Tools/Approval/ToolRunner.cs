@@ -182,6 +182,7 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
             ["sandboxed"] = execution?.Sandboxed,
             ["timed_out"] = execution?.TimedOut ?? false,
             ["output_truncated"] = execution?.OutputTruncated ?? false,
+            ["warnings"] = new JsonArray([.. (execution?.Warnings ?? []).Select(w => (JsonNode?)w)]),
         });
 
     private void RecordCorrection(string runId, JsonObject delta, string? correction) => feedback?.Record(runId, delta, correction);

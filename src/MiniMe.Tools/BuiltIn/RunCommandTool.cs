@@ -37,16 +37,27 @@ public sealed class RunCommandTool(ToolContext context) : ITool
             Warnings: plan.Notes);
         return Task.FromResult(new PreparedAction(preview, async ct =>
         {
+            IReadOnlyList<string> findings = [];
             var environment = new Dictionary<string, string>(context.CommandEnvironment, StringComparer.Ordinal);
             foreach (var (name, value) in plan.Environment) environment[name] = value;
             var spec = new CommandSpec(plan.Executable, plan.LaunchArguments, plan.WorkingDirectory.FullPath, environment,
                 TimeSpan.FromSeconds(seconds), context.Options.MaxOutputBytes);
-            var result = await context.Runner.RunAsync(spec, ct).ConfigureAwait(false);
+            var audit = plan.RunsCode ? CodeAudit.Begin(context.Paths, context.IgnoredDirectories) : null;
+            CommandResult result;
+            try
+            {
+                result = await context.Runner.RunAsync(spec, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                findings = audit?.Finish(context.QuarantineDirectory) ?? [];
+            }
             var truncated = result.Stdout.Truncated || result.Stderr.Truncated;
             var summary = result.TimedOut
                 ? $"{plan.Argv[0]} was killed after {seconds} s (timeout), with everything it started"
                 : $"{plan.Argv[0]} exited with {result.ExitCode}";
             if (truncated) summary += $"; output capped at {context.Options.MaxOutputBytes} bytes per stream";
+            if (findings.Count > 0) summary += $"; {findings.Count} change{(findings.Count == 1 ? "" : "s")} to code files or git repositories undone";
             return new ToolExecution(
                 result.ExitCode == 0,
                 summary,
@@ -63,11 +74,13 @@ public sealed class RunCommandTool(ToolContext context) : ITool
                     ["strayProcessesKilled"] = result.StrayProcessesKilled,
                     ["sandbox"] = result.SandboxName,
                     ["durationMs"] = Math.Round(result.Duration.TotalMilliseconds, 1),
+                    ["undone"] = new JsonArray([.. findings.Select(f => (JsonNode?)f)]),
                 },
                 ExitCode: result.ExitCode,
                 Sandboxed: result.Sandboxed,
                 TimedOut: result.TimedOut,
-                OutputTruncated: truncated);
+                OutputTruncated: truncated,
+                Warnings: findings);
         }));
     }
 }

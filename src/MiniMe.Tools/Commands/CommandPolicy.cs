@@ -72,7 +72,10 @@ public sealed class CommandPolicy(ToolAllowlist allowlist, PathConfiner confiner
 
         var arguments = argv.Skip(1).ToList();
         var name = Path.GetFileNameWithoutExtension(executable);
-        var profile = ProgramProfiles.For(name);
+        // A program inside the root is whatever was written there, whatever it is called: no profile vouches for it.
+        var profile = confiner.IsInsideRoot(Path.GetFullPath(executable)) || confiner.IsInsideRoot(RealPathOf(executable))
+            ? ProgramProfile.Generic(name)
+            : ProgramProfiles.For(name);
         string? lastReason = null;
         foreach (var rule in rules)
         {
@@ -207,6 +210,8 @@ public sealed class CommandPolicy(ToolAllowlist allowlist, PathConfiner confiner
             }
         }
     }
+
+    private static string RealPathOf(string path) => new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
 
     /// <summary>Whether a cluster such as -sb is made only of the profile's own flags.</summary>
     private static bool IsBuiltInCluster(string raw, IReadOnlyList<OptionSpec> builtIn) =>

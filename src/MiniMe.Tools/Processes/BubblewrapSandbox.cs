@@ -6,8 +6,9 @@ namespace MiniMe.Tools.Processes;
 /// <summary>
 /// bubblewrap (Debian package `bubblewrap`). The command sees only what <see cref="SandboxLayout"/>
 /// binds outside the tools root (system directories, a few /etc entries, toolchains and the package
-/// cache, all read-only) and the root itself, writable, with <see cref="SandboxMasks"/> applied just
-/// before it starts (.git read-only, the MiniMe home and secrets hidden, code files read-only). Fresh
+/// cache, all read-only) and the root itself: read-only for the system's git (MiniMe rewrote its
+/// arguments), writable for everything else with <see cref="SandboxMasks"/> applied just before it
+/// starts (.git, the MiniMe home and secrets hidden, code files read-only). Fresh
 /// /dev, /proc and /tmp; new PID, IPC, UTS and cgroup namespaces; no network unless allowed; every
 /// capability dropped (so a command running as root cannot undo a mount); a new session (no terminal
 /// injection); and it dies with MiniMe.
@@ -48,8 +49,16 @@ public sealed class BubblewrapSandbox : ISandbox
     {
         var args = new List<string>(_layout.Arguments);
         args.AddRange(["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--dir", "/var", "--tmpfs", "/var/tmp", "--dir", "/run"]);
-        args.AddRange(["--bind", _root, _root]);
-        if (_confiner is not null) args.AddRange(SandboxMasks.Scan(_confiner, _ignoredDirectories).Arguments);
+        if (IsSystemGit(program))
+        {
+            // git itself only reads (MiniMe rewrote its arguments and configuration): the whole root read-only, as it is.
+            args.AddRange(["--ro-bind", _root, _root]);
+        }
+        else
+        {
+            args.AddRange(["--bind", _root, _root]);
+            if (_confiner is not null) args.AddRange(SandboxMasks.Scan(_confiner, _ignoredDirectories).Arguments);
+        }
         args.AddRange(["--remount-ro", "/"]);   // the sandbox's own root (a tmpfs holding the mount points) takes no writes
         if (!_allowNetwork) args.Add("--unshare-net");
         args.AddRange(["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--cap-drop", "ALL",
@@ -57,6 +66,10 @@ public sealed class BubblewrapSandbox : ISandbox
         args.AddRange(arguments);
         return new LaunchVector(_bwrap, args);
     }
+
+    /// <summary>The system's git (not a program inside the root that happens to be called git).</summary>
+    private bool IsSystemGit(string program) =>
+        Path.GetFileName(program) == "git" && !(program + "/").StartsWith(_root.TrimEnd('/') + "/", StringComparison.Ordinal);
 
     /// <summary>
     /// The home directory does not exist inside, so HOME is the sandbox's private /tmp (the .NET CLI's

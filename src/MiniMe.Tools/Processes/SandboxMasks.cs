@@ -7,7 +7,9 @@ namespace MiniMe.Tools.Processes;
 /// What a sandboxed command must not see or change inside the tools root, found by walking the root just
 /// before the command starts (symlinks are never followed):
 /// <list type="bullet">
-/// <item>every <c>.git</c> (directory or gitdir file) is bound read-only: no hook, config or attributes can be planted for the user's next git command;</item>
+/// <item>every <c>.git</c> (directory or gitdir file) is hidden (a build or test could run any git command, and history holds
+/// secrets the rules refuse to show), so no hook, config or attributes can be planted for the user's next git command; the
+/// system's git itself runs with the whole root read-only instead (see <see cref="BubblewrapSandbox"/>);</item>
 /// <item>the MiniMe home and secret directories (.ssh, .aws, ...) are replaced by empty read-only directories;</item>
 /// <item>secret files, files the read rules exclude, and files with more than one hard link (another name may be a secret or outside the root) read as empty;</item>
 /// <item>existing files that run code (<see cref="Commands.CodeFiles"/>) are read-only unless write.code allows them.</item>
@@ -47,7 +49,8 @@ internal static class SandboxMasks
                 var isDirectory = (entry.Attributes & FileAttributes.Directory) != 0;
                 if (entry.Name == ".git")
                 {
-                    args.AddRange(["--ro-bind", entry.FullName, entry.FullName]);
+                    if (isDirectory) args.AddRange(["--tmpfs", entry.FullName, "--remount-ro", entry.FullName]);
+                    else args.AddRange(["--ro-bind", "/dev/null", entry.FullName]);
                     readOnly++;
                     continue;
                 }

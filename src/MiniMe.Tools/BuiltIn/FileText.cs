@@ -41,6 +41,23 @@ internal static class FileText
         return Decode(ReadAtMost(stream, directory.PathOf(name), maxBytes), directory.PathOf(name));
     }
 
+    /// <summary>
+    /// Opens the file and closes it again, refusing what tools never read (links, FIFOs, devices,
+    /// hard-linked files, a handle not where the path says), so such a file is refused before anything
+    /// is shown or run; a missing file or a directory is left for the read to report.
+    /// </summary>
+    public static void EnsureOpenable(ConfinedFiles files, ConfinedPath path)
+    {
+        var (directory, name) = ConfinedFiles.Split(path.RelativePath);
+        if (name is null) return;
+        using var held = files.OpenDirectory(directory);
+        if (held is null) return;
+        var opened = held.OpenFile(name);
+        opened.Stream?.Dispose();
+        if (opened.Rejection is not (FileRejection.None or FileRejection.Missing or FileRejection.Directory))
+            throw new ToolRefusedException(opened.Reason);
+    }
+
     public static void CheckSize(string content, string shownPath, long maxBytes)
     {
         var bytes = Encoding.UTF8.GetByteCount(content);

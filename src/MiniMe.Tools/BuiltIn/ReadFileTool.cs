@@ -20,6 +20,7 @@ public sealed class ReadFileTool(ToolContext context) : ITool
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var path = context.Paths.Check(arguments.RequiredString("path"), PathAccess.Read);
+        FileText.EnsureOpenable(context.Files, path);
         var start = arguments.Integer("startLine") ?? 1;
         var max = arguments.Integer("maxLines");
         var preview = new ActionPreview(PreviewKind.Read, $"read {path.RelativePath}", Files: [path.RelativePath]);

@@ -62,12 +62,13 @@ public sealed class SearchRepoTool(ToolContext context) : ITool
 
     private ToolExecution Search(ConfinedPath start, Regex pattern, Glob? glob, int max, CancellationToken cancellationToken)
     {
-        var search = new Walk(matches: [], max);
+        var search = new Tally(matches: [], max);
         var pending = new Stack<(ConfinedDirectory Directory, Queue<string> Subdirectories)>();
         try
         {
             var first = context.Files.OpenDirectory(start.RelativePath) ?? throw new ToolFailedException($"{start.RelativePath} is not a directory.");
-            pending.Push((first, SearchFiles(first, pattern, glob, search)));
+            pending.Push((first, new Queue<string>()));
+            SearchFiles(first, pending.Peek().Subdirectories, pattern, glob, search);
             // Depth first, files of a directory before its subdirectories, both in name order; one handle per level.
             while (pending.Count > 0 && !search.Truncated)
             {
@@ -87,7 +88,9 @@ public sealed class SearchRepoTool(ToolContext context) : ITool
                 {
                     continue;   // swapped for a link, or gone, since it was listed
                 }
-                if (child is not null) pending.Push((child, SearchFiles(child, pattern, glob, search)));
+                if (child is null) continue;
+                pending.Push((child, new Queue<string>()));
+                SearchFiles(child, pending.Peek().Subdirectories, pattern, glob, search);
             }
         }
         finally
@@ -110,7 +113,7 @@ public sealed class SearchRepoTool(ToolContext context) : ITool
             });
     }
 
-    private sealed class Walk(JsonArray matches, int max)
+    private sealed class Tally(JsonArray matches, int max)
     {
         public JsonArray Matches { get; } = matches;
         public int Max { get; } = max;
@@ -120,10 +123,9 @@ public sealed class SearchRepoTool(ToolContext context) : ITool
         public bool Truncated { get; set; }
     }
 
-    /// <summary>Searches the files of one directory and returns the subdirectories to descend into, in name order.</summary>
-    private Queue<string> SearchFiles(ConfinedDirectory directory, Regex pattern, Glob? glob, Walk search)
+    /// <summary>Searches the files of one directory and queues the subdirectories to descend into, in name order.</summary>
+    private void SearchFiles(ConfinedDirectory directory, Queue<string> subdirectories, Regex pattern, Glob? glob, Tally search)
     {
-        var subdirectories = new Queue<string>();
         IReadOnlyList<string> names;
         try
         {
@@ -131,7 +133,7 @@ public sealed class SearchRepoTool(ToolContext context) : ITool
         }
         catch (ToolFailedException)
         {
-            return subdirectories;
+            return;   // unreadable: skipped, as before
         }
         foreach (var name in names.Order(StringComparer.Ordinal))
         {
@@ -152,9 +154,9 @@ public sealed class SearchRepoTool(ToolContext context) : ITool
             {
                 text = FileText.ReadOrNull(directory, name, context.Options.MaxFileBytes) ?? "";
             }
-            catch (Exception e) when (e is ToolFailedException or ToolRefusedException)
+            catch (Exception e) when (e is ToolFailedException or ToolRefusedException or IOException or UnauthorizedAccessException)
             {
-                continue;   // binary, not UTF-8, or changed into something tools do not open since it was listed
+                continue;   // binary, not UTF-8, unreadable, or changed into something tools do not open since it was listed
             }
             search.FilesSearched++;
             var number = 0;
@@ -168,6 +170,5 @@ public sealed class SearchRepoTool(ToolContext context) : ITool
             }
             if (search.Truncated) break;
         }
-        return subdirectories;
     }
 }

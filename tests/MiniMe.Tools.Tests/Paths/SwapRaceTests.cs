@@ -195,7 +195,9 @@ public sealed class SwapRaceTests(ITestOutputHelper output) : IDisposable
 
     private static void Count(Dictionary<string, int> counts, string what, ActionOutcome outcome)
     {
-        var key = $"{what} {outcome.Status.ToString().ToLowerInvariant()}";
+        // Refusals by the path check (the link was there when the path was resolved) and by the open (it appeared after).
+        var by = outcome.Status == OutcomeStatus.Refused ? outcome.Message.Contains("resolves to", StringComparison.Ordinal) ? " at check" : " at open" : "";
+        var key = $"{what} {outcome.Status.ToString().ToLowerInvariant()}{by}";
         counts[key] = counts.GetValueOrDefault(key) + 1;
     }
 

@@ -18,6 +18,8 @@ public sealed class ToolContext(
     string quarantineDirectory)
 {
     public PathConfiner Paths { get; } = paths;
+    /// <summary>Opens what <see cref="Paths"/> checked, through held handles and without following links.</summary>
+    internal ConfinedFiles Files { get; } = new(paths.Root);
     public CommandPolicy Commands { get; } = commands;
     public ProcessRunner Runner { get; } = runner;
     /// <summary>The scrubbed environment commands get.</summary>

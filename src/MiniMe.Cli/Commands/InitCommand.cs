@@ -22,7 +22,7 @@ internal sealed class InitCommand : MiniMeCommand
         var workspace = ResolveWorkspace(parse);
         var name = parse.GetValue(_name) ?? Environment.GetEnvironmentVariable("USER") ?? "engineer";
         WorkspaceInitializer.Initialize(workspace, name, parse.GetValue(_force));
-        var options = ConfigurationLoader.Load(workspace);
+        var options = Engine.LoadOptions(workspace);
         await using (var store = new SqliteMemoryStore(workspace.ResolvePath(options.Memory.Path)))
             await store.InitializeAsync(cancellationToken);
         Out.MarkupLine($"[green]Initialized[/] MiniMe workspace in [bold]{Markup.Escape(Display(workspace.Root))}[/]");

@@ -38,7 +38,7 @@ internal abstract class MiniMeCommand : Command
             Context.Error.WriteLine("cancelled; work finished so far is kept");
             return ExitCodes.Cancelled;
         }
-        catch (InvalidInputException e)
+        catch (Exception e) when (e is InvalidInputException or UnknownSettingsException)
         {
             return Fail(e, ExitCodes.Usage, verbose);
         }
@@ -60,7 +60,9 @@ internal abstract class MiniMeCommand : Command
 
     private int Fail(Exception e, int code, bool verbose)
     {
-        Context.Error.WriteLine($"error: {e.Message}");
+        // One line per problem: an error listing several (every unknown setting at once) keeps the prefix on each.
+        foreach (var line in e.Message.Split('\n'))
+            Context.Error.WriteLine($"error: {line}");
         if (verbose && e.InnerException is not null) Context.Error.WriteLine(e.InnerException.ToString());
         else if (verbose) Context.Error.WriteLine(e.ToString());
         return code;

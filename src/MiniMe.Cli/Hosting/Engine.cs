@@ -11,6 +11,7 @@ using MiniMe.Memory.Import;
 using MiniMe.Memory.Retrieval;
 using MiniMe.Providers;
 using MiniMe.Runs;
+using MiniMe.Server;
 using MiniMe.Snapshots;
 using MiniMe.Storage.Sqlite;
 using MiniMe.Tracing;
@@ -48,8 +49,14 @@ public sealed class Engine : IAsyncDisposable
     {
         var workspace = Workspace.Resolve(home);
         workspace.EnsureInitialized();
-        return new Engine(workspace, ConfigurationLoader.Load(workspace));
+        return new Engine(workspace, LoadOptions(workspace));
     }
+
+    /// <summary>Every section config.yaml may hold in the CLI: <see cref="MiniMeOptions"/> plus server (read by `minime serve`).</summary>
+    public static SettingKeys SettingKeys { get; } = ConfigurationLoader.Keys.WithSection<ServerOptions>(ServerOptions.Section);
+
+    /// <summary>config.yaml and MINIME_ variables, unknown keys refused against <see cref="SettingKeys"/>.</summary>
+    public static MiniMeOptions LoadOptions(Workspace workspace) => ConfigurationLoader.Load(workspace, keys: SettingKeys);
 
     public async Task<IMemoryStore> StoreAsync(CancellationToken cancellationToken)
     {

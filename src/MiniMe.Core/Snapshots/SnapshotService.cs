@@ -8,7 +8,11 @@ namespace MiniMe.Snapshots;
 public sealed record SnapshotInfo(string Name, string Directory, SnapshotManifest? Manifest, string? Problem);
 
 /// <summary>What a restore did: the snapshot restored and the safety snapshot of the state it replaced.</summary>
-public sealed record RestoreResult(SnapshotManifest Restored, SnapshotInfo Safety, int FilesRestored);
+public sealed record RestoreResult(SnapshotManifest Restored, SnapshotInfo Safety, int FilesRestored)
+{
+    /// <summary>The replaced database was damaged: the safety snapshot keeps its bytes for salvage and cannot be restored.</summary>
+    public bool ReplacedDamagedDatabase => Safety.Manifest?.Kind == SnapshotService.DamagedKind;
+}
 
 /// <summary>
 /// Named, timestamped snapshots of a workspace under snapshots/NAME/: a consistent image of the memory
@@ -23,6 +27,9 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
     public const string TracesFolder = "traces";
     public const string ManualKind = "manual";
     public const string SafetyKind = "safety";
+    /// <summary>The state a restore replaced when its database was damaged: the bytes are kept (for salvage), not restorable.</summary>
+    public const string DamagedKind = "damaged";
+    public const string DamagedDatabaseFile = "memory.db.damaged";
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -47,7 +54,7 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
         string chosen;
         if (name is null)
         {
-            chosen = UniqueName(kind == SafetyKind ? "pre-restore-" : "", now);
+            chosen = UniqueName(kind == ManualKind ? "" : "pre-restore-", now);
         }
         else
         {
@@ -60,9 +67,19 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
         System.IO.Directory.CreateDirectory(staging);
         try
         {
-            var image = await database.BackupAsync(Path.Combine(staging, DatabaseFile), cancellationToken).ConfigureAwait(false);
-            var files = new List<SnapshotFile> { Describe(staging, DatabaseFile) };
-            var counts = new Dictionary<string, long>(image.Counts, StringComparer.Ordinal);
+            var files = new List<SnapshotFile>();
+            DatabaseImage? image = null;
+            if (kind == DamagedKind)
+            {
+                foreach (var copied in await database.CopyRawAsync(Path.Combine(staging, DamagedDatabaseFile), cancellationToken).ConfigureAwait(false))
+                    files.Add(Describe(staging, Path.GetRelativePath(staging, copied).Replace('\\', '/')));
+            }
+            else
+            {
+                image = await database.BackupAsync(Path.Combine(staging, DatabaseFile), cancellationToken).ConfigureAwait(false);
+                files.Add(Describe(staging, DatabaseFile));
+            }
+            var counts = new Dictionary<string, long>(image?.Counts ?? new Dictionary<string, long>(), StringComparer.Ordinal);
             foreach (var (file, source) in PlainFiles)
             {
                 if (!File.Exists(source)) continue;
@@ -88,7 +105,7 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
             }
             counts["traces"] = traces;
 
-            var manifest = new SnapshotManifest(chosen, kind, now, image.SchemaVersion, counts, files);
+            var manifest = new SnapshotManifest(chosen, kind, now, image?.SchemaVersion ?? 0, counts, files);
             await File.WriteAllTextAsync(Path.Combine(staging, SnapshotManifest.FileName), manifest.ToJson(), cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             // Publishing is one rename: a snapshot folder either has everything or does not exist.
@@ -103,7 +120,9 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
     }
 
     /// <summary>Snapshots, oldest first; damaged ones are listed with the problem.</summary>
-    public IReadOnlyList<SnapshotInfo> List()
+    public IReadOnlyList<SnapshotInfo> List() => ListSnapshots();
+
+    private List<SnapshotInfo> ListSnapshots()
     {
         if (!System.IO.Directory.Exists(Directory)) return [];
         var result = new List<SnapshotInfo>();
@@ -123,11 +142,32 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
         return [.. result.OrderBy(s => s.Manifest?.CreatedAt ?? DateTimeOffset.MaxValue).ThenBy(s => s.Name, StringComparer.Ordinal)];
     }
 
+    /// <summary>The newest snapshot whose manifest reads, to name when the memory needs restoring; null when there is none.</summary>
+    public static string? NewestName(Workspace workspace) =>
+        new SnapshotService(workspace, ListingOnly.Instance).ListSnapshots()
+            .LastOrDefault(s => s.Manifest is { } m && m.Files.Any(f => f.Path == DatabaseFile))?.Name;
+
+    /// <summary>Listing reads manifests only; no database is touched.</summary>
+    private sealed class ListingOnly : IDatabaseSnapshotter
+    {
+        public static readonly ListingOnly Instance = new();
+
+        public Task<DatabaseImage> BackupAsync(string destinationPath, CancellationToken cancellationToken) => throw new InvalidOperationException("listing only");
+
+        public Task<DatabaseImage> VerifyAsync(string imagePath, CancellationToken cancellationToken) => throw new InvalidOperationException("listing only");
+
+        public Task RestoreAsync(string imagePath, CancellationToken cancellationToken) => throw new InvalidOperationException("listing only");
+
+        public Task<IReadOnlyList<string>> CopyRawAsync(string destinationPath, CancellationToken cancellationToken) => throw new InvalidOperationException("listing only");
+    }
+
     /// <summary>Checks every file against the manifest and the database image for soundness; throws when anything is off.</summary>
     public async Task<SnapshotManifest> VerifyAsync(string name, CancellationToken cancellationToken)
     {
         var manifest = ReadManifest(SnapshotName.Validate(name));
         var folder = PathOf(name);
+        if (manifest.Kind == DamagedKind)
+            throw new SnapshotException($"Snapshot '{name}' keeps the damaged {DatabaseFile} a restore replaced ({DamagedDatabaseFile}, for salvage); it cannot be restored. Nothing was changed.");
         if (!manifest.Files.Any(f => f.Path == DatabaseFile))
             throw new SnapshotException($"Snapshot '{name}' is damaged: its manifest lists no {DatabaseFile}; nothing was changed.");
         foreach (var file in manifest.Files)
@@ -152,7 +192,17 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
     {
         var manifest = await VerifyAsync(name, cancellationToken).ConfigureAwait(false);
         var folder = PathOf(name);
-        var safety = await CreateAsync(null, SafetyKind, cancellationToken).ConfigureAwait(false);
+        SnapshotInfo safety;
+        try
+        {
+            safety = await CreateAsync(null, SafetyKind, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MiniMe.Memory.DamagedMemoryException)
+        {
+            // The database being replaced is damaged, which is why it is being restored: it cannot be
+            // imaged, so the safety snapshot keeps its bytes as they are (and the other files as usual).
+            safety = await CreateAsync(null, DamagedKind, cancellationToken).ConfigureAwait(false);
+        }
 
         // Past this point the restore runs to the end: a half-restored workspace is worse than a late cancel.
         try

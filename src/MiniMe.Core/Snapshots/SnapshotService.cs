@@ -19,7 +19,8 @@ public sealed record RestoreResult(SnapshotManifest Restored, SnapshotInfo Safet
 /// database (taken while it is in use), config.yaml, identity.yaml, allowlist.yaml, feedback.jsonl and
 /// the traces, with a manifest of sizes and SHA-256 checksums. A snapshot is built in a hidden staging
 /// folder and published by one rename. Restore verifies everything first, snapshots the current state,
-/// then swaps the files in (write to a temporary file, rename over).
+/// then swaps the files in (write to a temporary file, rename over). A staging folder left by a killed
+/// snapshot is removed by the next snapshot command; one a running snapshot owns is not (<see cref="StagingOwner"/>).
 /// </summary>
 public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter database, TimeProvider? time = null)
 {
@@ -30,6 +31,7 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
     /// <summary>The state a restore replaced when its database was damaged: the bytes are kept (for salvage), not restorable.</summary>
     public const string DamagedKind = "damaged";
     public const string DamagedDatabaseFile = "memory.db.damaged";
+    private const string StagingPrefix = ".staging-";
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -51,6 +53,7 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
     {
         var now = _time.GetUtcNow();
         System.IO.Directory.CreateDirectory(Directory);
+        RemoveStaleStaging();
         string chosen;
         if (name is null)
         {
@@ -63,7 +66,9 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
                 throw new InvalidInputException($"A snapshot named '{chosen}' already exists; choose another name (`minime snapshot list` shows them).");
         }
 
-        var staging = Path.Combine(Directory, $".staging-{chosen}-{Guid.NewGuid():N}");
+        var staging = Path.Combine(Directory, $"{StagingPrefix}{chosen}-{Guid.NewGuid():N}");
+        // Locked before the folder exists and until it is published or removed: see StagingOwner.
+        using var owner = StagingOwner.Claim(staging);
         System.IO.Directory.CreateDirectory(staging);
         try
         {
@@ -119,8 +124,30 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
         }
     }
 
-    /// <summary>Snapshots, oldest first; damaged ones are listed with the problem.</summary>
-    public IReadOnlyList<SnapshotInfo> List() => ListSnapshots();
+    /// <summary>Snapshots, oldest first; damaged ones are listed with the problem. Stale staging folders are removed first.</summary>
+    public IReadOnlyList<SnapshotInfo> List()
+    {
+        RemoveStaleStaging();
+        return ListSnapshots();
+    }
+
+    /// <summary>
+    /// Removes staging folders (and orphan lock files) that no living snapshot owns: what a killed
+    /// `snapshot create` or restore left behind. Returns how many it removed.
+    /// </summary>
+    public int RemoveStaleStaging()
+    {
+        if (!System.IO.Directory.Exists(Directory)) return 0;
+        var removed = 0;
+        foreach (var folder in System.IO.Directory.EnumerateDirectories(Directory, StagingPrefix + "*"))
+            if (StagingOwner.RemoveIfAbandoned(folder)) removed++;
+        foreach (var lockFile in System.IO.Directory.EnumerateFiles(Directory, StagingPrefix + "*" + StagingOwner.LockSuffix))
+        {
+            var folder = lockFile[..^StagingOwner.LockSuffix.Length];
+            if (!System.IO.Directory.Exists(folder)) StagingOwner.RemoveIfAbandoned(folder);
+        }
+        return removed;
+    }
 
     private List<SnapshotInfo> ListSnapshots()
     {

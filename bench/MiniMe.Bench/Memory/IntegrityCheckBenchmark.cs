@@ -63,7 +63,7 @@ public static class IntegrityCheckBenchmark
         }
     }
 
-    private static string Ratio(double value, double floor) => (value / floor).ToString("0.00", CultureInfo.InvariantCulture) + "×";
+    private static string Ratio(double value, double floor) => (value / floor).ToString(value / floor < 0.01 ? "0.00000" : "0.00", CultureInfo.InvariantCulture) + "×";
 
     /// <summary>What a command pays without any check: a new store, its initialization (open, WAL, schema version) and one search.</summary>
     private static async Task FloorAsync(string path, CancellationToken cancellationToken)

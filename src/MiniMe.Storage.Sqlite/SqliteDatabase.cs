@@ -179,8 +179,7 @@ public sealed class SqliteDatabase
     }
 
     /// <summary>SQLite found a damaged page or a file that is not a database (SQLITE_CORRUPT, SQLITE_NOTADB).</summary>
-    public static bool IsDamage(Exception exception) =>
-        exception is SqliteException { SqliteErrorCode: 11 or 26 } || (exception.InnerException is { } inner && IsDamage(inner));
+    public static bool IsDamage(Exception exception) => exception is SqliteException { SqliteErrorCode: 11 or 26 };
 
     private void WriteStamp()
     {

@@ -20,7 +20,7 @@ public static partial class AllowlistLoader
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = SafeYamlLoader.ReadFile(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -35,7 +35,7 @@ public static partial class AllowlistLoader
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(yaml));
+            SafeYamlLoader.Load(stream, yaml, source);
         }
         catch (YamlException e)
         {

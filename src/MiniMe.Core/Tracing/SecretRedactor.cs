@@ -29,6 +29,9 @@ public static class SecretRedactor
         "string", "str", "int", "integer", "number", "bool", "boolean", "object", "any", "void", "char", "bytes",
         "required", "optional", "empty", "redacted", "hidden", "masked", "secret", "password", "token",
         "value", "example", "placeholder", "default", "unset", "todo", "see", "env", "environment",
+        // Code: "token = await GetAsync()", "password = new Secret()", "key = this.key".
+        "await", "async", "function", "lambda", "return", "typeof", "nameof", "static", "const", "final", "readonly",
+        "public", "private", "protected", "internal", "this", "self", "yield",
     };
 
     /// <summary>
@@ -136,8 +139,7 @@ public static class SecretRedactor
         if (LooksLikePath(v)) return false;
         var end = value.Index + value.Length;
         var bare = value.Index == 0 || text[value.Index - 1] is not ('"' or '\'' or '`');
-        if (bare && end < text.Length && text[end] is '(' or '[') return false;                                // GetToken(), config["x"]
-        if (bare && IsMemberAccess(v)) return false;                                                            // settings.Password, os.environ
+        if (bare && (IsMemberAccess(v) || FollowedByCode(text, end) || AfterQuotedKey(text, value.Index))) return false;
         return rule.Check != ValueCheck.Entropy || LooksRandom(v);
     }
 
@@ -174,6 +176,17 @@ public static class SecretRedactor
         (v[0] is '/' or '~' or '.' && v.Contains('/', StringComparison.Ordinal)) ||
         (v.Length > 2 && char.IsAsciiLetter(v[0]) && v[1] == ':' && v[2] is '\\' or '/') ||
         v.Contains("//", StringComparison.Ordinal);
+
+    /// <summary>GetToken(), config["x"], f(password=pw), {password: pw, ...}: a bare word there is code, not a literal.</summary>
+    private static bool FollowedByCode(string text, int end) => end < text.Length && text[end] is '(' or '[' or ')' or ',';
+
+    /// <summary>"password": pw — JSON has no bare words, so a quoted key with one is code (a dictionary literal).</summary>
+    private static bool AfterQuotedKey(string text, int valueStart)
+    {
+        var k = valueStart - 1;
+        while (k >= 0 && text[k] is ' ' or '\t' or '=' or ':' or '>') k--;
+        return k >= 0 && text[k] is '"' or '\'';
+    }
 
     /// <summary>a.b or a.b.c where every part is an identifier: code reading a value, not a literal.</summary>
     private static bool IsMemberAccess(string v)

@@ -105,8 +105,11 @@ public static class SecretRedactor
     private static string Apply(string text)
     {
         List<(int Start, int End)>? spans = null;
+        // Every keyword rule needs an assignment ('=' or ':'); most trace strings have neither.
+        var assigns = text.AsSpan().IndexOfAny('=', ':') >= 0;
         foreach (var rule in SecretRules.All)
         {
+            if (rule.Check != ValueCheck.None && !assigns) continue;
             for (var match = rule.Regex.Match(text); match.Success; match = match.NextMatch())
             {
                 var value = match.Groups["v"];

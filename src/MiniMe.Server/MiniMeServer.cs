@@ -22,6 +22,7 @@ using MiniMe.Server.Chat;
 using MiniMe.Server.Conversations;
 using MiniMe.Server.Endpoints;
 using MiniMe.Server.Facts;
+using MiniMe.Server.Logging;
 using MiniMe.Server.Metrics;
 using MiniMe.Server.Problems;
 using MiniMe.Server.Storage;
@@ -58,6 +59,7 @@ public static class MiniMeServer
         var services = builder.Services;
         configure?.Invoke(services);
         AddServices(services, engine);
+        RedactingLoggerProvider.DecorateAll(services);
 
         var app = builder.Build();
         app.UseMiddleware<SecurityHeadersMiddleware>();

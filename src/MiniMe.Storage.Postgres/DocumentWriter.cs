@@ -5,7 +5,8 @@ namespace MiniMe.Storage.Postgres;
 
 /// <summary>
 /// Writes documents with their chunks in one transaction, each replacing the previous version of its
-/// source. Writers of the same source are serialized by a transaction-scoped advisory lock.
+/// source, and deletes documents. Writers of the same source are serialized by a transaction-scoped
+/// advisory lock.
 /// </summary>
 internal static class DocumentWriter
 {
@@ -61,6 +62,47 @@ internal static class DocumentWriter
         cancellationToken.ThrowIfCancellationRequested();
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return documents.Select((d, i) => new WriteResult(d.Chunks.Count, checked((int)deletes[i].RecordsAffected))).ToList();
+    }
+
+    /// <summary>
+    /// Removes documents, their chunks (and so their tsvectors) and the vectors of texts no other chunk
+    /// holds, in one transaction under the same per-source locks as writes. Returns the chunks removed.
+    /// </summary>
+    public static async Task<int> DeleteAsync(PostgresConnector connector, IReadOnlyCollection<string> sources, CancellationToken cancellationToken)
+    {
+        var distinct = sources.Distinct(StringComparer.Ordinal).ToArray();
+        if (distinct.Length == 0) return 0;
+        await using var connection = await connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var locks = new NpgsqlCommand(
+            "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(s, 0) AS k FROM unnest($1::text[]) AS s ORDER BY 1) x", connection, transaction))
+        {
+            locks.Parameters.AddWithValue(distinct);
+            await locks.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var hashes = new List<string>();
+        await using (var chunks = new NpgsqlCommand(
+            "DELETE FROM chunks WHERE document_id IN (SELECT id FROM documents WHERE source = ANY($1)) RETURNING content_hash", connection, transaction))
+        {
+            chunks.Parameters.AddWithValue(distinct);
+            await using var reader = await chunks.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) hashes.Add(reader.GetString(0));
+        }
+        await using (var documents = new NpgsqlCommand("DELETE FROM documents WHERE source = ANY($1)", connection, transaction))
+        {
+            documents.Parameters.AddWithValue(distinct);
+            await documents.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        // Vectors are keyed by text, so a vector stays while another document still holds the same text.
+        await using (var orphans = new NpgsqlCommand(
+            "DELETE FROM embeddings e WHERE e.content_hash = ANY($1) AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.content_hash = e.content_hash)", connection, transaction))
+        {
+            orphans.Parameters.AddWithValue(hashes.Distinct(StringComparer.Ordinal).ToArray());
+            await orphans.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return hashes.Count;
     }
 
     private static NpgsqlBatchCommand Upsert(ExportedDocument document)

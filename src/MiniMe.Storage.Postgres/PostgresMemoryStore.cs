@@ -79,6 +79,12 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
         return await DocumentWriter.WriteAsync(_connector, exported, cancellationToken).ConfigureAwait(false);
     }
 
+    public Task<int> DeleteDocumentsAsync(IReadOnlyCollection<string> sources, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        return DocumentWriter.DeleteAsync(_connector, sources, cancellationToken);
+    }
+
     public async Task<IReadOnlyList<Candidate>> SearchLexicalAsync(string matchExpression, int limit, SearchFilter filter, Bm25Weights weights, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(matchExpression);

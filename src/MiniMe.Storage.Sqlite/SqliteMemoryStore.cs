@@ -70,6 +70,65 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
         return Task.FromResult<IReadOnlyList<WriteResult>>(results);
     }
 
+    public Task<int> DeleteDocumentsAsync(IReadOnlyCollection<string> sources, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        if (sources.Count == 0) return Task.FromResult(0);
+        var removed = 0;
+        var hashes = new HashSet<string>(StringComparer.Ordinal);
+        var orphaned = new List<(string Model, string Hash)>();
+        using (var connection = Open())
+        using (var transaction = connection.BeginTransaction())
+        {
+            SqliteCommand Make(string sql)
+            {
+                var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = sql;
+                return command;
+            }
+            using var find = Make("SELECT id FROM documents WHERE source = $source");
+            using var chunkHashes = Make("SELECT DISTINCT content_hash FROM chunks WHERE document_id = $doc");
+            using var deleteFts = Make("DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE document_id = $doc)");
+            using var deleteChunks = Make("DELETE FROM chunks WHERE document_id = $doc");
+            using var deleteDocument = Make("DELETE FROM documents WHERE id = $doc");
+            foreach (var source in sources.Distinct(StringComparer.Ordinal))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                find.Parameters.Clear();
+                find.Parameters.AddWithValue("$source", source);
+                if (find.ExecuteScalar() is not long id) continue;
+                chunkHashes.Parameters.Clear();
+                chunkHashes.Parameters.AddWithValue("$doc", id);
+                using (var reader = chunkHashes.ExecuteReader())
+                    while (reader.Read()) hashes.Add(reader.GetString(0));
+                foreach (var command in new[] { deleteFts, deleteChunks, deleteDocument })
+                {
+                    command.Parameters.Clear();
+                    command.Parameters.AddWithValue("$doc", id);
+                    var rows = command.ExecuteNonQuery();
+                    if (ReferenceEquals(command, deleteChunks)) removed += rows;
+                }
+            }
+            // Vectors are keyed by text, so a vector stays while another document still holds the same text.
+            using var orphans = Make(
+                "DELETE FROM embeddings WHERE content_hash = $hash AND NOT EXISTS (SELECT 1 FROM chunks WHERE content_hash = $hash) RETURNING model");
+            foreach (var hash in hashes)
+            {
+                orphans.Parameters.Clear();
+                orphans.Parameters.AddWithValue("$hash", hash);
+                using var reader = orphans.ExecuteReader();
+                while (reader.Read()) orphaned.Add((reader.GetString(0), hash));
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            transaction.Commit();
+        }
+        // After the commit: the index files are caches of memory.db; a loaded one drops the vectors now.
+        foreach (var group in orphaned.GroupBy(o => o.Model, StringComparer.Ordinal))
+            if (_vectorIndexes.TryGetValue(group.Key, out var index)) index.OnDeleted([.. group.Select(o => o.Hash)]);
+        return Task.FromResult(removed);
+    }
+
     public Task<IReadOnlyList<Candidate>> SearchLexicalAsync(string matchExpression, int limit, SearchFilter filter, Bm25Weights weights, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(matchExpression);

@@ -62,6 +62,18 @@ internal sealed class SqliteVectorIndex(string databasePath, string model, Vecto
         }
     }
 
+    /// <summary>Drops vectors just deleted from the store (their texts are gone from every document).</summary>
+    public void OnDeleted(IReadOnlyCollection<string> contentHashes)
+    {
+        lock (_gate)
+        {
+            _storedVectors = -1;
+            if (_index is not { } index) return;
+            foreach (var hash in contentHashes)
+                if (index.Remove(hash)) _dirty = true;
+        }
+    }
+
     public VectorIndexStatus Rebuild(IProgress<VectorIndexProgress>? progress, CancellationToken cancellationToken)
     {
         lock (_gate)

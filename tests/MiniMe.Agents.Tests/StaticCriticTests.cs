@@ -46,6 +46,28 @@ public class StaticCriticTests
     }
 
     [Theory]
+    [InlineData("src/Db.cs", "var conn = Open(password=\"hunter2\");")]
+    [InlineData("src/settings.py", "API_KEY=\"4f9a8c7e6d5b4a39281706f5e4d3c2b1\"")]
+    [InlineData("config/app.yaml", "database:\n  password: Tr0ub4dor&3\n")]
+    [InlineData("src/Client.cs", "var url = \"postgres://app:s3cret@db/app\";")]
+    [InlineData("src/Slack.cs", "const string Hook = \"https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\";")]
+    public void HardCodedSecretsInGeneratedCodeBlock(string path, string content)
+    {
+        var v = Assert.Single(StaticCritic.Check(Build(new FileDraft(path, content, null)), [], 0.5));
+        Assert.Equal(StaticCritic.SecretsRule, v.Rule);
+        Assert.True(v.Blocking);
+    }
+
+    [Theory]
+    [InlineData("var password = Environment.GetEnvironmentVariable(\"DB_PASSWORD\");")]
+    [InlineData("public string Password { get; set; } = \"\";")]
+    [InlineData("var hash = passwordHasher.Hash(password); var token = await GetTokenAsync(ct);")]
+    [InlineData("options.ApiKey = configuration[\"Llm:ApiKey\"];")]
+    [InlineData("if (password == null) throw new ArgumentNullException(nameof(password));")]
+    public void CodeThatReadsSecretsIsNotASecret(string content) =>
+        Assert.Empty(StaticCritic.Check(Build(new FileDraft("src/A.cs", content, null)), [], 0.5));
+
+    [Theory]
     [InlineData(0.85, 0.2, true)]
     [InlineData(0.5, 0.7, true)]
     [InlineData(0.5, 0.3, false)]

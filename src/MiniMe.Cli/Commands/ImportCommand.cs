@@ -33,7 +33,7 @@ internal sealed class ImportCommand : MiniMeCommand
             var report = Context.Interactive
                 ? await WithProgressAsync(importer, request, cancellationToken)
                 : await importer.ImportAsync(request, null, cancellationToken);
-            Render(path, report);
+            Render(path, report, parse.GetValue(GlobalOptions.Verbose));
             if (report.SkippedUnreadable > 0 || report.Walk.UnreadableDirectories.Count > 0) exit = ExitCodes.Error;
         }
         return exit;
@@ -73,25 +73,43 @@ internal sealed class ImportCommand : MiniMeCommand
         return report!;
     }
 
-    private void Render(string path, ImportReport r)
+    private void Render(string path, ImportReport r, bool verbose)
     {
         foreach (var (problemPath, reason) in r.Problems)
             Context.Error.WriteLine($"skipped {Display(problemPath)}: {reason}");
+        var walk = r.Walk;
+        if (verbose)
+        {
+            foreach (var (skippedPath, reason) in walk.SecretDirectories.Concat(walk.SecretFiles).Concat(walk.GitIgnoredDirectories).Concat(walk.GitIgnoredFiles))
+                Out.WriteLine($"skipped {Display(skippedPath)}: {reason}");
+            foreach (var removed in r.DocumentsRemoved)
+                Out.WriteLine($"removed {Display(removed)} from memory: now a secret or ignored by .gitignore");
+        }
         var skipped = new List<string>();
         if (r.FilesUnchanged > 0) skipped.Add($"{r.FilesUnchanged} unchanged");
         if (r.SkippedBinary > 0) skipped.Add($"{r.SkippedBinary} binary");
         if (r.SkippedTooLarge > 0) skipped.Add($"{r.SkippedTooLarge} too large");
         if (r.SkippedUnreadable > 0) skipped.Add($"{r.SkippedUnreadable} unreadable");
-        if (r.Walk.UnreadableDirectories.Count > 0) skipped.Add($"{r.Walk.UnreadableDirectories.Count} unreadable folders");
-        var ignored = r.Walk.IgnoredDirectories + r.Walk.SymlinkedDirectoriesSkipped;
+        if (walk.SecretFiles.Count > 0) skipped.Add($"{walk.SecretFiles.Count} secret {Plural(walk.SecretFiles.Count, "file")}");
+        if (walk.SecretDirectories.Count > 0) skipped.Add($"{walk.SecretDirectories.Count} secret {Plural(walk.SecretDirectories.Count, "folder")}");
+        if (walk.GitIgnoredFiles.Count > 0) skipped.Add($"{walk.GitIgnoredFiles.Count} {Plural(walk.GitIgnoredFiles.Count, "file")} ignored by .gitignore");
+        if (walk.GitIgnoredDirectories.Count > 0) skipped.Add($"{walk.GitIgnoredDirectories.Count} {Plural(walk.GitIgnoredDirectories.Count, "folder")} ignored by .gitignore");
+        if (walk.UnreadableDirectories.Count > 0) skipped.Add($"{walk.UnreadableDirectories.Count} unreadable folders");
+        var ignored = walk.IgnoredDirectories + walk.SymlinkedDirectoriesSkipped;
         var line = $"Imported {Display(Path.GetFullPath(path))}: {r.FilesImported} files, {r.ChunksAdded} chunks added, {r.ChunksRemoved} replaced";
         if (skipped.Count > 0) line += $"; skipped {string.Join(", ", skipped)}";
+        if (r.FilesRedacted > 0) line += $"; secrets masked in {r.FilesRedacted} {Plural(r.FilesRedacted, "file")}";
+        if (r.DocumentsRemoved.Count > 0) line += $"; removed {r.DocumentsRemoved.Count} {Plural(r.DocumentsRemoved.Count, "document")} now secret or ignored";
+        if (verbose is false && walk.SecretFiles.Count + walk.SecretDirectories.Count + walk.GitIgnoredFiles.Count + walk.GitIgnoredDirectories.Count + r.DocumentsRemoved.Count > 0)
+            line += " (--verbose lists them)";
         if (ignored > 0) line += $"; {ignored} folders ignored";
         if (r.DecodedAsLatin1 > 0) line += $"; {r.DecodedAsLatin1} read as Latin-1 (not UTF-8)";
         if (r.EmbeddingsComputed > 0) line += $"; {r.EmbeddingsComputed} chunks embedded";
         line += $" ({r.Elapsed.TotalSeconds:0.0}s)";
         Out.WriteLine(line);
     }
+
+    private static string Plural(int count, string noun) => count == 1 ? noun : noun + "s";
 
     /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and lag).</summary>
     private sealed class SyncProgress<T>(Action<T> handler) : IProgress<T>

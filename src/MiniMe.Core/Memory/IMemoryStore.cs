@@ -70,6 +70,12 @@ public interface IMemoryStore : IAsyncDisposable
     /// <summary>Writes documents in one transaction; each replaces the chunks of its previous version.</summary>
     Task<IReadOnlyList<WriteResult>> WriteDocumentsAsync(IReadOnlyList<DocumentWrite> documents, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Removes documents with their chunks and full-text postings in one transaction, and the vectors
+    /// of chunk texts no other document holds; unknown sources are ignored. Returns the chunks removed.
+    /// </summary>
+    Task<int> DeleteDocumentsAsync(IReadOnlyCollection<string> sources, CancellationToken cancellationToken);
+
     /// <summary>Full-text candidates for an FTS match expression, best first.</summary>
     Task<IReadOnlyList<Candidate>> SearchLexicalAsync(string matchExpression, int limit, SearchFilter filter, Bm25Weights weights, CancellationToken cancellationToken);
 

@@ -18,6 +18,7 @@ public sealed record ImportResponse(
     int ChunksRemoved,
     int SkippedBinary,
     int SkippedTooLarge,
+    int SkippedSecret,
     int EmbeddingsComputed,
     double ElapsedMs,
     IReadOnlyList<ImportedDocument> Documents);
@@ -25,7 +26,8 @@ public sealed record ImportResponse(
 /// <summary>
 /// Saves each uploaded document under the user's uploads/ folder (a file name only: no folders, no
 /// "..") and imports it with the same importer as `minime import`: paragraph chunks, domain guess,
-/// idempotent by content hash.
+/// secrets masked, idempotent by content hash; a key or credential file name (".env", "id_rsa",
+/// "*.pem") is counted as SkippedSecret and not imported.
 /// </summary>
 internal static partial class UploadImport
 {
@@ -50,6 +52,7 @@ internal static partial class UploadImport
         var importer = await user.ImporterAsync(cancellationToken).ConfigureAwait(false);
         var total = new ImportReport();
         var imported = new List<ImportedDocument>();
+        var secret = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         foreach (var document in documents)
         {
@@ -65,10 +68,11 @@ internal static partial class UploadImport
             total.SkippedBinary += report.SkippedBinary;
             total.SkippedTooLarge += report.SkippedTooLarge;
             total.EmbeddingsComputed += report.EmbeddingsComputed;
+            secret += report.Walk.SecretFiles.Count;
             imported.Add(new ImportedDocument(document.Name!, path));
         }
         return new ImportResponse(total.FilesImported, total.FilesUnchanged, total.ChunksAdded, total.ChunksRemoved, total.SkippedBinary,
-            total.SkippedTooLarge, total.EmbeddingsComputed, Math.Round(clock.Elapsed.TotalMilliseconds, 2), imported);
+            total.SkippedTooLarge, secret, total.EmbeddingsComputed, Math.Round(clock.Elapsed.TotalMilliseconds, 2), imported);
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._ -]{0,127}$")]

@@ -47,7 +47,7 @@ public sealed class RetrieveMemoryTool(ToolContext context) : ITool
                 ["domain"] = h.Domain,
                 ["text"] = h.Text,
             })]);
-            return new ToolExecution(true, $"{result.Hits.Count} chunks from memory ({result.Mode})", new JsonObject { ["hits"] = hits, ["mode"] = result.Mode });
+            return new ToolExecution(true, $"{result.Hits.Count} chunks from memory ({result.Mode})", (JsonObject)MiniMe.Tracing.SecretRedactor.Redact(new JsonObject { ["hits"] = hits, ["mode"] = result.Mode })!);
         }));
     }
 }

@@ -58,6 +58,37 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_skips_secrets_and_gitignored_files_says_so_and_lists_them_with_verbose()
+    {
+        Assert.Equal(0, (await Minime("init", "--name", "Ada")).ExitCode);
+        _dir.Write("proj/.gitignore", "*.log\n");
+        _dir.Write("proj/.env", "OPENAI_API_KEY=sk-proj-AbC123dEf456GhI789jKl012MnO345pQr678\n");
+        _dir.Write("proj/id_rsa", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE\n-----END OPENSSH PRIVATE KEY-----\n");
+        _dir.Write("proj/debug.log", "debuglogline");
+        _dir.Write("proj/notes.md", "# Notes\n\nStaging password=Sup3rS3cretPw for the staging database.");
+
+        // The console wraps long lines at word boundaries; read them as one.
+        static string Flat(string output) => System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " ");
+        var quiet = await Minime("import", _dir.Combine("proj"));
+        Assert.Equal(0, quiet.ExitCode);
+        Assert.Contains("2 secret files, 1 file ignored by .gitignore", Flat(quiet.Out), StringComparison.Ordinal);
+        Assert.Contains("secrets masked in 1 file", Flat(quiet.Out), StringComparison.Ordinal);
+        Assert.Contains("--verbose lists them", Flat(quiet.Out), StringComparison.Ordinal);
+        Assert.DoesNotContain(".env", quiet.Out, StringComparison.Ordinal);
+
+        var verbose = Flat((await Minime("import", _dir.Combine("proj"), "--verbose")).Out);
+        Assert.Matches(@"skipped \S*\.env: secret file \(matches \*\*/\.env\)", verbose);
+        Assert.Matches(@"skipped \S*id_rsa: secret file", verbose);
+        Assert.Matches(@"skipped \S*debug\.log: ignored by \*\.log \(\S*\.gitignore:1\)", verbose);
+
+        var hits = (JsonArray)JsonNode.Parse((await Minime("search", "staging database", "--json")).Out)!;
+        var text = Assert.Single(hits)!["text"]!.GetValue<string>();
+        Assert.Contains("password=[REDACTED]", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sup3rS3cretPw", (await Minime("search", "Sup3rS3cretPw", "--json")).Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-proj", (await Minime("search", "OPENAI_API_KEY", "--json")).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Import_of_a_missing_path_fails_with_one_line()
     {
         await Minime("init");

@@ -80,6 +80,30 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task Deleted_documents_leave_no_chunk_posting_or_orphaned_vector()
+    {
+        await Store.WriteDocumentsAsync(
+        [
+            Doc("/secret.md", "general", "wJalrXUtnFEMI credential text", "shared paragraph"),
+            Doc("/keep.md", "general", "shared paragraph", "kept words"),
+        ], CancellationToken.None);
+        var pending = await Store.GetPendingEmbeddingsAsync("m", 100, CancellationToken.None);
+        await Store.PutEmbeddingsAsync("m", pending.Select((p, i) => (p.ContentHash, (ReadOnlyMemory<float>)Unit(i % 2))).ToList(), CancellationToken.None);
+
+        var removed = await Store.DeleteDocumentsAsync(["/secret.md", "/never-imported.md"], CancellationToken.None);
+
+        Assert.Equal(2, removed);
+        Assert.Empty(await Lexical("\"wJalrXUtnFEMI\""));
+        Assert.Single(await Lexical("\"kept\""));
+        Assert.Equal(["/keep.md"], (await Store.GetDocumentHashesAsync(CancellationToken.None)).Keys);
+        var stats = await Store.GetStatsAsync(CancellationToken.None);
+        Assert.Equal((1, 2, 2), (stats.Documents, stats.Chunks, stats.Embeddings));   // the shared text keeps its vector
+        var dense = await Store.SearchDenseAsync("m", Unit(0), 10, SearchFilter.None, CancellationToken.None);
+        Assert.All(dense, hit => Assert.Equal("/keep.md", hit.Chunk.Source));
+        Assert.Equal(0, await Store.DeleteDocumentsAsync(["/secret.md"], CancellationToken.None));
+    }
+
+    [StoreFact]
     public async Task Domain_and_tag_filters_restrict_candidates()
     {
         await Store.WriteDocumentsAsync(

@@ -49,6 +49,47 @@ public class TraceStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_secret_of_any_format_in_any_field_of_an_event_never_reaches_the_file()
+    {
+        var store = new TraceStore(_dir.Path);
+        var rows = SecretRedactorTests.Positives.Select(row => ((string)row[1], (string)row[2])).ToList();
+        foreach (var (text, _) in rows)
+        {
+            store.Append("run-any", TraceEventTypes.Execution, new JsonObject
+            {
+                ["arguments"] = new JsonObject { ["command"] = new JsonArray("sh", "-c", text) },
+                ["output"] = new JsonObject { ["stdout"] = new JsonArray(new JsonObject { ["line"] = text }) },
+                [text] = "a secret as a property name",
+                ["token"] = 42,
+            });
+        }
+        var raw = File.ReadAllText(store.PathFor("run-any"));
+        foreach (var (_, secret) in rows)
+            Assert.DoesNotContain(secret, raw, StringComparison.Ordinal);
+        Assert.Equal(rows.Count, store.Read("run-any").Count);
+    }
+
+    [Fact]
+    public void A_secret_in_a_feedback_delta_or_correction_never_reaches_feedback_or_the_trace()
+    {
+        var traces = new TraceStore(_dir.Combine("traces"));
+        traces.Append("run-s", TraceEventTypes.TaskStart, new JsonObject { ["task"] = "t" });
+        var feedback = new FeedbackStore(_dir.Combine("feedback.jsonl"), traces);
+        var delta = FeedbackStore.ParseDelta("""
+            {"rigor": 0.8, "notes": ["use DB_PASSWORD=hunter2hunter2"], "env": {"url": "postgres://app:s3cretPass@db/app"}, "client_secret": "abc"}
+            """);
+        feedback.Record("run-s", delta, "the key is xoxb-123456789012-1234567890123-abcdefghijklmnopqrstuvwx, Authorization: Basic dXNlcjpwYXNzd29yZA==");
+
+        foreach (var file in new[] { feedback.Path, traces.PathFor("run-s") })
+        {
+            var raw = File.ReadAllText(file);
+            foreach (var secret in new[] { "hunter2hunter2", "s3cretPass", "\"abc\"", "xoxb-1234", "dXNlcjpwYXNzd29yZA" })
+                Assert.DoesNotContain(secret, raw, StringComparison.Ordinal);
+            Assert.Contains("0.8", raw, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void A_torn_last_line_is_skipped_and_the_rest_is_read()
     {
         var store = new TraceStore(_dir.Path);

@@ -27,6 +27,11 @@ public sealed class ImportReport
     public int SkippedUnreadable { get; set; }
     public int DecodedAsLatin1 { get; set; }
     public int EmbeddingsComputed { get; set; }
+    /// <summary>Files imported with secrets (keys, tokens, passwords) masked in their stored text.</summary>
+    public int FilesRedacted { get; set; }
+    /// <summary>Documents stored by an earlier import whose path is now a secret or ignored by .gitignore; removed from memory.</summary>
+    public List<string> DocumentsRemoved { get; } = [];
+    /// <summary>What the walk skipped: secret files and folders, .gitignore'd files and folders (never counted in <see cref="FilesSeen"/>).</summary>
     public WalkCounts Walk { get; } = new();
     /// <summary>Files or directories that were skipped for a reason the user may want to fix.</summary>
     public List<(string Path, string Reason)> Problems { get; } = [];

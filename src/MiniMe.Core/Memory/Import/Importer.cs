@@ -5,14 +5,18 @@ using Microsoft.Extensions.AI;
 using MiniMe.Configuration;
 using MiniMe.Masks;
 using MiniMe.Memory.Lexical;
+using MiniMe.Security;
+using MiniMe.Tracing;
 
 namespace MiniMe.Memory.Import;
 
 /// <summary>
-/// Imports files and folders into memory: walk, read (skipping binaries, huge and unreadable files),
-/// chunk on paragraphs, write in atomic batches, then embed new chunk texts when an embedding model
-/// is configured. Unchanged files (same content hash) are skipped, so re-import is idempotent and an
-/// interrupted import is finished by the next one.
+/// Imports files and folders into memory: walk (never a secret file or folder, nothing .gitignore
+/// excludes), read (skipping binaries, huge and unreadable files), mask secrets inside the text, chunk
+/// on paragraphs, write in atomic batches, then embed new chunk texts when an embedding model is
+/// configured. Unchanged files (same content hash under the same redaction rules) are skipped, so
+/// re-import is idempotent and an interrupted import is finished by the next one. Documents an
+/// earlier import stored that are now secret or ignored are removed.
 /// </summary>
 public sealed class Importer(
     IMemoryStore store,
@@ -39,6 +43,7 @@ public sealed class Importer(
 
         var tags = NormalizeTags(request.Tags);
         var known = await store.GetDocumentHashesAsync(cancellationToken).ConfigureAwait(false);
+        await RemoveExcludedAsync(request.Path, known, report, cancellationToken).ConfigureAwait(false);
         var chunker = new ParagraphChunker(options.ChunkChars, options.OverlapChars);
         var batch = new List<DocumentWrite>();
         var batchChunks = 0;
@@ -53,12 +58,12 @@ public sealed class Importer(
                 case SourceFile.Skipped skipped:
                     Count(report, skipped);
                     break;
-                case SourceFile.Text text when known.TryGetValue(text.Path, out var hash) && hash == text.ContentHash:
+                case SourceFile.Text text when known.TryGetValue(text.Path, out var hash) && hash == DocumentHash(text.ContentHash):
                     report.FilesUnchanged++;
                     break;
                 case SourceFile.Text text:
                     if (text.DecodedAsLatin1) report.DecodedAsLatin1++;
-                    var write = BuildWrite(text, chunker, request.Domain, tags);
+                    var write = BuildWrite(text, chunker, request.Domain, tags, report);
                     batch.Add(write);
                     batchChunks += write.Chunks.Count;
                     if (batch.Count >= BatchDocuments || batchChunks >= BatchChunks)
@@ -97,9 +102,40 @@ public sealed class Importer(
         }
     }
 
-    private DocumentWrite BuildWrite(SourceFile.Text text, ParagraphChunker chunker, string? domain, IReadOnlyList<string> tags)
+    /// <summary>
+    /// Removes stored documents the walk now excludes: a secret path under the import root (by the same
+    /// patterns, so also inside a secret folder that is gone), or a file or folder skipped as secret or
+    /// ignored by .gitignore. An older import may have stored them; retrieval must never return them.
+    /// </summary>
+    private async Task RemoveExcludedAsync(string path, IReadOnlyDictionary<string, string> known, ImportReport report, CancellationToken cancellationToken)
     {
-        var content = text.Content;
+        var root = Path.GetFullPath(path);
+        var walk = report.Walk;
+        var files = walk.SecretFiles.Concat(walk.GitIgnoredFiles).Select(s => s.Path).ToHashSet(StringComparer.Ordinal);
+        var folders = walk.SecretDirectories.Concat(walk.GitIgnoredDirectories).Select(s => s.Path.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar).ToList();
+        var rootPrefix = root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        var excluded = known.Keys.Where(source =>
+                files.Contains(source) ||
+                folders.Any(f => source.StartsWith(f, StringComparison.Ordinal)) ||
+                (source.StartsWith(rootPrefix, StringComparison.Ordinal) && SecretPaths.IsSecret(Path.GetRelativePath(root, source).Replace('\\', '/'))))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (excluded.Count == 0) return;
+        report.ChunksRemoved += await store.DeleteDocumentsAsync(excluded, cancellationToken).ConfigureAwait(false);
+        report.DocumentsRemoved.AddRange(excluded);
+    }
+
+    /// <summary>
+    /// The hash stored for a document: its bytes and the redaction rule set, so a document stored before
+    /// the rules changed (or before redaction existed) is read and redacted again on the next import.
+    /// </summary>
+    internal static string DocumentHash(string fileHash) => HashText(fileHash + "\n" + SecretRedactor.RuleSetVersion);
+
+    private DocumentWrite BuildWrite(SourceFile.Text text, ParagraphChunker chunker, string? domain, IReadOnlyList<string> tags, ImportReport report)
+    {
+        // Redact the whole text before chunking: a key split across two chunks would escape a per-chunk pass.
+        var content = SecretRedactor.RedactText(text.Content);
+        if (!ReferenceEquals(content, text.Content)) report.FilesRedacted++;
         var spans = chunker.Chunk(content, MarkdownExtensions.Contains(Path.GetExtension(text.Path)));
         var chunks = new List<ChunkRecord>(spans.Count);
         for (var i = 0; i < spans.Count; i++)
@@ -117,7 +153,7 @@ public sealed class Importer(
                 Symbols: SymbolExtractor.Extract(chunkText)));
         }
         var documentDomain = domain ?? classifier.Classify(content.Length > DomainSampleChars ? content[..DomainSampleChars] : content).Domain;
-        var document = new DocumentRecord(text.Path, text.ContentHash, text.SizeBytes, text.ModifiedAt, documentDomain, tags);
+        var document = new DocumentRecord(text.Path, DocumentHash(text.ContentHash), text.SizeBytes, text.ModifiedAt, documentDomain, tags);
         return new DocumentWrite(document, chunks);
     }
 

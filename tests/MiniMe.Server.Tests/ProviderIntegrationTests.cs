@@ -77,13 +77,15 @@ public sealed class ProviderIntegrationTests : IAsyncLifetime
         Assert.True(approved.GetProperty("executed").GetBoolean(), approved.GetProperty("message").GetString());
         Assert.Equal("public static class Greeter {}", await File.ReadAllTextAsync(Path.Combine(server.Root, "src", "Greeter.cs")));
 
-        var rejected = await client.PostJsonAsync($"/v1/proposals/{run}/reject", new { reason = "not now" });
-        Assert.False(rejected.GetProperty("executed").GetBoolean());
+        // `dotnet test` runs repository code: the default allowlist refuses it before anyone is asked, so approving it runs nothing.
+        var refused = await client.PostJsonAsync($"/v1/proposals/{run}/approve", new { });
+        Assert.False(refused.GetProperty("executed").GetBoolean());
+        Assert.Contains("refused", refused.GetProperty("message").GetString(), StringComparison.Ordinal);
 
         var trace = new TraceStore(server.Workspace.TracesDirectory).Read(runId);
         Assert.Equal(4, trace.Count(e => e.EventType == TraceEventTypes.AgentCall));
-        Assert.Equal(2, trace.Count(e => e.EventType == TraceEventTypes.Approval));
-        Assert.Single(trace, e => e.EventType == TraceEventTypes.Execution);
+        Assert.Single(trace, e => e.EventType == TraceEventTypes.Approval);
+        Assert.Equal(["succeeded", "refused"], trace.Where(e => e.EventType == TraceEventTypes.Execution).Select(e => e.Data["status"]!.GetValue<string>()));
     }
 
     [Fact]

@@ -106,7 +106,10 @@ public sealed class CommandPolicy(ToolAllowlist allowlist, PathConfiner confiner
                 Refuse($"Argument '{Short(argument)}' is denied by '{denied}' in the {rule.Program} rule (line {rule.Line}).");
         }
         var pattern = rule.Arguments.FirstOrDefault(p => p.IsMatch(arguments))
-            ?? throw new ToolRefusedException($"The arguments '{Short(string.Join(' ', arguments))}' match none of the patterns allowed for {rule.Program} (line {rule.Line}): {string.Join(" | ", rule.Arguments.Select(p => p.Text.Length == 0 ? "(none)" : p.Text))}.");
+            ?? throw new ToolRefusedException($"The arguments '{Short(string.Join(' ', arguments))}' match none of the patterns allowed for {rule.Program} (line {rule.Line}): {string.Join(" | ", rule.Arguments.Select(p => p.Text.Length == 0 ? "(none)" : p.Text))}."
+                + (arguments.Count > 0 && profile.Subcommands.TryGetValue(arguments[0], out var known) && known.RunsCode
+                    ? $" {profile.Name} {known.Name} runs code from this repository, so it is not allowed by default; allowlist.yaml says how to allow it and what that grants."
+                    : ""));
 
         List<ArgumentToken> globalTokens, tokens;
         SubcommandProfile? subcommand = null;

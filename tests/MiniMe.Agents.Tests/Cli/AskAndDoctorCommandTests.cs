@@ -37,7 +37,9 @@ public sealed class AskAndDoctorCommandTests : IAsyncLifetime
     {
         var (exit, output, error) = await _cli.RunAsync("ask", Task);
 
-        Assert.True(exit == 0, error);
+        // The default allowlist refuses `dotnet test` (it runs repository code), so the run ends with exit 1 saying so.
+        Assert.True(exit == 1, output + error);
+        Assert.Contains("dotnet test runs code from this repository, so it is not allowed by default", (output + error).ReplaceLineEndings(" "), StringComparison.Ordinal);
         Assert.Contains("-- builder round 1 --", error);
         Assert.Contains("Adds Greeter with a test.", error); // streamed model output
         Assert.Contains("builder: valid", error);
@@ -62,6 +64,7 @@ public sealed class AskAndDoctorCommandTests : IAsyncLifetime
     [Fact]
     public async Task AskWithoutATerminalAndWithoutYesRunsNothing()
     {
+        AllowDotnetTest();
         var (exit, output, error) = await _cli.RunAsync("ask", Task);
         Assert.True(exit == 0, output + error);
         Assert.False(File.Exists(Path.Combine(ProjectRoot, "src", "Greeter.cs")));
@@ -74,6 +77,7 @@ public sealed class AskAndDoctorCommandTests : IAsyncLifetime
     [Fact]
     public async Task AskWithYesExecutesApprovedProposalsWithinTheAllowlistAndAuditsThem()
     {
+        AllowDotnetTest();
         var (exit, output, error) = await _cli.RunAsync("ask", Task, "--yes");
         var written = Path.Combine(ProjectRoot, "src", "Greeter.cs");
         Assert.True(File.Exists(written), output + error);
@@ -84,6 +88,27 @@ public sealed class AskAndDoctorCommandTests : IAsyncLifetime
         Assert.Equal(2, events.Count(e => e.EventType == TraceEventTypes.Execution));
         // `dotnet test` in a folder without a project fails: the run says so with exit 1.
         Assert.Equal(1, exit);
+    }
+
+    [Fact]
+    public async Task AskWithYesStillRefusesWhatTheDefaultAllowlistDoesNotAllow()
+    {
+        var (exit, output, error) = await _cli.RunAsync("ask", Task, "--yes");
+        Assert.Equal("public static class Greeter {}", File.ReadAllText(Path.Combine(ProjectRoot, "src", "Greeter.cs")));
+        var runId = output.Split('\n').Single(l => l.StartsWith("run_id: ", StringComparison.Ordinal))["run_id: ".Length..].Trim();
+        var events = new TraceStore(Path.Combine(_cli.Home, "traces")).Read(runId);
+        Assert.Single(events, e => e.EventType == TraceEventTypes.Approval);
+        Assert.Equal(["succeeded", "refused"], events.Where(e => e.EventType == TraceEventTypes.Execution).Select(e => e.Data["status"]!.GetValue<string>()));
+        Assert.Equal(1, exit);
+        Assert.Contains("dotnet", output + error, StringComparison.Ordinal);
+    }
+
+    /// <summary>What `minime init` tells the user to add to let agents run tests (and, with it, repository code).</summary>
+    private void AllowDotnetTest()
+    {
+        var path = Path.Combine(_cli.Home, "allowlist.yaml");
+        File.WriteAllText(path, File.ReadAllText(path).Replace("args: [\"--version\", \"--info\"]", "args: [\"--version\", \"--info\", \"build ...\", \"test ...\"]", StringComparison.Ordinal));
+        Assert.Contains("\"test ...\"", File.ReadAllText(path), StringComparison.Ordinal);
     }
 
     [Fact]

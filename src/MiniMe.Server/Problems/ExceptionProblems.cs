@@ -32,7 +32,8 @@ internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logge
         NotFoundException e => (404, "Not found", e.Message),
         ModelCallException e => (502, "Model call failed", e.Message),
         ModelUnavailableException e => (503, "No model configured", e.Message),
-        Ask.ProposalStateException e => (409, "Already decided", e.Message),
+        Ask.ProposalStateException e => (409, "Not pending", e.Message),
+        Ask.ProposalNotStartedException e => (500, "Nothing was run", e.Message),
         ConfigException e => (500, "Server configuration problem", e.Message),
         _ => (500, "Internal server error", "The server could not complete the request; the server log has the details."),
     };

@@ -67,7 +67,9 @@ public sealed class ProcessRunner
         Process process;
         try
         {
-            (process, command) = Start(start, spec.Program, command, ownSession: _setsid is not null);
+            var registered = command;
+            var ownSession = _setsid is not null;
+            (process, command) = await ProcessSpawner.RunAsync(() => Start(start, spec.Program, registered, ownSession)).ConfigureAwait(false);
         }
         catch
         {

@@ -118,13 +118,40 @@ public sealed class ProcessTreeTests
         Assert.Equal(7, process.ExitCode);
     }
 
+    [BwrapFact]
+    public async Task Sandboxed_command_outlives_the_thread_that_started_it()
+    {
+        // bubblewrap's --die-with-parent is a parent-death signal, and Linux sends it when the forking *thread* exits.
+        using var s = new Scratch();
+        var programs = new ProgramResolver(Environment.GetEnvironmentVariable("PATH"), s.Directory);
+        var sandbox = SandboxFactory.Create("bwrap", programs, s.Directory, [], allowNetwork: false);
+        var runner = new ProcessRunner(sandbox, programs.Resolve("setsid"));
+        var spec = new CommandSpec("/bin/sh", ["-c", "echo $$ > started.tmp; mv started.tmp started.pid\n" + Scratch.AwaitGo + "echo survived\n"], s.Directory,
+            new Dictionary<string, string> { ["PATH"] = programs.PathVariable }, TimeSpan.FromMinutes(2), 4096);
+        Task<CommandResult>? run = null;
+        var starter = new Thread(() =>
+        {
+            run = runner.RunAsync(spec, CancellationToken.None);
+            s.PidAsync("started").GetAwaiter().GetResult();   // the sandbox is up and its command runs
+        });
+        starter.Start();
+        starter.Join();   // the thread that asked for the command is gone before the command ends
+        s.Go();
+
+        var result = await run!;
+
+        Assert.True(result.Sandboxed);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("survived\n", result.Stdout.Text);
+    }
+
     /// <summary>A scratch directory, a runner without sandbox, and scripts run with /bin/sh -c.</summary>
     internal sealed class Scratch : IDisposable
     {
         /// <summary>Blocks the script until the test calls <see cref="Go"/>.</summary>
         public const string AwaitGo = "while [ ! -e go ]; do sleep 0.02; done\n";
 
-        private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("minime-tree-");
+        private readonly DirectoryInfo _dir = System.IO.Directory.CreateTempSubdirectory("minime-tree-");
         private readonly ProcessRunner _runner;
 
         public Scratch()
@@ -135,6 +162,8 @@ public sealed class ProcessTreeTests
         }
 
         public string PathVariable { get; }
+
+        public string Directory => _dir.FullName;
 
         public static string UniqueSleep() => "9" + Random.Shared.Next(10_000_000, 99_999_999).ToString(CultureInfo.InvariantCulture);
 

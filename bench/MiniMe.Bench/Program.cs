@@ -5,6 +5,7 @@ using MiniMe.Bench.Ann;
 using MiniMe.Bench.Cli;
 using MiniMe.Bench.Memory;
 using MiniMe.Bench.Server;
+using MiniMe.Bench.Tools;
 using MiniMe.Bench.Tracing;
 
 // MiniMe benchmarks: a plain harness printing Markdown tables for docs/benchmarks.md.
@@ -14,7 +15,8 @@ using MiniMe.Bench.Tracing;
 //   dotnet run -c Release --project bench/MiniMe.Bench -- server --requests 2000 --concurrency 8 --seconds 60 --streams 300
 //   dotnet run -c Release --project bench/MiniMe.Bench -- integrity --sizes 10000,100000 --runs 5
 //   dotnet run -c Release --project bench/MiniMe.Bench -- redact --iterations 2000
-// Commands: all (search, import, coldstart, agents, server, redact) | search | import | coldstart | agents | server | redact | ann | integrity
+//   dotnet run -c Release --project bench/MiniMe.Bench -- teardown --runs 10 --processes 256 --timeout 10
+// Commands: all (search, import, coldstart, agents, server, redact, teardown) | search | import | coldstart | agents | server | redact | teardown | ann | integrity
 // `ann` is not part of `all`: its 1M-vector run takes minutes and ~2 GB of memory; nor is `integrity`
 // (the damage check at writer open), which builds its own 100k-chunk database.
 using var cancel = new CancellationTokenSource();
@@ -32,7 +34,7 @@ Console.WriteLine($"# MiniMe benchmarks — {DateTime.UtcNow:yyyy-MM-dd HH:mm} U
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
 Console.WriteLine($"command: dotnet run -c Release --project bench/MiniMe.Bench -- {string.Join(' ', args)}");
 
-var known = new[] { "all", "search", "import", "coldstart", "agents", "server", "redact", "ann", "integrity" };
+var known = new[] { "all", "search", "import", "coldstart", "agents", "server", "redact", "teardown", "ann", "integrity" };
 if (!known.Contains(command))
 {
     Console.Error.WriteLine($"unknown benchmark '{command}'; use one of: {string.Join(", ", known)}");
@@ -53,6 +55,8 @@ if (command is "integrity")
     rc |= await IntegrityCheckBenchmark.RunAsync(Sizes("--sizes", [10_000, 100_000]), Option("--runs", 5), cancel.Token);
 if (command is "all" or "redact")
     rc |= await RedactionBenchmark.RunAsync(Option("--iterations", 2000), cancel.Token);
+if (command is "all" or "teardown")
+    rc |= await TeardownBenchmark.RunAsync(command == "teardown" ? args[1..] : [], cancel.Token);
 if (command is "ann")
     rc |= await AnnBenchmark.RunAsync(args[1..], cancel.Token);
 return rc;

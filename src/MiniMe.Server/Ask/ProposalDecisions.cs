@@ -10,10 +10,17 @@ public sealed record ProposalDecision(bool Approve, JsonObject? EditedArguments,
 /// <summary>What deciding did: the stored status and a one-line account (executed, refused, not executed, ...).</summary>
 public sealed record ProposalOutcome(string Status, string Message, bool Executed);
 
+/// <summary>A decision could not begin and nothing ran; the proposal goes back to pending so it can be decided again.</summary>
+public sealed class ProposalNotStartedException(string message, Exception? inner = null) : MiniMeException(message, inner);
+
 /// <summary>
 /// Carries out a decision: the tool runner (allowlist, execution, audit) plugs in here. The server
 /// ships <see cref="RecordingProposalDecider"/>, which records the decision and executes nothing.
 /// </summary>
+/// <remarks>
+/// Throw <see cref="ProposalNotStartedException"/> only when nothing ran (the proposal returns to
+/// pending); any other exception ends the proposal as failed.
+/// </remarks>
 public interface IProposalDecider
 {
     Task<ProposalOutcome> DecideAsync(UserSpace user, StoredProposal proposal, ProposalDecision decision, CancellationToken cancellationToken);

@@ -29,7 +29,16 @@ public sealed class ToolProposalDecider(ServerEngine engine) : IProposalDecider
                 : recorded;
         }
 
-        var host = ToolHost.Create(engine.Workspace, engine.Options, user.RetrieverAsync, user.Traces);
+        ToolHost host;
+        try
+        {
+            host = ToolHost.Create(engine.Workspace, engine.Options, user.RetrieverAsync, user.Traces);
+        }
+        catch (Exception e) when (e is MiniMeException or IOException or UnauthorizedAccessException)
+        {
+            // The allowlist or tools settings could not be loaded: nothing has run, so the proposal stays pending.
+            throw new ProposalNotStartedException($"Nothing was run and the proposal is still pending: {e.Message}", e);
+        }
         var gate = new DecisionGate(decision);
         var outcome = await host.Runner.RunAsync(proposal.Proposal, ApprovalMode.Interactive, gate, new SilentPresenter(), proposal.RunId, cancellationToken).ConfigureAwait(false);
         return outcome.Status switch

@@ -80,15 +80,34 @@ internal static class AskEndpoints
             .WithSummary("Reject a proposed action; the reason is kept as a correction").ProducesProblem(404).ProducesProblem(409);
     }
 
+    /// <summary>
+    /// Claims the proposal first (one atomic pending → deciding step in server.db), so of simultaneous
+    /// decisions exactly one runs and every other one gets 409; then decides, and records the end:
+    /// approved or rejected; pending again when the decider says nothing ran; failed, with the error,
+    /// when it threw (it may have partly run; the run trace shows what did).
+    /// </summary>
     private static async Task<DecisionResponse> DecideAsync(
         string id, ProposalDecision decision, ClaimsPrincipal user, UserSpaces spaces, ProposalStore proposals, IProposalDecider decider, CancellationToken cancellationToken)
     {
         var space = spaces.Get(user.UserId());
-        var proposal = proposals.Require(space.UserId, id);
-        if (proposal.Status != ProposalStatuses.Pending)
-            throw new ProposalStateException($"Proposal '{id}' was already {proposal.Status}.");
-        var outcome = await decider.DecideAsync(space, proposal, decision, cancellationToken).ConfigureAwait(false);
-        var decided = proposals.Decide(space.UserId, id, outcome.Status, outcome.Message);
+        var claimed = proposals.Claim(space.UserId, id);
+        ProposalOutcome outcome;
+        try
+        {
+            outcome = await decider.DecideAsync(space, claimed, decision, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProposalNotStartedException)
+        {
+            proposals.Release(space.UserId, id);
+            throw;
+        }
+        catch (Exception e)
+        {
+            var what = e is OperationCanceledException ? "cancelled (the request was aborted)" : $"failed ({e.Message})";
+            proposals.Fail(space.UserId, id, $"{what} while being decided; it may have partly run (the run trace shows what did)");
+            throw;
+        }
+        var decided = proposals.Finish(space.UserId, id, outcome.Status, outcome.Message);
         return new DecisionResponse(View(decided), outcome.Message, outcome.Executed);
     }
 

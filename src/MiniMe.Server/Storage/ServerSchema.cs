@@ -7,7 +7,7 @@ namespace MiniMe.Server.Storage;
 /// <summary>Creates and migrates server.db, versioned with PRAGMA user_version. Every row belongs to a user.</summary>
 internal static class ServerSchema
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     private static readonly string[] Version1 =
     [
@@ -81,6 +81,13 @@ internal static class ServerSchema
         "CREATE UNIQUE INDEX ux_facts_user_key ON facts(user_id, key)",
     ];
 
+    // Version 2: a proposal being decided records which server process claimed it ("pid:start"), so a
+    // claim left by a server that died can be told from one still running.
+    private static readonly string[] Version2 =
+    [
+        "ALTER TABLE proposals ADD COLUMN claimed_by TEXT",
+    ];
+
     public static void Migrate(SqliteConnection connection, string path)
     {
         using var read = connection.CreateCommand();
@@ -93,6 +100,9 @@ internal static class ServerSchema
         using var transaction = connection.BeginTransaction();
         if (version < 1)
             foreach (var statement in Version1)
+                ServerDatabase.Execute(connection, statement, transaction);
+        if (version < 2)
+            foreach (var statement in Version2)
                 ServerDatabase.Execute(connection, statement, transaction);
         ServerDatabase.Execute(connection, $"PRAGMA user_version = {CurrentVersion}", transaction);
         transaction.Commit();

@@ -11,7 +11,8 @@ internal static class RealPath
     private const int MaxLinks = 40;
 
     /// <summary>Resolves <paramref name="path"/> (absolute, or relative to <paramref name="baseDirectory"/>, which must be real).</summary>
-    public static string Resolve(string path, string baseDirectory)
+    /// <param name="visitedLink">Called with the real location of every symbolic link followed on the way.</param>
+    public static string Resolve(string path, string baseDirectory, Action<string>? visitedLink = null)
     {
         var root = Path.GetPathRoot(baseDirectory) ?? "/";
         var rooted = Path.IsPathRooted(path);
@@ -33,6 +34,7 @@ internal static class RealPath
             {
                 if (++links > MaxLinks)
                     throw new ToolRefusedException($"'{path}' has too many levels of symbolic links");
+                visitedLink?.Invoke(next);
                 if (Path.IsPathRooted(target))
                 {
                     current = Path.GetPathRoot(target)!;

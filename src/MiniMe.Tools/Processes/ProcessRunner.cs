@@ -7,13 +7,15 @@ namespace MiniMe.Tools.Processes;
 /// Starts a command as an argument vector (no shell), in its own session and process group (via
 /// setsid where available) and maybe inside the sandbox, with stdin closed, a scrubbed environment,
 /// capped output, and a timeout. When it ends, times out or is cancelled, everything it started is
-/// killed: the group is frozen, the tree killed, then the group killed, and the runner waits until
-/// no member is left, so no orphan survives it.
+/// killed, so no orphan survives it: on Linux <see cref="CommandTree"/> finds the whole tree (the
+/// session, descendants, and daemons that double-forked away, which come back to MiniMe as child
+/// subreaper) from /proc snapshots, freezes it and kills it; elsewhere the group and the process tree
+/// are killed.
 /// </summary>
 public sealed class ProcessRunner
 {
     private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan GroupGrace = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RootGrace = TimeSpan.FromSeconds(5);
     private readonly ISandbox _sandbox;
     private readonly string? _setsid;
     private int _started;
@@ -51,20 +53,41 @@ public sealed class ProcessRunner
         foreach (var argument in launch.Arguments) start.ArgumentList.Add(argument);
         var environment = new Dictionary<string, string>(spec.Environment, StringComparer.Ordinal);
         _sandbox.AdjustEnvironment(environment);
+        CommandIdentity? command = null;
+        if (ProcessTable.Available)
+        {
+            CommandTree.EnsureSubreaper();
+            command = RunningCommands.Register();
+            environment[CommandTree.IdVariable] = command.Id;
+        }
         start.Environment.Clear();
         foreach (var (name, value) in environment) start.Environment[name] = value;
 
         var clock = Stopwatch.StartNew();
-        using var process = ProcessSpawner.Start(start);
+        Process process;
+        try
+        {
+            var registered = command;
+            var ownSession = _setsid is not null;
+            (process, command) = await ProcessSpawner.RunAsync(() => Start(start, spec.Program, registered, ownSession)).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (command is not null) RunningCommands.Remove(command);
+            throw;
+        }
+        using var _ = process;
         Interlocked.Increment(ref _started);
-        var group = _setsid is not null ? process.Id : 0;
         try { process.StandardInput.Close(); } catch (IOException) { /* it exited already */ }
         var stdout = new StreamCapture(process.StandardOutput.BaseStream, spec.MaxOutputBytes);
         var stderr = new StreamCapture(process.StandardError.BaseStream, spec.MaxOutputBytes);
 
         var timedOut = false;
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        var exited = false;
+        int strays;
+        try
         {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(spec.Timeout);
             try
             {
@@ -74,11 +97,14 @@ public sealed class ProcessRunner
             {
                 timedOut = !cancellationToken.IsCancellationRequested;
             }
+            exited = process.HasExited;
         }
-        var exited = process.HasExited;
-        var strays = await KillEverythingAsync(process, group).ConfigureAwait(false);
-        // The pipes close when the last process holding them dies; a descendant that escaped the group
-        // could hold them open, so reading gets a short grace and then keeps what arrived.
+        finally
+        {
+            strays = await KillEverythingAsync(process, command, _setsid is not null ? process.Id : 0).ConfigureAwait(false);
+        }
+        // The pipes close when the last process holding them dies; one that could not be killed (another
+        // user's) could hold them open, so reading gets a short grace and then keeps what arrived.
         await Task.WhenAny(Task.WhenAll(stdout.Completion, stderr.Completion), Task.Delay(DrainGrace, CancellationToken.None)).ConfigureAwait(false);
         clock.Stop();
         cancellationToken.ThrowIfCancellationRequested();
@@ -93,29 +119,46 @@ public sealed class ProcessRunner
             strays);
     }
 
-    /// <summary>Kills the process (if still running) and every process it left behind; returns how many strays there were.</summary>
-    private static async Task<int> KillEverythingAsync(Process process, int group)
+    private static (Process Process, CommandIdentity? Command) Start(ProcessStartInfo start, string program, CommandIdentity? command, bool ownSession)
     {
-        var strays = 0;
-        if (group > 0)
+        if (command is null)
+            return (Process.Start(start) ?? throw new ToolFailedException($"Could not start {program}."), null);
+        // No teardown pass may look at the table between the fork and the root's registration.
+        lock (CommandTree.StartGate)
         {
-            strays = Posix.LiveMembers(group).Count(pid => pid != process.Id);
-            Posix.SignalGroup(group, Posix.SigStop);   // freeze: nothing in the group can fork while we kill
+            var process = Process.Start(start) ?? throw new ToolFailedException($"Could not start {program}.");
+            return (process, CommandTree.Started(command, process.Id, ownSession));
         }
-        if (!process.HasExited)
+    }
+
+    /// <summary>Kills the process (if still running) and every process it left behind; returns how many strays there were.</summary>
+    private static async Task<int> KillEverythingAsync(Process process, CommandIdentity? command, int group)
+    {
+        int strays;
+        if (command is not null)
         {
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { /* exited meanwhile */ }
+            strays = await CommandTree.KillAsync(command).ConfigureAwait(false);
         }
-        if (group > 0) Posix.SignalGroup(group, Posix.SigKill);
-        await process.WaitForExitAsync(CancellationToken.None).WaitAsync(GroupGrace).ConfigureAwait(false);
-        if (group > 0)
+        else
         {
-            var deadline = Stopwatch.StartNew();
-            while (Posix.LiveMembers(group).Count > 0 && deadline.Elapsed < GroupGrace)
+            // No /proc: the group (frozen first, so nothing in it forks meanwhile) and .NET's tree walk.
+            strays = 0;
+            if (group > 0) Posix.SignalGroup(group, Posix.SigStop);
+            if (!process.HasExited)
             {
-                Posix.SignalGroup(group, Posix.SigKill);
-                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+                try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { /* exited meanwhile */ }
             }
+            if (group > 0) Posix.SignalGroup(group, Posix.SigKill);
+        }
+        try
+        {
+            await process.WaitForExitAsync(CancellationToken.None).WaitAsync(RootGrace).ConfigureAwait(false);
+            // Reaped: its pid may now be reused, so it stops being a known root only now.
+            if (command is not null) RunningCommands.Remove(command);
+        }
+        catch (TimeoutException)
+        {
+            // It could not be killed (it became another user's); it stays registered so no teardown reaps it.
         }
         return strays;
     }

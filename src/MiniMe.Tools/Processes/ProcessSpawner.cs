@@ -1,44 +1,48 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 
 namespace MiniMe.Tools.Processes;
 
 /// <summary>
-/// Starts processes from one thread that lives as long as MiniMe. bubblewrap's --die-with-parent (and
-/// any PR_SET_PDEATHSIG) fires when the *thread* that forked the child exits, not the process: started
-/// from a thread-pool thread, a sandboxed command is killed (exit 137) whenever the pool retires that
-/// thread, which it does under load. From this thread, the child dies only when MiniMe does.
+/// Starts processes from one thread that lives as long as MiniMe. On Linux a child's parent-death
+/// signal (PR_SET_PDEATHSIG, which bubblewrap's --die-with-parent sets) fires when the *thread* that
+/// forked it exits, not the process: a command started from a thread-pool thread that the pool then
+/// retires was SIGKILLed mid-run. Forking from this thread ties it to MiniMe's life, as intended.
 /// </summary>
 internal static class ProcessSpawner
 {
-    private static readonly BlockingCollection<(ProcessStartInfo Start, TaskCompletionSource<Process> Started)> Queue = [];
+    private static readonly BlockingCollection<Action> Work = [];
+    private static readonly Thread Spawner = StartThread();
 
-    static ProcessSpawner()
+    /// <summary>Runs <paramref name="start"/> (which forks) on the spawner thread and returns its result.</summary>
+    public static Task<T> RunAsync<T>(Func<T> start)
     {
-        var thread = new Thread(Run) { IsBackground = true, Name = "MiniMe process spawner" };
-        thread.Start();
-    }
-
-    /// <summary>Process.Start on the spawner thread; its exceptions come back to the caller.</summary>
-    public static Process Start(ProcessStartInfo start)
-    {
-        var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Queue.Add((start, started));
-        return started.Task.GetAwaiter().GetResult();
-    }
-
-    private static void Run()
-    {
-        foreach (var (start, started) in Queue.GetConsumingEnumerable())
+        GC.KeepAlive(Spawner);
+        var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Work.Add(() =>
         {
             try
             {
-                started.SetResult(Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}."));
+                result.SetResult(start());
             }
             catch (Exception e)
             {
-                started.SetException(e);
+                result.SetException(e);
             }
-        }
+        });
+        return result.Task;
+    }
+
+    private static Thread StartThread()
+    {
+        var thread = new Thread(() =>
+        {
+            foreach (var item in Work.GetConsumingEnumerable()) item();
+        })
+        {
+            IsBackground = true,
+            Name = "MiniMe process spawner",
+        };
+        thread.Start();
+        return thread;
     }
 }

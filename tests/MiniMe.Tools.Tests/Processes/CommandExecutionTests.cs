@@ -128,6 +128,7 @@ public sealed class CommandExecutionTests
             "PATH", "HOME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_NUMERIC", "LC_TIME", "TZ", "USER", "LOGNAME", "TMPDIR",
             "DOTNET_ROOT", "DOTNET_CLI_HOME", "NUGET_PACKAGES", "DOTNET_CLI_TELEMETRY_OPTOUT", "DOTNET_NOLOGO", "DOTNET_SKIP_FIRST_TIME_EXPERIENCE",
             "GIT_TERMINAL_PROMPT", "GIT_PAGER", "PAGER", "GIT_CONFIG_NOSYSTEM", "PWD", "OLDPWD", "SHLVL", "_",
+            "MINIME_COMMAND_ID",   // the random id that ties the command's processes to it for teardown; no secret
         ];
         Assert.All(names, n => Assert.Contains(n, allowed));
         Assert.Contains("PATH", names);

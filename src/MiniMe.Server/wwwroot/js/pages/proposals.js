@@ -6,18 +6,19 @@ export async function render(container) {
   const pending = h('div', { 'data-testid': 'pending-proposals' });
   const decided = h('tbody');
   container.append(h('h1', {}, 'Approvals'), pending,
-    h('div', { class: 'panel' }, h('h2', {}, 'Decided'),
+    h('div', { class: 'panel' }, h('h2', {}, 'Decided (and being decided)'),
       h('table', {}, h('thead', {}, h('tr', {}, ['decided', 'tool', 'status', 'outcome'].map((c) => h('th', {}, c)))), decided)));
 
   async function load() {
-    const [open, approved, rejected] = await Promise.all([
-      api('/v1/proposals?status=pending'), api('/v1/proposals?status=approved'), api('/v1/proposals?status=rejected')]);
+    const [open, deciding, approved, rejected, failed] = await Promise.all(
+      ['pending', 'deciding', 'approved', 'rejected', 'failed'].map((s) => api(`/v1/proposals?status=${s}`)));
     pending.replaceChildren(...(open.length === 0
       ? [h('p', { class: 'panel muted', 'data-testid': 'no-proposals' }, 'Nothing waiting for approval.')]
       : open.map(card)));
-    const done = [...approved, ...rejected].sort((a, b) => (b.decided_at || '').localeCompare(a.decided_at || ''));
+    // Being decided (running now) first, then the decided ones, newest first; failed means it threw or the server stopped mid-way.
+    const done = [...deciding, ...[...approved, ...rejected, ...failed].sort((a, b) => (b.decided_at || '').localeCompare(a.decided_at || ''))];
     decided.replaceChildren(...done.map((p) => h('tr', { 'data-testid': 'decided-proposal' },
-      h('td', {}, fmt.time(p.decided_at)), h('td', {}, h('code', {}, p.tool)),
+      h('td', {}, p.decided_at ? fmt.time(p.decided_at) : 'now'), h('td', {}, h('code', {}, p.tool)),
       h('td', {}, h('span', { class: `badge ${p.status}` }, p.status)), h('td', {}, p.note || ''))));
   }
 

@@ -33,7 +33,7 @@ internal sealed class ToolCommand : Command
         protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
             await using var engine = OpenEngine(parse);
-            var host = ActionApproval.CreateHost(engine);
+            var host = ActionApproval.CreateHost(Context, engine);
             var tools = host.Registry.Descriptors;
             if (parse.GetValue(_json))
             {
@@ -80,7 +80,7 @@ internal sealed class ToolCommand : Command
             var name = parse.GetValue(_name)!.Trim();
             var json = parse.GetValue(_json);
             await using var engine = OpenEngine(parse);
-            var host = ActionApproval.CreateHost(engine);
+            var host = ActionApproval.CreateHost(Context, engine);
             host.Registry.Get(name);
             var runId = RunId.New(DateTimeOffset.UtcNow);
             var proposal = new ActionProposal("p1", name, arguments, "requested with `minime tool run`", ProposedBy: "user");

@@ -121,7 +121,10 @@ public sealed class TrustStore
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException)
         {
-            throw new TrustFileException($"The trust file {Path} is damaged ({e.Message}), so no workspace is trusted; fix it or delete it and trust your workspaces again with `minime trust`.", e);
+            var what = e is JsonException { LineNumber: { } line, BytePositionInLine: { } column }
+                ? $"not valid JSON at line {line + 1}, column {column + 1}"
+                : e.Message;
+            throw new TrustFileException($"The trust file {Path} is damaged ({what}), so no workspace is trusted; fix it or delete it and trust your workspaces again with `minime trust`.", e);
         }
     }
 

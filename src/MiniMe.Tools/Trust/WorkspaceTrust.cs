@@ -5,11 +5,21 @@ using MiniMe.Tools.Paths;
 namespace MiniMe.Tools.Trust;
 
 /// <summary>Whether a workspace's tools may run, and if not, the one line that says why and what to do.</summary>
-/// <param name="Refusal">Null when trusted.</param>
+/// <param name="Reason">Why it is not trusted ("allowlist.yaml changed since you trusted it on 2025-06-01"); null when trusted.</param>
+/// <param name="Refusal">The whole line a refused proposal gets; null when trusted.</param>
 /// <param name="Entry">The trust file's entry for the workspace, when it has one.</param>
-public sealed record TrustStatus(WorkspaceFingerprint Fingerprint, string? Refusal, TrustEntry? Entry)
+public sealed record TrustStatus(WorkspaceFingerprint Fingerprint, string? Reason, string? Refusal, TrustEntry? Entry)
 {
     public bool IsTrusted => Refusal is null;
+
+    internal static TrustStatus Trusted(WorkspaceFingerprint fingerprint, TrustEntry entry) => new(fingerprint, null, null, entry);
+
+    /// <summary>Not trusted: the refusal says so and how to trust it.</summary>
+    internal static TrustStatus NotTrusted(WorkspaceFingerprint fingerprint, string reason, TrustEntry? entry) =>
+        new(fingerprint, reason, $"this workspace is not trusted ({reason}); {WorkspaceTrust.Hint}", entry);
+
+    /// <summary>The trust file cannot be used: its own message is the refusal.</summary>
+    internal static TrustStatus Unusable(WorkspaceFingerprint fingerprint, string message) => new(fingerprint, message, message, null);
 }
 
 /// <summary>
@@ -29,7 +39,7 @@ public static class WorkspaceTrust
         ArgumentNullException.ThrowIfNull(fingerprint);
         ArgumentNullException.ThrowIfNull(allowlist);
         if (Exposure(store, fingerprint.ToolsRoot, allowlist) is { } exposed)
-            return new TrustStatus(fingerprint, exposed, null);
+            return TrustStatus.Unusable(fingerprint, exposed);
         TrustEntry? entry;
         try
         {
@@ -37,9 +47,11 @@ public static class WorkspaceTrust
         }
         catch (TrustFileException e)
         {
-            return new TrustStatus(fingerprint, e.Message, null);
+            return TrustStatus.Unusable(fingerprint, e.Message);
         }
-        return new TrustStatus(fingerprint, Refusal(fingerprint, entry), entry);
+        if (entry is null)
+            return TrustStatus.NotTrusted(fingerprint, "its .minime was not created by MiniMe on this machine", null);
+        return Changed(fingerprint, entry) is { } changed ? TrustStatus.NotTrusted(fingerprint, changed, entry) : TrustStatus.Trusted(fingerprint, entry);
     }
 
     /// <summary>The status of the workspace as it is on disk now (allowlist.yaml read, tools.root resolved).</summary>
@@ -80,22 +92,13 @@ public static class WorkspaceTrust
         return RelativeToRoot(store, realToolsRoot) is not null;
     }
 
-    private static string? Refusal(WorkspaceFingerprint now, TrustEntry? entry)
+    private static string? Changed(WorkspaceFingerprint now, TrustEntry entry)
     {
-        if (entry is null)
-            return $"this workspace is not trusted (its .minime was not created by MiniMe on this machine); {Hint}";
-        var allowlist = entry.Fingerprint.AllowlistSha256 != now.AllowlistSha256;
-        var settings = entry.Fingerprint.SettingsSha256 != now.SettingsSha256 || entry.Fingerprint.ToolsRoot != now.ToolsRoot;
-        var what = (allowlist, settings) switch
-        {
-            (true, true) => "allowlist.yaml and the tools settings",
-            (true, false) => "allowlist.yaml",
-            (false, true) => entry.Fingerprint.ToolsRoot != now.ToolsRoot
-                ? $"the tools settings (tools.root was {entry.Fingerprint.ToolsRoot}, now {now.ToolsRoot})"
-                : "the tools settings (tools.* in config.yaml or MINIME_TOOLS__*)",
-            _ => null,
-        };
-        return what is null ? null : $"this workspace is not trusted ({what} changed since {entry.Since}); {Hint}";
+        var changed = new List<string>();
+        if (entry.Fingerprint.AllowlistSha256 != now.AllowlistSha256) changed.Add("allowlist.yaml");
+        if (entry.Fingerprint.ToolsRoot != now.ToolsRoot) changed.Add($"tools.root (now {now.ToolsRoot})");
+        else if (entry.Fingerprint.SettingsSha256 != now.SettingsSha256) changed.Add("the tools settings (tools.* in config.yaml or MINIME_TOOLS__*)");
+        return changed.Count == 0 ? null : $"{string.Join(" and ", changed)} changed since {entry.Since}";
     }
 
     /// <summary>Why tools could rewrite the trust file (it is under the root and the write rules allow it), or null.</summary>

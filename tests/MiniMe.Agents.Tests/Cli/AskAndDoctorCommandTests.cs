@@ -87,6 +87,23 @@ public sealed class AskAndDoctorCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AskInAWorkspaceWhoseAllowlistChangedSaysSoUpFrontAndRefusesEveryAction()
+    {
+        File.AppendAllText(Path.Combine(_cli.Home, "allowlist.yaml"), "\n# edited after init\n");
+
+        var (exit, output, error) = await _cli.RunAsync("ask", Task, "--yes");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("Every action the team proposes will be refused: this workspace is not trusted (allowlist.yaml changed since `minime init` created it on ", error);
+        Assert.True(error.IndexOf("Every action the team proposes will be refused", StringComparison.Ordinal) < error.IndexOf("-- builder round 1 --", StringComparison.Ordinal), error);
+        Assert.False(File.Exists(Path.Combine(ProjectRoot, "src", "Greeter.cs")));
+        var runId = output.Split('\n').Single(l => l.StartsWith("run_id: ", StringComparison.Ordinal))["run_id: ".Length..].Trim();
+        var executions = new TraceStore(Path.Combine(_cli.Home, "traces")).Read(runId).Where(e => e.EventType == TraceEventTypes.Execution).ToList();
+        Assert.Equal(2, executions.Count);
+        Assert.All(executions, e => Assert.Equal("refused", e.Data["status"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task AskAnalysisOnlyShowsProposalsAndRunsNoTool()
     {
         var (exit, output, error) = await _cli.RunAsync("ask", Task, "--analysis-only", "--yes");

@@ -48,6 +48,7 @@ internal sealed class InitCommand : MiniMeCommand
                 return true;
             }
             WorkspaceTrust.Record(Context.Trust, review.Fingerprint, review.Allowlist, TrustSource.Init, DateTimeOffset.UtcNow);
+            Out.MarkupLine("[grey]Trusted on this machine: its tools may run after your approval (`minime trust` shows what they may do).[/]");
             return true;
         }
         catch (TrustFileException e)

@@ -53,6 +53,8 @@ internal sealed class ToolCommand : Command
                 table.AddRow(Markup.Escape(t.Name), t.Category.ToString().ToLowerInvariant(), t.NeedsApproval ? "[yellow]required[/]" : "[grey]no[/]", Markup.Escape(t.Description));
             Out.Write(table);
             Out.MarkupLine($"[grey]root: {Markup.Escape(host.Root)} · sandbox: {Markup.Escape(host.Sandbox.Description)}[/]");
+            if (host.Runner.Trust.Refusal is { } untrusted)
+                Out.MarkupLine($"[yellow]Every tool is refused here[/]: {Markup.Escape(untrusted)}.");
             return ExitCodes.Ok;
         }
     }

@@ -94,7 +94,7 @@ internal sealed class TrustCommand : MiniMeCommand
         Out.MarkupLine(review.Status.IsTrusted
             ? "  [green]trusted[/]"
             : $"  [yellow]not trusted[/]: {Markup.Escape(review.Status.Reason!)}");
-        Out.MarkupLine("Trusting it lets its tools, each action after your approval (read-only tools without asking):");
+        Out.MarkupLine("What its tools may do (each action after your approval; read-only tools without asking):");
         var grid = new Grid().AddColumn(new GridColumn().PadLeft(2).PadRight(2).NoWrap()).AddColumn();
         grid.AddRow("tools root", Markup.Escape(f.ToolsRoot));
         grid.AddRow("sandbox", Markup.Escape(review.Tools.Sandbox switch

@@ -35,7 +35,11 @@ public enum PreviewKind
     Command,
 }
 
-/// <summary>What the user is shown before approving: a summary, the unified diff of file changes, or the exact argument vector.</summary>
+/// <summary>
+/// What the user is shown before approving: a summary, the unified diff of file changes, or the exact
+/// argument vector that will run; <see cref="Warnings"/> says what the action can do beyond its face
+/// (a file that runs code on build, a command that runs repository code, what MiniMe rewrote).
+/// </summary>
 public sealed record ActionPreview(
     PreviewKind Kind,
     string Summary,
@@ -43,7 +47,8 @@ public sealed record ActionPreview(
     IReadOnlyList<string>? Argv = null,
     string? WorkingDirectory = null,
     string? Sandbox = null,
-    IReadOnlyList<string>? Files = null);
+    IReadOnlyList<string>? Files = null,
+    IReadOnlyList<string>? Warnings = null);
 
 /// <summary>An allowed, fully worked-out action: its preview, and how to carry it out.</summary>
 public sealed class PreparedAction(ActionPreview preview, Func<CancellationToken, Task<ToolExecution>> execute)
@@ -51,6 +56,9 @@ public sealed class PreparedAction(ActionPreview preview, Func<CancellationToken
     public ActionPreview Preview { get; } = preview;
 
     public Task<ToolExecution> ExecuteAsync(CancellationToken cancellationToken) => execute(cancellationToken);
+
+    /// <summary>The same action shown differently (warnings added).</summary>
+    public PreparedAction WithPreview(ActionPreview preview) => new(preview, execute);
 }
 
 /// <summary>What executing an action did: success, a one-line summary, the output for the caller, and the audit facts.</summary>
@@ -62,4 +70,5 @@ public sealed record ToolExecution(
     IReadOnlyList<string>? FilesChanged = null,
     bool? Sandboxed = null,
     bool TimedOut = false,
-    bool OutputTruncated = false);
+    bool OutputTruncated = false,
+    IReadOnlyList<string>? Warnings = null);

@@ -5,6 +5,7 @@ using MiniMe.Tools.Allowlist;
 using MiniMe.Tools.Approval;
 using MiniMe.Tools.BuiltIn;
 using MiniMe.Tools.Paths;
+using MiniMe.Tools.Commands;
 using MiniMe.Tools.Processes;
 using MiniMe.Tools.Trust;
 using MiniMe.Tracing;
@@ -44,11 +45,10 @@ public sealed class ToolHost
         var allowlist = AllowlistLoader.Load(workspace.AllowlistPath);
         var paths = new PathConfiner(workspace.ResolvePath(settings.Root), allowlist, [workspace.Root]);
         var programs = new ProgramResolver(Environment.GetEnvironmentVariable("PATH"), paths.Root);
-        var readOnly = Directory.Exists(workspace.Root) ? [RealPath.Resolve(workspace.Root, "/")] : Array.Empty<string>();
-        var sandbox = SandboxFactory.Create(settings.Sandbox, programs, paths.Root, readOnly.Where(paths.IsInsideRoot), settings.AllowNetwork);
+        var sandbox = SandboxFactory.Create(settings, programs, paths, allowlist, options.Import.IgnoreDirectories.Where(d => d != ".git").ToList());
         var runner = new ProcessRunner(sandbox, programs.Resolve("setsid"));
         var environment = EnvironmentScrubber.Build(programs.PathVariable, allowlist.Environment);
-        var context = new ToolContext(paths, new CommandPolicy(allowlist, paths, programs), runner, environment, settings, options.Import.IgnoreDirectories, retriever);
+        var context = new ToolContext(paths, new CommandPolicy(allowlist, paths, programs), runner, environment, settings, options.Import.IgnoreDirectories, retriever, Path.Join(workspace.Root, "quarantine"));
         var registry = new ToolRegistry(
         [
             new ReadFileTool(context),

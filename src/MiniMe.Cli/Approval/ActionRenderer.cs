@@ -28,6 +28,8 @@ internal static class ActionRenderer
                     console.MarkupLine(sandbox.StartsWith("NOT", StringComparison.Ordinal) ? $"[yellow]{Markup.Escape(sandbox)}[/]" : $"[grey]sandbox:[/] {Markup.Escape(sandbox)}");
                 break;
         }
+        foreach (var warning in preview.Warnings ?? [])
+            console.MarkupLine($"[yellow]! {Markup.Escape(warning)}[/]");
         if (note is not null) console.MarkupLine($"[grey]{Markup.Escape(note)}[/]");
     }
 
@@ -63,6 +65,8 @@ internal static class ActionRenderer
             _ => "red",
         };
         console.MarkupLine($"[{colour}]{Markup.Escape(outcome.Proposal.Id)} {Markup.Escape(outcome.Proposal.Tool)}: {Markup.Escape(outcome.Message)}[/]");
+        foreach (var warning in outcome.Execution?.Warnings ?? [])
+            console.MarkupLine($"[yellow]! {Markup.Escape(warning)}[/]");
     }
 
     private static class ArgvJson

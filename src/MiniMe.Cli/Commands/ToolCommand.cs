@@ -168,6 +168,8 @@ internal sealed class ToolCommand : Command
                 ["files_changed"] = new JsonArray([.. (outcome.Execution?.FilesChanged ?? []).Select(f => (JsonNode?)f)]),
                 ["output"] = outcome.Execution?.Output.DeepClone(),
                 ["diff"] = outcome.Preview?.Diff,
+                ["argv"] = outcome.Preview?.Argv is { } argv ? new JsonArray([.. argv.Select(a => (JsonNode?)a)]) : null,
+                ["warnings"] = new JsonArray([.. (outcome.Preview?.Warnings ?? []).Select(w => (JsonNode?)w)]),
             };
             Out.Profile.Out.Writer.WriteLine(result.ToJsonString(JsonFormats.Indented));
         }

@@ -155,17 +155,35 @@ internal static class DefaultFiles
             - "**/*.pem"
             - "**/*.key"
             - "**/id_rsa*"
+          # Files that run code when something reads them (Directory.Build.*, *.csproj, *.props,
+          # *.targets, *.rsp, package.json, Makefile, .github/**, .vscode/**, .gitattributes, ...) are
+          # refused even where include matches, unless listed here too: the next build, test run,
+          # editor or CI job would run what the agent wrote in them.
+          code: []
         # Commands run as argument vectors, never through a shell. Each args entry is a pattern for
         # the arguments after the program: words match one argument each (* and ? glob inside it),
         # a lone * is any one argument, and a trailing ... allows any further arguments.
-        # Shell metacharacters (; & | $ ` < > newline ...) are refused unless the rule sets
-        # allowShellMetacharacters: true. deny lists argument globs refused anywhere in the vector,
-        # on top of the built-in ones (git -c, --upload-pack, dotnet -p:, find -exec, ...).
+        # Options are checked the way the program parses them: for git and dotnet MiniMe knows which
+        # options only change what is shown or built, and refuses the rest (git -c, --output,
+        # --ext-diff; dotnet -p:/-property:, -logger:, @response files, ...); for other programs an
+        # option is allowed only where a pattern spells it out or the rule lists it under options
+        # (e.g. options: ["-n <int>", "--format <text>"]). Shell metacharacters (; & | $ ` < > newline
+        # ...) are refused unless the rule sets allowShellMetacharacters: true; deny lists argument
+        # globs refused anywhere in the vector.
+        # Nothing here runs code from this repository: git only shows history and state, and secret
+        # files are kept out of its output.
         commands:
-          - program: dotnet
-            args: ["build ...", "test ...", "format ...", "--version", "--info"]
           - program: git
             args: ["status ...", "diff ...", "log ...", "show ..."]
+          - program: dotnet
+            args: ["--version", "--info"]
+        # To let agents build and test .NET code, add:
+        #   - program: dotnet
+        #     args: ["build ...", "test ..."]
+        # That grants running this repository's build files (targets, props, analyzers), and `test`
+        # runs its code: inside the sandbox (tools.sandbox) they read the project, write under it but
+        # not in .git or .minime, see no secrets and have no network; without a sandbox they are refused
+        # unless tools.sandbox is none, and then they run as you.
         # Extra environment variables passed to commands (PATH, HOME, LANG and a few locale and
         # .NET variables are passed already); names that look like secrets are never passed.
         environment: []

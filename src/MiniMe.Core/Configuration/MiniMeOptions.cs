@@ -139,4 +139,10 @@ public sealed class ToolsOptions
     public string Sandbox { get; set; } = "auto";
     /// <summary>Commands get no network inside the sandbox unless this is true.</summary>
     public bool AllowNetwork { get; set; }
+    /// <summary>
+    /// Absolute directories outside the tools root that sandboxed commands may read (a toolchain or cache
+    /// the sandbox does not show by default: only system directories, the allowed programs' own
+    /// directories, DOTNET_ROOT and the NuGet package cache are visible).
+    /// </summary>
+    public List<string> SandboxReadOnly { get; set; } = [];
 }

@@ -111,20 +111,23 @@ public static partial class AllowlistLoader
         {
             if (node is YamlScalarNode { Value: null or "" }) return Allowlist.PathRules.None;
             var map = Mapping(node, section);
-            List<Glob> include = [], exclude = [];
+            List<Glob> include = [], exclude = [], code = [];
             foreach (var (key, value) in map.Children)
             {
                 var name = Key(key);
-                var target = name switch
+                var target = (name, section) switch
                 {
-                    "include" => include,
-                    "exclude" => exclude,
-                    _ => throw Error(key, $"unknown key '{name}' in {section}; expected include or exclude"),
+                    ("include", _) => include,
+                    ("exclude", _) => exclude,
+                    ("code", "write") => code,
+                    _ => throw Error(key, section == "write"
+                        ? $"unknown key '{name}' in write; expected include, exclude or code"
+                        : $"unknown key '{name}' in {section}; expected include or exclude"),
                 };
                 foreach (var (itemNode, pattern) in Strings(value, $"{section}.{name}"))
-                    target.Add(MakeGlob(itemNode, pattern, ignoreCase: name == "exclude"));
+                    target.Add(MakeGlob(itemNode, pattern, ignoreCase: name != "include"));
             }
-            return new PathRules(include, exclude);
+            return new PathRules(include, exclude, code);
         }
 
         private Glob MakeGlob(YamlNode node, string pattern, bool ignoreCase)
@@ -151,9 +154,10 @@ public static partial class AllowlistLoader
 
         private CommandRule Command(YamlNode node)
         {
-            var map = Mapping(node, "a command (program, args, deny, allowShellMetacharacters)");
+            var map = Mapping(node, "a command (program, args, options, deny, allowShellMetacharacters)");
             string? program = null;
             List<ArgumentPattern>? args = null;
+            List<MiniMe.Tools.Commands.OptionSpec> options = [];
             List<ArgumentGlob> deny = [];
             var allowMeta = false;
             foreach (var (key, value) in map.Children)
@@ -176,6 +180,13 @@ public static partial class AllowlistLoader
                     case "deny":
                         deny = Strings(value, "deny").Select(d => new ArgumentGlob(d.Value)).ToList();
                         break;
+                    case "options":
+                        foreach (var (itemNode, text) in Strings(value, "options"))
+                        {
+                            try { options.Add(MiniMe.Tools.Commands.OptionSpec.Parse(text)); }
+                            catch (FormatException e) { throw Error(itemNode, e.Message); }
+                        }
+                        break;
                     case "allowShellMetacharacters":
                         allowMeta = Scalar(value, "allowShellMetacharacters") switch
                         {
@@ -185,13 +196,13 @@ public static partial class AllowlistLoader
                         };
                         break;
                     default:
-                        throw Error(key, $"unknown key '{Key(key)}' in a command; expected program, args, deny or allowShellMetacharacters");
+                        throw Error(key, $"unknown key '{Key(key)}' in a command; expected program, args, options, deny or allowShellMetacharacters");
                 }
             }
             if (program is null) throw Error(node, "a command needs a program");
             if (args is null || args.Count == 0)
                 throw Error(node, $"command '{program}' needs args: a list of argument patterns (\"\" for no arguments, \"...\" for any)");
-            return new CommandRule(program, args, deny, allowMeta, (int)node.Start.Line);
+            return new CommandRule(program, args, deny, allowMeta, (int)node.Start.Line, options);
         }
 
         public List<string> EnvironmentNames(YamlNode node)

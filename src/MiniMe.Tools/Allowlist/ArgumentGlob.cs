@@ -20,6 +20,9 @@ public sealed class ArgumentGlob
 
     public string Pattern { get; }
 
+    /// <summary>No '*' or '?': the word matches exactly one spelling, so an option written here is allowed as written.</summary>
+    public bool IsLiteral => Pattern.IndexOfAny(['*', '?']) < 0;
+
     public bool IsMatch(string argument) => _regex.IsMatch(argument);
 
     public override string ToString() => Pattern;

@@ -42,5 +42,8 @@ public sealed class ArgumentPattern
         return true;
     }
 
+    /// <summary>Whether the word at <paramref name="index"/> is written literally (no glob) in the pattern: an option there is the user's explicit choice.</summary>
+    public bool IsLiteralAt(int index) => index >= 0 && index < _words.Count && _words[index].IsLiteral;
+
     public override string ToString() => Text;
 }

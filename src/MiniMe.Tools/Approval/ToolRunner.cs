@@ -58,6 +58,7 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
             catch (ToolFailedException e) { return Refuse(runId, proposal, arguments, OutcomeStatus.Failed, e.Message, edits); }
 
             var current = proposal with { Arguments = arguments };
+            prepared = WithCodeFileWarnings(prepared);
             var request = new ApprovalRequest(current, tool.Descriptor, prepared.Preview);
             ApprovalDecision decision;
             if (mode == ApprovalMode.DryRun)
@@ -117,6 +118,15 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
                     return await ExecuteAsync(runId, current, prepared, decision, edits, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>A file change that writes a build input or script (allowed by write.code) says so in the approval.</summary>
+    private static PreparedAction WithCodeFileWarnings(PreparedAction prepared)
+    {
+        var preview = prepared.Preview;
+        if (preview.Kind != PreviewKind.FileChange || preview.Files is not { Count: > 0 } files) return prepared;
+        var warnings = files.Select(f => Commands.CodeFiles.Match(f) is { } pattern ? Commands.CodeFiles.Why(f, pattern) : null).OfType<string>().ToList();
+        return warnings.Count == 0 ? prepared : prepared.WithPreview(preview with { Warnings = [.. preview.Warnings ?? [], .. warnings] });
     }
 
     private async Task<ActionOutcome> ExecuteAsync(string runId, ActionProposal proposal, PreparedAction prepared, ApprovalDecision decision, int edits, CancellationToken cancellationToken)
@@ -180,6 +190,7 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
             ["sandboxed"] = execution?.Sandboxed,
             ["timed_out"] = execution?.TimedOut ?? false,
             ["output_truncated"] = execution?.OutputTruncated ?? false,
+            ["warnings"] = new JsonArray([.. (execution?.Warnings ?? []).Select(w => (JsonNode?)w)]),
         });
 
     private void RecordCorrection(string runId, JsonObject delta, string? correction) => feedback?.Record(runId, delta, correction);

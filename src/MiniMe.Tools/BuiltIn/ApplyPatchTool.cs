@@ -42,7 +42,7 @@ public sealed class ApplyPatchTool(ToolContext context) : ITool
             var path = context.Paths.Check(patch.Path, PathAccess.Write);
             if (changes.Any(c => c.Path.FullPath == path.FullPath))
                 throw new ToolArgumentException($"apply_patch: {patch.Path} and another header name the same file.");
-            var before = FileText.ReadOrNull(path.FullPath, path.RelativePath, limit);
+            var before = FileText.ReadOrNull(context.Files, path, limit);
             if (patch.Creates && before is not null)
                 throw new ToolFailedException($"The patch creates {path.RelativePath}, but it already exists.");
             if (!patch.Creates && before is null)
@@ -66,31 +66,39 @@ public sealed class ApplyPatchTool(ToolContext context) : ITool
         foreach (var change in changes) diff.Append(UnifiedDiffWriter.Write(change.Before, change.After, change.Path.RelativePath));
         var files = changes.Select(c => c.Path.RelativePath).ToList();
         var preview = new ActionPreview(PreviewKind.FileChange, $"patch {string.Join(", ", files)}", Diff: diff.ToString(), Files: files);
-        return Task.FromResult(new PreparedAction(preview, _ => Task.FromResult(Execute(changes, limit))));
+        return Task.FromResult(new PreparedAction(preview, _ => Task.FromResult(Execute(context.Files, changes, limit))));
     }
 
-    private static ToolExecution Execute(List<FileChange> changes, long limit)
+    private static ToolExecution Execute(ConfinedFiles confined, List<FileChange> changes, long limit)
     {
         foreach (var change in changes)
-            FileText.EnsureUnchanged(change.Path.FullPath, change.Path.RelativePath, change.Before, limit);
+            FileText.EnsureUnchanged(confined, change.Path, change.Before, limit);
         var done = new List<FileChange>();
         try
         {
             foreach (var change in changes)
             {
-                if (change.After is null) File.Delete(change.Path.FullPath);
-                else FileText.WriteAtomically(change.Path.FullPath, change.After);
+                FileText.Write(confined, change.Path, change.After, expected: change.Before, limit);
                 done.Add(change);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ToolFailedException or ToolRefusedException or IOException or UnauthorizedAccessException)
         {
+            // Undo through the same handles and checks: a file is restored only if it still holds what this patch wrote.
+            var unrestored = new List<string>();
             foreach (var change in done)
             {
-                if (change.Before is null) File.Delete(change.Path.FullPath);
-                else FileText.WriteAtomically(change.Path.FullPath, change.Before);
+                try
+                {
+                    FileText.Write(confined, change.Path, change.Before, expected: change.After, limit);
+                }
+                catch (Exception undo) when (undo is ToolFailedException or ToolRefusedException or IOException or UnauthorizedAccessException)
+                {
+                    unrestored.Add($"{change.Path.RelativePath} ({undo.Message})");
+                }
             }
-            throw new ToolFailedException($"Writing {changes[done.Count].Path.RelativePath} failed ({e.Message}); the files already patched were restored.", e);
+            var restored = unrestored.Count == 0 ? "the files already patched were restored" : $"could not restore {string.Join(", ", unrestored)}";
+            throw new ToolFailedException($"Writing {changes[done.Count].Path.RelativePath} failed ({e.Message}); {restored}.", e);
         }
         var files = changes.Select(c => c.Path.RelativePath).ToList();
         return new ToolExecution(

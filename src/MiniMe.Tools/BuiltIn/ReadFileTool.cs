@@ -20,12 +20,13 @@ public sealed class ReadFileTool(ToolContext context) : ITool
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var path = context.Paths.Check(arguments.RequiredString("path"), PathAccess.Read);
+        FileText.EnsureOpenable(context.Files, path);
         var start = arguments.Integer("startLine") ?? 1;
         var max = arguments.Integer("maxLines");
         var preview = new ActionPreview(PreviewKind.Read, $"read {path.RelativePath}", Files: [path.RelativePath]);
         return Task.FromResult(new PreparedAction(preview, _ =>
         {
-            var text = FileText.ReadOrNull(path.FullPath, path.RelativePath, context.Options.MaxFileBytes)
+            var text = FileText.ReadOrNull(context.Files, path, context.Options.MaxFileBytes)
                 ?? throw new ToolFailedException($"{path.RelativePath} does not exist.");
             var lines = text.Split('\n');
             var total = text.EndsWith('\n') ? lines.Length - 1 : lines.Length;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MiniMe.Tools.Commands;
 using MiniMe.Tools.Processes;
 
 namespace MiniMe.Tools.BuiltIn;
@@ -23,28 +24,46 @@ public sealed class RunCommandTool(ToolContext context) : ITool
         var limit = context.Options.CommandTimeoutSeconds;
         var seconds = Math.Min(arguments.Integer("timeoutSeconds") ?? limit, limit);
         var sandbox = context.Runner.Sandbox;
+        if (plan.RunsCode && !sandbox.IsActive && context.Options.Sandbox != "none")
+            throw new ToolRefusedException(
+                $"{string.Join(' ', plan.Argv.Take(2))} runs code from this repository, so it runs only inside the sandbox, and there is none here ({sandbox.Description}); "
+                + "install bubblewrap, or set tools.sandbox: none in config.yaml to run such commands unconfined.");
         var preview = new ActionPreview(
             PreviewKind.Command,
             $"run {plan.Argv[0]} in {plan.WorkingDirectory.RelativePath} (timeout {seconds} s)",
-            Argv: plan.Argv,
+            Argv: plan.LaunchArgv,
             WorkingDirectory: plan.WorkingDirectory.RelativePath,
-            Sandbox: sandbox.IsActive ? sandbox.Description : $"NOT sandboxed ({sandbox.Description})");
+            Sandbox: sandbox.IsActive ? sandbox.Description : $"NOT sandboxed ({sandbox.Description})",
+            Warnings: plan.Notes);
         return Task.FromResult(new PreparedAction(preview, async ct =>
         {
-            var spec = new CommandSpec(plan.Executable, plan.Arguments, plan.WorkingDirectory.FullPath, context.CommandEnvironment,
+            IReadOnlyList<string> findings = [];
+            var environment = new Dictionary<string, string>(context.CommandEnvironment, StringComparer.Ordinal);
+            foreach (var (name, value) in plan.Environment) environment[name] = value;
+            var spec = new CommandSpec(plan.Executable, plan.LaunchArguments, plan.WorkingDirectory.FullPath, environment,
                 TimeSpan.FromSeconds(seconds), context.Options.MaxOutputBytes);
-            var result = await context.Runner.RunAsync(spec, ct).ConfigureAwait(false);
+            var audit = plan.RunsCode ? CodeAudit.Begin(context.Paths, context.IgnoredDirectories) : null;
+            CommandResult result;
+            try
+            {
+                result = await context.Runner.RunAsync(spec, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                findings = audit?.Finish(context.QuarantineDirectory) ?? [];
+            }
             var truncated = result.Stdout.Truncated || result.Stderr.Truncated;
             var summary = result.TimedOut
                 ? $"{plan.Argv[0]} was killed after {seconds} s (timeout), with everything it started"
                 : $"{plan.Argv[0]} exited with {result.ExitCode}";
             if (truncated) summary += $"; output capped at {context.Options.MaxOutputBytes} bytes per stream";
+            if (findings.Count > 0) summary += $"; {findings.Count} change{(findings.Count == 1 ? "" : "s")} to code files or git repositories undone";
             return new ToolExecution(
                 result.ExitCode == 0,
                 summary,
                 new JsonObject
                 {
-                    ["argv"] = new JsonArray([.. plan.Argv.Select(a => (JsonNode?)a)]),
+                    ["argv"] = new JsonArray([.. plan.LaunchArgv.Select(a => (JsonNode?)a)]),
                     ["exitCode"] = result.ExitCode,
                     ["timedOut"] = result.TimedOut,
                     ["stdout"] = result.Stdout.Text,
@@ -55,11 +74,13 @@ public sealed class RunCommandTool(ToolContext context) : ITool
                     ["strayProcessesKilled"] = result.StrayProcessesKilled,
                     ["sandbox"] = result.SandboxName,
                     ["durationMs"] = Math.Round(result.Duration.TotalMilliseconds, 1),
+                    ["undone"] = new JsonArray([.. findings.Select(f => (JsonNode?)f)]),
                 },
                 ExitCode: result.ExitCode,
                 Sandboxed: result.Sandboxed,
                 TimedOut: result.TimedOut,
-                OutputTruncated: truncated);
+                OutputTruncated: truncated,
+                Warnings: findings);
         }));
     }
 }

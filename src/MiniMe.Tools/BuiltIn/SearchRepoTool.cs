@@ -9,7 +9,10 @@ namespace MiniMe.Tools.BuiltIn;
 /// <summary>
 /// search_repo: finds lines in text files under the root, without a shell or grep: symlinks are not
 /// followed, ignored directories (.git, bin, obj, node_modules, ...) skipped, and files the read rules
-/// refuse (secrets, the MiniMe home, excludes) never opened.
+/// refuse (secrets, the MiniMe home, excludes) never opened. Directories are walked through held
+/// handles (<see cref="ConfinedFiles"/>), so one swapped for a link mid-search is skipped, not
+/// followed; hard-linked files (another name may be a secret or outside the root) and FIFOs, sockets
+/// and devices are skipped and counted.
 /// </summary>
 public sealed class SearchRepoTool(ToolContext context) : ITool
 {
@@ -50,7 +53,8 @@ public sealed class SearchRepoTool(ToolContext context) : ITool
             catch (ArgumentException e) { throw new ToolArgumentException($"search_repo: '{g}' is not a valid glob: {e.Message}"); }
         }
         var start = context.Paths.Check(arguments.String("path") ?? ".", PathAccess.Read);
-        if (!Directory.Exists(start.FullPath)) throw new ToolFailedException($"{start.RelativePath} is not a directory.");
+        using (var held = context.Files.OpenDirectory(start.RelativePath))
+            if (held is null) throw new ToolFailedException($"{start.RelativePath} is not a directory.");
         var max = arguments.Integer("maxResults") ?? 100;
         var preview = new ActionPreview(PreviewKind.Read, $"search {start.RelativePath} for '{query}'");
         return Task.FromResult(new PreparedAction(preview, ct => Task.FromResult(Search(start, pattern, glob, max, ct))));
@@ -58,66 +62,113 @@ public sealed class SearchRepoTool(ToolContext context) : ITool
 
     private ToolExecution Search(ConfinedPath start, Regex pattern, Glob? glob, int max, CancellationToken cancellationToken)
     {
-        var matches = new JsonArray();
-        var filesSearched = 0;
-        var truncated = false;
-        var pending = new Stack<string>([start.FullPath]);
-        while (pending.Count > 0 && !truncated)
+        var search = new Tally(matches: [], max);
+        var pending = new Stack<(ConfinedDirectory Directory, Queue<string> Subdirectories)>();
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var directory = pending.Pop();
-            IEnumerable<FileSystemInfo> entries;
-            try
+            var first = context.Files.OpenDirectory(start.RelativePath) ?? throw new ToolFailedException($"{start.RelativePath} is not a directory.");
+            pending.Push((first, new Queue<string>()));
+            SearchFiles(first, pending.Peek().Subdirectories, pattern, glob, search);
+            // Depth first, files of a directory before its subdirectories, both in name order; one handle per level.
+            while (pending.Count > 0 && !search.Truncated)
             {
-                entries = new DirectoryInfo(directory).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
-            var subdirectories = new List<string>();
-            foreach (var entry in entries)
-            {
-                if (entry.LinkTarget is not null) continue;   // never follow symlinks while walking
-                var rel = context.Paths.Relative(entry.FullName);
-                if (entry is DirectoryInfo)
+                cancellationToken.ThrowIfCancellationRequested();
+                var (directory, subdirectories) = pending.Peek();
+                if (subdirectories.Count == 0)
                 {
-                    if (!context.IgnoredDirectories.Contains(entry.Name, StringComparer.Ordinal) && entry.Name != ".git" && context.Paths.IsDirectoryReadable(rel))
-                        subdirectories.Add(entry.FullName);
+                    pending.Pop().Directory.Dispose();
                     continue;
                 }
-                if (!context.Paths.IsAllowed(rel, PathAccess.Read) || (glob is not null && !glob.IsMatch(rel))) continue;
-                if (((FileInfo)entry).Length > context.Options.MaxFileBytes) continue;
-                string text;
+                ConfinedDirectory? child;
                 try
                 {
-                    text = FileText.ReadOrNull(entry.FullName, rel, context.Options.MaxFileBytes) ?? "";
+                    child = directory.OpenDirectory(subdirectories.Dequeue(), create: false);
                 }
-                catch (ToolFailedException)
+                catch (Exception e) when (e is ToolRefusedException or ToolFailedException)
                 {
-                    continue;   // binary or not UTF-8
+                    continue;   // swapped for a link, or gone, since it was listed
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    continue;
-                }
-                filesSearched++;
-                var number = 0;
-                foreach (var line in text.Split('\n'))
-                {
-                    number++;
-                    if (!pattern.IsMatch(line)) continue;
-                    if (matches.Count == max) { truncated = true; break; }
-                    var shown = line.TrimEnd('\r');
-                    matches.Add(new JsonObject { ["path"] = rel, ["line"] = number, ["text"] = shown.Length <= MaxLineChars ? shown : shown[..MaxLineChars] + "…" });
-                }
-                if (truncated) break;
+                if (child is null) continue;
+                pending.Push((child, new Queue<string>()));
+                SearchFiles(child, pending.Peek().Subdirectories, pattern, glob, search);
             }
-            for (var i = subdirectories.Count - 1; i >= 0; i--) pending.Push(subdirectories[i]);
         }
+        finally
+        {
+            while (pending.Count > 0) pending.Pop().Directory.Dispose();
+        }
+        var skipped = new List<string>();
+        if (search.HardLinked > 0) skipped.Add($"{search.HardLinked} hard-linked file{(search.HardLinked == 1 ? "" : "s")}");
+        if (search.Special > 0) skipped.Add($"{search.Special} FIFO{(search.Special == 1 ? "" : "s")}, socket{(search.Special == 1 ? "" : "s")} or device{(search.Special == 1 ? "" : "s")}");
         return new ToolExecution(
             true,
-            $"{matches.Count}{(truncated ? "+" : "")} matching lines in {filesSearched} files searched",
-            new JsonObject { ["matches"] = matches, ["filesSearched"] = filesSearched, ["truncated"] = truncated });
+            $"{search.Matches.Count}{(search.Truncated ? "+" : "")} matching lines in {search.FilesSearched} files searched{(skipped.Count > 0 ? $"; skipped {string.Join(" and ", skipped)}" : "")}",
+            new JsonObject
+            {
+                ["matches"] = search.Matches,
+                ["filesSearched"] = search.FilesSearched,
+                ["truncated"] = search.Truncated,
+                ["skippedHardLinked"] = search.HardLinked,
+                ["skippedSpecial"] = search.Special,
+            });
+    }
+
+    private sealed class Tally(JsonArray matches, int max)
+    {
+        public JsonArray Matches { get; } = matches;
+        public int Max { get; } = max;
+        public int FilesSearched { get; set; }
+        public int HardLinked { get; set; }
+        public int Special { get; set; }
+        public bool Truncated { get; set; }
+    }
+
+    /// <summary>Searches the files of one directory and queues the subdirectories to descend into, in name order.</summary>
+    private void SearchFiles(ConfinedDirectory directory, Queue<string> subdirectories, Regex pattern, Glob? glob, Tally search)
+    {
+        IReadOnlyList<string> names;
+        try
+        {
+            names = directory.List();
+        }
+        catch (ToolFailedException)
+        {
+            return;   // unreadable: skipped, as before
+        }
+        foreach (var name in names.Order(StringComparer.Ordinal))
+        {
+            if (directory.Stat(name) is not { } entry || entry.Kind == EntryKind.Link) continue;   // never follow symlinks while walking
+            var rel = directory.PathOf(name);
+            if (entry.Kind == EntryKind.Directory)
+            {
+                if (!context.IgnoredDirectories.Contains(name, StringComparer.Ordinal) && name != ".git" && context.Paths.IsDirectoryReadable(rel))
+                    subdirectories.Enqueue(name);
+                continue;
+            }
+            if (!context.Paths.IsAllowed(rel, PathAccess.Read) || (glob is not null && !glob.IsMatch(rel))) continue;
+            if (entry.Kind == EntryKind.Special) { search.Special++; continue; }
+            if (entry.Links > 1) { search.HardLinked++; continue; }
+            if (entry.Size > context.Options.MaxFileBytes) continue;
+            string text;
+            try
+            {
+                text = FileText.ReadOrNull(directory, name, context.Options.MaxFileBytes) ?? "";
+            }
+            catch (Exception e) when (e is ToolFailedException or ToolRefusedException or IOException or UnauthorizedAccessException)
+            {
+                continue;   // binary, not UTF-8, unreadable, or changed into something tools do not open since it was listed
+            }
+            search.FilesSearched++;
+            var number = 0;
+            foreach (var line in text.Split('\n'))
+            {
+                number++;
+                if (!pattern.IsMatch(line)) continue;
+                if (search.Matches.Count == search.Max) { search.Truncated = true; break; }
+                var shown = line.TrimEnd('\r');
+                search.Matches.Add(new JsonObject { ["path"] = rel, ["line"] = number, ["text"] = shown.Length <= MaxLineChars ? shown : shown[..MaxLineChars] + "…" });
+            }
+            if (search.Truncated) break;
+        }
     }
 }

@@ -23,15 +23,15 @@ public sealed class WriteFileTool(ToolContext context) : ITool
         var content = arguments.RequiredString("content");
         var limit = context.Options.MaxFileBytes;
         FileText.CheckSize(content, path.RelativePath, limit);
-        var old = FileText.ReadOrNull(path.FullPath, path.RelativePath, limit);
+        var old = FileText.ReadOrNull(context.Files, path, limit);
         var diff = UnifiedDiffWriter.Write(old, content, path.RelativePath);
         var verb = old is null ? "create" : diff.Length == 0 ? "leave unchanged" : "replace";
         var preview = new ActionPreview(PreviewKind.FileChange, $"{verb} {path.RelativePath}", Diff: diff, Files: [path.RelativePath]);
         return Task.FromResult(new PreparedAction(preview, _ =>
         {
-            FileText.EnsureUnchanged(path.FullPath, path.RelativePath, old, limit);
             var changed = !string.Equals(old, content, StringComparison.Ordinal);
-            if (changed) FileText.WriteAtomically(path.FullPath, content);
+            if (changed) FileText.Write(context.Files, path, content, expected: old, limit);
+            else FileText.EnsureUnchanged(context.Files, path, old, limit);
             return Task.FromResult(new ToolExecution(
                 true,
                 changed ? $"{(old is null ? "created" : "wrote")} {path.RelativePath}" : $"{path.RelativePath} already had this content",

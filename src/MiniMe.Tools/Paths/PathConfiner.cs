@@ -12,6 +12,7 @@ namespace MiniMe.Tools.Paths;
 public sealed class PathConfiner
 {
     private const int MaxPathLength = 4096;
+    private static readonly Glob[] GitInternals = [new("**/.git", ignoreCase: true), new("**/.git/**", ignoreCase: true)];
     private readonly IReadOnlyList<Glob> _protected;
 
     /// <param name="root">The tools root; must exist.</param>
@@ -32,6 +33,12 @@ public sealed class PathConfiner
             .SelectMany(d => Relative(d) is "." ? [new Glob("**")] : new[] { new Glob(Relative(d)), new Glob(Relative(d) + "/**") })
             .ToList();
     }
+
+    /// <summary>Whether a root-relative path is in a protected directory (the MiniMe home).</summary>
+    public bool IsProtected(string relativePath) => _protected.Any(g => g.IsMatch(relativePath));
+
+    /// <summary>The protected directories (the MiniMe home) as root-relative globs.</summary>
+    public IReadOnlyList<string> ProtectedPatterns => [.. _protected.Select(g => g.Pattern)];
 
     /// <summary>The root with symlinks resolved.</summary>
     public string Root { get; }
@@ -64,13 +71,43 @@ public sealed class PathConfiner
             return "is inside the MiniMe home; tools never touch its configuration, allowlist or traces.";
         if (access == PathAccess.Write && SecretPaths.NeverWritten.FirstOrDefault(g => g.IsMatch(rel)) is { } git)
             return $"is inside .git (matches {git}); tools never write git's internals (hooks and config run code).";
+        if (access == PathAccess.Read && GitInternals.Any(g => g.IsMatch(rel)))
+            return "is inside .git; tools do not read git's internals (its config can hold credentials): use git commands.";
         var rules = access == PathAccess.Write ? Allowlist.Write : Allowlist.Read;
         if (rules.ExcludedBy(rel) is { } excluded)
             return $"is excluded from {Verb(access)} by '{excluded}' in {Allowlist.Source}.";
         if (checkInclude && !rules.IsIncluded(rel))
             return $"is not {(access == PathAccess.Write ? "writable" : "readable")}: no {Section(access)}.include pattern in {Allowlist.Source} matches it.";
+        if (access == PathAccess.Write && Commands.CodeFiles.Match(rel) is { } code && rules.CodeAllowedBy(rel) is null)
+            return $"can run code (it matches {code}: builds, tests, git, editors or CI run what it says); writing it needs an explicit write.code entry in {Allowlist.Source}.";
         return null;
     }
+
+    /// <summary>
+    /// Why the read rules refuse a path named by <paramref name="path"/> (relative to <paramref name="baseDirectory"/>),
+    /// judged by its name, whether or not it exists (git can show files that are gone); null when allowed.
+    /// An existing path is also judged by its real location (through links).
+    /// </summary>
+    public string? LexicalReadRefusal(string path, string baseDirectory)
+    {
+        if (path.Length == 0) return null;
+        if (path.Length > MaxPathLength || path.Any(char.IsControl)) return "a path with control characters or too long";
+        var full = Path.GetFullPath(path, baseDirectory);
+        if (!IsInsideRoot(full)) return $"{full}, outside the tools root {Root}";
+        var rel = Relative(full);
+        if (Refusal(rel, PathAccess.Read, checkInclude: true) is { } reason) return $"{rel}, which {reason}";
+        if (File.Exists(full) || Directory.Exists(full) || new FileInfo(full).LinkTarget is not null)
+        {
+            var real = RealPath.Resolve(full, Root);
+            if (!IsInsideRoot(real)) return $"{real}, outside the tools root {Root}";
+            var realRel = Relative(real);
+            if (realRel != rel && Refusal(realRel, PathAccess.Read, checkInclude: true) is { } viaLink) return $"{realRel}, which {viaLink}";
+        }
+        return null;
+    }
+
+    /// <summary>Why writing a root-relative path would be refused by the rules (no resolution), or null.</summary>
+    public string? WriteRefusal(string relativePath) => Refusal(relativePath, PathAccess.Write, checkInclude: true);
 
     /// <summary>Resolves a path and refuses it unless it is inside the root (no allowlist rules).</summary>
     public ConfinedPath Confine(string requested)
@@ -104,6 +141,8 @@ public sealed class PathConfiner
             throw new ToolRefusedException($"argument '{candidate}' names a secret file ({rel} matches {secret}).");
         if (_protected.Any(g => g.IsMatch(rel)))
             throw new ToolRefusedException($"argument '{candidate}' names the MiniMe home; commands never get its files.");
+        if (GitInternals.Any(g => g.IsMatch(rel)))
+            throw new ToolRefusedException($"argument '{candidate}' names git's internals ({rel}); commands never get them as arguments.");
         if (Allowlist.Read.ExcludedBy(rel) is { } excluded)
             throw new ToolRefusedException($"argument '{candidate}' names {rel}, excluded by '{excluded}' in {Allowlist.Source}.");
     }

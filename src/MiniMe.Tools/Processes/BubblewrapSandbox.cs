@@ -1,76 +1,91 @@
 using System.Diagnostics;
+using MiniMe.Tools.Paths;
 
 namespace MiniMe.Tools.Processes;
 
 /// <summary>
-/// bubblewrap (Debian package `bubblewrap`): the whole file system read-only, the tools root
-/// writable (protected directories inside it, like the MiniMe home, stay read-only), a private /tmp,
-/// /dev and /proc, new PID, IPC and UTS namespaces, no network unless allowed, a new session (no
-/// terminal injection), and the sandbox dies with MiniMe.
+/// bubblewrap (Debian package `bubblewrap`). The command sees only what <see cref="SandboxLayout"/>
+/// binds outside the tools root (system directories, a few /etc entries, toolchains and the package
+/// cache, all read-only) and the root itself: read-only for the system's git (MiniMe rewrote its
+/// arguments), writable for everything else with <see cref="SandboxMasks"/> applied just before it
+/// starts (.git, the MiniMe home and secrets hidden, code files read-only). Fresh
+/// /dev, /proc and /tmp; new PID, IPC, UTS and cgroup namespaces; no network unless allowed; every
+/// capability dropped (so a command running as root cannot undo a mount); a new session (no terminal
+/// injection); and it dies with MiniMe.
 /// </summary>
 public sealed class BubblewrapSandbox : ISandbox
 {
     private readonly string _bwrap;
+    private readonly PathConfiner? _confiner;
     private readonly string _root;
-    private readonly IReadOnlyList<string> _readOnly;
+    private readonly SandboxLayout _layout;
     private readonly bool _allowNetwork;
-    private readonly IReadOnlyList<string> _hidden;
+    private readonly IReadOnlyCollection<string> _ignoredDirectories;
 
     /// <param name="bwrapPath">The bwrap executable.</param>
-    /// <param name="root">The tools root, bound writable.</param>
-    /// <param name="readOnlyInsideRoot">Directories inside the root that stay read-only (the MiniMe home).</param>
+    /// <param name="confiner">The tools root and its rules (what to hide and keep read-only inside it); null only for the probe.</param>
+    /// <param name="root">The tools root when there is no confiner (the probe).</param>
+    /// <param name="layout">What is visible outside the root.</param>
     /// <param name="allowNetwork">Keep the network namespace (tools.allowNetwork).</param>
-    /// <param name="hidden">Credential files and directories outside the root to hide (an empty directory, or /dev/null, over them).</param>
-    public BubblewrapSandbox(string bwrapPath, string root, IEnumerable<string> readOnlyInsideRoot, bool allowNetwork, IEnumerable<string>? hidden = null)
+    /// <param name="ignoredDirectories">Directory names not walked for masks (import.ignoreDirectories).</param>
+    public BubblewrapSandbox(string bwrapPath, PathConfiner? confiner, string root, SandboxLayout layout, bool allowNetwork, IReadOnlyCollection<string>? ignoredDirectories = null)
     {
         _bwrap = bwrapPath;
-        _root = root;
-        _readOnly = [.. readOnlyInsideRoot];
+        _confiner = confiner;
+        _root = confiner?.Root ?? root;
+        _layout = layout;
         _allowNetwork = allowNetwork;
-        _hidden = [.. hidden ?? []];
+        _ignoredDirectories = ignoredDirectories ?? [];
     }
-
-    /// <summary>Credentials under the user's home that commands never need: hidden inside the sandbox.</summary>
-    public static IReadOnlyList<string> CredentialPaths(string? home) =>
-        string.IsNullOrEmpty(home) ? [] :
-        [.. new[] { ".ssh", ".gnupg", ".aws", ".azure", ".kube", ".docker", ".config/gh", ".config/gcloud", ".netrc", ".git-credentials", ".npmrc", ".pypirc", ".nuget/NuGet/NuGet.Config" }
-            .Select(p => Path.Join(home, p))];
 
     public string Name => "bwrap";
     public bool IsActive => true;
-    public string Description => $"bubblewrap ({_bwrap}): root writable, everything else read-only, {(_allowNetwork ? "network allowed" : "no network")}";
+    public string Description =>
+        $"bubblewrap ({_bwrap}): the root writable except .git (read-only), with secrets and the MiniMe home hidden; outside it only system directories"
+        + (_layout.ReadOnlyPaths.Count > 0 ? $" and {string.Join(", ", _layout.ReadOnlyPaths)}" : "")
+        + $", read-only; {(_allowNetwork ? "network allowed" : "no network")}";
 
     public LaunchVector Wrap(string program, IReadOnlyList<string> arguments, string workingDirectory)
     {
-        var args = new List<string> { "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--bind", _root, _root };
-        foreach (var dir in _readOnly.Where(Directory.Exists))
-            args.AddRange(["--ro-bind", dir, dir]);
-        foreach (var path in _hidden)
+        var args = new List<string>(_layout.Arguments);
+        args.AddRange(["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--dir", "/var", "--tmpfs", "/var/tmp", "--dir", "/run"]);
+        if (IsSystemGit(program))
         {
-            if (Directory.Exists(path)) args.AddRange(["--tmpfs", path]);
-            else if (File.Exists(path)) args.AddRange(["--ro-bind", "/dev/null", path]);
+            // git itself only reads (MiniMe rewrote its arguments and configuration): the whole root read-only, as it is.
+            args.AddRange(["--ro-bind", _root, _root]);
         }
+        else
+        {
+            args.AddRange(["--bind", _root, _root]);
+            if (_confiner is not null) args.AddRange(SandboxMasks.Scan(_confiner, _ignoredDirectories).Arguments);
+        }
+        args.AddRange(["--remount-ro", "/"]);   // the sandbox's own root (a tmpfs holding the mount points) takes no writes
         if (!_allowNetwork) args.Add("--unshare-net");
-        args.AddRange(["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session", "--chdir", workingDirectory, "--", program]);
+        args.AddRange(["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--cap-drop", "ALL",
+            "--die-with-parent", "--new-session", "--chdir", workingDirectory, "--", program]);
         args.AddRange(arguments);
         return new LaunchVector(_bwrap, args);
     }
 
+    /// <summary>The system's git (not a program inside the root that happens to be called git).</summary>
+    private bool IsSystemGit(string program) =>
+        Path.GetFileName(program) == "git" && !(program + "/").StartsWith(_root.TrimEnd('/') + "/", StringComparison.Ordinal);
+
     /// <summary>
-    /// Everything outside the root is read-only, so tools that keep state in the home directory get
-    /// a private one in the sandbox's /tmp: the .NET CLI's first-run files, for example. Packages
-    /// already in the NuGet cache stay readable.
+    /// The home directory does not exist inside, so HOME is the sandbox's private /tmp (the .NET CLI's
+    /// first-run files go there, for example). Packages already in the NuGet cache stay readable.
     /// </summary>
     public void AdjustEnvironment(IDictionary<string, string> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
+        if (!environment.ContainsKey("NUGET_PACKAGES") && environment.TryGetValue("HOME", out var hostHome) && Directory.Exists(Path.Join(hostHome, ".nuget", "packages")))
+            environment["NUGET_PACKAGES"] = Path.Join(hostHome, ".nuget", "packages");
+        environment["HOME"] = "/tmp";
         environment["TMPDIR"] = "/tmp";
         environment["DOTNET_CLI_HOME"] = "/tmp";
         environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
         environment["DOTNET_GENERATE_ASPNET_CERTIFICATE"] = "false";
         environment["DOTNET_NOLOGO"] = "1";
-        if (!environment.ContainsKey("NUGET_PACKAGES") && environment.TryGetValue("HOME", out var home) && Directory.Exists(Path.Join(home, ".nuget", "packages")))
-            environment["NUGET_PACKAGES"] = Path.Join(home, ".nuget", "packages");
     }
 
     /// <summary>
@@ -81,7 +96,8 @@ public sealed class BubblewrapSandbox : ISandbox
     {
         if (bwrapPath is null) return "bubblewrap (bwrap) is not installed; install the Debian package bubblewrap";
         if (truePath is null) return "cannot find the `true` program to probe bubblewrap with";
-        var probe = new BubblewrapSandbox(bwrapPath, scratchDirectory, [], allowNetwork: false).Wrap(truePath, [], scratchDirectory);
+        var layout = SandboxLayout.Create([Path.GetDirectoryName(truePath)!], []);
+        var probe = new BubblewrapSandbox(bwrapPath, null, scratchDirectory, layout, allowNetwork: false).Wrap(truePath, [], scratchDirectory);
         var start = new ProcessStartInfo(probe.FileName)
         {
             UseShellExecute = false,

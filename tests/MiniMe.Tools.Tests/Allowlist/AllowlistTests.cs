@@ -16,12 +16,15 @@ public sealed class AllowlistTests
             var workspace = new Workspace(home.FullName);
             WorkspaceInitializer.Initialize(workspace, "t", force: false);
             var allowlist = AllowlistLoader.Load(workspace.AllowlistPath);
-            Assert.Equal(["dotnet", "git"], allowlist.Commands.Select(c => c.Program));
+            Assert.Equal(["git", "dotnet"], allowlist.Commands.Select(c => c.Program));
             Assert.True(allowlist.Write.IsIncluded("src/a/b.cs"));
             Assert.False(allowlist.Write.IsIncluded("README.md"));
             Assert.NotNull(allowlist.Write.ExcludedBy("src/.env"));
-            Assert.Contains(allowlist.Commands[1].Arguments, p => p.IsMatch(["status", "--short"]));
-            Assert.DoesNotContain(allowlist.Commands[1].Arguments, p => p.IsMatch(["push"]));
+            Assert.Empty(allowlist.Write.Code);
+            Assert.Contains(allowlist.Commands[0].Arguments, p => p.IsMatch(["status", "--short"]));
+            Assert.DoesNotContain(allowlist.Commands[0].Arguments, p => p.IsMatch(["push"]));
+            // Nothing that runs repository code is allowed by default: dotnet only reports its version.
+            Assert.DoesNotContain(allowlist.Commands[1].Arguments, p => p.IsMatch(["build"]) || p.IsMatch(["test"]));
         }
         finally
         {

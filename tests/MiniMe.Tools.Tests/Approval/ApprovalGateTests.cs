@@ -113,8 +113,8 @@ public sealed class ApprovalGateTests
     {
         using var w = new ToolWorkspace();
         var console = new CapturedConsole();
-        await w.RunAsync("run_command", """{"argv": ["git", "log", "--oneline", "-n", "1"]}""", ApprovalMode.Interactive, Gate(console, "r\n\n"));
-        Assert.Contains("""argv: ["git","log","--oneline","-n","1"]""", console.Text, StringComparison.Ordinal);
+        await w.RunAsync("run_command", """{"argv": ["git", "status", "--short", "-b"]}""", ApprovalMode.Interactive, Gate(console, "r\n\n"));
+        Assert.Contains("""argv: ["git","status","--short","-b"]""", console.Text, StringComparison.Ordinal);
         Assert.Contains("NOT sandboxed", console.Text, StringComparison.Ordinal);
         Assert.Equal(0, w.Host.Context.Runner.StartedCount);
     }

@@ -1,4 +1,6 @@
 using MiniMe.Configuration;
+using MiniMe.Tools.Allowlist;
+using MiniMe.Tools.Paths;
 using MiniMe.Tools.Processes;
 
 namespace MiniMe.Tools.Tests.Processes;
@@ -12,12 +14,15 @@ public sealed class SandboxSelectionTests
         try
         {
             var resolver = new ProgramResolver(emptyPath.FullName, "/nonexistent-root");
-            var auto = SandboxFactory.Create("auto", resolver, "/nonexistent-root", [], allowNetwork: false);
+            var allowlist = ToolAllowlist.Missing("allowlist.yaml");
+            var confiner = new PathConfiner(emptyPath.FullName, allowlist);
+            ISandbox Create(string mode) => SandboxFactory.Create(new ToolsOptions { Sandbox = mode }, resolver, confiner, allowlist, []);
+            var auto = Create("auto");
             Assert.False(auto.IsActive);
             Assert.Contains("bubblewrap (bwrap) is not installed", auto.Description, StringComparison.Ordinal);
-            var e = Assert.Throws<ConfigException>(() => SandboxFactory.Create("bwrap", resolver, "/nonexistent-root", [], allowNetwork: false));
+            var e = Assert.Throws<ConfigException>(() => Create("bwrap"));
             Assert.Contains("tools.sandbox is bwrap, but bubblewrap (bwrap) is not installed", e.Message, StringComparison.Ordinal);
-            Assert.False(SandboxFactory.Create("none", resolver, "/nonexistent-root", [], allowNetwork: false).IsActive);
+            Assert.False(Create("none").IsActive);
         }
         finally
         {

@@ -25,7 +25,7 @@ public static class AdversarialCorpus
             : $"--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-outside\n+pwned\n",
     };
 
-    public static IReadOnlyList<HostileCase> All { get; } =
+    private static IReadOnlyList<HostileCase> Original { get; } =
     [
         // Traversal with ".."
         new("read ../outside", "traversal", "read_file", _ => Read("../outside/target.txt")),
@@ -148,6 +148,9 @@ public static class AdversarialCorpus
         new("huge path", "oversized", "read_file", _ => Read("src/" + new string('a', 5000))),
         new("path with NUL", "oversized", "read_file", _ => Read("src/app.cs\0.txt")),
     ];
+
+    /// <summary>Every refusal case: the original 105 and the ones issue 10 added (see <see cref="CommandCorpus"/>).</summary>
+    public static IReadOnlyList<HostileCase> All { get; } = [.. Original, .. CommandCorpus.All];
 
     public static TheoryData<string> Names()
     {

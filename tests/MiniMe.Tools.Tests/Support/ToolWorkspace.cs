@@ -125,8 +125,36 @@ public sealed class ToolWorkspace : IDisposable
         File.CreateSymbolicLink(PathOf("link-out"), Outside);                                      // a root-level directory link out
         File.CreateSymbolicLink(PathOf("src/inside-link"), "lib");                                 // a harmless link within the root
 
+        Write("src/Hello/Hello.csproj", "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework></PropertyGroup>\n</Project>\n");
+        Write("src/Hello/Program.cs", "class Program { static void Main() { } }\n");
+        Write("src/Directory.Build.props", "<Project />\n");
+
+        // History that holds secrets: .env committed (then changed) and a key committed then deleted,
+        // so git commands can be tried against content the path rules refuse to name.
         Git("init", "-q", ".");
         Git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "--allow-empty", "-m", "init");
+        Write("secrets/old.key", SecretInHistory + "\n");
+        File.WriteAllText(PathOf(".env"), "API_KEY=" + SecretInHistory + "\n");
+        Git("add", "-f", ".env", "secrets/old.key", "src/app.cs");
+        Git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "add secrets");
+        Git("rm", "-q", "secrets/old.key");
+        File.WriteAllText(PathOf(".env"), "API_KEY=not-a-real-key\n");
+        Git("add", "-f", ".env");
+        Git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "rotate");
+    }
+
+    /// <summary>A secret that only git's history holds (in .env's first version and a deleted key file).</summary>
+    public const string SecretInHistory = "HISTORIC-SECRET-7f3a91";
+
+    /// <summary>What git prints for a command in the root (for object ids the corpus needs).</summary>
+    public string GitOutput(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = Root, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        return output;
     }
 
     public void Write(string relative, string content)

@@ -119,7 +119,9 @@ internal sealed class TrustCommand : MiniMeCommand
 
     private static string Rules(PathRules rules) =>
         rules.Include.Count == 0 ? "nothing"
-        : string.Join(", ", rules.Include.Select(g => g.Pattern)) + (rules.Exclude.Count == 0 ? "" : $" (except {string.Join(", ", rules.Exclude.Select(g => g.Pattern))})");
+        : string.Join(", ", rules.Include.Select(g => g.Pattern))
+          + (rules.Exclude.Count == 0 ? "" : $" (except {string.Join(", ", rules.Exclude.Select(g => g.Pattern))})")
+          + (rules.Code.Count == 0 ? "" : $"; files that run code: {string.Join(", ", rules.Code.Select(g => g.Pattern))}");
 
     private static string Rule(CommandRule rule)
     {

@@ -13,7 +13,8 @@ public sealed record TrustWarning(string Kind, string Message);
 /// path), sandbox and network, the read and write globs, each command rule, the extra environment,
 /// and warnings for what widens it most: a root outside the workspace's folder (which needs its own
 /// confirmation), rules that can run arbitrary code (interpreters, build tools, or arguments that can
-/// name files the write rules allow), shell metacharacters, network, no sandbox.
+/// name files the write rules allow), code files the write rules allow (write.code), shell
+/// metacharacters, network, no sandbox.
 /// </summary>
 public sealed class TrustReview
 {
@@ -65,6 +66,8 @@ public sealed class TrustReview
             if (rule.AllowShellMetacharacters)
                 warnings.Add(new TrustWarning("shell_metacharacters", $"{where}: allowShellMetacharacters is true: arguments may carry ; | $ ` and the like, which run if the program hands them to a shell"));
         }
+        if (allowlist.Write.Code.Count > 0)
+            warnings.Add(new TrustWarning("writes_code_files", $"write.code lets tools write files that run code ({string.Join(", ", allowlist.Write.Code.Select(g => g.Pattern))}): the next build, test run, editor or CI job runs what an approved write put there"));
         if (tools.AllowNetwork)
             warnings.Add(new TrustWarning("network", "tools.allowNetwork is true: commands can reach the network, and send anything they can read"));
         if (tools.Sandbox == "none")
@@ -106,6 +109,7 @@ public sealed class TrustReview
     {
         ["include"] = new JsonArray([.. rules.Include.Select(g => (JsonNode?)g.Pattern)]),
         ["exclude"] = new JsonArray([.. rules.Exclude.Select(g => (JsonNode?)g.Pattern)]),
+        ["code"] = new JsonArray([.. rules.Code.Select(g => (JsonNode?)g.Pattern)]),
     };
 
     private static string? RootProblem(string root, string project, string? home)

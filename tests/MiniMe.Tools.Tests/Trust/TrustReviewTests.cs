@@ -108,6 +108,20 @@ public sealed class TrustReviewTests
     }
 
     [Fact]
+    public void Code_files_the_write_rules_allow_are_warned_about()
+    {
+        var review = Review("""
+            write:
+              include: ["src/**"]
+              code: ["src/**/*.csproj"]
+            """);
+
+        var warning = Assert.Single(review.Warnings);
+        Assert.Equal("writes_code_files", warning.Kind);
+        Assert.Contains("(src/**/*.csproj)", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Metacharacters_network_and_no_sandbox_are_warned_about()
     {
         var review = Review("""

@@ -108,6 +108,9 @@ internal static unsafe partial class FileSyscalls
     public static int StatAt(SafeFileHandle directory, string name, out EntryInfo info) =>
         Stat((int)directory.DangerousGetHandle(), name, AtSymlinkNoFollow, out info);
 
+    /// <summary>What a path names, not following a final link (lstat); 0 or errno. Only for audits: it checks a name, not a handle.</summary>
+    public static int StatPath(string path, out EntryInfo info) => Stat(AtFdCwd, path, AtSymlinkNoFollow, out info);
+
     /// <summary>What an open handle refers to (fstat); 0 or errno.</summary>
     public static int StatHandle(SafeFileHandle handle, out EntryInfo info) =>
         Stat((int)handle.DangerousGetHandle(), "", AtEmptyPath | AtSymlinkNoFollow, out info);

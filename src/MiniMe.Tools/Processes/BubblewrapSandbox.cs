@@ -108,7 +108,7 @@ public sealed class BubblewrapSandbox : ISandbox
         foreach (var a in probe.Arguments) start.ArgumentList.Add(a);
         try
         {
-            using var process = Process.Start(start)!;
+            using var process = ProcessSpawner.Start(start);
             process.StandardInput.Close();
             var error = process.StandardError.ReadToEndAsync();
             if (!process.WaitForExit(TimeSpan.FromSeconds(15)))

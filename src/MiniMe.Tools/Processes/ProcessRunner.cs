@@ -55,7 +55,7 @@ public sealed class ProcessRunner
         foreach (var (name, value) in environment) start.Environment[name] = value;
 
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new ToolFailedException($"Could not start {spec.Program}.");
+        using var process = ProcessSpawner.Start(start);
         Interlocked.Increment(ref _started);
         var group = _setsid is not null ? process.Id : 0;
         try { process.StandardInput.Close(); } catch (IOException) { /* it exited already */ }

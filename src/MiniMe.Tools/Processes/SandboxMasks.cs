@@ -82,5 +82,6 @@ internal static class SandboxMasks
         return new Result(args, hidden, readOnly);
     }
 
-    private static bool IsHardLinked(string path) => FileStatus.Of(path) is { IsRegular: true, LinkCount: > 1 };
+    private static bool IsHardLinked(string path) =>
+        OperatingSystem.IsLinux() && FileSyscalls.StatPath(path, out var info) == 0 && info.Kind == EntryKind.File && info.Links > 1;
 }

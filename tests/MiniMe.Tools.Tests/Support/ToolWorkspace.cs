@@ -146,6 +146,13 @@ public sealed class ToolWorkspace : IDisposable
     /// <summary>A secret that only git's history holds (in .env's first version and a deleted key file).</summary>
     public const string SecretInHistory = "HISTORIC-SECRET-7f3a91";
 
+    /// <summary>Makes <paramref name="relative"/> a git repository of its own (a nested repo with a hooks folder).</summary>
+    public void InitNestedRepository(string relative)
+    {
+        Directory.CreateDirectory(PathOf(relative));
+        GitOutput("init", "-q", relative);
+    }
+
     /// <summary>What git prints for a command in the root (for object ids the corpus needs).</summary>
     public string GitOutput(params string[] args)
     {

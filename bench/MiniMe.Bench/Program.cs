@@ -11,8 +11,10 @@ using MiniMe.Bench.Server;
 //   dotnet run -c Release --project bench/MiniMe.Bench -- search --sizes 10000,100000 --queries 300
 //   dotnet run -c Release --project bench/MiniMe.Bench -- ann --sizes 100000,1000000
 //   dotnet run -c Release --project bench/MiniMe.Bench -- server --requests 2000 --concurrency 8 --seconds 60 --streams 300
-// Commands: all (search, import, coldstart, agents, server) | search | import | coldstart | agents | server | ann
-// `ann` is not part of `all`: its 1M-vector run takes minutes and ~2 GB of memory.
+//   dotnet run -c Release --project bench/MiniMe.Bench -- integrity --sizes 10000,100000 --runs 5
+// Commands: all (search, import, coldstart, agents, server) | search | import | coldstart | agents | server | ann | integrity
+// `ann` is not part of `all`: its 1M-vector run takes minutes and ~2 GB of memory; nor is `integrity`
+// (the damage check at writer open), which builds its own 100k-chunk database.
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
@@ -28,7 +30,7 @@ Console.WriteLine($"# MiniMe benchmarks — {DateTime.UtcNow:yyyy-MM-dd HH:mm} U
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
 Console.WriteLine($"command: dotnet run -c Release --project bench/MiniMe.Bench -- {string.Join(' ', args)}");
 
-var known = new[] { "all", "search", "import", "coldstart", "agents", "server", "ann" };
+var known = new[] { "all", "search", "import", "coldstart", "agents", "server", "ann", "integrity" };
 if (!known.Contains(command))
 {
     Console.Error.WriteLine($"unknown benchmark '{command}'; use one of: {string.Join(", ", known)}");
@@ -45,6 +47,8 @@ if (command is "all" or "agents")
     rc |= await OrchestrationBenchmark.RunAsync(command == "agents" ? args[1..] : [], cancel.Token);
 if (command is "all" or "server")
     rc |= await ServerBenchmark.RunAsync(command == "server" ? args[1..] : [], cancel.Token);
+if (command is "integrity")
+    rc |= await IntegrityCheckBenchmark.RunAsync(Sizes("--sizes", [10_000, 100_000]), Option("--runs", 5), cancel.Token);
 if (command is "ann")
     rc |= await AnnBenchmark.RunAsync(args[1..], cancel.Token);
 return rc;

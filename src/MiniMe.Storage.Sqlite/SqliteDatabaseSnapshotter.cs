@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using MiniMe.Memory;
 using MiniMe.Snapshots;
 
 namespace MiniMe.Storage.Sqlite;
@@ -24,14 +25,29 @@ public sealed class SqliteDatabaseSnapshotter(string databasePath) : IDatabaseSn
         var destination = Path.GetFullPath(destinationPath);
         if (File.Exists(destination))
             throw new SnapshotException($"{destination} already exists; refusing to overwrite it.");
-        using (var source = OpenDatabase(DatabasePath, SqliteOpenMode.ReadWrite))
-        using (var command = source.CreateCommand())
+        try
         {
-            command.CommandText = "VACUUM INTO $path";
-            command.Parameters.AddWithValue("$path", destination);
-            command.ExecuteNonQuery();
+            using (var source = OpenDatabase(DatabasePath, SqliteOpenMode.ReadWrite))
+            using (var command = source.CreateCommand())
+            {
+                command.CommandText = "VACUUM INTO $path";
+                command.Parameters.AddWithValue("$path", destination);
+                command.ExecuteNonQuery();
+            }
         }
-        return Task.FromResult(Inspect(destination, "The snapshot just written"));
+        catch (SqliteException e) when (SqliteDatabase.IsDamage(e))
+        {
+            throw DamagedMemoryException.Damaged(DatabasePath, SqliteDatabase.Reason(e), e);
+        }
+        try
+        {
+            return Task.FromResult(Inspect(destination, "The snapshot just written"));
+        }
+        catch (SnapshotException e) when (e.InnerException is null)
+        {
+            // The copy is a faithful image of the live file, so the live file is what failed the check.
+            throw DamagedMemoryException.Damaged(DatabasePath, e.Message.TrimEnd('.'), e);
+        }
     }
 
     public Task<DatabaseImage> VerifyAsync(string imagePath, CancellationToken cancellationToken)
@@ -60,6 +76,24 @@ public sealed class SqliteDatabaseSnapshotter(string databasePath) : IDatabaseSn
         // Pooled connections of this process would otherwise keep pages of the old contents cached.
         SqliteConnection.ClearAllPools();
         return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<string>> CopyRawAsync(string destinationPath, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(destinationPath);
+        cancellationToken.ThrowIfCancellationRequested();
+        var destination = Path.GetFullPath(destinationPath);
+        var written = new List<string>();
+        foreach (var (source, target) in new[] { (DatabasePath, destination), (DatabasePath + "-wal", destination + "-wal") })
+        {
+            if (!File.Exists(source) || (source != DatabasePath && new FileInfo(source).Length == 0)) continue;
+            // Shared read: other processes may hold the file open; nothing here writes to it.
+            using (var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            using (var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write))
+                input.CopyTo(output);
+            written.Add(target);
+        }
+        return Task.FromResult<IReadOnlyList<string>>(written);
     }
 
     /// <summary>Integrity check, schema version and row counts of a database file.</summary>

@@ -26,10 +26,11 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
 
     private readonly SqliteDatabase _database;
 
-    public SqliteFactStore(string databasePath)
+    /// <param name="allowEmptyFile">Start an empty memory in a 0-byte memory.db (--force) instead of refusing it.</param>
+    public SqliteFactStore(string databasePath, bool allowEmptyFile = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
-        _database = new SqliteDatabase(databasePath);
+        _database = new SqliteDatabase(databasePath, allowEmptyFile);
     }
 
     public string DatabasePath => _database.Path;
@@ -131,7 +132,7 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
         if (insert.Review is not null && insert.Supersedes.Count > 0)
             throw new ArgumentException("A fact is either queued for review or supersedes others, not both.", nameof(insert));
         var now = Stamp(at);
-        using var connection = Open();
+        using var connection = OpenForWrite();
         using var transaction = connection.BeginTransaction();
         foreach (var id in insert.Supersedes) RequireStatus(connection, transaction, id, "supersede", Active);
         if (insert.Review is { } request && Get(connection, transaction, request.ExistingId) is null)
@@ -180,7 +181,7 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(observedText);
         var now = Stamp(at);
-        using var connection = Open();
+        using var connection = OpenForWrite();
         using var transaction = connection.BeginTransaction();
         RequireStatus(connection, transaction, id, "reinforce", Active, Pending);
         Execute(connection, transaction, "UPDATE facts SET seen_count = seen_count + 1, last_seen_at = $now WHERE id = $id", ("$now", now), ("$id", id));
@@ -196,7 +197,7 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(text);
         ArgumentNullException.ThrowIfNull(key);
         var now = Stamp(at);
-        using var connection = Open();
+        using var connection = OpenForWrite();
         using var transaction = connection.BeginTransaction();
         var before = RequireStatus(connection, transaction, id, "edit", Active, Pending);
         // A vector of the old wording would be wrong for the new one: replace it, or drop it.
@@ -214,7 +215,7 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
     public Task<Fact> RetractAsync(long id, string? reason, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var now = Stamp(at);
-        using var connection = Open();
+        using var connection = OpenForWrite();
         using var transaction = connection.BeginTransaction();
         RequireStatus(connection, transaction, id, "forget", Active, Pending);
         Execute(connection, transaction, "UPDATE facts SET status = $status, retracted_at = $now, updated_at = $now WHERE id = $id",
@@ -232,7 +233,7 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
     public Task<bool> PurgeAsync(long id, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        using var connection = Open();
+        using var connection = OpenForWrite();
         using var transaction = connection.BeginTransaction();
         // History and reviews of the fact go with it (ON DELETE CASCADE); links from other facts become NULL.
         var deleted = Execute(connection, transaction, "DELETE FROM facts WHERE id = $id", ("$id", id));
@@ -287,7 +288,7 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
     public Task<FactReview> ResolveReviewAsync(long reviewId, ReviewDecision decision, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var now = Stamp(at);
-        using var connection = Open();
+        using var connection = OpenForWrite();
         using var transaction = connection.BeginTransaction();
         var review = GetReview(connection, transaction, reviewId) ?? throw new NotFoundException($"No review #{reviewId}.");
         if (review.Status != FactReviewStatus.Pending)
@@ -321,6 +322,7 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
     {
         // Pooled connections keep the WAL open; release them so the file can be copied or deleted.
         SqliteConnection.ClearAllPools();
+        _database.RecordWrites();
         return ValueTask.CompletedTask;
     }
 
@@ -432,4 +434,7 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
     }
 
     private SqliteConnection Open() => _database.Open();
+
+    /// <summary>For writes: the first one makes sure the file is not damaged (<see cref="SqliteDatabase.EnsureSound"/>).</summary>
+    private SqliteConnection OpenForWrite() => _database.OpenForWrite();
 }

@@ -22,11 +22,12 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
     private readonly VectorOptions _vectorOptions;
     private readonly ConcurrentDictionary<string, SqliteVectorIndex> _vectorIndexes = new(StringComparer.Ordinal);
 
-    public SqliteMemoryStore(string databasePath, VectorOptions? vectorOptions = null)
+    /// <param name="allowEmptyFile">Start an empty memory in a 0-byte memory.db (--force) instead of refusing it.</param>
+    public SqliteMemoryStore(string databasePath, VectorOptions? vectorOptions = null, bool allowEmptyFile = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
         _vectorOptions = vectorOptions ?? new VectorOptions();
-        _database = new SqliteDatabase(databasePath);
+        _database = new SqliteDatabase(databasePath, allowEmptyFile);
     }
 
     public string DatabasePath => _database.Path;
@@ -57,7 +58,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
         ArgumentNullException.ThrowIfNull(documents);
         cancellationToken.ThrowIfCancellationRequested();
         var results = new List<WriteResult>(documents.Count);
-        using var connection = Open();
+        using var connection = OpenForWrite();
         using var transaction = connection.BeginTransaction();
         using var statements = new WriteStatements(connection, transaction);
         var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
@@ -221,7 +222,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
         ArgumentNullException.ThrowIfNull(vectors);
         var inserted = 0;
-        using (var connection = Open())
+        using (var connection = OpenForWrite())
         using (var transaction = connection.BeginTransaction())
         {
             using var exists = connection.CreateCommand();
@@ -257,7 +258,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
     {
         ArgumentNullException.ThrowIfNull(chunkIds);
         if (chunkIds.Count == 0) return Task.CompletedTask;
-        using var connection = Open();
+        using var connection = OpenForWrite();
         using var transaction = connection.BeginTransaction();
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -316,6 +317,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
         foreach (var index in _vectorIndexes.Values) index.Save();
         // Pooled connections keep the WAL open; release them so the file can be copied or deleted.
         SqliteConnection.ClearAllPools();
+        _database.RecordWrites();
         return ValueTask.CompletedTask;
     }
 
@@ -323,6 +325,9 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
         _vectorIndexes.GetOrAdd(model, m => new SqliteVectorIndex(DatabasePath, m, _vectorOptions, Open));
 
     private SqliteConnection Open() => _database.Open();
+
+    /// <summary>For writes: the first one makes sure the file is not damaged (<see cref="SqliteDatabase.EnsureSound"/>).</summary>
+    private SqliteConnection OpenForWrite() => _database.OpenForWrite();
 
     private const string ChunkColumns =
         "c.id, d.source, c.start_offset, c.end_offset, c.domain, c.tags, c.text, c.heading, c.content_hash, c.imported_at, c.reuse_count";

@@ -65,7 +65,8 @@ public static class SearchBenchmark
         return samples;
     }
 
-    private static async Task<int> LoadAsync(SqliteMemoryStore store, SyntheticCorpus corpus, int from, int to, CancellationToken cancellationToken)
+    /// <summary>Adds chunks [from, to) of the synthetic corpus (10 per document, 150 words each) in batches of 200 documents.</summary>
+    internal static async Task<int> LoadAsync(SqliteMemoryStore store, SyntheticCorpus corpus, int from, int to, CancellationToken cancellationToken)
     {
         var batch = new List<DocumentWrite>();
         for (var chunkIndex = from; chunkIndex < to; chunkIndex += ChunksPerDocument)

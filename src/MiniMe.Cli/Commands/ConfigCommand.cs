@@ -24,7 +24,7 @@ internal sealed class ConfigCommand : Command
         {
             var workspace = ResolveWorkspace(parse);
             workspace.EnsureInitialized();
-            var options = ConfigurationLoader.Load(workspace);
+            var options = Engine.LoadOptions(workspace);
             if (options.Memory.ConnectionString is not null) options.Memory.ConnectionString = SecretRedactor.Mask;
             var yaml = new SerializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build().Serialize(options);
             Out.Profile.Out.Writer.Write($"# effective configuration of {workspace.ConfigPath}\n{yaml}");
@@ -66,7 +66,7 @@ internal sealed class ConfigCommand : Command
                 throw new ConfigException($"Editor '{parts[0]}' exited with code {process.ExitCode}; config.yaml is as the editor left it (previous version in {backup}).");
             try
             {
-                ConfigurationLoader.Load(workspace);
+                Engine.LoadOptions(workspace);
             }
             catch (ConfigException invalid)
             {

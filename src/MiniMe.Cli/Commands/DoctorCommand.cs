@@ -24,8 +24,13 @@ internal sealed class DoctorCommand(CliContext context)
             checks.Add(new DoctorCheck("workspace", CheckStatus.Ok, workspace.Root));
             try
             {
-                options = ConfigurationLoader.Load(workspace);
+                options = Engine.LoadOptions(workspace);
                 checks.Add(new DoctorCheck("config", CheckStatus.Ok, $"{workspace.ConfigPath} is valid"));
+            }
+            catch (UnknownSettingsException e)
+            {
+                foreach (var problem in e.Problems)
+                    checks.Add(new DoctorCheck("config", CheckStatus.Failed, problem, "fix or remove that setting in config.yaml (`minime config edit`), or unset the MINIME_ variable"));
             }
             catch (ConfigException e)
             {

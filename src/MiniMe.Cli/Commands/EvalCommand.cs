@@ -40,7 +40,7 @@ internal sealed class EvalCommand : Command
 
             // The workspace's retrieval, import and embedding settings (and MINIME_ overrides) apply; defaults without a workspace.
             var workspace = ResolveWorkspace(parse);
-            var options = ConfigurationLoader.Load(workspace);
+            var options = Engine.LoadOptions(workspace);
             await using var engine = new Engine(workspace, options);
             var temp = Directory.CreateTempSubdirectory("minime-eval-");
             EvaluationReport report;

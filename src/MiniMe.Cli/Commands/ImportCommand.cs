@@ -16,6 +16,7 @@ internal sealed class ImportCommand : MiniMeCommand
         Arguments.Add(_paths);
         Options.Add(_domain);
         Options.Add(_tags);
+        Options.Add(EmptyMemoryForceOption());
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)

@@ -10,7 +10,7 @@ namespace MiniMe.Cli.Commands;
 internal sealed class InitCommand : MiniMeCommand
 {
     private readonly Option<string?> _name = new("--name") { Description = "Your name, for the persona (default: $USER)" };
-    private readonly Option<bool> _force = new("--force") { Description = "Overwrite existing config.yaml, identity.yaml and allowlist.yaml (and trust the result)" };
+    private readonly Option<bool> _force = new("--force") { Description = "Overwrite existing config.yaml, identity.yaml and allowlist.yaml (and trust the result); start an empty memory if memory.db is empty (0 bytes)" };
 
     public InitCommand(CliContext context) : base("init", "Create a workspace: config.yaml, identity.yaml, allowlist.yaml, traces/, memory.db; trusted on this machine", context)
     {
@@ -22,9 +22,10 @@ internal sealed class InitCommand : MiniMeCommand
     {
         var workspace = ResolveWorkspace(parse);
         var name = parse.GetValue(_name) ?? Environment.GetEnvironmentVariable("USER") ?? "engineer";
-        WorkspaceInitializer.Initialize(workspace, name, parse.GetValue(_force));
-        var options = ConfigurationLoader.Load(workspace);
-        await using (var store = new SqliteMemoryStore(workspace.ResolvePath(options.Memory.Path)))
+        var force = parse.GetValue(_force);
+        WorkspaceInitializer.Initialize(workspace, name, force);
+        var options = Engine.LoadOptions(workspace);
+        await using (var store = new SqliteMemoryStore(workspace.ResolvePath(options.Memory.Path), allowEmptyFile: force))
             await store.InitializeAsync(cancellationToken);
         Out.MarkupLine($"[green]Initialized[/] MiniMe workspace in [bold]{Markup.Escape(Display(workspace.Root))}[/]");
         var trusted = RecordTrust(workspace, options);

@@ -56,7 +56,7 @@ internal sealed class KeysCommand : Command
             var user = parse.GetValue(_user);
             if (user is null)
             {
-                var owner = ConfigurationLoader.Load(workspace).User.Name;
+                var owner = Engine.LoadOptions(workspace).User.Name;
                 if (!UserIds.IsValid(owner))
                     throw new InvalidInputException($"The workspace owner's name '{owner}' (config user.name) cannot be a user id; pass --user ID (letters, digits, '.', '_', '-').");
                 user = owner;

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using MiniMe.Cli.Hosting;
 using MiniMe.Configuration;
+using MiniMe.Memory;
+using MiniMe.Snapshots;
+using MiniMe.Storage.Sqlite;
 using Spectre.Console;
 
 namespace MiniMe.Cli.Commands;
@@ -23,8 +26,15 @@ internal abstract class MiniMeCommand : Command
 
     protected abstract Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken);
 
-    /// <summary>Opens the workspace named by --home / MINIME_HOME (must be initialized).</summary>
-    protected static Engine OpenEngine(ParseResult parse) => Engine.Open(parse.GetValue(GlobalOptions.Home));
+    /// <summary>Opens the workspace named by --home / MINIME_HOME (must be initialized); --force, where the command has it, allows an empty memory.db.</summary>
+    protected Engine OpenEngine(ParseResult parse) =>
+        Engine.Open(parse.GetValue(GlobalOptions.Home), allowEmptyMemory: ForceOption is { } force && parse.GetValue(force));
+
+    /// <summary>--force for commands that write memory: start an empty memory when memory.db is empty (0 bytes).</summary>
+    protected static Option<bool> EmptyMemoryForceOption() =>
+        new("--force") { Description = "Start an empty memory if memory.db is empty (0 bytes: truncated or replaced) instead of refusing" };
+
+    private Option<bool>? ForceOption => Options.OfType<Option<bool>>().FirstOrDefault(o => o.Name == "--force");
 
     private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
@@ -38,7 +48,17 @@ internal abstract class MiniMeCommand : Command
             Context.Error.WriteLine("cancelled; work finished so far is kept");
             return ExitCodes.Cancelled;
         }
-        catch (InvalidInputException e)
+        catch (DamagedMemoryException e)
+        {
+            return Fail(e.Describe(NewestSnapshot(parse), forceHere: ForceOption is not null), e, ExitCodes.Error, verbose);
+        }
+        catch (Exception e) when (SqliteDatabase.IsDamage(e))
+        {
+            // A read met a damaged page: the same message, without a path (the query does not say which file).
+            var damage = DamagedMemoryException.Damaged(null, SqliteDatabase.Reason(e), e);
+            return Fail(damage.Describe(NewestSnapshot(parse), forceHere: ForceOption is not null), e, ExitCodes.Error, verbose);
+        }
+        catch (Exception e) when (e is InvalidInputException or UnknownSettingsException)
         {
             return Fail(e, ExitCodes.Usage, verbose);
         }
@@ -58,9 +78,31 @@ internal abstract class MiniMeCommand : Command
         }
     }
 
+    private int Fail(string message, Exception e, int code, bool verbose)
+    {
+        Context.Error.WriteLine($"error: {message}");
+        if (verbose) Context.Error.WriteLine(e.ToString());
+        return code;
+    }
+
+    /// <summary>The newest snapshot that can be restored, to name in the message about a damaged memory.</summary>
+    private static string? NewestSnapshot(ParseResult parse)
+    {
+        try
+        {
+            return SnapshotService.NewestName(ResolveWorkspace(parse));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or MiniMeException)
+        {
+            return null;
+        }
+    }
+
     private int Fail(Exception e, int code, bool verbose)
     {
-        Context.Error.WriteLine($"error: {e.Message}");
+        // One line per problem: an error listing several (every unknown setting at once) keeps the prefix on each.
+        foreach (var line in e.Message.Split('\n'))
+            Context.Error.WriteLine($"error: {line}");
         if (verbose && e.InnerException is not null) Context.Error.WriteLine(e.InnerException.ToString());
         else if (verbose) Context.Error.WriteLine(e.ToString());
         return code;

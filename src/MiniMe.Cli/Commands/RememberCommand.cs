@@ -22,6 +22,7 @@ internal sealed class RememberCommand : MiniMeCommand
         Options.Add(_category);
         Options.Add(_importance);
         Options.Add(_json);
+        Options.Add(EmptyMemoryForceOption());
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)

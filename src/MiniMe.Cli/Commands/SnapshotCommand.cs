@@ -137,7 +137,10 @@ internal sealed class SnapshotCommand : Command
             }
             var result = await snapshots.RestoreAsync(name, cancellationToken);
             Out.MarkupLine($"[green]Restored[/] snapshot [bold]{Markup.Escape(name)}[/] ({Markup.Escape(Summary(result.Restored))})");
-            Out.MarkupLine($"  the previous state is in snapshot [bold]{Markup.Escape(result.Safety.Name)}[/] (`minime snapshot restore {Markup.Escape(result.Safety.Name)}` undoes this)");
+            if (result.ReplacedDamagedDatabase)
+                Out.MarkupLine($"  the damaged memory.db it replaced is kept in snapshot [bold]{Markup.Escape(result.Safety.Name)}[/] as {SnapshotService.DamagedDatabaseFile} (for salvage; it cannot be restored)");
+            else
+                Out.MarkupLine($"  the previous state is in snapshot [bold]{Markup.Escape(result.Safety.Name)}[/] (`minime snapshot restore {Markup.Escape(result.Safety.Name)}` undoes this)");
             return ExitCodes.Ok;
         }
     }

@@ -11,6 +11,7 @@ using MiniMe.Memory.Import;
 using MiniMe.Memory.Retrieval;
 using MiniMe.Providers;
 using MiniMe.Runs;
+using MiniMe.Server;
 using MiniMe.Snapshots;
 using MiniMe.Storage.Sqlite;
 using MiniMe.Tracing;
@@ -30,13 +31,14 @@ public sealed class Engine : IAsyncDisposable
     private ProviderConnection? _provider;
     private bool _factsInitialized;
 
-    public Engine(Workspace workspace, MiniMeOptions options)
+    /// <param name="allowEmptyMemory">--force: start an empty memory in a 0-byte memory.db instead of refusing it.</param>
+    public Engine(Workspace workspace, MiniMeOptions options, bool allowEmptyMemory = false)
     {
         Workspace = workspace;
         Options = options;
-        _store = new Lazy<IMemoryStore>(() => MemoryStoreFactory.Create(workspace, options.Memory, options.Vectors));
+        _store = new Lazy<IMemoryStore>(() => MemoryStoreFactory.Create(workspace, options.Memory, options.Vectors, allowEmptyMemory));
         _embeddings = new Lazy<IEmbeddingGenerator<string, Embedding<float>>?>(CreateEmbeddings);
-        _facts = new Lazy<SqliteFactStore>(() => new SqliteFactStore(DatabasePath));
+        _facts = new Lazy<SqliteFactStore>(() => new SqliteFactStore(DatabasePath, allowEmptyMemory));
         Traces = new TraceStore(workspace.TracesDirectory);
     }
 
@@ -44,12 +46,18 @@ public sealed class Engine : IAsyncDisposable
     public MiniMeOptions Options { get; }
     public TraceStore Traces { get; }
 
-    public static Engine Open(string? home)
+    public static Engine Open(string? home, bool allowEmptyMemory = false)
     {
         var workspace = Workspace.Resolve(home);
         workspace.EnsureInitialized();
-        return new Engine(workspace, ConfigurationLoader.Load(workspace));
+        return new Engine(workspace, LoadOptions(workspace), allowEmptyMemory);
     }
+
+    /// <summary>Every section config.yaml may hold in the CLI: <see cref="MiniMeOptions"/> plus server (read by `minime serve`).</summary>
+    public static SettingKeys SettingKeys { get; } = ConfigurationLoader.Keys.WithSection<ServerOptions>(ServerOptions.Section);
+
+    /// <summary>config.yaml and MINIME_ variables, unknown keys refused against <see cref="SettingKeys"/>.</summary>
+    public static MiniMeOptions LoadOptions(Workspace workspace) => ConfigurationLoader.Load(workspace, keys: SettingKeys);
 
     public async Task<IMemoryStore> StoreAsync(CancellationToken cancellationToken)
     {

@@ -4,27 +4,45 @@ namespace MiniMe.Configuration;
 
 /// <summary>
 /// Builds the effective configuration: embedded defaults, then config.yaml, then MINIME_ environment
-/// variables ("__" nests: MINIME_LLM__PROVIDER), then command-line overrides.
+/// variables ("__" nests: MINIME_LLM__PROVIDER), then command-line overrides. <see cref="Load"/> first
+/// refuses keys no options class binds (<see cref="SettingKeys"/>), in the file and in MINIME_ variables.
 /// </summary>
 public static class ConfigurationLoader
 {
     public const string EnvironmentPrefix = "MINIME_";
 
+    /// <summary>The keys of <see cref="MiniMeOptions"/>; hosts that bind more sections extend it (<see cref="SettingKeys.WithSection{TSection}"/>).</summary>
+    public static SettingKeys Keys { get; } = SettingKeys.For<MiniMeOptions>();
+
     public static IConfigurationRoot Build(Workspace workspace, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(workspace);
+        return Build(File.Exists(workspace.ConfigPath) ? YamlConfigurationReader.ReadDocumentFile(workspace.ConfigPath) : null, overrides);
+    }
+
+    private static IConfigurationRoot Build(YamlConfigurationDocument? file, IEnumerable<KeyValuePair<string, string?>>? overrides)
+    {
         var builder = new ConfigurationBuilder();
-        if (File.Exists(workspace.ConfigPath))
-            builder.AddInMemoryCollection(YamlConfigurationReader.ReadFile(workspace.ConfigPath));
+        if (file is not null)
+            builder.AddInMemoryCollection(file.Values);
         builder.AddEnvironmentVariables(EnvironmentPrefix);
         if (overrides is not null)
             builder.AddInMemoryCollection(overrides);
         return builder.Build();
     }
 
-    public static MiniMeOptions Load(Workspace workspace, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    /// <param name="keys">The settings that exist (default <see cref="Keys"/>); any other key in config.yaml or a MINIME_ section variable is an <see cref="UnknownSettingsException"/>.</param>
+    public static MiniMeOptions Load(Workspace workspace, IEnumerable<KeyValuePair<string, string?>>? overrides = null, SettingKeys? keys = null)
     {
-        var configuration = Build(workspace, overrides);
+        ArgumentNullException.ThrowIfNull(workspace);
+        var file = File.Exists(workspace.ConfigPath) ? YamlConfigurationReader.ReadDocumentFile(workspace.ConfigPath) : null;
+        keys ??= Keys;
+        var unknown = new List<string>();
+        if (file is not null) unknown.AddRange(keys.CheckDocument(file));
+        unknown.AddRange(keys.CheckEnvironment(EnvironmentVariables(), EnvironmentPrefix));
+        if (unknown.Count > 0) throw new UnknownSettingsException(unknown);
+
+        var configuration = Build(file, overrides);
         var options = new MiniMeOptions();
         try
         {
@@ -36,6 +54,12 @@ public static class ConfigurationLoader
         }
         Validate(options, workspace);
         return options;
+    }
+
+    private static IEnumerable<KeyValuePair<string, string?>> EnvironmentVariables()
+    {
+        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+            yield return new((string)entry.Key, entry.Value as string);
     }
 
     private static void Validate(MiniMeOptions options, Workspace workspace)

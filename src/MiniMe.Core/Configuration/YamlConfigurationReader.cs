@@ -4,32 +4,48 @@ using YamlDotNet.RepresentationModel;
 namespace MiniMe.Configuration;
 
 /// <summary>
+/// A YAML mapping flattened into configuration keys ("memory:path") with the value of each scalar,
+/// and where every mapping key (at any depth, "llm", "llm:prices:0:model") was written.
+/// </summary>
+public sealed record YamlConfigurationDocument(
+    string SourceName,
+    Dictionary<string, string?> Values,
+    IReadOnlyDictionary<string, (long Line, long Column)> KeyLocations);
+
+/// <summary>
 /// Reads a YAML mapping into flat configuration keys ("memory:path") so it can feed
-/// Microsoft.Extensions.Configuration. Errors carry the file, line and column.
+/// Microsoft.Extensions.Configuration. Errors carry the file, line and column. The text goes through
+/// <see cref="SafeYamlLoader"/>: size, nesting and alias expansion are bounded.
 /// </summary>
 public static class YamlConfigurationReader
 {
-    public static Dictionary<string, string?> ReadFile(string path)
+    public static Dictionary<string, string?> ReadFile(string path) => ReadDocumentFile(path).Values;
+
+    public static Dictionary<string, string?> Read(string yaml, string sourceName) => ReadDocument(yaml, sourceName).Values;
+
+    public static YamlConfigurationDocument ReadDocumentFile(string path)
     {
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = SafeYamlLoader.ReadFile(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ConfigException($"Cannot read {path}: {e.Message}", e);
         }
-        return Read(text, path);
+        return ReadDocument(text, path);
     }
 
-    public static Dictionary<string, string?> Read(string yaml, string sourceName)
+    public static YamlConfigurationDocument ReadDocument(string yaml, string sourceName)
     {
         var result = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var locations = new Dictionary<string, (long Line, long Column)>(StringComparer.OrdinalIgnoreCase);
+        var document = new YamlConfigurationDocument(sourceName, result, locations);
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(yaml));
+            SafeYamlLoader.Load(stream, yaml, sourceName);
         }
         catch (YamlException e)
         {
@@ -48,14 +64,14 @@ public static class YamlConfigurationReader
             throw new ConfigException($"{sourceName}:{line}:{column}: invalid YAML: unexpected content after this point (an unclosed bracket or quote?)", e);
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
-            return result;
+            return document;
         if (stream.Documents[0].RootNode is not YamlMappingNode root)
         {
             var node = stream.Documents[0].RootNode;
             throw new ConfigException($"{sourceName}:{node.Start.Line}:{node.Start.Column}: expected a mapping of settings at the top level");
         }
-        Flatten(root, prefix: null, result);
-        return result;
+        Flatten(root, prefix: null, result, locations);
+        return document;
     }
 
     private static (long Line, long Column)? FirstIndentingTab(string yaml)
@@ -94,7 +110,7 @@ public static class YamlConfigurationReader
         return cut >= 0 ? message[(cut + 3)..] : message;
     }
 
-    private static void Flatten(YamlNode node, string? prefix, Dictionary<string, string?> into)
+    private static void Flatten(YamlNode node, string? prefix, Dictionary<string, string?> into, Dictionary<string, (long, long)> locations)
     {
         switch (node)
         {
@@ -102,12 +118,14 @@ public static class YamlConfigurationReader
                 foreach (var (key, value) in map.Children)
                 {
                     var name = key is YamlScalarNode s ? s.Value ?? "" : key.ToString();
-                    Flatten(value, prefix is null ? name : $"{prefix}:{name}", into);
+                    var path = prefix is null ? name : $"{prefix}:{name}";
+                    locations.TryAdd(path, (key.Start.Line, key.Start.Column));
+                    Flatten(value, path, into, locations);
                 }
                 break;
             case YamlSequenceNode seq:
                 for (var i = 0; i < seq.Children.Count; i++)
-                    Flatten(seq.Children[i], $"{prefix}:{i}", into);
+                    Flatten(seq.Children[i], $"{prefix}:{i}", into, locations);
                 break;
             case YamlScalarNode scalar when prefix is not null:
                 into[prefix] = scalar.Value;

@@ -5,7 +5,10 @@ using MiniMe.Configuration;
 
 namespace MiniMe.Identity;
 
-/// <summary>Reads identity.yaml (persona and principles); malformed files fail with file:line:column.</summary>
+/// <summary>
+/// Reads identity.yaml (persona and principles) through <see cref="SafeYamlLoader"/>; malformed files fail
+/// with file:line:column.
+/// </summary>
 public static class IdentityLoader
 {
     private static readonly IDeserializer Deserializer = new DeserializerBuilder()
@@ -18,7 +21,7 @@ public static class IdentityLoader
         string yaml;
         try
         {
-            yaml = File.ReadAllText(path);
+            yaml = SafeYamlLoader.ReadFile(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -32,7 +35,7 @@ public static class IdentityLoader
         IdentityFile? file;
         try
         {
-            file = Deserializer.Deserialize<IdentityFile?>(yaml);
+            file = SafeYamlLoader.Deserialize<IdentityFile?>(Deserializer, yaml, sourceName);
         }
         catch (YamlException e)
         {

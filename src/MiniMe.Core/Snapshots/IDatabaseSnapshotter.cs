@@ -17,4 +17,11 @@ public interface IDatabaseSnapshotter
 
     /// <summary>Replaces the live database's contents with the image, atomically: readers see the old or the new state.</summary>
     Task RestoreAsync(string imagePath, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Copies the live database's files byte for byte to <paramref name="destinationPath"/> (and beside it
+    /// what else holds its data, such as a write-ahead log), for a damaged database that cannot be imaged.
+    /// Returns the files written.
+    /// </summary>
+    Task<IReadOnlyList<string>> CopyRawAsync(string destinationPath, CancellationToken cancellationToken);
 }

@@ -8,14 +8,19 @@ namespace MiniMe.Snapshots;
 public sealed record SnapshotInfo(string Name, string Directory, SnapshotManifest? Manifest, string? Problem);
 
 /// <summary>What a restore did: the snapshot restored and the safety snapshot of the state it replaced.</summary>
-public sealed record RestoreResult(SnapshotManifest Restored, SnapshotInfo Safety, int FilesRestored);
+public sealed record RestoreResult(SnapshotManifest Restored, SnapshotInfo Safety, int FilesRestored)
+{
+    /// <summary>The replaced database was damaged: the safety snapshot keeps its bytes for salvage and cannot be restored.</summary>
+    public bool ReplacedDamagedDatabase => Safety.Manifest?.Kind == SnapshotService.DamagedKind;
+}
 
 /// <summary>
 /// Named, timestamped snapshots of a workspace under snapshots/NAME/: a consistent image of the memory
 /// database (taken while it is in use), config.yaml, identity.yaml, allowlist.yaml, feedback.jsonl and
 /// the traces, with a manifest of sizes and SHA-256 checksums. A snapshot is built in a hidden staging
 /// folder and published by one rename. Restore verifies everything first, snapshots the current state,
-/// then swaps the files in (write to a temporary file, rename over).
+/// then swaps the files in (write to a temporary file, rename over). A staging folder left by a killed
+/// snapshot is removed by the next snapshot command; one a running snapshot owns is not (<see cref="StagingOwner"/>).
 /// </summary>
 public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter database, TimeProvider? time = null)
 {
@@ -23,6 +28,10 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
     public const string TracesFolder = "traces";
     public const string ManualKind = "manual";
     public const string SafetyKind = "safety";
+    /// <summary>The state a restore replaced when its database was damaged: the bytes are kept (for salvage), not restorable.</summary>
+    public const string DamagedKind = "damaged";
+    public const string DamagedDatabaseFile = "memory.db.damaged";
+    private const string StagingPrefix = ".staging-";
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -44,10 +53,11 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
     {
         var now = _time.GetUtcNow();
         System.IO.Directory.CreateDirectory(Directory);
+        RemoveStaleStaging();
         string chosen;
         if (name is null)
         {
-            chosen = UniqueName(kind == SafetyKind ? "pre-restore-" : "", now);
+            chosen = UniqueName(kind == ManualKind ? "" : "pre-restore-", now);
         }
         else
         {
@@ -56,13 +66,25 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
                 throw new InvalidInputException($"A snapshot named '{chosen}' already exists; choose another name (`minime snapshot list` shows them).");
         }
 
-        var staging = Path.Combine(Directory, $".staging-{chosen}-{Guid.NewGuid():N}");
+        var staging = Path.Combine(Directory, $"{StagingPrefix}{chosen}-{Guid.NewGuid():N}");
+        // Locked before the folder exists and until it is published or removed: see StagingOwner.
+        using var owner = StagingOwner.Claim(staging);
         System.IO.Directory.CreateDirectory(staging);
         try
         {
-            var image = await database.BackupAsync(Path.Combine(staging, DatabaseFile), cancellationToken).ConfigureAwait(false);
-            var files = new List<SnapshotFile> { Describe(staging, DatabaseFile) };
-            var counts = new Dictionary<string, long>(image.Counts, StringComparer.Ordinal);
+            var files = new List<SnapshotFile>();
+            DatabaseImage? image = null;
+            if (kind == DamagedKind)
+            {
+                foreach (var copied in await database.CopyRawAsync(Path.Combine(staging, DamagedDatabaseFile), cancellationToken).ConfigureAwait(false))
+                    files.Add(Describe(staging, Path.GetRelativePath(staging, copied).Replace('\\', '/')));
+            }
+            else
+            {
+                image = await database.BackupAsync(Path.Combine(staging, DatabaseFile), cancellationToken).ConfigureAwait(false);
+                files.Add(Describe(staging, DatabaseFile));
+            }
+            var counts = new Dictionary<string, long>(image?.Counts ?? new Dictionary<string, long>(), StringComparer.Ordinal);
             foreach (var (file, source) in PlainFiles)
             {
                 if (!File.Exists(source)) continue;
@@ -88,7 +110,7 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
             }
             counts["traces"] = traces;
 
-            var manifest = new SnapshotManifest(chosen, kind, now, image.SchemaVersion, counts, files);
+            var manifest = new SnapshotManifest(chosen, kind, now, image?.SchemaVersion ?? 0, counts, files);
             await File.WriteAllTextAsync(Path.Combine(staging, SnapshotManifest.FileName), manifest.ToJson(), cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             // Publishing is one rename: a snapshot folder either has everything or does not exist.
@@ -102,8 +124,32 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
         }
     }
 
-    /// <summary>Snapshots, oldest first; damaged ones are listed with the problem.</summary>
+    /// <summary>Snapshots, oldest first; damaged ones are listed with the problem. Stale staging folders are removed first.</summary>
     public IReadOnlyList<SnapshotInfo> List()
+    {
+        RemoveStaleStaging();
+        return ListSnapshots();
+    }
+
+    /// <summary>
+    /// Removes staging folders (and orphan lock files) that no living snapshot owns: what a killed
+    /// `snapshot create` or restore left behind. Returns how many it removed.
+    /// </summary>
+    public int RemoveStaleStaging()
+    {
+        if (!System.IO.Directory.Exists(Directory)) return 0;
+        var removed = 0;
+        foreach (var folder in System.IO.Directory.EnumerateDirectories(Directory, StagingPrefix + "*"))
+            if (StagingOwner.RemoveIfAbandoned(folder)) removed++;
+        foreach (var lockFile in System.IO.Directory.EnumerateFiles(Directory, StagingPrefix + "*" + StagingOwner.LockSuffix))
+        {
+            var folder = lockFile[..^StagingOwner.LockSuffix.Length];
+            if (!System.IO.Directory.Exists(folder)) StagingOwner.RemoveIfAbandoned(folder);
+        }
+        return removed;
+    }
+
+    private List<SnapshotInfo> ListSnapshots()
     {
         if (!System.IO.Directory.Exists(Directory)) return [];
         var result = new List<SnapshotInfo>();
@@ -123,11 +169,32 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
         return [.. result.OrderBy(s => s.Manifest?.CreatedAt ?? DateTimeOffset.MaxValue).ThenBy(s => s.Name, StringComparer.Ordinal)];
     }
 
+    /// <summary>The newest snapshot whose manifest reads, to name when the memory needs restoring; null when there is none.</summary>
+    public static string? NewestName(Workspace workspace) =>
+        new SnapshotService(workspace, ListingOnly.Instance).ListSnapshots()
+            .LastOrDefault(s => s.Manifest is { } m && m.Files.Any(f => f.Path == DatabaseFile))?.Name;
+
+    /// <summary>Listing reads manifests only; no database is touched.</summary>
+    private sealed class ListingOnly : IDatabaseSnapshotter
+    {
+        public static readonly ListingOnly Instance = new();
+
+        public Task<DatabaseImage> BackupAsync(string destinationPath, CancellationToken cancellationToken) => throw new InvalidOperationException("listing only");
+
+        public Task<DatabaseImage> VerifyAsync(string imagePath, CancellationToken cancellationToken) => throw new InvalidOperationException("listing only");
+
+        public Task RestoreAsync(string imagePath, CancellationToken cancellationToken) => throw new InvalidOperationException("listing only");
+
+        public Task<IReadOnlyList<string>> CopyRawAsync(string destinationPath, CancellationToken cancellationToken) => throw new InvalidOperationException("listing only");
+    }
+
     /// <summary>Checks every file against the manifest and the database image for soundness; throws when anything is off.</summary>
     public async Task<SnapshotManifest> VerifyAsync(string name, CancellationToken cancellationToken)
     {
         var manifest = ReadManifest(SnapshotName.Validate(name));
         var folder = PathOf(name);
+        if (manifest.Kind == DamagedKind)
+            throw new SnapshotException($"Snapshot '{name}' keeps the damaged {DatabaseFile} a restore replaced ({DamagedDatabaseFile}, for salvage); it cannot be restored. Nothing was changed.");
         if (!manifest.Files.Any(f => f.Path == DatabaseFile))
             throw new SnapshotException($"Snapshot '{name}' is damaged: its manifest lists no {DatabaseFile}; nothing was changed.");
         foreach (var file in manifest.Files)
@@ -152,7 +219,17 @@ public sealed class SnapshotService(Workspace workspace, IDatabaseSnapshotter da
     {
         var manifest = await VerifyAsync(name, cancellationToken).ConfigureAwait(false);
         var folder = PathOf(name);
-        var safety = await CreateAsync(null, SafetyKind, cancellationToken).ConfigureAwait(false);
+        SnapshotInfo safety;
+        try
+        {
+            safety = await CreateAsync(null, SafetyKind, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MiniMe.Memory.DamagedMemoryException)
+        {
+            // The database being replaced is damaged, which is why it is being restored: it cannot be
+            // imaged, so the safety snapshot keeps its bytes as they are (and the other files as usual).
+            safety = await CreateAsync(null, DamagedKind, cancellationToken).ConfigureAwait(false);
+        }
 
         // Past this point the restore runs to the end: a half-restored workspace is worse than a late cancel.
         try

@@ -1,6 +1,5 @@
 using MiniMe.Memory.Facts;
 using MiniMe.Server.Users;
-using MiniMe.Storage.Sqlite;
 
 namespace MiniMe.Server.Facts;
 
@@ -74,7 +73,7 @@ public sealed class FactServiceUserFacts(ServerEngine engine) : IUserFacts
     {
         ArgumentNullException.ThrowIfNull(user);
         await user.StoreAsync(cancellationToken).ConfigureAwait(false); // creates and migrates the user's memory.db
-        return new FactService(new SqliteFactStore(user.DatabasePath), engine.Options.Facts, engine.Embeddings, engine.EmbeddingModel);
+        return new FactService(user.FactStore, engine.Options.Facts, engine.Embeddings, engine.EmbeddingModel);
     }
 
     private static FactView View(Fact fact) => new(

@@ -34,6 +34,7 @@ internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logge
         ModelUnavailableException e => (503, "No model configured", e.Message),
         Ask.ProposalStateException e => (409, "Already decided", e.Message),
         ConfigException e => (500, "Server configuration problem", e.Message),
+        Memory.DamagedMemoryException e => (503, "Memory database damaged", e.Message),
         _ => (500, "Internal server error", "The server could not complete the request; the server log has the details."),
     };
 

@@ -35,9 +35,16 @@ public sealed class UserSpace : IAsyncDisposable
         UploadsDirectory = Path.Combine(Root, "uploads");
         DatabasePath = isOwner ? workspace.ResolvePath(engine.Options.Memory.Path) : Path.Combine(Root, "memory.db");
         _store = new SqliteMemoryStore(DatabasePath);
+        FactStore = new SqliteFactStore(DatabasePath);
     }
 
     public string UserId { get; }
+
+    /// <summary>
+    /// This user's facts, one store for the life of the server: its first write checks the file for
+    /// damage once (SqliteDatabase), not once per request. Usable after <see cref="StoreAsync"/> migrated the file.
+    /// </summary>
+    internal SqliteFactStore FactStore { get; }
 
     /// <summary>This user's SQLite memory (documents, chunks, vectors, facts).</summary>
     public string DatabasePath { get; }
@@ -92,6 +99,7 @@ public sealed class UserSpace : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _store.DisposeAsync().ConfigureAwait(false);
+        await FactStore.DisposeAsync().ConfigureAwait(false);
         _init.Dispose();
     }
 }

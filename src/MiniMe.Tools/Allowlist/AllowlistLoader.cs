@@ -11,7 +11,7 @@ namespace MiniMe.Tools.Allowlist;
 /// <summary>
 /// Reads allowlist.yaml. Anything malformed (bad YAML, an unknown key, a wrong type, a bad glob) is a
 /// <see cref="ConfigException"/> naming the file, line and column: a typo must never silently widen
-/// or narrow what tools may do. The result carries the SHA-256 of the bytes it was parsed from, so
+/// or narrow what tools may do. The result carries the SHA-256 of the text it was parsed from, so
 /// workspace trust compares exactly what the tools were built from.
 /// </summary>
 public static partial class AllowlistLoader
@@ -20,19 +20,19 @@ public static partial class AllowlistLoader
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path)) return ToolAllowlist.Missing(path);
-        byte[] bytes;
+        string text;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            text = SafeYamlLoader.ReadFile(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ConfigException($"Cannot read {path}: {e.Message}", e);
         }
-        using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        return Parse(reader.ReadToEnd(), path, Sha256(bytes));
+        return Parse(text, path);
     }
 
+    /// <summary>Parses allowlist text; the result's ContentSha256 is the SHA-256 of that text as UTF-8, exactly what was parsed.</summary>
     public static ToolAllowlist Parse(string yaml, string source)
     {
         ArgumentNullException.ThrowIfNull(yaml);
@@ -47,7 +47,7 @@ public static partial class AllowlistLoader
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(yaml));
+            SafeYamlLoader.Load(stream, yaml, source);
         }
         catch (YamlException e)
         {

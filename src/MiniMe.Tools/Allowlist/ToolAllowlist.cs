@@ -47,7 +47,7 @@ public sealed class ToolAllowlist(string source, PathRules read, PathRules write
     public IReadOnlyList<CommandRule> Commands { get; } = commands;
     /// <summary>Extra environment variable names passed to commands.</summary>
     public IReadOnlyList<string> Environment { get; } = environment;
-    /// <summary>SHA-256 (lower-case hex) of the file's bytes, or <see cref="AbsentSha256"/> when there is no file.</summary>
+    /// <summary>SHA-256 (lower-case hex) of the file's text as parsed (UTF-8), or <see cref="AbsentSha256"/> when there is no file.</summary>
     public string ContentSha256 { get; } = contentSha256;
 
     /// <summary>No file: everything under the root may be read (secrets excepted), nothing written, nothing run.</summary>

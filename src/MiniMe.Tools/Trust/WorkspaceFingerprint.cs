@@ -9,7 +9,7 @@ using MiniMe.Tools.Paths;
 namespace MiniMe.Tools.Trust;
 
 /// <summary>
-/// What a workspace's tools may do, reduced to two SHA-256 hashes: one of allowlist.yaml's bytes, one
+/// What a workspace's tools may do, reduced to two SHA-256 hashes: one of allowlist.yaml's text, one
 /// of the effective tools.* settings (file and environment) with tools.root replaced by its real path.
 /// Every tools.* setting is in the hash, not only the ones known to widen access today (root, sandbox,
 /// allowNetwork): a setting added later is covered without anyone remembering to list it, at the cost

@@ -36,8 +36,10 @@ internal static class GitProfile
         new("--extcmd|--tool", "runs an external diff or merge tool"),
         new("--show-signature", "runs gpg"),
         new("--contents", "reads another file"),
-        new("-a|--text|--binary", "prints the content of binary files"),
     ];
+
+    /// <summary>Refused for the commands that print diffs (the same letters mean other things elsewhere: git branch -a).</summary>
+    private static readonly DeniedOption[] DiffDenied = [new("-a|--text|--binary", "prints the content of binary files")];
 
     /// <summary>Options that only change how a diff is shown (shared by diff, log and show).</summary>
     private static readonly string[] DiffOutput =
@@ -80,10 +82,10 @@ internal static class GitProfile
                 "--no-renames", "--renames", "--ahead-behind", "--no-ahead-behind", "--show-stash", "-z", "--null",
                 "--ignore-submodules[=<enum:none,untracked,dirty,all>]",
             ]),
-            SubcommandProfile.Create("diff", OperandKind.RevisionsAndPathspecs, runsCode: false, [.. DiffOutput, "--cached", "--staged", "--merge-base"]),
-            SubcommandProfile.Create("log", OperandKind.RevisionsAndPathspecs, runsCode: false, [.. DiffOutput, .. RevisionWalk]),
+            SubcommandProfile.Create("diff", OperandKind.RevisionsAndPathspecs, runsCode: false, [.. DiffOutput, "--cached", "--staged", "--merge-base"], DiffDenied),
+            SubcommandProfile.Create("log", OperandKind.RevisionsAndPathspecs, runsCode: false, [.. DiffOutput, .. RevisionWalk], DiffDenied),
             SubcommandProfile.Create("show", OperandKind.RevisionsAndPathspecs, runsCode: false,
-                [.. DiffOutput, "--oneline", "--format <text>", "--pretty[=<text>]", "--abbrev-commit", "--no-abbrev-commit", "--date <text>", "--decorate[=<enum:short,full,auto,no>]"]),
+                [.. DiffOutput, "--oneline", "--format <text>", "--pretty[=<text>]", "--abbrev-commit", "--no-abbrev-commit", "--date <text>", "--decorate[=<enum:short,full,auto,no>]"], DiffDenied),
             SubcommandProfile.Create("blame", OperandKind.RevisionsAndPathspecs, runsCode: false,
                 ["-L <text>", "-w", "-M", "-C", "-e|--show-email", "-s", "-l", "-t", "--date <text>", "--porcelain", "--line-porcelain", "--root", "--show-stats", "-f|--show-name", "-n|--show-number"]),
             SubcommandProfile.Create("ls-files", OperandKind.Pathspecs, runsCode: false,

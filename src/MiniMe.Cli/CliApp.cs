@@ -23,6 +23,7 @@ public static class CliApp
         root.Subcommands.Add(new ConfigCommand(context));
         root.Subcommands.Add(new DoctorCommand(context));
         root.Subcommands.Add(new ToolCommand(context));
+        root.Subcommands.Add(new TrustCommand(context));
         root.Subcommands.Add(new IndexCommand(context));
         root.Subcommands.Add(new EvalCommand(context));
         root.Subcommands.Add(new MigrateCommand(context));

@@ -2,13 +2,15 @@ using Microsoft.Extensions.AI;
 using MiniMe.Configuration;
 using MiniMe.Context;
 using MiniMe.Masks;
+using MiniMe.Tools.Trust;
 
 namespace MiniMe.Server;
 
 /// <summary>
 /// The engine parts the server shares across users: the workspace and its configuration, the
 /// embedding generator (built by the caller, e.g. `minime serve`), and the stateless classifier,
-/// mask policy, tokenizer and context broker.
+/// mask policy, tokenizer and context broker, and the trust file that decides whether the
+/// workspace's tools may run at all.
 /// </summary>
 public sealed class ServerEngine
 {
@@ -17,7 +19,8 @@ public sealed class ServerEngine
         MiniMeOptions options,
         ServerOptions server,
         IEmbeddingGenerator<string, Embedding<float>>? embeddings = null,
-        string? embeddingModel = null)
+        string? embeddingModel = null,
+        TrustStore? trust = null)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(options);
@@ -27,6 +30,7 @@ public sealed class ServerEngine
         Server = server;
         Embeddings = embeddings;
         EmbeddingModel = embeddings is null ? null : embeddingModel;
+        Trust = trust ?? TrustStore.ForUser();
         TokenCounter = new TiktokenTokenCounter();
         Broker = new ContextBroker(TokenCounter);
     }
@@ -36,6 +40,8 @@ public sealed class ServerEngine
     public ServerOptions Server { get; }
     public IEmbeddingGenerator<string, Embedding<float>>? Embeddings { get; }
     public string? EmbeddingModel { get; }
+    /// <summary>Workspace trust: an untrusted workspace serves everything but executes no approved action.</summary>
+    public TrustStore Trust { get; }
     public ITaskClassifier Classifier { get; } = new KeywordTaskClassifier();
     public IMaskPolicy MaskPolicy { get; } = new HeuristicMaskPolicy();
     public ITokenCounter TokenCounter { get; }

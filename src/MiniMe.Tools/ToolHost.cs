@@ -7,6 +7,7 @@ using MiniMe.Tools.BuiltIn;
 using MiniMe.Tools.Paths;
 using MiniMe.Tools.Commands;
 using MiniMe.Tools.Processes;
+using MiniMe.Tools.Trust;
 using MiniMe.Tracing;
 
 namespace MiniMe.Tools;
@@ -35,7 +36,8 @@ public sealed class ToolHost
     /// <param name="options">tools.* settings and import.ignoreDirectories.</param>
     /// <param name="retriever">Opens memory retrieval on first use (retrieve_memory); null when there is no store.</param>
     /// <param name="traces">Where approval and execution events go (default: the workspace's traces).</param>
-    public static ToolHost Create(Workspace workspace, MiniMeOptions options, Func<CancellationToken, Task<HybridRetriever>>? retriever, TraceStore? traces = null)
+    /// <param name="trust">The trust file that says whether this workspace may run tools (default: the user's, <see cref="TrustStore.ForUser"/>).</param>
+    public static ToolHost Create(Workspace workspace, MiniMeOptions options, Func<CancellationToken, Task<HybridRetriever>>? retriever, TraceStore? traces = null, TrustStore? trust = null)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(options);
@@ -57,7 +59,8 @@ public sealed class ToolHost
             new RetrieveMemoryTool(context),
         ]);
         traces ??= new TraceStore(workspace.TracesDirectory);
-        var toolRunner = new ToolRunner(registry, traces, new FeedbackStore(workspace.FeedbackPath, traces));
+        var trusted = WorkspaceTrust.Check(trust ?? TrustStore.ForUser(), WorkspaceFingerprint.Of(workspace, allowlist, paths.Root, settings), allowlist);
+        var toolRunner = new ToolRunner(registry, traces, new FeedbackStore(workspace.FeedbackPath, traces), trusted);
         return new ToolHost(context, registry, toolRunner);
     }
 

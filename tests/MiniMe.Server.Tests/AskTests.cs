@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using MiniMe.Server.Ask;
 using MiniMe.Server.Tests.Support;
 using MiniMe.Tracing;
@@ -54,5 +55,31 @@ public sealed class AskTests
         Assert.Equal(2, trace.Count(e => e.EventType == TraceEventTypes.Approval));
         Assert.Contains(trace, e => e.EventType == TraceEventTypes.Feedback);
         Assert.Contains("tests are slow", await File.ReadAllTextAsync(server.Workspace.FeedbackPath), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_owner_approval_executes_only_in_a_trusted_workspace(bool trusted)
+    {
+        await using var server = await TestServer.StartAsync(trusted: trusted, services: s =>
+        {
+            s.AddAskService();
+            s.AddSingleton<IProposalDecider>(sp => new ToolProposalDecider(sp.GetRequiredService<ServerEngine>()));
+        });
+        var client = server.Client(server.CreateKey("k"));
+        var ask = await client.PostJsonAsync("/v1/ask", new { task = "document the health check and run the tests" });
+        var write = (await client.GetJsonAsync("/v1/proposals")).EnumerateArray().Single(p => p.GetProperty("tool").GetString() == "write_file").GetProperty("id").GetString();
+
+        var approved = await client.PostJsonAsync($"/v1/proposals/{write}/approve", new { });
+
+        var message = approved.GetProperty("message").GetString()!;
+        var written = Path.Combine(server.Root, "docs", "health.md");
+        var execution = new TraceStore(server.Workspace.TracesDirectory).Read(ask.GetProperty("run_id").GetString()!).Single(e => e.EventType == TraceEventTypes.Execution);
+        Assert.Equal(trusted, approved.GetProperty("executed").GetBoolean());
+        Assert.Equal(trusted, File.Exists(written));
+        Assert.Equal(trusted ? "succeeded" : "refused", execution.Data["status"]!.GetValue<string>());
+        if (!trusted)
+            Assert.Equal("not executed: this workspace is not trusted (its .minime was not created by MiniMe on this machine); review and trust it with `minime trust`", message);
     }
 }

@@ -11,6 +11,7 @@ namespace MiniMe.Server.Tests;
 public sealed class KeysCliTests : IDisposable
 {
     private readonly string _home = Path.Combine(Path.GetTempPath(), "minime-server-tests", Guid.NewGuid().ToString("N"));
+    private readonly string _trust = Directory.CreateTempSubdirectory("minime-keys-trust-").FullName;
 
     private async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
     {
@@ -18,7 +19,7 @@ public sealed class KeysCliTests : IDisposable
         var error = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Interactive = InteractionSupport.No, Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
         console.Profile.Width = 200;
-        var code = await CliApp.RunAsync([.. args, "--home", _home], new CliContext(console, error, interactive: false));
+        var code = await CliApp.RunAsync([.. args, "--home", _home], new CliContext(console, error, interactive: false, trustFile: Path.Combine(_trust, "trust.json")));
         return (code, output.ToString(), error.ToString());
     }
 
@@ -55,5 +56,6 @@ public sealed class KeysCliTests : IDisposable
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(_home, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(_trust, recursive: true); } catch (IOException) { }
     }
 }

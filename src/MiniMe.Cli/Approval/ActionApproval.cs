@@ -1,8 +1,10 @@
 using System.CommandLine;
 using MiniMe.Actions;
 using MiniMe.Cli.Hosting;
+using MiniMe.Configuration;
 using MiniMe.Tools;
 using MiniMe.Tools.Approval;
+using MiniMe.Tools.Trust;
 
 namespace MiniMe.Cli.Approval;
 
@@ -19,9 +21,28 @@ internal static class ActionApproval
     public static ApprovalMode Mode(bool yes, bool dryRun, bool analysisOnly) =>
         analysisOnly ? ApprovalMode.AnalysisOnly : dryRun ? ApprovalMode.DryRun : yes ? ApprovalMode.Yes : ApprovalMode.Interactive;
 
-    /// <summary>The workspace's tools (allowlist loaded, sandbox probed), auditing into the engine's traces.</summary>
-    public static ToolHost CreateHost(Engine engine) =>
-        ToolHost.Create(engine.Workspace, engine.Options, async ct => await engine.RetrieverAsync(ct).ConfigureAwait(false), engine.Traces);
+    /// <summary>The workspace's tools (allowlist loaded, sandbox probed, trust checked), auditing into the engine's traces.</summary>
+    public static ToolHost CreateHost(CliContext context, Engine engine)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(engine);
+        return ToolHost.Create(engine.Workspace, engine.Options, async ct => await engine.RetrieverAsync(ct).ConfigureAwait(false), engine.Traces, context.Trust);
+    }
+
+    /// <summary>Why every proposed action will be refused in this workspace (it is not trusted), or null.</summary>
+    public static string? UntrustedReason(CliContext context, Engine engine)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(engine);
+        try
+        {
+            return WorkspaceTrust.Check(context.Trust, engine.Workspace, engine.Options.Tools).Refusal;
+        }
+        catch (ConfigException)
+        {
+            return null;   // a malformed allowlist.yaml is reported, with its line, when the tools are built
+        }
+    }
 
     /// <summary>
     /// A processor that asks the person at the terminal, or, when stdin is not interactive, runs
@@ -43,7 +64,7 @@ internal static class ActionApproval
     {
         ArgumentNullException.ThrowIfNull(proposals);
         if (proposals.Count == 0) return [];
-        var host = CreateHost(engine);
+        var host = CreateHost(context, engine);
         var outcomes = await CreateProcessor(context, host).ProcessAsync(proposals, mode, runId, cancellationToken).ConfigureAwait(false);
         foreach (var outcome in outcomes) ActionRenderer.RenderOutcome(context.Console, outcome);
         return outcomes;

@@ -42,6 +42,8 @@ internal sealed class AskCommand : MiniMeCommand
         }
         var request = new AskRequest(task, dryRun, parse.GetValue(_domain), parse.GetValue(_budget));
         var withTeam = !dryRun && notice is null;
+        if (withTeam && !parse.GetValue(_analysisOnly) && ActionApproval.UntrustedReason(Context, engine) is { } untrusted)
+            Context.Error.WriteLine($"Every action the team proposes will be refused: {untrusted}.");
         var pipeline = await engine.AskPipelineAsync(cancellationToken, withTeam);
         if (!withTeam)
         {

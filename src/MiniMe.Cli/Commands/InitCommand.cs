@@ -2,6 +2,7 @@ using System.CommandLine;
 using MiniMe.Cli.Hosting;
 using MiniMe.Configuration;
 using MiniMe.Storage.Sqlite;
+using MiniMe.Tools.Trust;
 using Spectre.Console;
 
 namespace MiniMe.Cli.Commands;
@@ -9,9 +10,9 @@ namespace MiniMe.Cli.Commands;
 internal sealed class InitCommand : MiniMeCommand
 {
     private readonly Option<string?> _name = new("--name") { Description = "Your name, for the persona (default: $USER)" };
-    private readonly Option<bool> _force = new("--force") { Description = "Overwrite existing config.yaml, identity.yaml and allowlist.yaml; start an empty memory if memory.db is empty (0 bytes)" };
+    private readonly Option<bool> _force = new("--force") { Description = "Overwrite existing config.yaml, identity.yaml and allowlist.yaml (and trust the result); start an empty memory if memory.db is empty (0 bytes)" };
 
-    public InitCommand(CliContext context) : base("init", "Create a workspace: config.yaml, identity.yaml, allowlist.yaml, traces/, memory.db", context)
+    public InitCommand(CliContext context) : base("init", "Create a workspace: config.yaml, identity.yaml, allowlist.yaml, traces/, memory.db; trusted on this machine", context)
     {
         Options.Add(_name);
         Options.Add(_force);
@@ -27,7 +28,34 @@ internal sealed class InitCommand : MiniMeCommand
         await using (var store = new SqliteMemoryStore(workspace.ResolvePath(options.Memory.Path), allowEmptyFile: force))
             await store.InitializeAsync(cancellationToken);
         Out.MarkupLine($"[green]Initialized[/] MiniMe workspace in [bold]{Markup.Escape(Display(workspace.Root))}[/]");
+        var trusted = RecordTrust(workspace, options);
         Out.MarkupLine("Next: [bold]minime import PATH[/] to add notes and code, then [bold]minime search QUERY[/] or [bold]minime ask TASK --dry-run[/].");
-        return ExitCodes.Ok;
+        return trusted ? ExitCodes.Ok : ExitCodes.Error;
+    }
+
+    /// <summary>
+    /// A workspace `init` wrote is trusted as written, unless the effective settings (an environment
+    /// override) put the tools root outside the workspace's folder: that needs `minime trust --allow-outside-root`.
+    /// </summary>
+    private bool RecordTrust(Workspace workspace, MiniMeOptions options)
+    {
+        try
+        {
+            var review = TrustReview.Of(Context.Trust, workspace, options.Tools);
+            if (review.RootNeedsConfirmation)
+            {
+                var why = review.Warnings.First(w => w.Kind == TrustReview.RootOutsideWorkspace).Message;
+                Context.Error.WriteLine($"Not trusted: {why}; review it with `minime trust --allow-outside-root` before tools can run.");
+                return true;
+            }
+            WorkspaceTrust.Record(Context.Trust, review.Fingerprint, review.Allowlist, TrustSource.Init, DateTimeOffset.UtcNow);
+            Out.MarkupLine("[grey]Trusted on this machine: its tools may run after your approval (`minime trust` shows what they may do).[/]");
+            return true;
+        }
+        catch (TrustFileException e)
+        {
+            Context.Error.WriteLine($"error: the workspace was created, but trust could not be recorded, so its tools are refused: {e.Message}");
+            return false;
+        }
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using MiniMe.Cli.Approval;
 using MiniMe.Cli.Hosting;
 using MiniMe.Configuration;
 using MiniMe.Providers;
@@ -31,7 +32,7 @@ internal sealed class ServeCommand : MiniMeCommand
         var urls = parse.GetValue(_urls) ?? server.Urls;
         var exposed = CheckUrls(urls);
         var (connection, notice) = CreateChatClient(engine.Options.Llm);
-        var serverEngine = new ServerEngine(engine.Workspace, engine.Options, server, engine.Embeddings, engine.EmbeddingModel);
+        var serverEngine = new ServerEngine(engine.Workspace, engine.Options, server, engine.Embeddings, engine.EmbeddingModel, Context.Trust);
         await using var app = MiniMeServer.Build(serverEngine, urls, services =>
         {
             services.AddSingleton<IProposalDecider>(new ToolProposalDecider(serverEngine));
@@ -48,6 +49,8 @@ internal sealed class ServeCommand : MiniMeCommand
             if (exposed.Count > 0)
                 Context.Error.WriteLine($"warning: listening beyond this machine ({string.Join(", ", exposed)}); every request still needs an API key, but traffic is not encrypted unless you use https.");
             if (notice is not null) Context.Error.WriteLine(notice);
+            if (ActionApproval.UntrustedReason(Context, engine) is { } untrusted)
+                Context.Error.WriteLine($"warning: approved actions execute nothing: {untrusted}.");
             if (new ApiKeyStore(ServerDatabase.For(engine.Workspace)).List(includeRevoked: false).Count == 0)
                 Context.Error.WriteLine("No API keys yet: create one with `minime keys create NAME` (every endpoint but /health needs one).");
             Out.MarkupLine("Press Ctrl+C to stop.");

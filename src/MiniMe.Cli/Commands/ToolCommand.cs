@@ -33,7 +33,7 @@ internal sealed class ToolCommand : Command
         protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
             await using var engine = OpenEngine(parse);
-            var host = ActionApproval.CreateHost(engine);
+            var host = ActionApproval.CreateHost(Context, engine);
             var tools = host.Registry.Descriptors;
             if (parse.GetValue(_json))
             {
@@ -53,6 +53,8 @@ internal sealed class ToolCommand : Command
                 table.AddRow(Markup.Escape(t.Name), t.Category.ToString().ToLowerInvariant(), t.NeedsApproval ? "[yellow]required[/]" : "[grey]no[/]", Markup.Escape(t.Description));
             Out.Write(table);
             Out.MarkupLine($"[grey]root: {Markup.Escape(host.Root)} · sandbox: {Markup.Escape(host.Sandbox.Description)}[/]");
+            if (host.Runner.Trust.Refusal is { } untrusted)
+                Out.MarkupLine($"[yellow]Every tool is refused here[/]: {Markup.Escape(untrusted)}.");
             return ExitCodes.Ok;
         }
     }
@@ -80,7 +82,7 @@ internal sealed class ToolCommand : Command
             var name = parse.GetValue(_name)!.Trim();
             var json = parse.GetValue(_json);
             await using var engine = OpenEngine(parse);
-            var host = ActionApproval.CreateHost(engine);
+            var host = ActionApproval.CreateHost(Context, engine);
             host.Registry.Get(name);
             var runId = RunId.New(DateTimeOffset.UtcNow);
             var proposal = new ActionProposal("p1", name, arguments, "requested with `minime tool run`", ProposedBy: "user");

@@ -1,9 +1,11 @@
+using MiniMe.Tools.Trust;
 using Spectre.Console;
 
 namespace MiniMe.Cli.Hosting;
 
 /// <summary>Where a CLI invocation writes: rendered output, errors, and whether a human is watching.</summary>
-public sealed class CliContext(IAnsiConsole console, TextWriter error, bool interactive, TextReader? input = null, bool? inputInteractive = null)
+/// <param name="trustFile">The trust file (default: the user's, MINIME_TRUST_FILE or ~/.config/minime/trust.json); tests pass a temporary one.</param>
+public sealed class CliContext(IAnsiConsole console, TextWriter error, bool interactive, TextReader? input = null, bool? inputInteractive = null, string? trustFile = null)
 {
     public IAnsiConsole Console { get; } = console;
     public TextWriter Error { get; } = error;
@@ -13,6 +15,8 @@ public sealed class CliContext(IAnsiConsole console, TextWriter error, bool inte
     public TextReader Input { get; } = input ?? System.Console.In;
     /// <summary>True when someone can answer prompts; without it (and without --yes) no action runs.</summary>
     public bool InputInteractive { get; } = inputInteractive ?? (interactive && !System.Console.IsInputRedirected);
+    /// <summary>Which workspaces may run tools (workspace trust); `init` and `trust` write it.</summary>
+    public TrustStore Trust { get; } = trustFile is null ? TrustStore.ForUser() : new TrustStore(trustFile);
 }
 
 /// <summary>Exit codes scripts can rely on.</summary>

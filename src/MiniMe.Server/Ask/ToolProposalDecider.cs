@@ -8,7 +8,8 @@ namespace MiniMe.Server.Ask;
 /// Carries out an API decision with the tool runner: the same allowlist, path confinement, sandbox,
 /// approval and execution events as `minime ask` on the terminal. Tools act on the workspace's
 /// project (tools.root), so only the workspace owner's approvals execute; other users' decisions are
-/// recorded and nothing runs.
+/// recorded and nothing runs. In a workspace that is not trusted (`minime trust`) nothing runs either:
+/// the runner refuses with the reason and records a refused execution event.
 /// </summary>
 public sealed class ToolProposalDecider(ServerEngine engine) : IProposalDecider
 {
@@ -32,7 +33,7 @@ public sealed class ToolProposalDecider(ServerEngine engine) : IProposalDecider
         ToolHost host;
         try
         {
-            host = ToolHost.Create(engine.Workspace, engine.Options, user.RetrieverAsync, user.Traces);
+            host = ToolHost.Create(engine.Workspace, engine.Options, user.RetrieverAsync, user.Traces, engine.Trust);
         }
         catch (Exception e) when (e is MiniMeException or IOException or UnauthorizedAccessException)
         {
@@ -41,6 +42,8 @@ public sealed class ToolProposalDecider(ServerEngine engine) : IProposalDecider
         }
         var gate = new DecisionGate(decision);
         var outcome = await host.Runner.RunAsync(proposal.Proposal, ApprovalMode.Interactive, gate, new SilentPresenter(), proposal.RunId, cancellationToken).ConfigureAwait(false);
+        if (!host.Runner.Trust.IsTrusted && outcome.Status == OutcomeStatus.Refused)
+            return new ProposalOutcome(decision.Approve ? ProposalStatuses.Approved : ProposalStatuses.Rejected, $"not executed: {host.Runner.Trust.Refusal}", Executed: false);
         return outcome.Status switch
         {
             OutcomeStatus.Succeeded => new ProposalOutcome(ProposalStatuses.Approved, $"executed: {outcome.Message}", Executed: true),

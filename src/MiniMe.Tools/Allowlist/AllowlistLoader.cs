@@ -1,4 +1,6 @@
 using MiniMe.Security;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.RegularExpressions;
 using MiniMe.Configuration;
 using YamlDotNet.Core;
@@ -9,7 +11,8 @@ namespace MiniMe.Tools.Allowlist;
 /// <summary>
 /// Reads allowlist.yaml. Anything malformed (bad YAML, an unknown key, a wrong type, a bad glob) is a
 /// <see cref="ConfigException"/> naming the file, line and column: a typo must never silently widen
-/// or narrow what tools may do.
+/// or narrow what tools may do. The result carries the SHA-256 of the text it was parsed from, so
+/// workspace trust compares exactly what the tools were built from.
 /// </summary>
 public static partial class AllowlistLoader
 {
@@ -29,9 +32,18 @@ public static partial class AllowlistLoader
         return Parse(text, path);
     }
 
+    /// <summary>Parses allowlist text; the result's ContentSha256 is the SHA-256 of that text as UTF-8, exactly what was parsed.</summary>
     public static ToolAllowlist Parse(string yaml, string source)
     {
         ArgumentNullException.ThrowIfNull(yaml);
+        return Parse(yaml, source, Sha256(Encoding.UTF8.GetBytes(yaml)));
+    }
+
+    /// <summary>Lower-case hex SHA-256, the form trust fingerprints use.</summary>
+    internal static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    private static ToolAllowlist Parse(string yaml, string source, string contentSha256)
+    {
         var stream = new YamlStream();
         try
         {
@@ -42,7 +54,7 @@ public static partial class AllowlistLoader
             throw new ConfigException($"{source}:{e.Start.Line}:{e.Start.Column}: invalid YAML: {Describe(e)}", e);
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
-            return new ToolAllowlist(source, DefaultRead(), PathRules.None, [], []);
+            return new ToolAllowlist(source, DefaultRead(), PathRules.None, [], [], contentSha256);
         var reader = new Reader(source);
         var root = reader.Mapping(stream.Documents[0].RootNode, "the top level");
         PathRules? read = null, write = null;
@@ -59,7 +71,7 @@ public static partial class AllowlistLoader
                 default: throw reader.Error(key, $"unknown key '{reader.Key(key)}'; expected read, write, commands or environment");
             }
         }
-        return new ToolAllowlist(source, read ?? DefaultRead(), write ?? PathRules.None, commands, environment);
+        return new ToolAllowlist(source, read ?? DefaultRead(), write ?? PathRules.None, commands, environment, contentSha256);
     }
 
     private static PathRules DefaultRead() => new([new Glob("**")], []);

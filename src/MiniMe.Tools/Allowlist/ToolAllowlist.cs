@@ -35,8 +35,11 @@ public sealed record CommandRule(string Program, IReadOnlyList<ArgumentPattern> 
 }
 
 /// <summary>allowlist.yaml: what tools may read, write and run, even with the user's approval (SPEC 3.6).</summary>
-public sealed class ToolAllowlist(string source, PathRules read, PathRules write, IReadOnlyList<CommandRule> commands, IReadOnlyList<string> environment)
+public sealed class ToolAllowlist(string source, PathRules read, PathRules write, IReadOnlyList<CommandRule> commands, IReadOnlyList<string> environment, string contentSha256 = ToolAllowlist.AbsentSha256)
 {
+    /// <summary>The <see cref="ContentSha256"/> of a workspace with no allowlist.yaml.</summary>
+    public const string AbsentSha256 = "absent";
+
     /// <summary>The file it came from (or a description), for messages.</summary>
     public string Source { get; } = source;
     public PathRules Read { get; } = read;
@@ -44,6 +47,8 @@ public sealed class ToolAllowlist(string source, PathRules read, PathRules write
     public IReadOnlyList<CommandRule> Commands { get; } = commands;
     /// <summary>Extra environment variable names passed to commands.</summary>
     public IReadOnlyList<string> Environment { get; } = environment;
+    /// <summary>SHA-256 (lower-case hex) of the file's text as parsed (UTF-8), or <see cref="AbsentSha256"/> when there is no file.</summary>
+    public string ContentSha256 { get; } = contentSha256;
 
     /// <summary>No file: everything under the root may be read (secrets excepted), nothing written, nothing run.</summary>
     public static ToolAllowlist Missing(string path) =>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using MiniMe.Actions;
 using MiniMe.Feedback;
+using MiniMe.Tools.Trust;
 using MiniMe.Tracing;
 
 namespace MiniMe.Tools.Approval;
@@ -12,13 +13,18 @@ namespace MiniMe.Tools.Approval;
 /// only), execute, and audit: an `approval` event (decision, who, edited) and an `execution` event
 /// (tool, redacted arguments, status, exit code, duration, files changed, sandboxed) in the run's
 /// trace. Rejections and edits by a user are stored as correction pairs in feedback.jsonl.
+/// In a workspace that is not trusted (<see cref="WorkspaceTrust"/>) every proposal, read-only tools
+/// included, is refused before anything is prepared: nothing is read, written or started.
 /// </summary>
-public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, FeedbackStore? feedback)
+public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, FeedbackStore? feedback, TrustStatus trust)
 {
     /// <summary>How many times a user may edit one proposal before it counts as rejected.</summary>
     public const int MaxEdits = 5;
 
     public ToolRegistry Registry { get; } = registry;
+
+    /// <summary>Whether the workspace the tools were built from is trusted; when not, every proposal is refused with its reason.</summary>
+    public TrustStatus Trust { get; } = trust;
 
     public async Task<ActionOutcome> RunAsync(ActionProposal proposal, ApprovalMode mode, IApprovalGate gate, IActionPresenter presenter, string runId, CancellationToken cancellationToken)
     {
@@ -30,6 +36,8 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
             TraceApproval(runId, proposal, "analysis_only", Approvers.Policy, edits: 0, "analysis-only mode: no tools run");
             return new ActionOutcome(proposal, OutcomeStatus.NotRun, "not run: analysis-only mode");
         }
+        if (Trust.Refusal is { } untrusted)
+            return Refuse(runId, proposal, proposal.Arguments, OutcomeStatus.Refused, untrusted, 0);
         var tool = Registry.Find(proposal.Tool);
         if (tool is null)
             return Refuse(runId, proposal, proposal.Arguments, OutcomeStatus.Invalid, $"there is no tool '{proposal.Tool}' ({string.Join(", ", Registry.Descriptors.Select(d => d.Name))})", 0);

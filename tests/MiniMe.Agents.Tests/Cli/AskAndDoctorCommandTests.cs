@@ -64,7 +64,7 @@ public sealed class AskAndDoctorCommandTests : IAsyncLifetime
     [Fact]
     public async Task AskWithoutATerminalAndWithoutYesRunsNothing()
     {
-        AllowDotnetTest();
+        await AllowDotnetTestAsync();
         var (exit, output, error) = await _cli.RunAsync("ask", Task);
         Assert.True(exit == 0, output + error);
         Assert.False(File.Exists(Path.Combine(ProjectRoot, "src", "Greeter.cs")));
@@ -77,7 +77,7 @@ public sealed class AskAndDoctorCommandTests : IAsyncLifetime
     [Fact]
     public async Task AskWithYesExecutesApprovedProposalsWithinTheAllowlistAndAuditsThem()
     {
-        AllowDotnetTest();
+        await AllowDotnetTestAsync();
         var (exit, output, error) = await _cli.RunAsync("ask", Task, "--yes");
         var written = Path.Combine(ProjectRoot, "src", "Greeter.cs");
         Assert.True(File.Exists(written), output + error);
@@ -103,12 +103,31 @@ public sealed class AskAndDoctorCommandTests : IAsyncLifetime
         Assert.Contains("dotnet", output + error, StringComparison.Ordinal);
     }
 
-    /// <summary>What `minime init` tells the user to add to let agents run tests (and, with it, repository code).</summary>
-    private void AllowDotnetTest()
+    /// <summary>What `minime init` tells the user to add to let agents run tests (and, with it, repository code); the edit needs trusting again.</summary>
+    private async Task AllowDotnetTestAsync()
     {
         var path = Path.Combine(_cli.Home, "allowlist.yaml");
         File.WriteAllText(path, File.ReadAllText(path).Replace("args: [\"--version\", \"--info\"]", "args: [\"--version\", \"--info\", \"build ...\", \"test ...\"]", StringComparison.Ordinal));
         Assert.Contains("\"test ...\"", File.ReadAllText(path), StringComparison.Ordinal);
+        var (exit, output, error) = await _cli.RunAsync("trust", "--yes");
+        Assert.True(exit == 0, output + error);
+    }
+
+    [Fact]
+    public async Task AskInAWorkspaceWhoseAllowlistChangedSaysSoUpFrontAndRefusesEveryAction()
+    {
+        File.AppendAllText(Path.Combine(_cli.Home, "allowlist.yaml"), "\n# edited after init\n");
+
+        var (exit, output, error) = await _cli.RunAsync("ask", Task, "--yes");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("Every action the team proposes will be refused: this workspace is not trusted (allowlist.yaml changed since `minime init` created it on ", error);
+        Assert.True(error.IndexOf("Every action the team proposes will be refused", StringComparison.Ordinal) < error.IndexOf("-- builder round 1 --", StringComparison.Ordinal), error);
+        Assert.False(File.Exists(Path.Combine(ProjectRoot, "src", "Greeter.cs")));
+        var runId = output.Split('\n').Single(l => l.StartsWith("run_id: ", StringComparison.Ordinal))["run_id: ".Length..].Trim();
+        var executions = new TraceStore(Path.Combine(_cli.Home, "traces")).Read(runId).Where(e => e.EventType == TraceEventTypes.Execution).ToList();
+        Assert.Equal(2, executions.Count);
+        Assert.All(executions, e => Assert.Equal("refused", e.Data["status"]!.GetValue<string>()));
     }
 
     [Fact]

@@ -4,13 +4,19 @@ using Spectre.Console;
 
 namespace MiniMe.Agents.Tests.Cli;
 
-/// <summary>Runs `minime` in-process over StringWriters, with MINIME_ environment variables set for the run.</summary>
+/// <summary>
+/// Runs `minime` in-process over StringWriters, with MINIME_ environment variables set for the run.
+/// Workspace trust goes to a temporary trust file outside the workspace's folder.
+/// </summary>
 public sealed class CliHarness : IDisposable
 {
     private readonly TempDirectory _directory = new();
+    private readonly TempDirectory _trust = new();
     private readonly Dictionary<string, string?> _saved = new();
 
     public string Home => Path.Combine(_directory.Path, ".minime");
+
+    public string TrustFile => Path.Combine(_trust.Path, "trust.json");
 
     public void SetEnvironment(string name, string? value)
     {
@@ -30,7 +36,7 @@ public sealed class CliHarness : IDisposable
             Interactive = InteractionSupport.No,
         });
         console.Profile.Width = 200;
-        var exit = await CliApp.RunAsync([.. args, "--home", Home], new CliContext(console, error, interactive: false));
+        var exit = await CliApp.RunAsync([.. args, "--home", Home], new CliContext(console, error, interactive: false, trustFile: TrustFile));
         return (exit, output.ToString(), error.ToString());
     }
 
@@ -38,6 +44,7 @@ public sealed class CliHarness : IDisposable
     {
         foreach (var (name, value) in _saved) Environment.SetEnvironmentVariable(name, value);
         _directory.Dispose();
+        _trust.Dispose();
     }
 }
 

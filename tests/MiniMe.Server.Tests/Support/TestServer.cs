@@ -5,12 +5,15 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using MiniMe.Configuration;
 using MiniMe.Server.Auth;
+using MiniMe.Tools.Trust;
 
 namespace MiniMe.Server.Tests.Support;
 
 /// <summary>
 /// The real server (Kestrel on 127.0.0.1, port chosen by the OS) over a fresh workspace in a temp
-/// folder whose owner is "owner". The chat model, when given, is a scripted client in DI.
+/// folder whose owner is "owner". The chat model, when given, is a scripted client in DI. The
+/// workspace is built by hand, so it is trusted through the API in a temporary trust file next to it
+/// (as `minime init` would), unless the test asks for an untrusted one.
 /// </summary>
 public sealed class TestServer : IAsyncDisposable
 {
@@ -33,16 +36,18 @@ public sealed class TestServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
     public ApiKeyStore Keys => _app.Services.GetRequiredService<ApiKeyStore>();
 
-    public static async Task<TestServer> StartAsync(IChatClient? chat = null, Action<ServerOptions>? tweak = null, Action<IServiceCollection>? services = null)
+    public static async Task<TestServer> StartAsync(IChatClient? chat = null, Action<ServerOptions>? tweak = null, Action<IServiceCollection>? services = null, bool trusted = true)
     {
         var root = Path.Combine(Path.GetTempPath(), "minime-server-tests", Guid.NewGuid().ToString("N"));
         var workspace = new Workspace(Path.Combine(root, ".minime"));
         WorkspaceInitializer.Initialize(workspace, Owner, force: false);
         var options = ConfigurationLoader.Load(workspace);
+        var trust = new TrustStore(TrustFileFor(root));
+        if (trusted) WorkspaceTrust.Record(trust, workspace, options.Tools, TrustSource.Init, DateTimeOffset.UtcNow);
         var server = new ServerOptions();
         tweak?.Invoke(server);
         server.Validate("test");
-        var app = MiniMeServer.Build(new ServerEngine(workspace, options, server), "http://127.0.0.1:0", s =>
+        var app = MiniMeServer.Build(new ServerEngine(workspace, options, server, trust: trust), "http://127.0.0.1:0", s =>
         {
             if (chat is not null) s.AddSingleton(chat);
             services?.Invoke(s);
@@ -50,6 +55,9 @@ public sealed class TestServer : IAsyncDisposable
         await app.StartAsync();
         return new TestServer(app, workspace, root);
     }
+
+    /// <summary>Outside the project folder (the tools root), so tools can never reach it.</summary>
+    private static string TrustFileFor(string root) => root + ".trust.json";
 
     public string CreateKey(string name, string user = Owner) => Keys.Create(name, user).Secret;
 
@@ -71,6 +79,8 @@ public sealed class TestServer : IAsyncDisposable
         try
         {
             Directory.Delete(Root, recursive: true);
+            File.Delete(TrustFileFor(Root));
+            File.Delete(TrustFileFor(Root) + ".lock");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

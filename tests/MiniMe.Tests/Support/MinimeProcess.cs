@@ -19,6 +19,7 @@ public static class MinimeProcess
         info.ArgumentList.Add(DllPath);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment.Remove("MINIME_HOME");
+        info.Environment["MINIME_TRUST_FILE"] = CliRunner.TrustFile;   // never the user's ~/.config
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
             info.Environment[key] = value;
         return info;

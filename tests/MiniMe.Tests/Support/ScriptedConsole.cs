@@ -50,7 +50,7 @@ public sealed class ScriptedConsole : IAnsiConsole
         var output = new StringWriter();
         var error = new StringWriter();
         var console = new ScriptedConsole(output, keys);
-        var code = await CliApp.RunAsync(args, new CliContext(console, error, interactive: true), CancellationToken.None);
+        var code = await CliApp.RunAsync(args, new CliContext(console, error, interactive: true, trustFile: CliRunner.TrustFile), CancellationToken.None);
         return new CliResult(code, output.ToString(), error.ToString());
     }
 

@@ -10,6 +10,7 @@ namespace MiniMe.Tools.Tests.Cli;
 public sealed class ToolCommandTests : IDisposable
 {
     private readonly string _project = Directory.CreateTempSubdirectory("minime-cli-tools-").FullName;
+    private readonly string _trust = Directory.CreateTempSubdirectory("minime-cli-trust-").FullName;
 
     private string Home => Path.Join(_project, ".minime");
 
@@ -20,7 +21,11 @@ public sealed class ToolCommandTests : IDisposable
         Assert.Equal(0, Run(["init", "--name", "tester"]).Code);
     }
 
-    public void Dispose() => Directory.Delete(_project, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_project, recursive: true);
+        Directory.Delete(_trust, recursive: true);
+    }
 
     private sealed record Result(int Code, string Out, string Error);
 
@@ -30,7 +35,7 @@ public sealed class ToolCommandTests : IDisposable
     {
         var console = new CapturedConsole();
         var error = new StringWriter();
-        var context = new CliContext(console.Console, error, interactive: false, new StringReader(input ?? ""), inputInteractive: input is not null);
+        var context = new CliContext(console.Console, error, interactive: false, new StringReader(input ?? ""), inputInteractive: input is not null, trustFile: Path.Join(_trust, "trust.json"));
         var code = await CliApp.RunAsync([.. args, "--home", Home], context);
         return new Result(code, console.Text, error.ToString());
     }

@@ -8,8 +8,13 @@ namespace MiniMe.Tools.Tests.Paths;
 public sealed class HardLinkCliTests : IDisposable
 {
     private readonly string _project = Directory.CreateTempSubdirectory("minime-cli-links-").FullName;
+    private readonly string _trust = Directory.CreateTempSubdirectory("minime-cli-links-trust-").FullName;
 
-    public void Dispose() => Directory.Delete(_project, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_project, recursive: true);
+        Directory.Delete(_trust, recursive: true);
+    }
 
     [Fact]
     public async Task Tool_run_read_file_on_a_hard_link_to_the_env_file_is_refused_in_one_line_without_the_secret()
@@ -31,7 +36,7 @@ public sealed class HardLinkCliTests : IDisposable
     {
         var console = new CapturedConsole();
         var error = new StringWriter();
-        var context = new CliContext(console.Console, error, interactive: false, new StringReader(""), inputInteractive: false);
+        var context = new CliContext(console.Console, error, interactive: false, new StringReader(""), inputInteractive: false, trustFile: Path.Join(_trust, "trust.json"));
         var code = await CliApp.RunAsync([.. args, "--home", Path.Join(_project, ".minime")], context);
         return (code, console.Text, error.ToString());
     }

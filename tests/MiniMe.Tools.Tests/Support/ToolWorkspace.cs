@@ -4,6 +4,7 @@ using MiniMe.Actions;
 using MiniMe.Configuration;
 using MiniMe.Tools;
 using MiniMe.Tools.Approval;
+using MiniMe.Tools.Trust;
 using MiniMe.Tracing;
 
 namespace MiniMe.Tools.Tests.Support;
@@ -11,7 +12,9 @@ namespace MiniMe.Tools.Tests.Support;
 /// <summary>
 /// A throwaway directory with a project root (the tools root, holding .minime, a git repo, secrets,
 /// symlinks in and out) next to an "outside" directory that tools must never reach. Snapshot()
-/// captures every file, link and directory under both so tests can assert nothing changed.
+/// captures every file, link and directory under both so tests can assert nothing changed. The
+/// workspace is built by hand, so it is trusted through the API in a trust file under the base
+/// (outside the tools root), as `minime init` would record it.
 /// </summary>
 public sealed class ToolWorkspace : IDisposable
 {
@@ -51,7 +54,9 @@ public sealed class ToolWorkspace : IDisposable
         RunId = "test-run";
         Traces.Append(RunId, TraceEventTypes.TaskStart, new JsonObject { ["task"] = "tools test" });
         Seed();
-        Host = ToolHost.Create(Home, Options, retriever: null, Traces);
+        Trust = new TrustStore(Path.Join(Base, "trust", "trust.json"));
+        WorkspaceTrust.Record(Trust, Home, Options.Tools, TrustSource.Init, DateTimeOffset.UtcNow);
+        Host = ToolHost.Create(Home, Options, retriever: null, Traces, Trust);
     }
 
     public string Base { get; }
@@ -60,6 +65,7 @@ public sealed class ToolWorkspace : IDisposable
     public Workspace Home { get; }
     public MiniMeOptions Options { get; }
     public TraceStore Traces { get; }
+    public TrustStore Trust { get; }
     public ToolHost Host { get; }
     public string RunId { get; }
 

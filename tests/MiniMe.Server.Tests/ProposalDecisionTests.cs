@@ -51,6 +51,7 @@ public sealed class ProposalDecisionTests
         await File.WriteAllTextAsync(server.Workspace.AllowlistPath, Allowlist);
         Directory.CreateDirectory(Path.Combine(server.Root, "scripts"));
         await File.WriteAllTextAsync(Path.Combine(server.Root, "scripts", "mark.sh"), MarkScript);
+        server.TrustWorkspace();
         return server;
     }
 

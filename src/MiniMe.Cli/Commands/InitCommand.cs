@@ -29,6 +29,8 @@ internal sealed class InitCommand : MiniMeCommand
             await store.InitializeAsync(cancellationToken);
         Out.MarkupLine($"[green]Initialized[/] MiniMe workspace in [bold]{Markup.Escape(Display(workspace.Root))}[/]");
         var trusted = RecordTrust(workspace, options);
+        Out.MarkupLine("Tools may read the project, write under src/, tests/ and docs/, and run read-only git commands; nothing that runs code from the repository is allowed.");
+        Out.MarkupLine("[grey]To let agents build and test, add [bold]\"build ...\", \"test ...\"[/] to the dotnet rule in allowlist.yaml: that runs this repository's build files and tests inside the sandbox (no network, no secrets, no .git), then run [bold]minime trust[/].[/]");
         Out.MarkupLine("Next: [bold]minime import PATH[/] to add notes and code, then [bold]minime search QUERY[/] or [bold]minime ask TASK --dry-run[/].");
         return trusted ? ExitCodes.Ok : ExitCodes.Error;
     }

@@ -81,8 +81,9 @@ internal static class DefaultFiles
           commandTimeoutSeconds: 120  # then the command and everything it started is killed
           maxOutputBytes: 1048576     # per stream; the rest is counted and dropped
           maxFileBytes: 4194304       # largest file read, written or patched
-          sandbox: auto               # auto = bubblewrap when it works here; bwrap = required; none
+          sandbox: auto               # auto = bubblewrap when it works here; bwrap = required; none (commands that run code then run as you)
           allowNetwork: false         # commands in the sandbox get no network unless true
+          sandboxReadOnly: []         # absolute folders outside the root sandboxed commands may read (system folders, toolchains and the NuGet cache are visible already)
         """ + "\n";
 
     public const string Identity = """

@@ -138,6 +138,8 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
         try
         {
             execution = await prepared.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            // What a tool returns goes to the model: secrets inside ordinary files and command output are masked too.
+            execution = execution with { Output = (JsonObject)SecretRedactor.Redact(execution.Output.DeepClone())! };
             status = execution.Succeeded ? OutcomeStatus.Succeeded : OutcomeStatus.Failed;
         }
         catch (ToolRefusedException e) { status = OutcomeStatus.Refused; failure = e.Message; }

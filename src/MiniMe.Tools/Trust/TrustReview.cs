@@ -72,6 +72,8 @@ public sealed class TrustReview
             warnings.Add(new TrustWarning("network", "tools.allowNetwork is true: commands can reach the network, and send anything they can read"));
         if (tools.Sandbox == "none")
             warnings.Add(new TrustWarning("no_sandbox", "tools.sandbox is none: commands run outside the bubblewrap sandbox, with all of your user's access"));
+        foreach (var finding in GitConfigInspector.Findings(fingerprint.ToolsRoot))
+            warnings.Add(new TrustWarning("git_runs_code", finding));
         if (WorkspaceTrust.IsInsideRoot(store, fingerprint.ToolsRoot))
             warnings.Add(new TrustWarning("trust_file_in_root", $"the trust file {store.Path} is inside the tools root: a command that can write there could trust other workspaces; set {TrustStore.EnvironmentVariable} to a file outside it"));
         return new TrustReview(status, project, tools, allowlist, store.Path, warnings);

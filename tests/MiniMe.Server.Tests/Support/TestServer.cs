@@ -61,6 +61,10 @@ public sealed class TestServer : IAsyncDisposable
 
     public string CreateKey(string name, string user = Owner) => Keys.Create(name, user).Secret;
 
+    /// <summary>Trusts the workspace as it is now, as `minime trust --yes` would (after a test rewrote allowlist.yaml).</summary>
+    public void TrustWorkspace() =>
+        WorkspaceTrust.Record(new TrustStore(TrustFileFor(Root)), Workspace, ConfigurationLoader.Load(Workspace).Tools, TrustSource.User, DateTimeOffset.UtcNow);
+
     /// <summary>An HttpClient for the server, with the key as a bearer token when given.</summary>
     public HttpClient Client(string? key = null)
     {

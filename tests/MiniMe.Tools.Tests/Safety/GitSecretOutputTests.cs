@@ -105,3 +105,33 @@ public sealed class GitSecretOutputTests
         Assert.DoesNotContain(ToolWorkspace.SecretInHistory, log.Execution!.Output["stdout"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 }
+
+/// <summary>What a tool returns goes to the model: secrets inside ordinary files and command output are masked on the way.</summary>
+public sealed class ToolOutputRedactionTests
+{
+    private const string AwsKey = "AKIAIOSFODNN7EXAMPLE";
+
+    [Fact]
+    public async Task Read_file_masks_a_secret_inside_an_ordinary_file()
+    {
+        using var w = new ToolWorkspace();
+        w.Write("src/settings.json", $"{{\"aws_access_key_id\": \"{AwsKey}\", \"name\": \"demo\"}}\n");
+        var outcome = await w.RunAsync("read_file", """{"path": "src/settings.json"}""");
+        var content = outcome.Execution!.Output["content"]!.GetValue<string>();
+        Assert.DoesNotContain(AwsKey, content, StringComparison.Ordinal);
+        Assert.Contains("demo", content, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Command_output_and_search_results_mask_secrets()
+    {
+        using var w = new ToolWorkspace();
+        w.Write("scripts/print.sh", $"echo token {AwsKey}\n");
+        w.Write("docs/notes.md", $"the key is {AwsKey}\n");
+        var run = await w.RunAsync("run_command", """{"argv": ["sh", "scripts/print.sh"]}""");
+        Assert.DoesNotContain(AwsKey, run.Execution!.Output["stdout"]!.GetValue<string>(), StringComparison.Ordinal);
+        var search = await w.RunAsync("search_repo", """{"query": "the key is"}""");
+        Assert.DoesNotContain(AwsKey, search.Execution!.Output.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("docs/notes.md", search.Execution.Output.ToJsonString(), StringComparison.Ordinal);
+    }
+}

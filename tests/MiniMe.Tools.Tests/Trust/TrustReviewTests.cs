@@ -44,6 +44,24 @@ public sealed class TrustReviewTests
         Assert.False(review.RootNeedsConfirmation);
     }
 
+    [Fact]
+    public void Hooks_and_code_running_git_config_the_repository_carries_are_shown()
+    {
+        using var ws = new ToolWorkspace("commands: []\n");
+        File.WriteAllText(Path.Join(ws.Root, ".git", "hooks", "pre-commit"), "#!/bin/sh\ntouch pwned\n");
+        File.AppendAllText(Path.Join(ws.Root, ".git", "config"),
+            "[core]\n\tfsmonitor = scripts/watch.sh\n[filter \"lfs\"]\n\tsmudge = evil %f\n[alias]\n\tst = !sh -c 'touch pwned'\n\tlg = log --oneline\n");
+
+        var review = TrustReview.Of(ws.Trust, ws.Home, ws.Options.Tools, "/nonexistent-home");
+
+        var git = review.Warnings.Where(w => w.Kind == "git_runs_code").Select(w => w.Message).ToList();
+        Assert.Contains(git, m => m.Contains("hooks", StringComparison.Ordinal) && m.Contains("pre-commit", StringComparison.Ordinal));
+        Assert.Contains(git, m => m.Contains("fsmonitor = scripts/watch.sh", StringComparison.Ordinal));
+        Assert.Contains(git, m => m.Contains("[filter \"lfs\"] smudge", StringComparison.Ordinal));
+        Assert.Contains(git, m => m.Contains("st = !sh", StringComparison.Ordinal));
+        Assert.DoesNotContain(git, m => m.Contains("lg =", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("sh", "[\"...\"]", "sh is a shell")]
     [InlineData("bash", "[\"-c *\"]", "bash is a shell")]

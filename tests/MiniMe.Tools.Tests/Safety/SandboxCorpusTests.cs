@@ -165,3 +165,45 @@ public sealed class SandboxCorpusTests : IDisposable
         throw new InvalidOperationException("No writable folder outside /tmp for the sandbox corpus.");
     }
 }
+
+/// <summary>A long-running MiniMe (the server) runs many sandboxed commands: none may leave a zombie behind for it.</summary>
+public sealed class SandboxZombieTests
+{
+    [BwrapFact]
+    public async Task Sandboxed_commands_leave_no_zombie_children_behind()
+    {
+        using var w = new ToolWorkspace(sandbox: "bwrap");
+        w.Write("scripts/bg.sh", "sleep 0.2 &\necho done\n");
+        for (var i = 0; i < 5; i++)
+        {
+            var outcome = await w.RunAsync("run_command", new JsonObject { ["argv"] = new JsonArray("sh", "scripts/bg.sh") });
+            Assert.Equal(OutcomeStatus.Succeeded, outcome.Status);
+        }
+        // Other tests run commands at the same time: a zombie is a leak when it stays, so give the transient ones time to be reaped.
+        var zombies = ZombieChildren();
+        for (var i = 0; i < 100 && zombies.Count > 0; i++)
+        {
+            await Task.Delay(50);
+            zombies = ZombieChildren().Intersect(zombies).ToList();
+        }
+        Assert.Empty(zombies);
+    }
+
+    private static List<int> ZombieChildren()
+    {
+        var self = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var zombies = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Join(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields[0] == "Z" && fields[1] == self) zombies.Add(pid);
+            }
+            catch (IOException) { }
+        }
+        return zombies;
+    }
+}

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MiniMe.Tools.Paths;
 
 namespace MiniMe.Tools.Processes;
@@ -98,27 +97,19 @@ public sealed class BubblewrapSandbox : ISandbox
         if (truePath is null) return "cannot find the `true` program to probe bubblewrap with";
         var layout = SandboxLayout.Create([Path.GetDirectoryName(truePath)!], []);
         var probe = new BubblewrapSandbox(bwrapPath, null, scratchDirectory, layout, allowNetwork: false).Wrap(truePath, [], scratchDirectory);
-        var start = new ProcessStartInfo(probe.FileName)
-        {
-            UseShellExecute = false,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-        };
-        foreach (var a in probe.Arguments) start.ArgumentList.Add(a);
+        // Through the runner, like any command: it tears the probe's process tree down and reaps what
+        // bubblewrap leaves re-parented to MiniMe (a subreaper), so probing leaks no zombie.
+        var resolver = new ProgramResolver(Environment.GetEnvironmentVariable("PATH"), scratchDirectory);
+        var runner = new ProcessRunner(new NoSandbox("probe"), resolver.Resolve("setsid"));
         try
         {
-            using var process = ProcessSpawner.RunAsync(() => Process.Start(start)!).GetAwaiter().GetResult();
-            process.StandardInput.Close();
-            var error = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(TimeSpan.FromSeconds(15)))
-            {
-                process.Kill(entireProcessTree: true);
-                return "bubblewrap did not finish a trivial command within 15 s";
-            }
-            return process.ExitCode == 0 ? null : $"bubblewrap cannot create a sandbox here (exit {process.ExitCode}: {FirstLine(error.Result)})";
+            var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["PATH"] = resolver.PathVariable };
+            var result = runner.RunAsync(new CommandSpec(probe.FileName, probe.Arguments, scratchDirectory, environment, TimeSpan.FromSeconds(15), 4096), CancellationToken.None)
+                .GetAwaiter().GetResult();
+            if (result.TimedOut) return "bubblewrap did not finish a trivial command within 15 s";
+            return result.ExitCode == 0 ? null : $"bubblewrap cannot create a sandbox here (exit {result.ExitCode}: {FirstLine(result.Stderr.Text)})";
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException or ToolFailedException)
         {
             return $"bubblewrap cannot be started: {e.Message}";
         }

@@ -7,6 +7,9 @@ namespace MiniMe.Tools.Processes;
 /// <summary>Picks the sandbox tools.sandbox asks for: auto (bubblewrap when it works here), bwrap (required) or none.</summary>
 public static class SandboxFactory
 {
+    /// <summary>Whether bubblewrap works does not change while MiniMe runs: probed once per program pair, not per tool host.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Bwrap, string True), string?> Probes = new();
+
     /// <param name="confiner">The tools root and its rules.</param>
     /// <param name="settings">tools.sandbox, tools.allowNetwork, tools.sandboxReadOnly.</param>
     /// <param name="ignoredDirectories">Directory names the sandbox's mask walk skips (import.ignoreDirectories).</param>
@@ -26,16 +29,18 @@ public static class SandboxFactory
         if (confiner.Root == "/")
             throw new ConfigException("tools.root is /: a sandbox whose writable root is the whole file system confines nothing; set tools.root to your project directory.");
         var bwrap = resolver.Resolve("bwrap");
-        var scratch = Directory.CreateTempSubdirectory("minime-bwrap-probe-");
-        string? problem;
-        try
+        var problem = Probes.GetOrAdd((bwrap ?? "", resolver.Resolve("true") ?? ""), key =>
         {
-            problem = BubblewrapSandbox.Probe(bwrap, resolver.Resolve("true"), scratch.FullName);
-        }
-        finally
-        {
-            scratch.Delete(recursive: true);
-        }
+            var scratch = Directory.CreateTempSubdirectory("minime-bwrap-probe-");
+            try
+            {
+                return BubblewrapSandbox.Probe(bwrap, key.True.Length > 0 ? key.True : null, scratch.FullName);
+            }
+            finally
+            {
+                scratch.Delete(recursive: true);
+            }
+        });
         if (problem is null)
         {
             var layout = SandboxLayout.Create(ProgramDirectories(allowlist, resolver), settings.SandboxReadOnly);

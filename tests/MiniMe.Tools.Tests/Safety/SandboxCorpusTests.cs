@@ -186,7 +186,13 @@ public sealed class SandboxZombieTests
             await Task.Delay(50);
             zombies = ZombieChildren().Intersect(zombies).ToList();
         }
-        Assert.Empty(zombies);
+        Assert.True(zombies.Count == 0, "zombies: " + string.Join(", ", zombies.Select(Describe)));
+    }
+
+    private static string Describe(int pid)
+    {
+        try { return $"{pid} {File.ReadAllText($"/proc/{pid}/stat").Split(' ')[1]}"; }
+        catch (IOException) { return pid.ToString(System.Globalization.CultureInfo.InvariantCulture); }
     }
 
     private static List<int> ZombieChildren()

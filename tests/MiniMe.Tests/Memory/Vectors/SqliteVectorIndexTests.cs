@@ -145,7 +145,9 @@ public sealed class SqliteVectorIndexTests : IDisposable
 
         await using (var store = await OpenAsync(Ann()))
         {
-            Assert.Equal(123, Id((await SearchAsync(store, _vectors[123], 1))[0]));
+            // The index is approximate and built by parallel inserts (graphs differ run to run): the exact
+            // vector must be among the nearest few, not necessarily first, on clustered data with M = 8.
+            Assert.Contains(123, (await SearchAsync(store, _vectors[123], 5)).Select(Id));
             var status = Assert.Single(await store.GetVectorIndexStatusAsync(CancellationToken.None));
             Assert.Contains("checksum", status.Problem, StringComparison.Ordinal);
             Assert.Equal(300, status.IndexedVectors);

@@ -16,7 +16,8 @@ using MiniMe.Bench.Tracing;
 //   dotnet run -c Release --project bench/MiniMe.Bench -- integrity --sizes 10000,100000 --runs 5
 //   dotnet run -c Release --project bench/MiniMe.Bench -- redact --iterations 2000
 //   dotnet run -c Release --project bench/MiniMe.Bench -- teardown --runs 10 --processes 256 --timeout 10
-// Commands: all (search, import, coldstart, agents, server, redact, teardown) | search | import | coldstart | agents | server | redact | teardown | ann | integrity
+//   dotnet run -c Release --project bench/MiniMe.Bench -- sandbox --runs 30 --files 10000
+// Commands: all (search, import, coldstart, agents, server, redact, teardown, sandbox) | search | import | coldstart | agents | server | redact | teardown | sandbox | ann | integrity
 // `ann` is not part of `all`: its 1M-vector run takes minutes and ~2 GB of memory; nor is `integrity`
 // (the damage check at writer open), which builds its own 100k-chunk database.
 using var cancel = new CancellationTokenSource();
@@ -34,7 +35,7 @@ Console.WriteLine($"# MiniMe benchmarks — {DateTime.UtcNow:yyyy-MM-dd HH:mm} U
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
 Console.WriteLine($"command: dotnet run -c Release --project bench/MiniMe.Bench -- {string.Join(' ', args)}");
 
-var known = new[] { "all", "search", "import", "coldstart", "agents", "server", "redact", "teardown", "ann", "integrity" };
+var known = new[] { "all", "search", "import", "coldstart", "agents", "server", "redact", "teardown", "sandbox", "ann", "integrity" };
 if (!known.Contains(command))
 {
     Console.Error.WriteLine($"unknown benchmark '{command}'; use one of: {string.Join(", ", known)}");
@@ -57,6 +58,8 @@ if (command is "all" or "redact")
     rc |= await RedactionBenchmark.RunAsync(Option("--iterations", 2000), cancel.Token);
 if (command is "all" or "teardown")
     rc |= await TeardownBenchmark.RunAsync(command == "teardown" ? args[1..] : [], cancel.Token);
+if (command is "all" or "sandbox")
+    rc |= await SandboxBenchmark.RunAsync(command == "sandbox" ? args[1..] : [], cancel.Token);
 if (command is "ann")
     rc |= await AnnBenchmark.RunAsync(args[1..], cancel.Token);
 return rc;

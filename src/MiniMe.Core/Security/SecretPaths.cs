@@ -19,10 +19,12 @@ public static class SecretPaths
 
     public static IReadOnlyList<Glob> Always { get; } = Globs(Patterns);
 
+    private static readonly GlobSet Set = new(Patterns, ignoreCase: true);
+
     public static IReadOnlyList<Glob> NeverWritten { get; } = Globs(["**/.git", "**/.git/**"]);
 
     /// <summary>The first secret pattern a '/'-separated relative path matches, or null.</summary>
-    public static Glob? Match(string relativePath) => Always.FirstOrDefault(g => g.IsMatch(relativePath));
+    public static string? Match(string relativePath) => Set.Match(relativePath);
 
     public static bool IsSecret(string relativePath) => Match(relativePath) is not null;
 

@@ -32,10 +32,10 @@ public static class CodeFiles
         "**/.bashrc", "**/.profile", "**/.zshrc",
     ];
 
-    private static readonly Glob[] Globs = [.. Patterns.Select(p => new Glob(p, ignoreCase: true))];
+    private static readonly GlobSet Set = new(Patterns, ignoreCase: true);
 
-    /// <summary>The first pattern a '/'-separated relative path matches, or null.</summary>
-    public static string? Match(string relativePath) => Globs.FirstOrDefault(g => g.IsMatch(relativePath))?.Pattern;
+    /// <summary>A pattern a '/'-separated relative path matches, or null.</summary>
+    public static string? Match(string relativePath) => Set.Match(relativePath);
 
     /// <summary>One line for the approval: why this file is code.</summary>
     public static string Why(string relativePath, string pattern) =>

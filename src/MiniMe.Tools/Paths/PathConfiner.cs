@@ -65,7 +65,7 @@ public sealed class PathConfiner
 
     private string? Refusal(string rel, PathAccess access, bool checkInclude)
     {
-        if (SecretPaths.Always.FirstOrDefault(g => g.IsMatch(rel)) is { } secret)
+        if (SecretPaths.Match(rel) is { } secret)
             return $"is a secret file (matches {secret}); tools never read or write those.";
         if (_protected.Any(g => g.IsMatch(rel)))
             return "is inside the MiniMe home; tools never touch its configuration, allowlist or traces.";
@@ -137,7 +137,7 @@ public sealed class PathConfiner
         }
         if (!climbs && !File.Exists(real) && !Directory.Exists(real)) return;
         var rel = Relative(real);
-        if (SecretPaths.Always.FirstOrDefault(g => g.IsMatch(rel)) is { } secret)
+        if (SecretPaths.Match(rel) is { } secret)
             throw new ToolRefusedException($"argument '{candidate}' names a secret file ({rel} matches {secret}).");
         if (_protected.Any(g => g.IsMatch(rel)))
             throw new ToolRefusedException($"argument '{candidate}' names the MiniMe home; commands never get its files.");

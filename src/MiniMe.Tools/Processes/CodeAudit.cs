@@ -120,7 +120,8 @@ internal sealed class CodeAudit
             {
                 if (++seen > SandboxMasks.MaxEntries) return found;
                 var rel = _confiner.Relative(entry.FullName);
-                var isDirectory = (entry.Attributes & FileAttributes.Directory) != 0 && entry.LinkTarget is null;
+                var isLink = (entry.Attributes & FileAttributes.ReparsePoint) != 0;   // from the listing, no readlink per entry
+                var isDirectory = (entry.Attributes & FileAttributes.Directory) != 0 && !isLink;
                 if (entry.Name == ".git")
                 {
                     found[rel] = Describe(entry, isDirectory);
@@ -129,7 +130,7 @@ internal sealed class CodeAudit
                             AddTree(Path.Join(entry.FullName, part), found);
                     continue;
                 }
-                if (entry.LinkTarget is not null)
+                if (isLink)
                 {
                     if (Commands.CodeFiles.Match(rel) is not null && _confiner.Allowlist.Write.CodeAllowedBy(rel) is null) found[rel] = Describe(entry, false);
                     continue;

@@ -44,7 +44,9 @@ internal static class SandboxMasks
             {
                 if (++seen > MaxEntries)
                     throw new ToolFailedException($"The tools root has more than {MaxEntries} files outside ignored directories; MiniMe cannot check them for secrets before sandboxing, so nothing was run. Narrow tools.root or add directories to import.ignoreDirectories.");
-                if (entry.LinkTarget is not null) continue;   // links are followed inside the sandbox, to paths masked here or not mounted at all
+                // Links are followed inside the sandbox, to paths masked here or not mounted at all. (The attribute comes with the
+                // directory listing; LinkTarget would cost a readlink per entry.)
+                if ((entry.Attributes & FileAttributes.ReparsePoint) != 0) continue;
                 var rel = confiner.Relative(entry.FullName);
                 var isDirectory = (entry.Attributes & FileAttributes.Directory) != 0;
                 if (entry.Name == ".git")

@@ -16,6 +16,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using MiniMe.Configuration;
+using MiniMe.Hosting;
 using MiniMe.Server.Ask;
 using MiniMe.Server.Auth;
 using MiniMe.Server.Chat;
@@ -26,23 +28,33 @@ using MiniMe.Server.Logging;
 using MiniMe.Server.Metrics;
 using MiniMe.Server.Problems;
 using MiniMe.Server.Storage;
-using MiniMe.Server.Users;
+using MiniMe.Hosting.Users;
 using OpenTelemetry.Metrics;
 
 namespace MiniMe.Server;
 
 /// <summary>
 /// `minime serve`: the HTTP API and the web UI over one workspace. Everything under /v1, /metrics and
-/// /openapi needs an API key; /health and the UI's static files do not. The chat model
-/// (<see cref="Microsoft.Extensions.AI.IChatClient"/>), the ask service, the proposal decider and the
-/// fact store come from <paramref name="configure"/> when given, else the built-in ones are used.
+/// /openapi needs an API key; /health and the UI's static files do not. The engine is the CLI's:
+/// <see cref="MiniMeServiceCollectionExtensions.AddMiniMe"/> over the workspace, one
+/// <see cref="UserSpace"/> scope per API user.
 /// </summary>
 public static class MiniMeServer
 {
-    public static WebApplication Build(ServerEngine engine, string? urls = null, Action<IServiceCollection>? configure = null, LogLevel logLevel = LogLevel.Warning)
+    /// <param name="engine">Adjusts the engine's registrations (the trust file, a scripted model in tests).</param>
+    /// <param name="configure">Runs last, so it can replace any registration.</param>
+    public static WebApplication Build(
+        Workspace workspace,
+        MiniMeOptions options,
+        ServerOptions server,
+        string? urls = null,
+        Action<MiniMeBuilder>? engine = null,
+        Action<IServiceCollection>? configure = null,
+        LogLevel logLevel = LogLevel.Warning)
     {
-        ArgumentNullException.ThrowIfNull(engine);
-        var server = engine.Server;
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(server);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
             EnvironmentName = Environments.Production,
@@ -57,8 +69,10 @@ public static class MiniMeServer
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel);
 
         var services = builder.Services;
+        var miniMe = services.AddMiniMe(workspace, options);
+        engine?.Invoke(miniMe);
+        AddServices(services, workspace, server);
         configure?.Invoke(services);
-        AddServices(services, engine);
         RedactingLoggerProvider.DecorateAll(services);
 
         var app = builder.Build();
@@ -74,7 +88,6 @@ public static class MiniMeServer
         app.UseAuthorization();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         MapEndpoints(app, server);
-        app.Lifetime.ApplicationStopped.Register(() => app.Services.GetRequiredService<UserSpaces>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
 
@@ -82,25 +95,21 @@ public static class MiniMeServer
     public static IReadOnlyList<string> Addresses(WebApplication app) =>
         [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
 
-    private static void AddServices(IServiceCollection services, ServerEngine engine)
+    private static void AddServices(IServiceCollection services, Workspace workspace, ServerOptions server)
     {
-        var server = engine.Server;
         services.AddRoutingCore();
-        services.AddSingleton(engine);
         services.AddSingleton(server);
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(_ => ServerDatabase.For(engine.Workspace));
+        services.AddSingleton(_ => ServerDatabase.For(workspace));
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<ConversationStore>();
         services.AddSingleton<ProposalStore>();
-        services.AddSingleton<UserSpaces>();
-        services.AddSingleton(_ => ChatPriceTable.Load(engine.Workspace));
+        services.AddSingleton(_ => ChatPriceTable.Load(workspace));
         services.AddSingleton<ConversationSummarizer>();
         services.AddSingleton<ChatService>();
         services.AddSingleton<ServerMetrics>();
-        services.TryAddSingleton<IUserFacts, SqliteUserFacts>();
-        services.TryAddSingleton<IAskService, DryRunAskService>();
-        services.TryAddSingleton<IProposalDecider, RecordingProposalDecider>();
+        services.AddSingleton<IUserFacts, FactServiceUserFacts>();
+        services.AddSingleton<IAskService, AskService>();
+        services.AddSingleton<IProposalDecider, ToolProposalDecider>();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Fill);
         services.AddExceptionHandler<ExceptionProblems>();

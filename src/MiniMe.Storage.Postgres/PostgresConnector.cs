@@ -13,13 +13,24 @@ internal sealed class PostgresConnector : IAsyncDisposable
 
     private readonly NpgsqlDataSource _dataSource;
 
-    public PostgresConnector(string connectionString)
+    /// <param name="schema">Keeps the store's tables in this schema (one per server user), created on first use; null uses the connection's own search path.</param>
+    public PostgresConnector(string connectionString, string? schema = null)
     {
         var builder = Parse(connectionString);
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "minime";
+        if (schema is not null)
+        {
+            if (!System.Text.RegularExpressions.Regex.IsMatch(schema, "^[a-z_][a-z0-9_]{0,62}$"))
+                throw new ArgumentException($"'{schema}' is not a plain PostgreSQL schema name", nameof(schema));
+            Schema = schema;
+            builder.SearchPath = schema + ",public";
+        }
         Endpoint = Describe(builder);
         _dataSource = NpgsqlDataSource.Create(builder);
     }
+
+    /// <summary>The schema the store's tables live in, when not the connection's default.</summary>
+    public string? Schema { get; }
 
     /// <summary>"host=H port=P database=D user=U", safe to print.</summary>
     public string Endpoint { get; }

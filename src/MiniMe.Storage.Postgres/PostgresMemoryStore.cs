@@ -19,9 +19,10 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
     private readonly Lock _indexLock = new();
     private VectorSearchPath? _vectorPath;
 
-    public PostgresMemoryStore(string connectionString, PostgresVectorSearch vectorSearch = PostgresVectorSearch.Auto)
+    /// <param name="schema">Keeps this store's tables in their own schema (a server user's memory), created on first use.</param>
+    public PostgresMemoryStore(string connectionString, PostgresVectorSearch vectorSearch = PostgresVectorSearch.Auto, string? schema = null)
     {
-        _connector = new PostgresConnector(connectionString);
+        _connector = new PostgresConnector(connectionString, schema);
         _vectorSearch = vectorSearch;
     }
 
@@ -36,6 +37,18 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
         await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_connector.Schema is { } schema)
+            {
+                await using var create = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS \"{schema}\"", connection);
+                try
+                {
+                    await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateSchema)
+                {
+                    // Another server created it at the same moment.
+                }
+            }
             await PostgresSchema.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException e)

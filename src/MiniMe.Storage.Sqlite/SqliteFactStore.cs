@@ -177,14 +177,16 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
         return Task.FromResult(new FactInsertResult(fact, review));
     }
 
-    public Task<Fact> ReinforceAsync(long id, string observedText, DateTimeOffset at, CancellationToken cancellationToken)
+    public Task<Fact> ReinforceAsync(long id, string observedText, double confidence, double importance, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(observedText);
         var now = Stamp(at);
         using var connection = OpenForWrite();
         using var transaction = connection.BeginTransaction();
         RequireStatus(connection, transaction, id, "reinforce", Active, Pending);
-        Execute(connection, transaction, "UPDATE facts SET seen_count = seen_count + 1, last_seen_at = $now WHERE id = $id", ("$now", now), ("$id", id));
+        Execute(connection, transaction,
+            "UPDATE facts SET seen_count = seen_count + 1, last_seen_at = $now, confidence = max(confidence, $confidence), importance = max(importance, $importance) WHERE id = $id",
+            ("$now", now), ("$confidence", confidence), ("$importance", importance), ("$id", id));
         AppendHistory(connection, transaction, id, FactChange.Reinforced, now, observedText, null, null);
         cancellationToken.ThrowIfCancellationRequested();
         var fact = Get(connection, transaction, id)!;

@@ -34,8 +34,9 @@ public sealed class PipelineTests : IAsyncLifetime
     {
         var counter = new TiktokenTokenCounter();
         var team = new AgentTeam(chat, options ?? TeamHarness.DefaultOptions, Traces, counter);
-        return new AskPipeline(new KeywordTaskClassifier(), new HeuristicMaskPolicy(), new HybridRetriever(_store, new RetrievalOptions()),
-            new ContextBroker(counter), new IdentityDocument(), Traces, 6000, team: team);
+        var preparation = new RunPreparation(new KeywordTaskClassifier(), new HeuristicMaskPolicy(), new HybridRetriever(_store, new RetrievalOptions()),
+            new ContextBroker(counter), new IdentityDocument(), Traces);
+        return new AskPipeline(preparation, Traces, 6000, team: team);
     }
 
     private static ScriptedChatClient ByAgent(Func<string, ScriptedReply>? answer = null) =>

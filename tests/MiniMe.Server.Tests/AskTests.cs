@@ -16,7 +16,7 @@ public sealed class AskTests
         var client = server.Client(server.CreateKey("k"));
         var ask = await client.PostJsonAsync("/v1/ask", new { task = "add an index to the orders table migration" });
         Assert.Equal("dry_run", ask.GetProperty("status").GetString());
-        Assert.Equal(DryRunAskService.Notice, ask.GetProperty("notice").GetString());
+        Assert.Equal(AskService.Notice, ask.GetProperty("notice").GetString());
         Assert.Equal("data", ask.GetProperty("domain").GetString());
         Assert.True(ask.GetProperty("masks").GetProperty("retrieval_k").GetInt32() > 0);
         Assert.True(ask.GetProperty("context").GetProperty("total_tokens").GetInt32() > 0);
@@ -29,7 +29,12 @@ public sealed class AskTests
     [Fact]
     public async Task Proposals_wait_for_approval_and_each_decision_is_recorded_once()
     {
-        await using var server = await TestServer.StartAsync(services: s => s.AddAskService());
+        // The decision's bookkeeping, not its execution: the decider only records (execution is tested below).
+        await using var server = await TestServer.StartAsync(services: s =>
+        {
+            s.AddAskService();
+            s.AddSingleton<IProposalDecider, RecordingProposalDecider>();
+        });
         var client = server.Client(server.CreateKey("k"));
         var ask = await client.PostJsonAsync("/v1/ask", new { task = "document the health check and run the tests" });
         var runId = ask.GetProperty("run_id").GetString()!;
@@ -62,11 +67,7 @@ public sealed class AskTests
     [InlineData(false)]
     public async Task An_owner_approval_executes_only_in_a_trusted_workspace(bool trusted)
     {
-        await using var server = await TestServer.StartAsync(trusted: trusted, services: s =>
-        {
-            s.AddAskService();
-            s.AddSingleton<IProposalDecider>(sp => new ToolProposalDecider(sp.GetRequiredService<ServerEngine>()));
-        });
+        await using var server = await TestServer.StartAsync(trusted: trusted, services: s => s.AddAskService());
         var client = server.Client(server.CreateKey("k"));
         var ask = await client.PostJsonAsync("/v1/ask", new { task = "document the health check and run the tests" });
         var write = (await client.GetJsonAsync("/v1/proposals")).EnumerateArray().Single(p => p.GetProperty("tool").GetString() == "write_file").GetProperty("id").GetString();

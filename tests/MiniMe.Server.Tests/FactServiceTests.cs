@@ -12,7 +12,7 @@ namespace MiniMe.Server.Tests;
 public sealed class FactServiceTests
 {
     private static Task<TestServer> StartAsync() =>
-        TestServer.StartAsync(services: s => s.AddSingleton<IUserFacts>(sp => new FactServiceUserFacts(sp.GetRequiredService<ServerEngine>())));
+        TestServer.StartAsync();
 
     [Fact]
     public async Task A_contradiction_supersedes_and_the_cli_sees_the_same_facts()

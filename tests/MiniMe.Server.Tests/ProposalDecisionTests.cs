@@ -43,11 +43,7 @@ public sealed class ProposalDecisionTests
                 ? ScriptedReply.Text("""{"summary":"Run the marker.","proposals":[{"tool":"run_command","arguments":{"argv":["sh","scripts/mark.sh"]},"rationale":"leave a marker"}]}""")
                 : AgentReplies.For(AgentReplies.AgentOf(call.SystemText)),
         };
-        var server = await TestServer.StartAsync(model, services: s =>
-        {
-            s.AddSingleton<IAskService>(sp => new TeamAskService(model, sp.GetRequiredService<ServerEngine>()));
-            s.AddSingleton<IProposalDecider>(sp => new ToolProposalDecider(sp.GetRequiredService<ServerEngine>()));
-        });
+        var server = await TestServer.StartAsync(model);
         await File.WriteAllTextAsync(server.Workspace.AllowlistPath, Allowlist);
         Directory.CreateDirectory(Path.Combine(server.Root, "scripts"));
         await File.WriteAllTextAsync(Path.Combine(server.Root, "scripts", "mark.sh"), MarkScript);

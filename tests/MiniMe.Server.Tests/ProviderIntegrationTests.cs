@@ -33,11 +33,7 @@ public sealed class ProviderIntegrationTests : IAsyncLifetime
         await _model.DisposeAsync();
     }
 
-    private Task<TestServer> StartAsync() => TestServer.StartAsync(_connection.Chat, services: s =>
-    {
-        s.AddSingleton<IAskService>(sp => new TeamAskService(_connection.Chat, sp.GetRequiredService<ServerEngine>()));
-        s.AddSingleton<IProposalDecider>(sp => new ToolProposalDecider(sp.GetRequiredService<ServerEngine>()));
-    });
+    private Task<TestServer> StartAsync() => TestServer.StartAsync(_connection.Chat);
 
     [Fact]
     public async Task Chat_stream_relays_the_providers_sse_tokens()

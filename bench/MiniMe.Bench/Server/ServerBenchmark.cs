@@ -34,8 +34,8 @@ public static class ServerBenchmark
         var workspace = new Workspace(Path.Combine(home, ".minime"));
         WorkspaceInitializer.Initialize(workspace, "bench", force: true);
         var server = new ServerOptions { RateLimitPermits = int.MaxValue, RateLimitWindowSeconds = 1 };
-        var app = MiniMeServer.Build(new ServerEngine(workspace, ConfigurationLoader.Load(workspace), server), "http://127.0.0.1:0",
-            services => services.AddSingleton<IChatClient>(new InstantChatClient()));
+        var app = MiniMeServer.Build(workspace, ConfigurationLoader.Load(workspace), server, "http://127.0.0.1:0",
+            engine => engine.UseChatClient(new InstantChatClient()));
         await app.StartAsync(cancellationToken);
         try
         {

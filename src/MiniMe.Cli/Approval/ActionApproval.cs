@@ -26,17 +26,25 @@ internal static class ActionApproval
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(engine);
-        return ToolHost.Create(engine.Workspace, engine.Options, async ct => await engine.RetrieverAsync(ct).ConfigureAwait(false), engine.Traces, context.Trust);
+        return engine.CreateTools();
     }
 
     /// <summary>Why every proposed action will be refused in this workspace (it is not trusted), or null.</summary>
     public static string? UntrustedReason(CliContext context, Engine engine)
     {
-        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(engine);
+        return UntrustedReason(context, engine.Workspace, engine.Options);
+    }
+
+    /// <summary>Why every proposed action will be refused in this workspace (it is not trusted), or null.</summary>
+    public static string? UntrustedReason(CliContext context, Workspace workspace, MiniMeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentNullException.ThrowIfNull(options);
         try
         {
-            return WorkspaceTrust.Check(context.Trust, engine.Workspace, engine.Options.Tools).Refusal;
+            return WorkspaceTrust.Check(context.Trust, workspace, options.Tools).Refusal;
         }
         catch (ConfigException)
         {

@@ -5,7 +5,7 @@ using MiniMe.Cli.Hosting;
 using MiniMe.Configuration;
 using MiniMe.Server.Auth;
 using MiniMe.Server.Storage;
-using MiniMe.Server.Users;
+using MiniMe.Hosting.Users;
 using MiniMe.Tracing;
 using Spectre.Console;
 

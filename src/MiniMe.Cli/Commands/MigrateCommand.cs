@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using MiniMe.Cli.Hosting;
+using MiniMe.Hosting;
 using MiniMe.Memory.Migration;
 using MiniMe.Tracing;
 using Spectre.Console;
@@ -34,11 +35,11 @@ internal sealed class MigrateCommand : MiniMeCommand
         if (string.IsNullOrWhiteSpace(connectionString))
             throw new InvalidInputException("no PostgreSQL connection string: pass --connection-string or set memory.connectionString (or MINIME_MEMORY__CONNECTIONSTRING)");
 
-        await using var source = MemoryStoreFactory.CreateSqlite(engine.Workspace, memory, engine.Options.Vectors);
+        await using var source = MemoryStoreFactory.Sqlite(engine.DatabasePath, engine.Options.Vectors);
         if (!File.Exists(source.DatabasePath))
             throw new NotFoundException($"no SQLite memory at {Display(source.DatabasePath)}; nothing to migrate (run `minime import` first)");
         await source.InitializeAsync(cancellationToken);
-        await using var target = MemoryStoreFactory.CreatePostgres(connectionString, memory);
+        await using var target = MemoryStoreFactory.Postgres(connectionString, memory);
         await target.InitializeAsync(cancellationToken);
 
         var json = parse.GetValue(_json);

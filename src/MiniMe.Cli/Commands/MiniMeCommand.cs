@@ -28,7 +28,7 @@ internal abstract class MiniMeCommand : Command
 
     /// <summary>Opens the workspace named by --home / MINIME_HOME (must be initialized); --force, where the command has it, allows an empty memory.db.</summary>
     protected Engine OpenEngine(ParseResult parse) =>
-        Engine.Open(parse.GetValue(GlobalOptions.Home), allowEmptyMemory: ForceOption is { } force && parse.GetValue(force));
+        Engine.Open(parse.GetValue(GlobalOptions.Home), allowEmptyMemory: ForceOption is { } force && parse.GetValue(force), Context.Trust);
 
     /// <summary>--force for commands that write memory: start an empty memory when memory.db is empty (0 bytes).</summary>
     protected static Option<bool> EmptyMemoryForceOption() =>

@@ -5,11 +5,8 @@ using Microsoft.Extensions.Hosting;
 using MiniMe.Cli.Approval;
 using MiniMe.Cli.Hosting;
 using MiniMe.Configuration;
-using MiniMe.Providers;
 using MiniMe.Server;
-using MiniMe.Server.Ask;
 using MiniMe.Server.Auth;
-using MiniMe.Server.Facts;
 using MiniMe.Server.Storage;
 using Spectre.Console;
 
@@ -27,31 +24,26 @@ internal sealed class ServeCommand : MiniMeCommand
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        await using var engine = OpenEngine(parse);
-        var server = ServerOptions.Load(engine.Workspace);
+        var workspace = ResolveWorkspace(parse);
+        workspace.EnsureInitialized();
+        var options = Engine.LoadOptions(workspace);
+        var server = ServerOptions.Load(workspace);
         var urls = parse.GetValue(_urls) ?? server.Urls;
         var exposed = CheckUrls(urls);
-        var (connection, notice) = CreateChatClient(engine.Options.Llm);
-        var serverEngine = new ServerEngine(engine.Workspace, engine.Options, server, engine.Embeddings, engine.EmbeddingModel, Context.Trust);
-        await using var app = MiniMeServer.Build(serverEngine, urls, services =>
-        {
-            services.AddSingleton<IProposalDecider>(new ToolProposalDecider(serverEngine));
-            services.AddSingleton<IUserFacts>(new FactServiceUserFacts(serverEngine));
-            if (connection is null) return;
-            services.AddSingleton(connection.Chat);
-            services.AddSingleton<IAskService>(new TeamAskService(connection.Chat, serverEngine));
-        });
+        await using var app = MiniMeServer.Build(workspace, options, server, urls, engine => engine.UseTrust(Context.Trust));
+        _ = app.Services.GetService<Microsoft.Extensions.AI.IChatClient>(); // a misconfigured provider fails now, not at the first request
         await app.StartAsync(cancellationToken);
         try
         {
             foreach (var address in MiniMeServer.Addresses(app))
-                Out.MarkupLine($"MiniMe is serving [bold]{Markup.Escape(engine.Workspace.Root)}[/] at [link]{Markup.Escape(address)}[/] (web UI /, API /v1, OpenAPI /openapi/v1.json, metrics /metrics)");
+                Out.MarkupLine($"MiniMe is serving [bold]{Markup.Escape(workspace.Root)}[/] at [link]{Markup.Escape(address)}[/] (web UI /, API /v1, OpenAPI /openapi/v1.json, metrics /metrics)");
             if (exposed.Count > 0)
                 Context.Error.WriteLine($"warning: listening beyond this machine ({string.Join(", ", exposed)}); every request still needs an API key, but traffic is not encrypted unless you use https.");
-            if (notice is not null) Context.Error.WriteLine(notice);
-            if (ActionApproval.UntrustedReason(Context, engine) is { } untrusted)
+            if (string.Equals(options.Llm.Provider, "none", StringComparison.OrdinalIgnoreCase))
+                Context.Error.WriteLine(NoModelNotice);
+            if (ActionApproval.UntrustedReason(Context, workspace, options) is { } untrusted)
                 Context.Error.WriteLine($"warning: approved actions execute nothing: {untrusted}.");
-            if (new ApiKeyStore(ServerDatabase.For(engine.Workspace)).List(includeRevoked: false).Count == 0)
+            if (new ApiKeyStore(ServerDatabase.For(workspace)).List(includeRevoked: false).Count == 0)
                 Context.Error.WriteLine("No API keys yet: create one with `minime keys create NAME` (every endpoint but /health needs one).");
             Out.MarkupLine("Press Ctrl+C to stop.");
             var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
@@ -69,17 +61,13 @@ internal sealed class ServeCommand : MiniMeCommand
         {
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await app.StopAsync(grace.Token);
-            connection?.Dispose();
         }
         Context.Error.WriteLine("server stopped");
         return ExitCodes.Ok;
     }
 
-    /// <summary>The chat model for llm.provider; none gives a server whose chat endpoints answer 503 with how to configure one.</summary>
-    private static (ProviderConnection? Connection, string? Notice) CreateChatClient(LlmOptions llm) =>
-        string.Equals(llm.Provider, "none", StringComparison.OrdinalIgnoreCase)
-            ? (null, "No LLM provider is configured (llm.provider: none): /v1/chat answers 503 and /v1/ask is a dry run until you set llm.provider, llm.model and llm.endpoint (or MINIME_LLM__*) and restart; `minime doctor` checks the setup.")
-            : (ChatClientFactory.Create(llm), null);
+    private const string NoModelNotice =
+        "No LLM provider is configured (llm.provider: none): /v1/chat answers 503 and /v1/ask is a dry run until you set llm.provider, llm.model and llm.endpoint (or MINIME_LLM__*) and restart; `minime doctor` checks the setup.";
 
     /// <summary>Each URL must be http(s) with a host; returns the ones that are not loopback.</summary>
     private static List<string> CheckUrls(string urls)

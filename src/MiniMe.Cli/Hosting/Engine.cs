@@ -1,149 +1,92 @@
 using Microsoft.Extensions.AI;
-using MiniMe.Agents;
+using Microsoft.Extensions.DependencyInjection;
 using MiniMe.Configuration;
-using MiniMe.Context;
-using MiniMe.Embeddings;
-using MiniMe.Identity;
-using MiniMe.Masks;
+using MiniMe.Hosting;
+using MiniMe.Hosting.Users;
 using MiniMe.Memory;
 using MiniMe.Memory.Facts;
 using MiniMe.Memory.Import;
 using MiniMe.Memory.Retrieval;
-using MiniMe.Providers;
 using MiniMe.Runs;
 using MiniMe.Server;
 using MiniMe.Snapshots;
-using MiniMe.Storage.Sqlite;
+using MiniMe.Tools;
+using MiniMe.Tools.Trust;
 using MiniMe.Tracing;
 
 namespace MiniMe.Cli.Hosting;
 
 /// <summary>
-/// The composition root for one CLI invocation: resolves the workspace, loads configuration, and
-/// builds the engine's parts on demand (so `minime runs` never opens the database or loads a model).
+/// One CLI invocation's view of the engine: the composition root (<see cref="MiniMeServiceCollectionExtensions.AddMiniMe"/>)
+/// built over the workspace, and the owner's <see cref="UserSpace"/>. Nothing is created until a command
+/// asks for it, so `minime runs` never opens the database or loads a model.
 /// </summary>
-public sealed class Engine : IAsyncDisposable
+internal sealed class Engine : IAsyncDisposable
 {
-    private readonly Lazy<IMemoryStore> _store;
-    private readonly Lazy<IEmbeddingGenerator<string, Embedding<float>>?> _embeddings;
-    private readonly Lazy<SqliteFactStore> _facts;
-    private bool _storeInitialized;
-    private ProviderConnection? _provider;
-    private bool _factsInitialized;
+    private readonly ServiceProvider _services;
 
     /// <param name="allowEmptyMemory">--force: start an empty memory in a 0-byte memory.db instead of refusing it.</param>
-    public Engine(Workspace workspace, MiniMeOptions options, bool allowEmptyMemory = false)
+    /// <param name="trust">The trust file (the CLI context's); default the user's.</param>
+    public Engine(Workspace workspace, MiniMeOptions options, bool allowEmptyMemory = false, TrustStore? trust = null)
     {
         Workspace = workspace;
         Options = options;
-        _store = new Lazy<IMemoryStore>(() => MemoryStoreFactory.Create(workspace, options.Memory, options.Vectors, allowEmptyMemory));
-        _embeddings = new Lazy<IEmbeddingGenerator<string, Embedding<float>>?>(CreateEmbeddings);
-        _facts = new Lazy<SqliteFactStore>(() => new SqliteFactStore(DatabasePath, allowEmptyMemory));
-        Traces = new TraceStore(workspace.TracesDirectory);
+        var services = new ServiceCollection();
+        var engine = services.AddMiniMe(workspace, options).AllowEmptyMemory(allowEmptyMemory);
+        if (trust is not null) engine.UseTrust(trust);
+        _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        Owner = _services.GetRequiredService<UserSpaces>().Owner;
     }
 
     public Workspace Workspace { get; }
     public MiniMeOptions Options { get; }
-    public TraceStore Traces { get; }
+    public IServiceProvider Services => _services;
 
-    public static Engine Open(string? home, bool allowEmptyMemory = false)
+    /// <summary>The workspace owner's stores, traces, pipelines and tools: what every command works on.</summary>
+    public UserSpace Owner { get; }
+
+    public TraceStore Traces => Owner.Traces;
+
+    public static Engine Open(string? home, bool allowEmptyMemory = false, TrustStore? trust = null)
     {
         var workspace = Workspace.Resolve(home);
         workspace.EnsureInitialized();
-        return new Engine(workspace, LoadOptions(workspace), allowEmptyMemory);
+        return new Engine(workspace, LoadOptions(workspace), allowEmptyMemory, trust);
     }
 
-    /// <summary>Every section config.yaml may hold in the CLI: <see cref="MiniMeOptions"/> plus server (read by `minime serve`).</summary>
-    public static SettingKeys SettingKeys { get; } = ConfigurationLoader.Keys.WithSection<ServerOptions>(ServerOptions.Section);
+    /// <summary>Every section config.yaml may hold: <see cref="MiniMeOptions"/> plus server (read by `minime serve`).</summary>
+    public static SettingKeys SettingKeys => ServerOptions.SettingKeys;
 
     /// <summary>config.yaml and MINIME_ variables, unknown keys refused against <see cref="SettingKeys"/>.</summary>
     public static MiniMeOptions LoadOptions(Workspace workspace) => ConfigurationLoader.Load(workspace, keys: SettingKeys);
 
-    public async Task<IMemoryStore> StoreAsync(CancellationToken cancellationToken)
-    {
-        var store = _store.Value;
-        if (!_storeInitialized)
-        {
-            await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
-            _storeInitialized = true;
-        }
-        return store;
-    }
+    public Task<IMemoryStore> StoreAsync(CancellationToken cancellationToken) => Owner.StoreAsync(cancellationToken);
 
     /// <summary>The SQLite memory database (memory.path, relative to the workspace).</summary>
-    public string DatabasePath => Workspace.ResolvePath(Options.Memory.Path);
+    public string DatabasePath => Owner.DatabasePath;
 
-    public async Task<IFactStore> FactStoreAsync(CancellationToken cancellationToken)
-    {
-        var store = _facts.Value;
-        if (!_factsInitialized)
-        {
-            await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
-            _factsInitialized = true;
-        }
-        return store;
-    }
+    public Task<IFactStore> FactStoreAsync(CancellationToken cancellationToken) => Owner.FactStoreAsync(cancellationToken);
 
-    /// <summary>Facts with duplicate/contradiction handling; uses the embedding model when one is configured.</summary>
-    public async Task<FactService> FactServiceAsync(CancellationToken cancellationToken) =>
-        new(await FactStoreAsync(cancellationToken).ConfigureAwait(false), Options.Facts, Embeddings, EmbeddingModel);
+    public Task<FactService> FactServiceAsync(CancellationToken cancellationToken) => Owner.FactServiceAsync(cancellationToken);
 
-    /// <summary>Active facts relevant to a task, for the context of a run.</summary>
-    public async Task<IFactRetriever> FactRetrieverAsync(CancellationToken cancellationToken) =>
-        new FactRetriever(await FactStoreAsync(cancellationToken).ConfigureAwait(false), Embeddings, EmbeddingModel);
+    public Task<IFactRetriever> FactRetrieverAsync(CancellationToken cancellationToken) => Owner.FactRetrieverAsync(cancellationToken);
 
-    public SnapshotService Snapshots() => new(Workspace, new SqliteDatabaseSnapshotter(DatabasePath));
+    public SnapshotService Snapshots() => Owner.Snapshots();
 
-    public IEmbeddingGenerator<string, Embedding<float>>? Embeddings => _embeddings.Value;
+    public IEmbeddingGenerator<string, Embedding<float>>? Embeddings => Owner.Embeddings;
 
-    public string? EmbeddingModel => Embeddings?.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId;
+    public string? EmbeddingModel => Owner.EmbeddingModel;
 
-    public async Task<Importer> ImporterAsync(CancellationToken cancellationToken) =>
-        new(await StoreAsync(cancellationToken).ConfigureAwait(false), Options.Import, new KeywordTaskClassifier(), Embeddings, EmbeddingModel);
+    public Task<Importer> ImporterAsync(CancellationToken cancellationToken) => Owner.ImporterAsync(cancellationToken);
 
-    public async Task<HybridRetriever> RetrieverAsync(CancellationToken cancellationToken) =>
-        new(await StoreAsync(cancellationToken).ConfigureAwait(false), Options.Retrieval, Embeddings, EmbeddingModel);
+    public Task<HybridRetriever> RetrieverAsync(CancellationToken cancellationToken) => Owner.RetrieverAsync(cancellationToken);
 
-    /// <summary>The configured LLM provider (llm.provider), created on first use; a ConfigException names what is missing.</summary>
-    public ProviderConnection Provider => _provider ??= ChatClientFactory.Create(Options.Llm);
+    /// <param name="withTeam">Wire the agent team over the model pipeline; without it a non-dry run stops after the context.</param>
+    public Task<AskPipeline> AskPipelineAsync(CancellationToken cancellationToken, bool withTeam = false) =>
+        Owner.AskPipelineAsync(cancellationToken, withTeam);
 
-    /// <param name="withTeam">Wire the agent team over <see cref="Provider"/>; without it a non-dry run stops after the context.</param>
-    public async Task<AskPipeline> AskPipelineAsync(CancellationToken cancellationToken, bool withTeam = false)
-    {
-        var tokenCounter = new TiktokenTokenCounter();
-        var team = withTeam ? new AgentTeam(Provider.Chat, AgentTeamOptions.From(Options.Llm), Traces, tokenCounter) : null;
-        return new AskPipeline(
-            new KeywordTaskClassifier(),
-            new HeuristicMaskPolicy(),
-            await RetrieverAsync(cancellationToken).ConfigureAwait(false),
-            new ContextBroker(tokenCounter),
-            IdentityLoader.Load(Workspace.IdentityPath),
-            Traces,
-            Options.Context.BudgetTokens,
-            team: team,
-            facts: await FactRetrieverAsync(cancellationToken).ConfigureAwait(false));
-    }
+    /// <summary>The workspace's tools, auditing into the owner's traces.</summary>
+    public ToolHost CreateTools() => Owner.CreateTools();
 
-
-    private IEmbeddingGenerator<string, Embedding<float>>? CreateEmbeddings()
-    {
-        var settings = Options.Embeddings;
-        if (!string.Equals(settings.Provider, "onnx", StringComparison.OrdinalIgnoreCase)) return null;
-        if (string.IsNullOrWhiteSpace(settings.ModelPath) || string.IsNullOrWhiteSpace(settings.VocabPath))
-            throw new ConfigException($"{Workspace.ConfigPath}: embeddings.provider is onnx but embeddings.modelPath or embeddings.vocabPath is not set.");
-        return new OnnxEmbeddingGenerator(new OnnxEmbeddingOptions
-        {
-            ModelPath = Workspace.ResolvePath(settings.ModelPath),
-            VocabPath = Workspace.ResolvePath(settings.VocabPath),
-            MaxTokens = settings.MaxTokens,
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_store.IsValueCreated) await _store.Value.DisposeAsync().ConfigureAwait(false);
-        if (_facts.IsValueCreated) await _facts.Value.DisposeAsync().ConfigureAwait(false);
-        if (_embeddings.IsValueCreated) _embeddings.Value?.Dispose();
-        _provider?.Dispose();
-    }
+    public ValueTask DisposeAsync() => _services.DisposeAsync();
 }

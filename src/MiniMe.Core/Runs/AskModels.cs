@@ -2,6 +2,7 @@ using MiniMe.Agents;
 using MiniMe.Context;
 using MiniMe.Identity;
 using MiniMe.Masks;
+using MiniMe.Memory.Facts;
 using MiniMe.Memory.Retrieval;
 
 namespace MiniMe.Runs;
@@ -24,6 +25,9 @@ public sealed record AskResult(
     string Status,
     string? Notice)
 {
+    /// <summary>Facts about the user that were put into the context.</summary>
+    public IReadOnlyList<FactHit> Facts { get; init; } = [];
+
     /// <summary>What the agent team produced; null for a dry run.</summary>
     public TeamResult? Team { get; init; }
 

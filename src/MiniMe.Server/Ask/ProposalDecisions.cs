@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using MiniMe.Server.Users;
+using MiniMe.Hosting.Users;
 using MiniMe.Tracing;
 
 namespace MiniMe.Server.Ask;

@@ -1,4 +1,4 @@
-using MiniMe.Server.Users;
+using MiniMe.Hosting.Users;
 using MiniMe.Tools;
 using MiniMe.Tools.Approval;
 
@@ -11,7 +11,7 @@ namespace MiniMe.Server.Ask;
 /// recorded and nothing runs. In a workspace that is not trusted (`minime trust`) nothing runs either:
 /// the runner refuses with the reason and records a refused execution event.
 /// </summary>
-public sealed class ToolProposalDecider(ServerEngine engine) : IProposalDecider
+public sealed class ToolProposalDecider : IProposalDecider
 {
     public const string Who = "api";
 
@@ -33,7 +33,7 @@ public sealed class ToolProposalDecider(ServerEngine engine) : IProposalDecider
         ToolHost host;
         try
         {
-            host = ToolHost.Create(engine.Workspace, engine.Options, user.RetrieverAsync, user.Traces, engine.Trust);
+            host = user.CreateTools();
         }
         catch (Exception e) when (e is MiniMeException or IOException or UnauthorizedAccessException)
         {

@@ -8,8 +8,15 @@ public sealed record ChatRequest(string? Message, string? ConversationId = null)
 /// <summary>Tokens and cost of one chat turn. Estimated: the model reported no usage, so the tokenizer counted.</summary>
 public sealed record ChatUsage(long PromptTokens, long CompletionTokens, long TotalTokens, decimal Cost, bool Priced, bool Estimated);
 
-/// <summary>A memory chunk the turn's context was built from.</summary>
-public sealed record ChatSource(long Id, string Source, string? Heading, double Score);
+/// <summary>
+/// What the turn's context was built from: a memory chunk (kind memory: its file and heading) or a
+/// fact about the user (kind fact: its category, and its text as the heading).
+/// </summary>
+public sealed record ChatSource(long Id, string Source, string? Heading, double Score, string Kind = ChatSource.MemoryKind)
+{
+    public const string MemoryKind = "memory";
+    public const string FactKind = "fact";
+}
 
 public sealed record ChatReply(
     string ConversationId,

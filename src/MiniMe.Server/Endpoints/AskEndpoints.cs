@@ -8,7 +8,7 @@ using MiniMe.Memory;
 using MiniMe.Runs;
 using MiniMe.Server.Ask;
 using MiniMe.Server.Auth;
-using MiniMe.Server.Users;
+using MiniMe.Hosting.Users;
 
 namespace MiniMe.Server.Endpoints;
 

@@ -7,7 +7,7 @@ using MiniMe.Memory.Lexical;
 using MiniMe.Memory.Retrieval;
 using MiniMe.Server.Auth;
 using MiniMe.Server.Metrics;
-using MiniMe.Server.Users;
+using MiniMe.Hosting.Users;
 
 namespace MiniMe.Server.Endpoints;
 

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using MiniMe.Identity;
 using MiniMe.Server.Auth;
-using MiniMe.Server.Users;
+using MiniMe.Hosting.Users;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using MiniMe.Server.Auth;
-using MiniMe.Server.Users;
+using MiniMe.Hosting.Users;
 using MiniMe.Tracing;
 
 namespace MiniMe.Server.Endpoints;

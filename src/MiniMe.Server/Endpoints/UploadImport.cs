@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using MiniMe.Memory.Import;
-using MiniMe.Server.Users;
+using MiniMe.Hosting.Users;
 
 namespace MiniMe.Server.Endpoints;
 

@@ -1,5 +1,5 @@
 using MiniMe.Memory.Facts;
-using MiniMe.Server.Users;
+using MiniMe.Hosting.Users;
 
 namespace MiniMe.Server.Facts;
 
@@ -9,7 +9,7 @@ namespace MiniMe.Server.Facts;
 /// statements wait for review, and delete retracts rather than erases. The owner sees the same facts
 /// on the CLI and in the web UI.
 /// </summary>
-public sealed class FactServiceUserFacts(ServerEngine engine) : IUserFacts
+public sealed class FactServiceUserFacts : IUserFacts
 {
     public async Task<IReadOnlyList<FactView>> ListAsync(UserSpace user, string? category, int limit, CancellationToken cancellationToken)
     {
@@ -69,11 +69,10 @@ public sealed class FactServiceUserFacts(ServerEngine engine) : IUserFacts
         }
     }
 
-    private async Task<FactService> ServiceAsync(UserSpace user, CancellationToken cancellationToken)
+    private static Task<FactService> ServiceAsync(UserSpace user, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
-        await user.StoreAsync(cancellationToken).ConfigureAwait(false); // creates and migrates the user's memory.db
-        return new FactService(user.FactStore, engine.Options.Facts, engine.Embeddings, engine.EmbeddingModel);
+        return user.FactServiceAsync(cancellationToken);
     }
 
     private static FactView View(Fact fact) => new(

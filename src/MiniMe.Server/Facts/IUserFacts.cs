@@ -1,4 +1,4 @@
-using MiniMe.Server.Users;
+using MiniMe.Hosting.Users;
 
 namespace MiniMe.Server.Facts;
 
@@ -21,9 +21,8 @@ public sealed record FactInput(string? Text, string? Category = null, string? So
 public sealed record FactWriteResult(string Outcome, FactView Fact);
 
 /// <summary>
-/// Facts CRUD for one user (SPEC 3.2), the seam between the HTTP API and the fact store. The server
-/// ships <see cref="SqliteUserFacts"/>; a store with contradiction handling plugs in by registering
-/// another implementation.
+/// Facts CRUD for one user (SPEC 3.2), the seam between the HTTP API and the fact store:
+/// <see cref="FactServiceUserFacts"/>, the same fact service as the CLI.
 /// </summary>
 public interface IUserFacts
 {

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using MiniMe.Actions;
 using MiniMe.Runs;
 using MiniMe.Server.Ask;
-using MiniMe.Server.Users;
+using MiniMe.Hosting.Users;
 
 namespace MiniMe.Server.Tests.Support;
 
@@ -12,7 +12,7 @@ namespace MiniMe.Server.Tests.Support;
 /// </summary>
 public sealed class ScriptedTeamAskService : IAskService
 {
-    private readonly DryRunAskService _pipeline = new();
+    private readonly AskService _pipeline = new();
 
     public async Task<AskOutcome> AskAsync(UserSpace user, AskRequest request, CancellationToken cancellationToken)
     {

@@ -47,11 +47,11 @@ public sealed class TestServer : IAsyncDisposable
         var server = new ServerOptions();
         tweak?.Invoke(server);
         server.Validate("test");
-        var app = MiniMeServer.Build(new ServerEngine(workspace, options, server, trust: trust), "http://127.0.0.1:0", s =>
+        var app = MiniMeServer.Build(workspace, options, server, "http://127.0.0.1:0", engine =>
         {
-            if (chat is not null) s.AddSingleton(chat);
-            services?.Invoke(s);
-        });
+            engine.UseTrust(trust);
+            if (chat is not null) engine.UseChatClient(chat);
+        }, services);
         await app.StartAsync();
         return new TestServer(app, workspace, root);
     }

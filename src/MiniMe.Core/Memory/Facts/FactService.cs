@@ -54,9 +54,9 @@ public sealed class FactService(
         var text = ValidText(request.Text);
         var category = request.Category is null ? null : FactText.NormalizeCategory(request.Category);
         if (request.Confidence is < 0 or > 1 || double.IsNaN(request.Confidence))
-            throw new InvalidInputException($"Confidence must be between 0 and 1 (got {request.Confidence}).");
+            throw new InvalidInputException($"confidence must be between 0 and 1 (got {request.Confidence}).");
         if (request.Importance is < 0 or > 1 || double.IsNaN(request.Importance))
-            throw new InvalidInputException($"Importance must be between 0 and 1 (got {request.Importance}).");
+            throw new InvalidInputException($"importance must be between 0 and 1 (got {request.Importance}).");
         var features = FactFeatures.Analyze(text);
         var now = _time.GetUtcNow();
 
@@ -64,7 +64,7 @@ public sealed class FactService(
         var same = await store.ListAsync(new FactQuery(Key: features.Key, Statuses: [FactStatus.Active, FactStatus.Pending], Limit: 1), cancellationToken).ConfigureAwait(false);
         if (same.Count > 0)
         {
-            var reinforced = await store.ReinforceAsync(same[0].Id, text, now, cancellationToken).ConfigureAwait(false);
+            var reinforced = await store.ReinforceAsync(same[0].Id, text, request.Confidence, request.Importance, now, cancellationToken).ConfigureAwait(false);
             return new RememberResult(RememberOutcome.Reinforced, reinforced, [reinforced], null, "same statement");
         }
 
@@ -78,7 +78,7 @@ public sealed class FactService(
             .OrderByDescending(j => j.Relation.Confidence).FirstOrDefault();
         if (duplicate is not null)
         {
-            var reinforced = await store.ReinforceAsync(duplicate.Known.Id, text, now, cancellationToken).ConfigureAwait(false);
+            var reinforced = await store.ReinforceAsync(duplicate.Known.Id, text, request.Confidence, request.Importance, now, cancellationToken).ConfigureAwait(false);
             return new RememberResult(RememberOutcome.Reinforced, reinforced, [reinforced], null, duplicate.Relation.Reason);
         }
 

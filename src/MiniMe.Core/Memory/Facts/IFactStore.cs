@@ -27,7 +27,11 @@ public interface IFactStore
     Task<FactInsertResult> AddAsync(FactInsert insert, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>Counts one more sighting of an active or pending fact; <paramref name="observedText"/> goes to history.</summary>
-    Task<Fact> ReinforceAsync(long id, string observedText, DateTimeOffset at, CancellationToken cancellationToken);
+    Task<Fact> ReinforceAsync(long id, string observedText, DateTimeOffset at, CancellationToken cancellationToken) =>
+        ReinforceAsync(id, observedText, 0, 0, at, cancellationToken);
+
+    /// <summary>Seen again: the count goes up, and confidence and importance rise to the new statement's when it gives higher ones.</summary>
+    Task<Fact> ReinforceAsync(long id, string observedText, double confidence, double importance, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>Rewrites an active or pending fact; the previous text goes to history.</summary>
     Task<Fact> EditAsync(long id, string text, string key, FactEmbedding? embedding, DateTimeOffset at, CancellationToken cancellationToken);

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace MiniMe.Server.Users;
+namespace MiniMe.Hosting.Users;
 
 /// <summary>User ids and key names: safe as a folder name and in a URL (no separators, no leading dot).</summary>
 public static partial class UserIds

@@ -1,0 +1,155 @@
+using System.Text.Json.Nodes;
+using MiniMe.Context;
+using MiniMe.Identity;
+using MiniMe.Masks;
+using MiniMe.Memory;
+using MiniMe.Memory.Facts;
+using MiniMe.Memory.Lexical;
+using MiniMe.Memory.Retrieval;
+using MiniMe.Tracing;
+
+namespace MiniMe.Runs;
+
+/// <summary>What a run starts from: the user's words, how it was started, and what the face adds to the context.</summary>
+/// <param name="Text">The task (ask) or the message (chat).</param>
+/// <param name="Mode">run, dry_run or chat: recorded in task_start.</param>
+/// <param name="BudgetTokens">The context budget.</param>
+/// <param name="Persona">How the persona block introduces MiniMe ("working for the user", "chatting with the user").</param>
+public sealed record RunInput(string Text, string Mode, int BudgetTokens, string Persona = RunInput.WorkingPersona)
+{
+    public const string WorkingPersona = "working for the user";
+    public const string ChattingPersona = "chatting with the user";
+
+    /// <summary>Forces the domain instead of classifying it.</summary>
+    public string? Domain { get; init; }
+
+    /// <summary>Extra task_start fields (a chat's conversation id).</summary>
+    public JsonObject? StartData { get; init; }
+
+    /// <summary>Whether the text goes into the context as the task block (ask) or is sent as the user's message (chat).</summary>
+    public bool TaskBlock { get; init; } = true;
+
+    /// <summary>Called after task_start for context the face brings (a chat's summary of earlier turns).</summary>
+    public Func<CancellationToken, Task<IReadOnlyList<ContextBlock>>>? Extra { get; init; }
+
+    /// <summary>Extra context_assembly fields (a chat's history window).</summary>
+    public JsonObject? ContextData { get; init; }
+
+    /// <summary>Told how long retrieval took (the server's metrics).</summary>
+    public Action<RetrievalResult>? Retrieved { get; init; }
+}
+
+/// <summary>What the shared stages decided: the profile, masks, memory and facts, principles and the assembled context.</summary>
+public sealed record PreparedRun(
+    string RunId,
+    TaskProfile Profile,
+    MaskWeights Masks,
+    IReadOnlyList<WeightedPrinciple> Principles,
+    RetrievalResult Retrieval,
+    IReadOnlyList<FactHit> Facts,
+    ContextAssembly Context);
+
+/// <summary>
+/// The stages every run shares, whichever face started it (`minime ask`, POST /v1/ask, a chat turn):
+/// classify → masks → memory and facts → identity → context assembly, each traced under the run id.
+/// </summary>
+public sealed class RunPreparation(
+    ITaskClassifier classifier,
+    IMaskPolicy policy,
+    HybridRetriever retriever,
+    IContextBroker broker,
+    IdentityDocument identity,
+    TraceStore traces,
+    IFactRetriever? facts = null)
+{
+    /// <summary>Facts about the user added to a run's context at most.</summary>
+    public const int MaxFacts = 5;
+
+    /// <summary>Boost per doubling of a chunk's earlier uses in a context (score * (1 + w * log2(1 + uses))).</summary>
+    private const double ReuseWeight = 0.1;
+
+    public string PolicyName => policy.Name;
+
+    public IdentityDocument Identity => identity;
+
+    public async Task<PreparedRun> PrepareAsync(string runId, RunInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var classified = classifier.Classify(input.Text);
+        var profile = input.Domain is { Length: > 0 } forced
+            ? classified with { Domain = forced, DomainConfidence = 1, Signals = [.. classified.Signals, $"domain forced: {forced}"] }
+            : classified;
+        var start = new JsonObject
+        {
+            ["task"] = input.Text,
+            ["mode"] = input.Mode,
+        };
+        foreach (var (key, value) in input.StartData ?? []) start[key] = value?.DeepClone();
+        start["domain"] = profile.Domain;
+        start["complexity"] = Math.Round(profile.Complexity, 4);
+        start["budget_tokens"] = input.BudgetTokens;
+        traces.Append(runId, TraceEventTypes.TaskStart, start);
+
+        var extra = input.Extra is null ? [] : await input.Extra(cancellationToken).ConfigureAwait(false);
+
+        var masks = policy.Compute(profile);
+        traces.Append(runId, TraceEventTypes.MaskGeneration, RunTraceData.Masks(policy.Name, profile, masks));
+
+        var boosts = new RetrievalBoosts(profile.Domain, masks.RetrievalDomainWeight, masks.RetrievalRecencyWeight, ReuseWeight);
+        // Words with nothing to search for ("do it", "thanks!") still run, with nothing retrieved.
+        var searchable = FtsQueryBuilder.Build(input.Text) is not null;
+        var retrieval = searchable
+            ? await retriever.RetrieveAsync(new RetrievalRequest(input.Text, masks.RetrievalK, SearchFilter.None, boosts), cancellationToken).ConfigureAwait(false)
+            : RetrievalResult.NoSearchableWords;
+        input.Retrieved?.Invoke(retrieval);
+        var factHits = facts is null || !searchable
+            ? []
+            : await facts.RetrieveAsync(input.Text, MaxFacts, cancellationToken).ConfigureAwait(false);
+        var retrievalData = RunTraceData.Retrieval(retrieval, masks.RetrievalK, boosts);
+        retrievalData["facts"] = new JsonArray([.. factHits.Select(f => (JsonNode?)new JsonObject
+        {
+            ["id"] = f.Fact.Id,
+            ["category"] = f.Fact.Category,
+            ["score"] = Math.Round(f.Score, 6),
+        })]);
+        traces.Append(runId, TraceEventTypes.Retrieval, retrievalData);
+
+        var principles = EffectiveIdentity.Compute(identity, profile, masks, input.Text);
+        var blocks = Blocks(input, profile, principles, retrieval.Hits);
+        var factBlocks = FactContextBlocks.From(factHits);
+        if (input.TaskBlock) blocks.InsertRange(blocks.Count - 1, factBlocks);
+        else blocks.AddRange(factBlocks);
+        blocks.AddRange(extra);
+        var context = broker.Assemble(new ContextRequest(blocks, input.BudgetTokens));
+        var contextData = RunTraceData.Context(context);
+        foreach (var (key, value) in input.ContextData ?? []) contextData[key] = value?.DeepClone();
+        traces.Append(runId, TraceEventTypes.ContextAssembly, contextData);
+        return new PreparedRun(runId, profile, masks, principles, retrieval, factHits, context);
+    }
+
+    private List<ContextBlock> Blocks(RunInput input, TaskProfile profile, IReadOnlyList<WeightedPrinciple> principles, IReadOnlyList<SearchHit> hits)
+    {
+        var persona = identity.Persona;
+        var personaText = $"You are MiniMe, {input.Persona} as a {persona.Voice}. Tone: {persona.Tone}.";
+        if (!input.TaskBlock) personaText += " Answer in Markdown.";
+        if (persona.StyleRules.Count > 0) personaText += "\nStyle: " + string.Join(" ", persona.StyleRules);
+        if (persona.Values.Count > 0) personaText += "\nValues: " + string.Join("; ", persona.Values) + ".";
+        var blocks = new List<ContextBlock> { new("persona", ContextBlockKind.Persona, personaText, 1.0) };
+
+        // Domain-scoped principles are the domain's constraints; the rest are general principles.
+        blocks.AddRange(EffectiveIdentity.ToContextBlocks(principles.Where(p => p.Layer != PrincipleScope.Domain)));
+        blocks.AddRange(EffectiveIdentity.ToContextBlocks(principles.Where(p => p.Layer == PrincipleScope.Domain))
+            .Select(b => b with { Kind = ContextBlockKind.DomainConstraints }));
+
+        var best = hits.Count == 0 ? 1 : Math.Max(hits[0].Score, 1e-9);
+        foreach (var hit in hits)
+        {
+            var where = hit.Heading is null ? hit.Source : $"{hit.Source} § {hit.Heading}";
+            blocks.Add(new ContextBlock($"memory:{hit.Id}", ContextBlockKind.Memory,
+                $"From the user's memory ({where}, chars {hit.StartOffset}-{hit.EndOffset}):\n{hit.Text}", Math.Round(hit.Score / best, 4)));
+        }
+        if (input.TaskBlock)
+            blocks.Add(new ContextBlock("task", ContextBlockKind.Task, $"Task ({profile.Domain}, complexity {profile.Complexity:0.00}): {input.Text}", 1.0));
+        return blocks;
+    }
+}

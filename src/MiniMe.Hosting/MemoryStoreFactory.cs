@@ -1,0 +1,58 @@
+using System.Security.Cryptography;
+using System.Text;
+using MiniMe.Configuration;
+using MiniMe.Memory;
+using MiniMe.Storage.Postgres;
+using MiniMe.Storage.Sqlite;
+
+namespace MiniMe.Hosting;
+
+/// <summary>Where one user's memory lives: the workspace owner's is the workspace's own; every other user has a folder of their own.</summary>
+/// <param name="UserId">The user (the owner is config user.name).</param>
+/// <param name="DatabasePath">The user's SQLite memory file (and their facts).</param>
+public sealed record MemoryLocation(string UserId, bool IsOwner, string DatabasePath);
+
+/// <summary>Opens the memory store memory.store names, for any user of the engine.</summary>
+public interface IMemoryStoreFactory
+{
+    IMemoryStore Create(MemoryLocation location);
+}
+
+/// <summary>
+/// memory.store: sqlite (a file per user) or postgres (one database; the owner in the connection's
+/// schema, every other server user in a schema of their own), with vectors.* for the SQLite index.
+/// </summary>
+internal sealed class MemoryStoreFactory(MiniMeOptions options, EngineSettings settings) : IMemoryStoreFactory
+{
+    public IMemoryStore Create(MemoryLocation location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        var memory = options.Memory;
+        return memory.Store.Trim().ToLowerInvariant() switch
+        {
+            "postgres" => Postgres(memory.ConnectionString ?? "", memory, location.IsOwner ? null : SchemaFor(location.UserId)),
+            _ => Sqlite(location.DatabasePath, options.Vectors, settings.AllowEmptyMemory),
+        };
+    }
+
+    public static SqliteMemoryStore Sqlite(string databasePath, VectorOptions vectors, bool allowEmptyFile = false) =>
+        new(databasePath, vectors, allowEmptyFile);
+
+    public static PostgresMemoryStore Postgres(string connectionString, MemoryOptions memory, string? schema = null) =>
+        new(connectionString, VectorSearch(memory), schema);
+
+    private static PostgresVectorSearch VectorSearch(MemoryOptions memory) => memory.VectorSearch.Trim().ToLowerInvariant() switch
+    {
+        "exact" => PostgresVectorSearch.Exact,
+        "pgvector" => PostgresVectorSearch.Pgvector,
+        _ => PostgresVectorSearch.Auto,
+    };
+
+    /// <summary>A plain schema name per user id: the id lower-cased to [a-z0-9_] plus a short hash, so "Ann" and "ann" stay apart.</summary>
+    internal static string SchemaFor(string userId)
+    {
+        var plain = new string([.. userId.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')]);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userId)))[..8];
+        return $"minime_user_{(plain.Length > 40 ? plain[..40] : plain)}_{hash}";
+    }
+}

@@ -1,0 +1,102 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using MiniMe.Agents;
+using MiniMe.Configuration;
+using MiniMe.Context;
+using MiniMe.Hosting.Users;
+using MiniMe.Masks;
+using MiniMe.Tools.Trust;
+
+namespace MiniMe.Hosting;
+
+/// <summary>
+/// The one composition root of MiniMe: the CLI resolves from it per invocation, `minime serve` for
+/// the life of the server. Everything is created on first use, so a command that only reads traces
+/// never opens the database, loads a model or connects to a provider.
+/// </summary>
+public static class MiniMeServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the engine over one workspace: its options, the memory store factory (memory.store,
+    /// per user), embeddings, the model pipeline (when llm.provider names one), the run pipelines of
+    /// ask and chat, the tools, traces and feedback — the last four per user, in <see cref="UserSpaces"/>.
+    /// </summary>
+    public static MiniMeBuilder AddMiniMe(this IServiceCollection services, Workspace workspace, MiniMeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton(workspace);
+        services.AddSingleton(options);
+        services.AddSingleton<EngineSettings>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ => TrustStore.ForUser());
+        services.TryAddSingleton<ITokenCounter, TiktokenTokenCounter>();
+        services.TryAddSingleton<ITaskClassifier, KeywordTaskClassifier>();
+        services.TryAddSingleton<IMaskPolicy, HeuristicMaskPolicy>();
+        services.TryAddSingleton<IContextBroker>(sp => new ContextBroker(sp.GetRequiredService<ITokenCounter>()));
+        services.TryAddSingleton<IMemoryStoreFactory, MemoryStoreFactory>();
+        services.TryAddSingleton<EmbeddingModel>();
+        services.TryAddSingleton<ModelConnection>();
+        services.TryAddSingleton(_ => new PriceTable(options.Llm.Prices));
+        services.TryAddSingleton(_ => AgentTeamOptions.From(options.Llm));
+        services.TryAddSingleton<UserSpaces>();
+        services.AddScoped<UserScope>();
+        services.AddScoped<UserSpace>();
+        var builder = new MiniMeBuilder(services);
+        if (!string.Equals(options.Llm.Provider, "none", StringComparison.OrdinalIgnoreCase))
+            builder.UseChatClient(sp => sp.GetRequiredService<ModelConnection>().Chat);
+        return builder;
+    }
+}
+
+/// <summary>What <see cref="MiniMeServiceCollectionExtensions.AddMiniMe"/> returns: the engine's registrations, to adjust before the provider is built.</summary>
+public sealed class MiniMeBuilder(IServiceCollection services)
+{
+    public IServiceCollection Services { get; } = services;
+
+    /// <summary>
+    /// The model behind every call (agents, chat, summaries): the provider's client by default, a
+    /// scripted one in tests. It is wrapped in the model pipeline either way.
+    /// </summary>
+    public MiniMeBuilder UseChatClient(Func<IServiceProvider, IChatClient> inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        Services.RemoveAll<IChatClient>();
+        ModelPipeline.Register(Services, inner);
+        return this;
+    }
+
+    public MiniMeBuilder UseChatClient(IChatClient inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        return UseChatClient(_ => inner);
+    }
+
+    /// <summary>The trust file that decides whether the workspace's tools may run (default: the user's).</summary>
+    public MiniMeBuilder UseTrust(TrustStore trust)
+    {
+        ArgumentNullException.ThrowIfNull(trust);
+        Services.RemoveAll<TrustStore>();
+        Services.AddSingleton(trust);
+        return this;
+    }
+
+    /// <summary>An embedding generator instead of embeddings.* (tests; hosts with their own model).</summary>
+    public MiniMeBuilder UseEmbeddings(IEmbeddingGenerator<string, Embedding<float>> generator)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        Services.RemoveAll<EmbeddingModel>();
+        Services.AddSingleton(new EmbeddingModel(() => generator));
+        return this;
+    }
+
+    /// <summary>--force: start an empty memory in a 0-byte memory.db instead of refusing it.</summary>
+    public MiniMeBuilder AllowEmptyMemory(bool allow = true)
+    {
+        Services.RemoveAll<EngineSettings>();
+        Services.AddSingleton(new EngineSettings { AllowEmptyMemory = allow });
+        return this;
+    }
+}

@@ -1,0 +1,188 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using MiniMe.Agents;
+using MiniMe.Configuration;
+using MiniMe.Context;
+using MiniMe.Feedback;
+using MiniMe.Identity;
+using MiniMe.Masks;
+using MiniMe.Memory;
+using MiniMe.Memory.Facts;
+using MiniMe.Memory.Import;
+using MiniMe.Memory.Retrieval;
+using MiniMe.Runs;
+using MiniMe.Snapshots;
+using MiniMe.Storage.Sqlite;
+using MiniMe.Tools;
+using MiniMe.Tools.Trust;
+using MiniMe.Tracing;
+
+namespace MiniMe.Hosting.Users;
+
+/// <summary>
+/// One user's engine, a DI scope of <see cref="UserSpaces"/>. The workspace owner (config user.name)
+/// is the workspace itself, so the server sees what the CLI imported and ran; every other user has
+/// users/{id}/ with their own memory, traces, identity.yaml, feedback.jsonl and uploads. Stores open
+/// on first use and close with the scope.
+/// </summary>
+public sealed class UserSpace : IAsyncDisposable
+{
+    private readonly Workspace _workspace;
+    private readonly MiniMeOptions _options;
+    private readonly IServiceProvider _services;
+    private readonly EmbeddingModel _embeddings;
+    private readonly Lazy<IMemoryStore> _store;
+    private readonly Lazy<SqliteFactStore> _facts;
+    private readonly SemaphoreSlim _init = new(1, 1);
+    private volatile bool _storeReady;
+    private volatile bool _factsReady;
+
+    public UserSpace(UserScope scope, Workspace workspace, MiniMeOptions options, IMemoryStoreFactory stores, EmbeddingModel embeddings,
+        EngineSettings settings, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        _workspace = workspace;
+        _options = options;
+        _services = services;
+        _embeddings = embeddings;
+        UserId = scope.UserId;
+        IsOwner = scope.IsOwner;
+        Root = IsOwner ? workspace.Root : Path.Combine(workspace.Root, "users", UserId);
+        Traces = new TraceStore(IsOwner ? workspace.TracesDirectory : Path.Combine(Root, "traces"));
+        IdentityPath = IsOwner ? workspace.IdentityPath : Path.Combine(Root, "identity.yaml");
+        FeedbackPath = IsOwner ? workspace.FeedbackPath : Path.Combine(Root, "feedback.jsonl");
+        UploadsDirectory = Path.Combine(Root, "uploads");
+        DatabasePath = IsOwner ? workspace.ResolvePath(options.Memory.Path) : Path.Combine(Root, "memory.db");
+        var location = new MemoryLocation(UserId, IsOwner, DatabasePath);
+        _store = new Lazy<IMemoryStore>(() =>
+        {
+            if (!IsOwner) Directory.CreateDirectory(Root);
+            return stores.Create(location);
+        });
+        _facts = new Lazy<SqliteFactStore>(() =>
+        {
+            if (!IsOwner) Directory.CreateDirectory(Root);
+            return new SqliteFactStore(DatabasePath, settings.AllowEmptyMemory);
+        });
+    }
+
+    public string UserId { get; }
+    public bool IsOwner { get; }
+    public string Root { get; }
+    public TraceStore Traces { get; }
+    public string IdentityPath { get; }
+    public string FeedbackPath { get; }
+    public string UploadsDirectory { get; }
+
+    /// <summary>This user's SQLite memory file (their facts; documents too unless memory.store is postgres).</summary>
+    public string DatabasePath { get; }
+
+    public FeedbackStore Feedback => new(FeedbackPath, Traces);
+
+    public IEmbeddingGenerator<string, Embedding<float>>? Embeddings => _embeddings.Generator;
+
+    public string? EmbeddingModel => _embeddings.ModelId;
+
+    /// <summary>The user's identity, read fresh so an edit applies to the next run.</summary>
+    public IdentityDocument LoadIdentity() => IdentityLoader.Load(IdentityPath);
+
+    /// <summary>The memory store memory.store names, created and migrated on first use.</summary>
+    public async Task<IMemoryStore> StoreAsync(CancellationToken cancellationToken)
+    {
+        if (_storeReady) return _store.Value;
+        await _init.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_storeReady)
+            {
+                await _store.Value.InitializeAsync(cancellationToken).ConfigureAwait(false);
+                _storeReady = true;
+            }
+            return _store.Value;
+        }
+        finally
+        {
+            _init.Release();
+        }
+    }
+
+    /// <summary>
+    /// This user's facts, one store for the life of the scope: its first write checks the file for
+    /// damage once, not once per request.
+    /// </summary>
+    public async Task<IFactStore> FactStoreAsync(CancellationToken cancellationToken)
+    {
+        if (_factsReady) return _facts.Value;
+        await _init.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_factsReady)
+            {
+                await _facts.Value.InitializeAsync(cancellationToken).ConfigureAwait(false);
+                _factsReady = true;
+            }
+            return _facts.Value;
+        }
+        finally
+        {
+            _init.Release();
+        }
+    }
+
+    /// <summary>Facts with duplicate/contradiction handling; uses the embedding model when one is configured.</summary>
+    public async Task<FactService> FactServiceAsync(CancellationToken cancellationToken) =>
+        new(await FactStoreAsync(cancellationToken).ConfigureAwait(false), _options.Facts, Embeddings, EmbeddingModel);
+
+    /// <summary>Active facts relevant to a task, for the context of a run.</summary>
+    public async Task<IFactRetriever> FactRetrieverAsync(CancellationToken cancellationToken) =>
+        new FactRetriever(await FactStoreAsync(cancellationToken).ConfigureAwait(false), Embeddings, EmbeddingModel);
+
+    public async Task<HybridRetriever> RetrieverAsync(CancellationToken cancellationToken) =>
+        new(await StoreAsync(cancellationToken).ConfigureAwait(false), _options.Retrieval, Embeddings, EmbeddingModel);
+
+    public async Task<Importer> ImporterAsync(CancellationToken cancellationToken) =>
+        new(await StoreAsync(cancellationToken).ConfigureAwait(false), _options.Import, _services.GetRequiredService<ITaskClassifier>(), Embeddings, EmbeddingModel);
+
+    public SnapshotService Snapshots() => new(_workspace, new SqliteDatabaseSnapshotter(DatabasePath));
+
+    /// <summary>The stages every run shares (classify, masks, memory and facts, identity, context) over this user's data.</summary>
+    public async Task<RunPreparation> RunPreparationAsync(CancellationToken cancellationToken) => new(
+        _services.GetRequiredService<ITaskClassifier>(),
+        _services.GetRequiredService<IMaskPolicy>(),
+        await RetrieverAsync(cancellationToken).ConfigureAwait(false),
+        _services.GetRequiredService<IContextBroker>(),
+        LoadIdentity(),
+        Traces,
+        await FactRetrieverAsync(cancellationToken).ConfigureAwait(false));
+
+    /// <summary>The model pipeline, or null when llm.provider is none.</summary>
+    public IChatClient? Chat => _services.GetService<IChatClient>();
+
+    /// <summary>
+    /// `minime ask` over this user's memory, facts, identity and traces. With <paramref name="withTeam"/>
+    /// the agent team works from the context over the model pipeline; without it (or without a model)
+    /// a run stops after the context.
+    /// </summary>
+    public async Task<AskPipeline> AskPipelineAsync(CancellationToken cancellationToken, bool withTeam = false)
+    {
+        var team = withTeam && Chat is { } chat
+            ? new AgentTeam(chat, _services.GetRequiredService<AgentTeamOptions>(), Traces, _services.GetRequiredService<ITokenCounter>())
+            : null;
+        return new AskPipeline(await RunPreparationAsync(cancellationToken).ConfigureAwait(false), Traces, _options.Context.BudgetTokens,
+            _services.GetRequiredService<TimeProvider>(), team);
+    }
+
+    /// <summary>
+    /// The workspace's tools (allowlist and tools.* read now, so an edit applies to the next decision;
+    /// sandbox probed once per process; trust checked), auditing into this user's traces and feedback.
+    /// </summary>
+    public ToolHost CreateTools() =>
+        ToolHost.Create(_workspace, _options, RetrieverAsync, Traces, _services.GetRequiredService<TrustStore>());
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_store.IsValueCreated) await _store.Value.DisposeAsync().ConfigureAwait(false);
+        if (_facts.IsValueCreated) await _facts.Value.DisposeAsync().ConfigureAwait(false);
+        _init.Dispose();
+    }
+}

@@ -36,12 +36,14 @@ public sealed class TestServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
     public ApiKeyStore Keys => _app.Services.GetRequiredService<ApiKeyStore>();
 
-    public static async Task<TestServer> StartAsync(IChatClient? chat = null, Action<ServerOptions>? tweak = null, Action<IServiceCollection>? services = null, bool trusted = true)
+    /// <param name="settings">config.yaml settings as configuration keys ("memory:store" = "postgres"), as MINIME_ variables would give them.</param>
+    public static async Task<TestServer> StartAsync(IChatClient? chat = null, Action<ServerOptions>? tweak = null, Action<IServiceCollection>? services = null, bool trusted = true,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "minime-server-tests", Guid.NewGuid().ToString("N"));
         var workspace = new Workspace(Path.Combine(root, ".minime"));
         WorkspaceInitializer.Initialize(workspace, Owner, force: false);
-        var options = ConfigurationLoader.Load(workspace);
+        var options = ConfigurationLoader.Load(workspace, settings);
         var trust = new TrustStore(TrustFileFor(root));
         if (trusted) WorkspaceTrust.Record(trust, workspace, options.Tools, TrustSource.Init, DateTimeOffset.UtcNow);
         var server = new ServerOptions();

@@ -31,11 +31,8 @@ public sealed class UserSpace : IAsyncDisposable
     private readonly MiniMeOptions _options;
     private readonly IServiceProvider _services;
     private readonly EmbeddingModel _embeddings;
-    private readonly Lazy<IMemoryStore> _store;
-    private readonly Lazy<SqliteFactStore> _facts;
-    private readonly SemaphoreSlim _init = new(1, 1);
-    private volatile bool _storeReady;
-    private volatile bool _factsReady;
+    private readonly OpenedOnce<IMemoryStore> _store;
+    private readonly OpenedOnce<SqliteFactStore> _facts;
 
     public UserSpace(UserScope scope, Workspace workspace, MiniMeOptions options, IMemoryStoreFactory stores, EmbeddingModel embeddings,
         EngineSettings settings, IServiceProvider services)
@@ -54,16 +51,16 @@ public sealed class UserSpace : IAsyncDisposable
         UploadsDirectory = Path.Combine(Root, "uploads");
         DatabasePath = IsOwner ? workspace.ResolvePath(options.Memory.Path) : Path.Combine(Root, "memory.db");
         var location = new MemoryLocation(UserId, IsOwner, DatabasePath);
-        _store = new Lazy<IMemoryStore>(() =>
+        _store = new OpenedOnce<IMemoryStore>(() =>
         {
             if (!IsOwner) Directory.CreateDirectory(Root);
             return stores.Create(location);
-        });
-        _facts = new Lazy<SqliteFactStore>(() =>
+        }, (store, token) => store.InitializeAsync(token));
+        _facts = new OpenedOnce<SqliteFactStore>(() =>
         {
             if (!IsOwner) Directory.CreateDirectory(Root);
             return new SqliteFactStore(DatabasePath, settings.AllowEmptyMemory);
-        });
+        }, (store, token) => store.InitializeAsync(token));
     }
 
     public string UserId { get; }
@@ -87,47 +84,13 @@ public sealed class UserSpace : IAsyncDisposable
     public IdentityDocument LoadIdentity() => IdentityLoader.Load(IdentityPath);
 
     /// <summary>The memory store memory.store names, created and migrated on first use.</summary>
-    public async Task<IMemoryStore> StoreAsync(CancellationToken cancellationToken)
-    {
-        if (_storeReady) return _store.Value;
-        await _init.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_storeReady)
-            {
-                await _store.Value.InitializeAsync(cancellationToken).ConfigureAwait(false);
-                _storeReady = true;
-            }
-            return _store.Value;
-        }
-        finally
-        {
-            _init.Release();
-        }
-    }
+    public Task<IMemoryStore> StoreAsync(CancellationToken cancellationToken) => _store.GetAsync(cancellationToken);
 
     /// <summary>
     /// This user's facts, one store for the life of the scope: its first write checks the file for
     /// damage once, not once per request.
     /// </summary>
-    public async Task<IFactStore> FactStoreAsync(CancellationToken cancellationToken)
-    {
-        if (_factsReady) return _facts.Value;
-        await _init.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_factsReady)
-            {
-                await _facts.Value.InitializeAsync(cancellationToken).ConfigureAwait(false);
-                _factsReady = true;
-            }
-            return _facts.Value;
-        }
-        finally
-        {
-            _init.Release();
-        }
-    }
+    public async Task<IFactStore> FactStoreAsync(CancellationToken cancellationToken) => await _facts.GetAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>Facts with duplicate/contradiction handling; uses the embedding model when one is configured.</summary>
     public async Task<FactService> FactServiceAsync(CancellationToken cancellationToken) =>
@@ -181,8 +144,7 @@ public sealed class UserSpace : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_store.IsValueCreated) await _store.Value.DisposeAsync().ConfigureAwait(false);
-        if (_facts.IsValueCreated) await _facts.Value.DisposeAsync().ConfigureAwait(false);
-        _init.Dispose();
+        await _store.DisposeAsync().ConfigureAwait(false);
+        await _facts.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -15,7 +15,10 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using MiniMe.Context;
+using MiniMe.ModelCalls;
 using MiniMe.Server.Ask;
 using MiniMe.Server.Auth;
 using MiniMe.Server.Chat;
@@ -94,7 +97,9 @@ public static class MiniMeServer
         services.AddSingleton<ConversationStore>();
         services.AddSingleton<ProposalStore>();
         services.AddSingleton<UserSpaces>();
-        services.AddSingleton(_ => ChatPriceTable.Load(engine.Workspace));
+        services.AddSingleton(_ => PriceTable.From(engine.Options.Llm));
+        services.TryAddSingleton(engine.TokenCounter);
+        UseModelPipeline(services);
         services.AddSingleton<ConversationSummarizer>();
         services.AddSingleton<ChatService>();
         services.AddSingleton<ServerMetrics>();
@@ -120,9 +125,20 @@ public static class MiniMeServer
         services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         services.AddRateLimiter(o => ConfigureRateLimits(o, server));
         services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>());
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        var telemetry = services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ServerMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddMiniMeMetrics()
             .AddPrometheusExporter());
+        if (MiniMeTelemetry.OtlpEnabled()) telemetry.WithTracing(tracing => tracing.AddMiniMeTracing());
+    }
+
+    /// <summary>The registered chat model, wrapped once in the model pipeline: every call (chat, summaries, /v1/ask's team) is priced, traced and measured.</summary>
+    private static void UseModelPipeline(IServiceCollection services)
+    {
+        if (services.LastOrDefault(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService) is not { } model) return;
+        services.Remove(model);
+        services.AddChatClient(sp => (IChatClient)(model.ImplementationInstance ?? model.ImplementationFactory?.Invoke(sp)
+            ?? ActivatorUtilities.CreateInstance(sp, model.ImplementationType!))).UseMiniMeModelCalls();
     }
 
     /// <summary>A fixed window per API key; requests without a valid key are limited per client address.</summary>

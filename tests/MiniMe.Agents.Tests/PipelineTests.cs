@@ -33,7 +33,7 @@ public sealed class PipelineTests : IAsyncLifetime
     private AskPipeline Pipeline(ScriptedChatClient chat, AgentTeamOptions? options = null)
     {
         var counter = new TiktokenTokenCounter();
-        var team = new AgentTeam(chat, options ?? TeamHarness.DefaultOptions, Traces, counter);
+        var team = new AgentTeam(TeamHarness.Pipeline(chat), options ?? TeamHarness.DefaultOptions, Traces);
         return new AskPipeline(new KeywordTaskClassifier(), new HeuristicMaskPolicy(), new HybridRetriever(_store, new RetrievalOptions()),
             new ContextBroker(counter), new IdentityDocument(), Traces, 6000, team: team);
     }

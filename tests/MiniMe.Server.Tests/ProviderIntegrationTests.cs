@@ -35,7 +35,7 @@ public sealed class ProviderIntegrationTests : IAsyncLifetime
 
     private Task<TestServer> StartAsync() => TestServer.StartAsync(_connection.Chat, services: s =>
     {
-        s.AddSingleton<IAskService>(sp => new TeamAskService(_connection.Chat, sp.GetRequiredService<ServerEngine>()));
+        s.AddSingleton<IAskService>(sp => new TeamAskService(sp.GetRequiredService<Microsoft.Extensions.AI.IChatClient>(), sp.GetRequiredService<ServerEngine>()));
         s.AddSingleton<IProposalDecider>(sp => new ToolProposalDecider(sp.GetRequiredService<ServerEngine>()));
     });
 

@@ -39,7 +39,7 @@ internal sealed class ServeCommand : MiniMeCommand
             services.AddSingleton<IUserFacts>(new FactServiceUserFacts(serverEngine));
             if (connection is null) return;
             services.AddSingleton(connection.Chat);
-            services.AddSingleton<IAskService>(new TeamAskService(connection.Chat, serverEngine));
+            services.AddSingleton<IAskService>(sp => new TeamAskService(sp.GetRequiredService<Microsoft.Extensions.AI.IChatClient>(), serverEngine)); // the model pipeline over connection.Chat
         });
         await app.StartAsync(cancellationToken);
         try

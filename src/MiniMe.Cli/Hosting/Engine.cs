@@ -9,6 +9,7 @@ using MiniMe.Memory;
 using MiniMe.Memory.Facts;
 using MiniMe.Memory.Import;
 using MiniMe.Memory.Retrieval;
+using MiniMe.ModelCalls;
 using MiniMe.Providers;
 using MiniMe.Runs;
 using MiniMe.Server;
@@ -30,6 +31,7 @@ public sealed class Engine : IAsyncDisposable
     private bool _storeInitialized;
     private ProviderConnection? _provider;
     private bool _factsInitialized;
+    private IDisposable? _telemetry;
 
     /// <param name="allowEmptyMemory">--force: start an empty memory in a 0-byte memory.db instead of refusing it.</param>
     public Engine(Workspace workspace, MiniMeOptions options, bool allowEmptyMemory = false)
@@ -111,7 +113,8 @@ public sealed class Engine : IAsyncDisposable
     public async Task<AskPipeline> AskPipelineAsync(CancellationToken cancellationToken, bool withTeam = false)
     {
         var tokenCounter = new TiktokenTokenCounter();
-        var team = withTeam ? new AgentTeam(Provider.Chat, AgentTeamOptions.From(Options.Llm), Traces, tokenCounter) : null;
+        _telemetry ??= withTeam ? MiniMeTelemetry.StartOtlpExport() : null;
+        var team = withTeam ? new AgentTeam(ModelPipeline.Build(Provider.Chat, PriceTable.From(Options.Llm), tokenCounter), AgentTeamOptions.From(Options.Llm), Traces) : null;
         return new AskPipeline(
             new KeywordTaskClassifier(),
             new HeuristicMaskPolicy(),
@@ -145,5 +148,6 @@ public sealed class Engine : IAsyncDisposable
         if (_facts.IsValueCreated) await _facts.Value.DisposeAsync().ConfigureAwait(false);
         if (_embeddings.IsValueCreated) _embeddings.Value?.Dispose();
         _provider?.Dispose();
+        _telemetry?.Dispose();
     }
 }

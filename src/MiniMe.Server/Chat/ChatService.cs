@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using MiniMe.Agents;
 using MiniMe.Context;
 using MiniMe.Identity;
 using MiniMe.Memory;
@@ -26,7 +27,6 @@ public sealed class ChatService(
     UserSpaces users,
     ConversationStore conversations,
     ServerMetrics metrics,
-    ChatPriceTable prices,
     ConversationSummarizer summarizer,
     IServiceProvider services,
     TimeProvider time)
@@ -61,6 +61,7 @@ public sealed class ChatService(
         var runId = RunId.New(time.GetUtcNow());
         var traces = space.Traces;
         var budget = engine.Options.Context.BudgetTokens;
+        var meter = RunMeter.Unbudgeted();
         try
         {
             var profile = engine.Classifier.Classify(message);
@@ -73,7 +74,7 @@ public sealed class ChatService(
                 ["complexity"] = Math.Round(profile.Complexity, 4),
                 ["budget_tokens"] = budget,
             });
-            var summary = await summarizer.SummaryAsync(client, userId, conversation.Id, windowStart, traces, runId, cancellationToken).ConfigureAwait(false);
+            var summary = await summarizer.SummaryAsync(client, userId, conversation.Id, windowStart, traces, runId, cancellationToken, meter).ConfigureAwait(false);
             var masks = engine.MaskPolicy.Compute(profile);
             traces.Append(runId, TraceEventTypes.MaskGeneration, RunTraceData.Masks(engine.MaskPolicy.Name, profile, masks));
 
@@ -105,7 +106,7 @@ public sealed class ChatService(
                 .Select(h => new ChatSource(h.Id, h.Source, h.Heading, Math.Round(h.Score, 4)))
                 .ToList();
             var fallbackModel = client.GetService<ChatClientMetadata>()?.DefaultModelId ?? engine.Options.Llm.Model ?? engine.Options.Llm.Provider;
-            return new ChatTurn(new ChatTurnParts(client, conversations, metrics, prices, engine.TokenCounter, traces, userId, conversation.Id,
+            return new ChatTurn(new ChatTurnParts(client, conversations, meter, traces, userId, conversation.Id,
                 runId, messages, options, sources, context.TotalTokens, fallbackModel, clock));
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -60,6 +60,11 @@ public sealed class PipelineTests : IAsyncLifetime
         Assert.Equal(result.Team!.Proposals.Count, end.Data["proposals"]!.GetValue<int>());
         Assert.True(end.Data["context_tokens"]!.GetValue<int>() > 0);
         Assert.Equal(events.Count(e => e.EventType == TraceEventTypes.AgentCall), chat.Calls.Count);
+        Assert.Equal(events.Count(e => e.EventType == TraceEventTypes.AgentOutput), chat.Calls.Count);
+        // The run's totals are the sum of its model calls as traced.
+        Assert.Equal(result.Totals!.TotalTokens, events.Where(e => e.EventType == TraceEventTypes.AgentCall)
+            .Sum(e => e.Data["prompt_tokens"]!.GetValue<long>() + e.Data["completion_tokens"]!.GetValue<long>()));
+        Assert.Equal(result.Totals!.Cost, events.Where(e => e.EventType == TraceEventTypes.AgentCall).Sum(e => e.Data["cost"]!.GetValue<decimal>()));
         // The agents work from the assembled context.
         Assert.All(chat.Calls, c => Assert.Contains(Task, c.SystemText));
     }
@@ -100,6 +105,9 @@ public sealed class PipelineTests : IAsyncLifetime
         var cancelledCall = events.Last(e => e.EventType == TraceEventTypes.AgentCall);
         Assert.Equal("builder", cancelledCall.Data["agent"]!.GetValue<string>());
         Assert.Equal("cancelled", cancelledCall.Data["status"]!.GetValue<string>());
+        Assert.DoesNotContain(events, e => e.EventType == TraceEventTypes.AgentOutput && e.Data["agent"]!.GetValue<string>() == "builder");
+        Assert.Equal(end.Data["total_tokens"]!.GetValue<long>(), events.Where(e => e.EventType == TraceEventTypes.AgentCall)
+            .Sum(e => e.Data["prompt_tokens"]!.GetValue<long>() + e.Data["completion_tokens"]!.GetValue<long>()));
         Assert.Equal("cancelled", Traces.List()[0].Status);
     }
 

@@ -5,4 +5,10 @@ public sealed class EngineSettings
 {
     /// <summary>--force: start an empty memory in a 0-byte memory.db instead of refusing it.</summary>
     public bool AllowEmptyMemory { get; set; }
+
+    /// <summary>
+    /// Export MiniMe's spans and metrics over OTLP from the engine itself when OTEL_EXPORTER_OTLP_ENDPOINT
+    /// is set (the CLI); false when the host has its own OpenTelemetry pipeline (the server).
+    /// </summary>
+    public bool OwnTelemetry { get; set; } = true;
 }

@@ -6,6 +6,7 @@ using MiniMe.Configuration;
 using MiniMe.Context;
 using MiniMe.Hosting.Users;
 using MiniMe.Masks;
+using MiniMe.ModelCalls;
 using MiniMe.Tools.Trust;
 
 namespace MiniMe.Hosting;
@@ -29,7 +30,9 @@ public static class MiniMeServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(workspace);
         services.AddSingleton(options);
-        services.AddSingleton<EngineSettings>();
+        var settings = new EngineSettings();
+        services.AddSingleton(settings);
+        services.TryAddSingleton<TelemetryExport>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => TrustStore.ForUser());
         services.TryAddSingleton<ITokenCounter, TiktokenTokenCounter>();
@@ -39,12 +42,12 @@ public static class MiniMeServiceCollectionExtensions
         services.TryAddSingleton<IMemoryStoreFactory, MemoryStoreFactory>();
         services.TryAddSingleton<EmbeddingModel>();
         services.TryAddSingleton<ModelConnection>();
-        services.TryAddSingleton(_ => new PriceTable(options.Llm.Prices));
+        services.TryAddSingleton(_ => PriceTable.From(options.Llm));
         services.TryAddSingleton(_ => AgentTeamOptions.From(options.Llm));
         services.TryAddSingleton<UserSpaces>();
         services.AddScoped<UserScope>();
         services.AddScoped<UserSpace>();
-        var builder = new MiniMeBuilder(services);
+        var builder = new MiniMeBuilder(services, settings);
         if (!string.Equals(options.Llm.Provider, "none", StringComparison.OrdinalIgnoreCase))
             builder.UseChatClient(sp => sp.GetRequiredService<ModelConnection>().Chat);
         return builder;
@@ -52,7 +55,7 @@ public static class MiniMeServiceCollectionExtensions
 }
 
 /// <summary>What <see cref="MiniMeServiceCollectionExtensions.AddMiniMe"/> returns: the engine's registrations, to adjust before the provider is built.</summary>
-public sealed class MiniMeBuilder(IServiceCollection services)
+public sealed class MiniMeBuilder(IServiceCollection services, EngineSettings settings)
 {
     public IServiceCollection Services { get; } = services;
 
@@ -64,7 +67,12 @@ public sealed class MiniMeBuilder(IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(inner);
         Services.RemoveAll<IChatClient>();
-        ModelPipeline.Register(Services, inner);
+        // Every concern around every call, in one order (MiniMe.ModelCalls): budget, trace, metrics, cost, usage, logging, OpenTelemetry.
+        Services.AddChatClient(sp =>
+        {
+            sp.GetRequiredService<TelemetryExport>().EnsureStarted();
+            return inner(sp);
+        }).UseMiniMeModelCalls();
         return this;
     }
 
@@ -95,8 +103,14 @@ public sealed class MiniMeBuilder(IServiceCollection services)
     /// <summary>--force: start an empty memory in a 0-byte memory.db instead of refusing it.</summary>
     public MiniMeBuilder AllowEmptyMemory(bool allow = true)
     {
-        Services.RemoveAll<EngineSettings>();
-        Services.AddSingleton(new EngineSettings { AllowEmptyMemory = allow });
+        settings.AllowEmptyMemory = allow;
+        return this;
+    }
+
+    /// <summary>The host exports telemetry itself (the server's OpenTelemetry): the engine starts no OTLP exporter of its own.</summary>
+    public MiniMeBuilder UseHostTelemetry()
+    {
+        settings.OwnTelemetry = false;
         return this;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Http.Resilience;
 using MiniMe.Configuration;
+using MiniMe.ModelCalls;
 using Polly;
 
 namespace MiniMe.Providers;
@@ -7,8 +8,9 @@ namespace MiniMe.Providers;
 /// <summary>
 /// The HttpClient every provider SDK is given: a Polly pipeline (retry outside, per-attempt timeout
 /// inside) built once per client. Retries 429, 408, 5xx, connection failures and attempt timeouts with
-/// exponential backoff and jitter, honouring Retry-After. The SDKs' own retries are switched off so
-/// the policy lives in one place.
+/// exponential backoff and jitter, honouring Retry-After, and counts each retry on the ambient
+/// <see cref="ModelCall"/> (agent_call's http_retries). The SDKs' own retries are switched off so the
+/// policy lives in one place.
 /// </summary>
 public static class ResilientHttp
 {
@@ -45,6 +47,12 @@ public static class ResilientHttp
                 Delay = TimeSpan.FromMilliseconds(options.RetryBaseDelayMs),
                 MaxDelay = TimeSpan.FromSeconds(60),
                 ShouldRetryAfterHeader = true,
+                // The ambient model call counts it: agent_call's http_retries, the http_retries metric.
+                OnRetry = _ =>
+                {
+                    ModelCall.CountHttpRetry();
+                    return default;
+                },
             });
         }
         return builder.AddTimeout(TimeSpan.FromSeconds(options.TimeoutSeconds)).Build();

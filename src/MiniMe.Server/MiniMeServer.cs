@@ -12,12 +12,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MiniMe.Configuration;
 using MiniMe.Hosting;
+using MiniMe.ModelCalls;
 using MiniMe.Server.Ask;
 using MiniMe.Server.Auth;
 using MiniMe.Server.Chat;
@@ -69,7 +71,7 @@ public static class MiniMeServer
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel);
 
         var services = builder.Services;
-        var miniMe = services.AddMiniMe(workspace, options);
+        var miniMe = services.AddMiniMe(workspace, options).UseHostTelemetry();
         engine?.Invoke(miniMe);
         AddServices(services, workspace, server);
         configure?.Invoke(services);
@@ -103,7 +105,6 @@ public static class MiniMeServer
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<ConversationStore>();
         services.AddSingleton<ProposalStore>();
-        services.AddSingleton(_ => ChatPriceTable.Load(workspace));
         services.AddSingleton<ConversationSummarizer>();
         services.AddSingleton<ChatService>();
         services.AddSingleton<ServerMetrics>();
@@ -129,9 +130,11 @@ public static class MiniMeServer
         services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         services.AddRateLimiter(o => ConfigureRateLimits(o, server));
         services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecurityTransformer>());
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        var telemetry = services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ServerMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddMiniMeMetrics()
             .AddPrometheusExporter());
+        if (MiniMeTelemetry.OtlpEnabled()) telemetry.WithTracing(tracing => tracing.AddMiniMeTracing());
     }
 
     /// <summary>A fixed window per API key; requests without a valid key are limited per client address.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MiniMe.Configuration;
+using MiniMe.ModelCalls;
 using MiniMe.Testing;
 using MiniMe.Tracing;
 
@@ -21,11 +22,12 @@ public class AgentInvokerTests
 
         Assert.Equal(2, outcome.Value.Files.Count);
         Assert.Single(h.Chat.Calls);
-        var call = Assert.Single(h.EventsOf(TraceEventTypes.AgentCall)).Data;
-        Assert.True(call["valid"]!.GetValue<bool>());
-        Assert.True(call["repaired"]!.GetValue<bool>());
-        Assert.Equal(0, call["retries"]!.GetValue<int>());
-        Assert.Contains("stripped a Markdown code fence", call["repairs"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.Equal(0, Assert.Single(h.EventsOf(TraceEventTypes.AgentCall)).Data["retries"]!.GetValue<int>());
+        var output = Assert.Single(h.EventsOf(TraceEventTypes.AgentOutput)).Data;
+        Assert.True(output["valid"]!.GetValue<bool>());
+        Assert.True(output["repaired"]!.GetValue<bool>());
+        Assert.Equal(0, output["attempt"]!.GetValue<int>());
+        Assert.Contains("stripped a Markdown code fence", output["repairs"]!.AsArray().Select(r => r!.GetValue<string>()));
     }
 
     [Fact]
@@ -40,10 +42,12 @@ public class AgentInvokerTests
         var reAsk = h.Chat.Calls[1].Messages;
         Assert.Contains("only a summary", reAsk[^2].Text);
         Assert.Contains("$.files: required", reAsk[^1].Text);
-        var calls = h.EventsOf(TraceEventTypes.AgentCall);
-        Assert.Equal([false, true], calls.Select(c => c.Data["valid"]!.GetValue<bool>()));
-        Assert.Equal([0, 1], calls.Select(c => c.Data["retries"]!.GetValue<int>()));
-        Assert.Contains("$.files: required", calls[0].Data["errors"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Equal([0, 1], h.EventsOf(TraceEventTypes.AgentCall).Select(c => c.Data["retries"]!.GetValue<int>()));
+        var outputs = h.EventsOf(TraceEventTypes.AgentOutput);
+        Assert.Equal([false, true], outputs.Select(c => c.Data["valid"]!.GetValue<bool>()));
+        Assert.Equal([0, 1], outputs.Select(c => c.Data["attempt"]!.GetValue<int>()));
+        Assert.Contains("$.files: required", outputs[0].Data["errors"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Equal("""{"summary":"only a summary"}""", outputs[0].Data["output"]!.GetValue<string>());
     }
 
     [Fact]
@@ -96,7 +100,7 @@ public class AgentInvokerTests
         h.Chat.Enqueue(ScriptedReply.Text(AgentReplies.Build, promptTokens: 1000, completionTokens: 500));
         var prices = new PriceTable([new ModelPrice { Model = "scripted-model", InputPerMillion = 2m, OutputPerMillion = 8m }]);
         var meter = new RunMeter(100_000);
-        await h.Invoker(TeamHarness.DefaultOptions with { Prices = prices }).InvokeAsync(BuilderAgent.Spec, Prompt(), Scope(meter), CancellationToken.None);
+        await h.Invoker(prices: prices).InvokeAsync(BuilderAgent.Spec, Prompt(), Scope(meter), CancellationToken.None);
 
         Assert.Equal(1500, meter.TotalTokens);
         Assert.Equal(0.006m, meter.Cost);
@@ -109,7 +113,9 @@ public class AgentInvokerTests
         Assert.True(call["priced"]!.GetValue<bool>());
         Assert.False(call["usage_estimated"]!.GetValue<bool>());
         Assert.True(call["latency_ms"]!.GetValue<double>() >= 0);
-        Assert.NotNull(call["output"] as JsonObject);
+        Assert.Equal("completed", call["status"]!.GetValue<string>());
+        Assert.Equal(0, call["http_retries"]!.GetValue<int>());
+        Assert.NotNull(Assert.Single(h.EventsOf(TraceEventTypes.AgentOutput)).Data["output"] as JsonObject);
     }
 
     [Fact]

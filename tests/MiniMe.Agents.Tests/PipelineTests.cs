@@ -33,7 +33,7 @@ public sealed class PipelineTests : IAsyncLifetime
     private AskPipeline Pipeline(ScriptedChatClient chat, AgentTeamOptions? options = null)
     {
         var counter = new TiktokenTokenCounter();
-        var team = new AgentTeam(chat, options ?? TeamHarness.DefaultOptions, Traces, counter);
+        var team = new AgentTeam(TeamHarness.Pipeline(chat), options ?? TeamHarness.DefaultOptions, Traces);
         var preparation = new RunPreparation(new KeywordTaskClassifier(), new HeuristicMaskPolicy(), new HybridRetriever(_store, new RetrievalOptions()),
             new ContextBroker(counter), new IdentityDocument(), Traces);
         return new AskPipeline(preparation, Traces, 6000, team: team);
@@ -61,6 +61,11 @@ public sealed class PipelineTests : IAsyncLifetime
         Assert.Equal(result.Team!.Proposals.Count, end.Data["proposals"]!.GetValue<int>());
         Assert.True(end.Data["context_tokens"]!.GetValue<int>() > 0);
         Assert.Equal(events.Count(e => e.EventType == TraceEventTypes.AgentCall), chat.Calls.Count);
+        Assert.Equal(events.Count(e => e.EventType == TraceEventTypes.AgentOutput), chat.Calls.Count);
+        // The run's totals are the sum of its model calls as traced.
+        Assert.Equal(result.Totals!.TotalTokens, events.Where(e => e.EventType == TraceEventTypes.AgentCall)
+            .Sum(e => e.Data["prompt_tokens"]!.GetValue<long>() + e.Data["completion_tokens"]!.GetValue<long>()));
+        Assert.Equal(result.Totals!.Cost, events.Where(e => e.EventType == TraceEventTypes.AgentCall).Sum(e => e.Data["cost"]!.GetValue<decimal>()));
         // The agents work from the assembled context.
         Assert.All(chat.Calls, c => Assert.Contains(Task, c.SystemText));
     }
@@ -101,6 +106,9 @@ public sealed class PipelineTests : IAsyncLifetime
         var cancelledCall = events.Last(e => e.EventType == TraceEventTypes.AgentCall);
         Assert.Equal("builder", cancelledCall.Data["agent"]!.GetValue<string>());
         Assert.Equal("cancelled", cancelledCall.Data["status"]!.GetValue<string>());
+        Assert.DoesNotContain(events, e => e.EventType == TraceEventTypes.AgentOutput && e.Data["agent"]!.GetValue<string>() == "builder");
+        Assert.Equal(end.Data["total_tokens"]!.GetValue<long>(), events.Where(e => e.EventType == TraceEventTypes.AgentCall)
+            .Sum(e => e.Data["prompt_tokens"]!.GetValue<long>() + e.Data["completion_tokens"]!.GetValue<long>()));
         Assert.Equal("cancelled", Traces.List()[0].Status);
     }
 

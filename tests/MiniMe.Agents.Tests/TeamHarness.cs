@@ -1,6 +1,8 @@
+using Microsoft.Extensions.AI;
 using MiniMe.Context;
 using MiniMe.Identity;
 using MiniMe.Masks;
+using MiniMe.ModelCalls;
 using MiniMe.Testing;
 using MiniMe.Tracing;
 
@@ -38,9 +40,14 @@ public sealed class TeamHarness : IDisposable
         },
     };
 
-    public AgentTeam Team(AgentTeamOptions? options = null) => new(Chat, options ?? DefaultOptions, Traces, new TiktokenTokenCounter());
+    public static TiktokenTokenCounter Tokens { get; } = new();
 
-    public AgentInvoker Invoker(AgentTeamOptions? options = null) => new(Chat, options ?? DefaultOptions, Traces, new TiktokenTokenCounter());
+    /// <summary><paramref name="inner"/> (a scripted or real provider client) inside the model pipeline, as the engine builds it.</summary>
+    public static IChatClient Pipeline(IChatClient inner, PriceTable? prices = null) => ModelPipeline.Build(inner, prices ?? PriceTable.Empty, Tokens);
+
+    public AgentTeam Team(AgentTeamOptions? options = null, PriceTable? prices = null) => new(Pipeline(Chat, prices), options ?? DefaultOptions, Traces);
+
+    public AgentInvoker Invoker(AgentTeamOptions? options = null, PriceTable? prices = null) => new(Pipeline(Chat, prices), options ?? DefaultOptions, Traces);
 
     public static TeamRequest Request(MaskWeights? masks = null, IReadOnlyList<WeightedPrinciple>? principles = null, long budget = 100_000) => new(
         RunId,

@@ -53,6 +53,10 @@ public sealed class BrowserTests
         await Expect(page.Locator("[data-testid=trace-task]")).ToHaveTextAsync("How do we deploy?");
         await Expect(page.Locator("[data-testid=trace-status]")).ToHaveTextAsync("completed");
         await Expect(page.Locator("[data-testid=trace-event]")).ToHaveCountAsync(6);
+        var modelCall = page.Locator("[data-testid=model-call]");
+        await Expect(modelCall).ToHaveCountAsync(1);
+        await Expect(modelCall).ToContainTextAsync("chat");
+        await Expect(modelCall).ToContainTextAsync("completed");
         await Expect(page.Locator("[data-testid=mask-chart]")).ToBeVisibleAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ScreenshotPath("trace"), FullPage = true });
 

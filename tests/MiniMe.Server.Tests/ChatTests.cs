@@ -104,7 +104,14 @@ public sealed class ChatTests
             Assert.Equal(4, turn.Count); // system, two history messages, the new message
         }
         var trace = new TraceStore(server.Workspace.TracesDirectory).Read(fourth.GetProperty("run_id").GetString()!);
-        Assert.Equal(["summarizer", "chat"], trace.Where(e => e.EventType == TraceEventTypes.AgentCall).Select(e => e.Data["agent"]!.GetValue<string>()));
+        var calls = trace.Where(e => e.EventType == TraceEventTypes.AgentCall).ToList();
+        Assert.Equal(["summarizer", "chat"], calls.Select(e => e.Data["agent"]!.GetValue<string>()));
+        Assert.Equal(4, calls[0].Data["summarized_messages"]!.GetValue<int>());
+        // The run's totals are both model calls, the summary's and the answer's.
+        var end = trace.Single(e => e.EventType == TraceEventTypes.RunEnd).Data;
+        Assert.Equal(2, end["model_calls"]!.GetValue<int>());
+        Assert.Equal(calls.Sum(e => e.Data["prompt_tokens"]!.GetValue<long>() + e.Data["completion_tokens"]!.GetValue<long>()), end["total_tokens"]!.GetValue<long>());
+        Assert.Equal(47, fourth.GetProperty("usage").GetProperty("total_tokens").GetInt64()); // the answer's own usage
     }
 
     [Fact]
@@ -163,8 +170,14 @@ public sealed class ChatTests
         using var timeout = new CancellationTokenSource(Patience);
         while (!traces.Read(runId).Any(e => e.EventType == TraceEventTypes.RunEnd))
             await Task.Delay(50, timeout.Token);
-        var end = traces.Read(runId).Single(e => e.EventType == TraceEventTypes.RunEnd);
+        var events = traces.Read(runId);
+        var end = events.Single(e => e.EventType == TraceEventTypes.RunEnd);
         Assert.Equal("cancelled", end.Data["status"]!.GetValue<string>());
+        Assert.Same(end, events[^1]);
+        var call = events.Single(e => e.EventType == TraceEventTypes.AgentCall).Data;
+        Assert.Equal("cancelled", call["status"]!.GetValue<string>());
+        Assert.Equal("partial", call["partial_output"]!.GetValue<string>());
+        Assert.True(call["streamed"]!.GetValue<bool>());
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class PlatformTests
 
         // The exporter caches a scrape briefly; read until the chat shows up.
         string text = "";
-        for (var attempt = 0; attempt < 50 && !text.Contains("minime_chat_tokens", StringComparison.Ordinal); attempt++)
+        for (var attempt = 0; attempt < 50 && !text.Contains("minime_model_tokens", StringComparison.Ordinal); attempt++)
         {
             if (attempt > 0) await Task.Delay(200);
             text = await client.GetStringAsync("/metrics");
@@ -38,10 +38,11 @@ public sealed class PlatformTests
         Assert.Contains("minime_server_requests_total{", text, StringComparison.Ordinal);
         Assert.Contains("route=\"/v1/chat/\"", text, StringComparison.Ordinal);
         Assert.Contains("minime_server_request_duration_seconds_bucket{", text, StringComparison.Ordinal);
-        Assert.Matches("minime_chat_tokens_total\\{[^}]*kind=\"completion\"[^}]*model=\"scripted-model\"[^}]*\\} [1-9]", text);
+        Assert.Matches("minime_model_tokens_total\\{[^}]*agent=\"chat\"[^}]*direction=\"completion\"[^}]*model=\"scripted-model\"[^}]*\\} [1-9]", text);
         Assert.Contains("minime_retrieval_duration_seconds_count{", text, StringComparison.Ordinal);
         Assert.Contains("origin=\"search\"", text, StringComparison.Ordinal);
-        Assert.Contains("minime_chat_cost_usd", text, StringComparison.Ordinal);
+        Assert.Contains("minime_model_cost_usd_total{", text, StringComparison.Ordinal);
+        Assert.Contains("minime_model_call_duration_seconds_bucket{", text, StringComparison.Ordinal);
     }
 
     [Fact]

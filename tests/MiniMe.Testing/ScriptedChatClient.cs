@@ -71,6 +71,8 @@ public sealed class ScriptedChatClient : IChatClient
         for (var i = 0; i < content.Length; i += reply.ChunkSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (reply.FailAfterChunks is { } chunks && i >= chunks * reply.ChunkSize)
+                throw new HttpRequestException("scripted stream cut after " + chunks + " chunk(s)");
             yield return new ChatResponseUpdate(ChatRole.Assistant, content.Substring(i, Math.Min(reply.ChunkSize, content.Length - i))) { ModelId = model };
             if (i == 0 && reply.StallAfterFirstChunk > TimeSpan.Zero) await Task.Delay(reply.StallAfterFirstChunk, cancellationToken).ConfigureAwait(false);
         }

@@ -18,6 +18,8 @@ public sealed record ScriptedReply
     /// <summary>Sent with an error status, e.g. "0" or "1" seconds for 429.</summary>
     public string? RetryAfter { get; init; }
     public TimeSpan Delay { get; init; }
+    /// <summary><see cref="ScriptedChatClient"/> only: the stream breaks (HttpRequestException) after this many content chunks.</summary>
+    public int? FailAfterChunks { get; init; }
     /// <summary>Streaming only: after the first content chunk, wait this long before the rest.</summary>
     public TimeSpan StallAfterFirstChunk { get; init; }
     public int? PromptTokens { get; init; }

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using MiniMe.Agents;
 using MiniMe.Context;
+using MiniMe.ModelCalls;
 using MiniMe.Testing;
 using MiniMe.Tracing;
 
@@ -29,7 +30,7 @@ public static class OrchestrationBenchmark
             var traces = new TraceStore(Path.Combine(directory, "traces"));
             var scripted = new ScriptedChatClient { Responder = call => ScriptedReply.Text(Reply(call.SystemText)) with { ChunkSize = 16 } };
             var timed = new TimedChatClient(scripted);
-            var team = new AgentTeam(timed, new AgentTeamOptions { Model = "scripted-model" }, traces, new TiktokenTokenCounter());
+            var team = new AgentTeam(ModelPipeline.Build(timed, PriceTable.Empty, new TiktokenTokenCounter()), new AgentTeamOptions { Model = "scripted-model" }, traces);
             var masks = new MiniMe.Masks.MaskWeights { MaxIterations = 3, Rigor = 0.5, Temperature = 0.3 };
             var context = string.Join("\n", Enumerable.Range(0, 40).Select(i => $"- memory {i}: the service layer caches responses for {i} minutes and logs every external call."));
 

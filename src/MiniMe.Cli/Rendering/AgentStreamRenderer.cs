@@ -61,7 +61,8 @@ internal sealed class AgentStreamRenderer(TextWriter writer)
         var tokens = $"{c.PromptTokens}+{c.CompletionTokens} tokens{(c.UsageEstimated ? " (estimated)" : "")}";
         var verdict = c.Valid ? "valid" : "invalid: " + string.Join("; ", c.Errors.Take(3));
         var repaired = c.Repairs.Count > 0 ? $" (repaired: {string.Join(", ", c.Repairs)})" : "";
-        return $"   {c.Agent}: {verdict}{repaired} · {tokens} · {cost} · {(c.LatencyMs / 1000).ToString("0.0", CultureInfo.InvariantCulture)} s";
+        var retries = c.HttpRetries switch { 0 => "", 1 => " · 1 HTTP retry", var n => $" · {n} HTTP retries" };
+        return $"   {c.Agent}: {verdict}{repaired} · {tokens} · {cost} · {(c.LatencyMs / 1000).ToString("0.0", CultureInfo.InvariantCulture)} s{retries}";
     }
 
     private static string F(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);

@@ -1,9 +1,9 @@
-using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using MiniMe.Agents.Json;
-using MiniMe.Context;
+using MiniMe.ModelCalls;
 using MiniMe.Tracing;
 
 namespace MiniMe.Agents;
@@ -12,15 +12,28 @@ namespace MiniMe.Agents;
 public sealed record AgentCallScope(string RunId, int Iteration, double Temperature, RunMeter Meter, TeamObserver? Observer);
 
 /// <summary>
-/// Calls the model for one agent and returns schema-valid output: streams the answer to the
-/// observer, accounts tokens and cost against the run, repairs the JSON deterministically, and
-/// re-asks with the validation errors up to the retry limit; then <see cref="AgentOutputException"/>.
-/// Each model call is one agent_call trace event.
+/// Calls the model for one agent and returns schema-valid output: validate, repair the JSON
+/// deterministically, and re-ask with the validation errors up to the retry limit; then
+/// <see cref="AgentOutputException"/>. Each attempt is one model call through the model pipeline
+/// (<see cref="ModelPipeline"/>), which budgets, prices, traces (agent_call) and measures it; the
+/// invoker describes the call (<see cref="ModelCall.Begin"/>), streams its text to the observer, and
+/// traces what it made of the answer as agent_output.
 /// </summary>
-public sealed class AgentInvoker(IChatClient chat, AgentTeamOptions options, TraceStore traces, ITokenCounter tokenCounter)
+public sealed class AgentInvoker
 {
-    /// <summary>Longest raw answer kept in a trace event for an invalid answer.</summary>
-    private const int RawTraceChars = 8000;
+    private readonly IChatClient _chat;
+    private readonly AgentTeamOptions _options;
+    private readonly TraceStore _traces;
+
+    /// <param name="chat">A client built with the model pipeline (<see cref="ModelPipeline.Build"/>).</param>
+    public AgentInvoker(IChatClient chat, AgentTeamOptions options, TraceStore traces)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(traces);
+        _chat = ModelPipeline.Require(chat, nameof(AgentInvoker));
+        _options = options;
+        _traces = traces;
+    }
 
     public async Task<AgentOutcome<T>> InvokeAsync<T>(AgentSpec<T> spec, IReadOnlyList<ChatMessage> prompt, AgentCallScope scope, CancellationToken cancellationToken)
     {
@@ -30,12 +43,11 @@ public sealed class AgentInvoker(IChatClient chat, AgentTeamOptions options, Tra
         var messages = new List<ChatMessage>(prompt);
         var calls = new List<AgentCallRecord>();
         IReadOnlyList<string> errors = [];
-        for (var attempt = 0; attempt <= options.MaxRepairAttempts; attempt++)
+        for (var attempt = 0; attempt <= _options.MaxRepairAttempts; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var (text, record, json) = await CallAsync(spec, messages, scope, attempt, cancellationToken).ConfigureAwait(false);
             calls.Add(record);
-            scope.Meter.EnsureWithinBudget(spec.Name);
             if (record.Valid) return new AgentOutcome<T>(spec.Read(json!), json!, calls);
             errors = record.Errors;
             messages.Add(new ChatMessage(ChatRole.Assistant, text));
@@ -43,61 +55,30 @@ public sealed class AgentInvoker(IChatClient chat, AgentTeamOptions options, Tra
                 "Your answer could not be used:\n- " + string.Join("\n- ", errors) +
                 "\nReply again with only the corrected JSON object matching the schema: no prose, no code fences."));
         }
-        throw new AgentOutputException(spec.Name, options.MaxRepairAttempts + 1, errors);
+        throw new AgentOutputException(spec.Name, _options.MaxRepairAttempts + 1, errors);
     }
 
     private async Task<(string Text, AgentCallRecord Record, JsonObject? Json)> CallAsync<T>(
         AgentSpec<T> spec, List<ChatMessage> messages, AgentCallScope scope, int attempt, CancellationToken cancellationToken)
     {
-        var promptEstimate = messages.Sum(m => tokenCounter.Count(m.Text) + 4);
         var chatOptions = new ChatOptions
         {
-            ModelId = options.Model,
-            Temperature = (float)(options.Temperature ?? scope.Temperature),
-            MaxOutputTokens = scope.Meter.AnswerCap(spec.Name, promptEstimate, options.MaxOutputTokens),
-            ResponseFormat = options.JsonResponseFormat ? ChatResponseFormat.Json : null,
+            ModelId = _options.Model,
+            Temperature = (float)(_options.Temperature ?? scope.Temperature),
+            MaxOutputTokens = _options.MaxOutputTokens, // the pipeline caps it to the budget left
+            ResponseFormat = _options.JsonResponseFormat ? ChatResponseFormat.Json : null,
         };
+        using var call = ModelCall.Begin(new ModelCallInfo(scope.RunId, spec.Name, scope.Iteration, attempt, _traces, scope.Meter));
         await Notify(scope, new AgentStarted(spec.Name, scope.Iteration, attempt), cancellationToken).ConfigureAwait(false);
 
-        var updates = new List<ChatResponseUpdate>();
-        var clock = Stopwatch.StartNew();
-        try
+        var answer = new StringBuilder();
+        await foreach (var update in _chat.GetStreamingResponseAsync(messages, chatOptions, cancellationToken).ConfigureAwait(false))
         {
-            await foreach (var update in chat.GetStreamingResponseAsync(messages, chatOptions, cancellationToken).ConfigureAwait(false))
-            {
-                updates.Add(update);
-                if (update.Text is { Length: > 0 } delta)
-                    await Notify(scope, new AgentDelta(spec.Name, delta), cancellationToken).ConfigureAwait(false);
-            }
+            if (update.Text is not { Length: > 0 } delta) continue;
+            answer.Append(delta);
+            await Notify(scope, new AgentDelta(spec.Name, delta), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e)
-        {
-            var partial = updates.ToChatResponse();
-            traces.Append(scope.RunId, TraceEventTypes.AgentCall, new JsonObject
-            {
-                ["agent"] = spec.Name,
-                ["model"] = partial.ModelId ?? options.Model,
-                ["iteration"] = scope.Iteration,
-                ["retries"] = attempt,
-                ["latency_ms"] = Math.Round(clock.Elapsed.TotalMilliseconds, 2),
-                ["status"] = e is OperationCanceledException ? "cancelled" : "failed",
-                ["error"] = e is OperationCanceledException ? null : e.Message,
-                ["partial_output"] = Truncate(partial.Text),
-            });
-            throw;
-        }
-        var latency = clock.Elapsed.TotalMilliseconds;
-        var response = updates.ToChatResponse();
-        var text = response.Text;
-
-        var reportedPrompt = response.Usage?.InputTokenCount;
-        var reportedCompletion = response.Usage?.OutputTokenCount;
-        var estimated = reportedPrompt is null || reportedCompletion is null;
-        var promptTokens = reportedPrompt ?? promptEstimate;
-        var completionTokens = reportedCompletion ?? tokenCounter.Count(text);
-        var model = response.ModelId ?? options.Model;
-        var cost = options.Prices.Cost(model, promptTokens, completionTokens);
-        scope.Meter.Add(spec.Name, promptTokens, completionTokens, cost, estimated, latency);
+        var text = answer.ToString();
 
         var read = JsonRepair.Read(text);
         IReadOnlyList<string> errors = read.Error is { } parseError ? [parseError] : spec.Validate(read.Value!);
@@ -113,29 +94,19 @@ public sealed class AgentInvoker(IChatClient chat, AgentTeamOptions options, Tra
             }
         }
         var valid = errors.Count == 0;
-        var record = new AgentCallRecord(spec.Name, model, scope.Iteration, attempt, promptTokens, completionTokens, estimated,
-            Math.Round(latency, 2), cost, valid, read.Repairs, errors);
+        var record = new AgentCallRecord(spec.Name, call.Model ?? _options.Model, scope.Iteration, attempt, call.PromptTokens, call.CompletionTokens,
+            call.UsageEstimated, call.LatencyMs, call.Cost, valid, read.Repairs, errors, call.HttpRetries);
 
-        traces.Append(scope.RunId, TraceEventTypes.AgentCall, new JsonObject
+        _traces.Append(scope.RunId, TraceEventTypes.AgentOutput, new JsonObject
         {
             ["agent"] = spec.Name,
-            ["model"] = model,
             ["iteration"] = scope.Iteration,
-            ["retries"] = attempt,
-            ["prompt_tokens"] = promptTokens,
-            ["completion_tokens"] = completionTokens,
-            ["usage_estimated"] = estimated,
-            ["latency_ms"] = record.LatencyMs,
-            ["cost"] = cost ?? 0m,
-            ["priced"] = cost is not null,
-            ["temperature"] = chatOptions.Temperature is { } t ? Math.Round(t, 4) : null,
-            ["max_output_tokens"] = chatOptions.MaxOutputTokens,
-            ["finish_reason"] = response.FinishReason?.Value,
+            ["attempt"] = attempt,
             ["valid"] = valid,
             ["repaired"] = read.Repairs.Count > 0,
             ["repairs"] = new JsonArray([.. read.Repairs.Select(r => (JsonNode?)r)]),
             ["errors"] = new JsonArray([.. errors.Select(r => (JsonNode?)r)]),
-            ["output"] = valid ? read.Value!.DeepClone() : Truncate(text),
+            ["output"] = valid ? read.Value!.DeepClone() : ModelCallTraceChatClient.Truncate(text),
         });
         await Notify(scope, new AgentFinished(record), cancellationToken).ConfigureAwait(false);
         return (text, record, valid ? read.Value : null);
@@ -143,6 +114,4 @@ public sealed class AgentInvoker(IChatClient chat, AgentTeamOptions options, Tra
 
     private static ValueTask Notify(AgentCallScope scope, TeamEvent e, CancellationToken cancellationToken) =>
         scope.Observer is { } observer ? observer(e, cancellationToken) : ValueTask.CompletedTask;
-
-    private static string Truncate(string text) => text.Length <= RawTraceChars ? text : text[..RawTraceChars] + $"… ({text.Length - RawTraceChars} more characters)";
 }

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using MiniMe.Actions;
-using MiniMe.Context;
 using MiniMe.Tracing;
 
 namespace MiniMe.Agents;
@@ -19,15 +18,15 @@ public sealed class AgentTeam
     private readonly AgentInvoker _invoker;
     private readonly TraceStore _traces;
 
-    public AgentTeam(IChatClient chat, AgentTeamOptions options, TraceStore traces, ITokenCounter tokenCounter)
+    /// <param name="chat">A client built with the model pipeline (<see cref="MiniMe.ModelCalls.ModelPipeline.Build"/>): it budgets, prices and traces each call.</param>
+    public AgentTeam(IChatClient chat, AgentTeamOptions options, TraceStore traces)
     {
         ArgumentNullException.ThrowIfNull(chat);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(traces);
-        ArgumentNullException.ThrowIfNull(tokenCounter);
         Options = options;
         _traces = traces;
-        _invoker = new AgentInvoker(chat, options, traces, tokenCounter);
+        _invoker = new AgentInvoker(chat, options, traces);
     }
 
     public AgentTeamOptions Options { get; }

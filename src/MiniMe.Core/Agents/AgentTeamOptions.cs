@@ -2,7 +2,7 @@ using MiniMe.Configuration;
 
 namespace MiniMe.Agents;
 
-/// <summary>How the team calls the model, bound from the llm section of config.yaml.</summary>
+/// <summary>How the team calls the model, bound from the llm section of config.yaml (prices live in the model pipeline's <see cref="MiniMe.ModelCalls.PriceTable"/>).</summary>
 public sealed record AgentTeamOptions
 {
     public string? Model { get; init; }
@@ -13,7 +13,6 @@ public sealed record AgentTeamOptions
     public double SkipAgentsBelow { get; init; } = 0.2;
     public double? Temperature { get; init; }
     public bool JsonResponseFormat { get; init; } = true;
-    public PriceTable Prices { get; init; } = PriceTable.Empty;
 
     public static AgentTeamOptions From(LlmOptions llm)
     {
@@ -28,7 +27,6 @@ public sealed record AgentTeamOptions
             SkipAgentsBelow = llm.SkipAgentsBelow,
             Temperature = llm.Temperature,
             JsonResponseFormat = llm.ResponseFormat == "json",
-            Prices = new PriceTable(llm.Prices),
         };
     }
 }

@@ -11,6 +11,9 @@ public sealed class RunMeter(long budgetTokens)
 
     private readonly Lock _gate = new();
 
+    /// <summary>Totals without a budget (a chat turn): nothing is capped or stopped.</summary>
+    public static RunMeter Unbudgeted() => new(long.MaxValue);
+
     public long BudgetTokens { get; } = budgetTokens > 0 ? budgetTokens : throw new ArgumentOutOfRangeException(nameof(budgetTokens));
     public long PromptTokens { get; private set; }
     public long CompletionTokens { get; private set; }

@@ -18,9 +18,10 @@ public sealed record TeamRequest(
     IReadOnlyDictionary<string, IReadOnlyList<WeightedPrinciple>> AgentPrinciples,
     RunMeter Meter);
 
-/// <summary>One model call as traced (agent_call).</summary>
+/// <summary>One model call of an agent: what the model pipeline recorded (agent_call) and what the invoker made of the answer (agent_output).</summary>
 /// <param name="Attempt">0 for the first ask, then 1, 2, ... for re-asks after invalid output.</param>
 /// <param name="Cost">USD, or null when the model is not in the price table.</param>
+/// <param name="HttpRetries">HTTP retries (429, 5xx, timeouts) inside this call.</param>
 public sealed record AgentCallRecord(
     string Agent,
     string? Model,
@@ -33,7 +34,8 @@ public sealed record AgentCallRecord(
     decimal? Cost,
     bool Valid,
     IReadOnlyList<string> Repairs,
-    IReadOnlyList<string> Errors);
+    IReadOnlyList<string> Errors,
+    int HttpRetries = 0);
 
 /// <summary>An agent's validated answer, as JSON (for the next agent's prompt and the trace) and typed.</summary>
 public sealed record AgentOutcome<T>(T Value, System.Text.Json.Nodes.JsonObject Json, IReadOnlyList<AgentCallRecord> Calls);

@@ -7,7 +7,10 @@ public static class TraceEventTypes
     public const string MaskGeneration = "mask_generation";
     public const string Retrieval = "retrieval";
     public const string ContextAssembly = "context_assembly";
+    /// <summary>One model call: agent, model, tokens, cost, latency, status, HTTP retries (written by the model pipeline).</summary>
     public const string AgentCall = "agent_call";
+    /// <summary>What an agent made of a model call's answer: valid, repaired, repairs, errors, output.</summary>
+    public const string AgentOutput = "agent_output";
     public const string AgentSkipped = "agent_skipped";
     public const string CriticReview = "critic_review";
     public const string ActionProposal = "action_proposal";

@@ -129,7 +129,7 @@ public sealed class UserSpace : IAsyncDisposable
     public async Task<AskPipeline> AskPipelineAsync(CancellationToken cancellationToken, bool withTeam = false)
     {
         var team = withTeam && Chat is { } chat
-            ? new AgentTeam(chat, _services.GetRequiredService<AgentTeamOptions>(), Traces, _services.GetRequiredService<ITokenCounter>())
+            ? new AgentTeam(chat, _services.GetRequiredService<AgentTeamOptions>(), Traces)
             : null;
         return new AskPipeline(await RunPreparationAsync(cancellationToken).ConfigureAwait(false), Traces, _options.Context.BudgetTokens,
             _services.GetRequiredService<TimeProvider>(), team);

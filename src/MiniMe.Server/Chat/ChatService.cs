@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using MiniMe.Agents;
 using MiniMe.Configuration;
 using MiniMe.Context;
 using MiniMe.Server.Conversations;
@@ -24,7 +25,6 @@ public sealed class ChatService(
     UserSpaces users,
     ConversationStore conversations,
     ServerMetrics metrics,
-    ChatPriceTable prices,
     ConversationSummarizer summarizer,
     ITokenCounter tokenCounter,
     IServiceProvider services,
@@ -57,6 +57,7 @@ public sealed class ChatService(
         var clock = Stopwatch.StartNew();
         var runId = RunId.New(time.GetUtcNow());
         var traces = space.Traces;
+        var meter = RunMeter.Unbudgeted();
         try
         {
             var preparation = await space.RunPreparationAsync(cancellationToken).ConfigureAwait(false);
@@ -66,7 +67,7 @@ public sealed class ChatService(
                 StartData = new JsonObject { ["conversation_id"] = conversation.Id },
                 Extra = async token =>
                 {
-                    var summary = await summarizer.SummaryAsync(client, userId, conversation.Id, windowStart, traces, runId, token).ConfigureAwait(false);
+                    var summary = await summarizer.SummaryAsync(client, userId, conversation.Id, windowStart, traces, runId, token, meter).ConfigureAwait(false);
                     return summary is null
                         ? []
                         : [new ContextBlock("history:summary", ContextBlockKind.History, "Earlier in this conversation (summary):\n" + summary, 0.8)];
@@ -88,7 +89,7 @@ public sealed class ChatService(
 
             var options = new ChatOptions { Temperature = (float)prepared.Masks.Temperature, ModelId = engineOptions.Llm.Model };
             var fallbackModel = client.GetService<ChatClientMetadata>()?.DefaultModelId ?? engineOptions.Llm.Model ?? engineOptions.Llm.Provider;
-            return new ChatTurn(new ChatTurnParts(client, conversations, metrics, prices, tokenCounter, traces, userId, conversation.Id,
+            return new ChatTurn(new ChatTurnParts(client, conversations, meter, traces, userId, conversation.Id,
                 runId, messages, options, Sources(prepared), context.TotalTokens, fallbackModel, clock));
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -3,19 +3,19 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
-using MiniMe.Context;
+using MiniMe.Agents;
+using MiniMe.ModelCalls;
 using MiniMe.Server.Conversations;
-using MiniMe.Server.Metrics;
 using MiniMe.Tracing;
 
 namespace MiniMe.Server.Chat;
 
+/// <param name="Client">The model pipeline's client: it prices, traces (agent_call) and measures the call.</param>
+/// <param name="Meter">The run's totals (the summarizer's call too), for run_end.</param>
 internal sealed record ChatTurnParts(
     IChatClient Client,
     ConversationStore Conversations,
-    ServerMetrics Metrics,
-    ChatPriceTable Prices,
-    ITokenCounter TokenCounter,
+    RunMeter Meter,
     TraceStore Traces,
     string UserId,
     string ConversationId,
@@ -29,8 +29,9 @@ internal sealed record ChatTurnParts(
 
 /// <summary>
 /// A prepared chat turn: one model call, whole (<see cref="CompleteAsync"/>) or token by token
-/// (<see cref="StreamAsync"/>). Either way the answer is stored in the conversation, and the trace gets
-/// an agent_call (model, tokens, latency, cost) and exactly one run_end: completed, error or cancelled.
+/// (<see cref="StreamAsync"/>). Either way the answer is stored in the conversation, the model pipeline
+/// traces the call (agent_call: model, tokens, latency, cost) and the run gets exactly one run_end:
+/// completed, error or cancelled.
 /// </summary>
 public sealed class ChatTurn
 {
@@ -44,6 +45,7 @@ public sealed class ChatTurn
 
     public async Task<ChatReply> CompleteAsync(CancellationToken cancellationToken)
     {
+        using var call = ModelCall.Begin(CallInfo());
         ChatResponse response;
         try
         {
@@ -58,7 +60,7 @@ public sealed class ChatTurn
         {
             throw Failed(e);
         }
-        return Finish(response.Text, response.Usage, response.ModelId, streamed: false, firstTokenMs: null);
+        return Finish(response.Text, call);
     }
 
     /// <summary>start, then a delta per token as the model produces it, then done with usage (or error).</summary>
@@ -66,11 +68,8 @@ public sealed class ChatTurn
     {
         yield return new ChatStreamEvent(ChatStreamEvent.Start) { ConversationId = ConversationId, RunId = RunId, Sources = _parts.Sources };
         var text = new StringBuilder();
-        UsageDetails? usage = null;
-        string? model = null;
-        double? firstTokenMs = null;
         ChatStreamEvent? last = null;
-        var started = Stopwatch.StartNew();
+        using var call = ModelCall.Begin(CallInfo());
         var updates = _parts.Client.GetStreamingResponseAsync(_parts.Messages, _parts.Options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
@@ -92,15 +91,8 @@ public sealed class ChatTurn
                     last = new ChatStreamEvent(ChatStreamEvent.Error) { Title = "Model call failed", Detail = failure.Message, RunId = RunId };
                     break;
                 }
-                model ??= update.ModelId;
-                foreach (var content in update.Contents.OfType<UsageContent>()) usage = content.Details;
                 var delta = update.Text;
                 if (delta.Length == 0) continue;
-                if (firstTokenMs is null)
-                {
-                    firstTokenMs = started.Elapsed.TotalMilliseconds;
-                    _parts.Metrics.FirstToken(started.Elapsed.TotalSeconds);
-                }
                 text.Append(delta);
                 yield return new ChatStreamEvent(ChatStreamEvent.Delta) { Text = delta };
             }
@@ -108,7 +100,7 @@ public sealed class ChatTurn
             {
                 try
                 {
-                    var reply = Finish(text.ToString(), usage, model, streamed: true, firstTokenMs);
+                    var reply = Finish(text.ToString(), call);
                     last = new ChatStreamEvent(ChatStreamEvent.Done)
                     {
                         ConversationId = ConversationId,
@@ -126,23 +118,24 @@ public sealed class ChatTurn
         }
         finally
         {
-            // The client went away (or stopped reading) before the end: the run is closed as cancelled
+            // The model call ends first (a stream stopped early is traced as a cancelled call), then the run:
+            // the client went away (or stopped reading) before the end, so it is closed as cancelled
             // (unless it was already closed, e.g. as an error).
-            if (last is null) Cancelled(text.Length);
             await updates.DisposeAsync().ConfigureAwait(false);
+            if (last is null) Cancelled(text.Length);
         }
         yield return last;
     }
 
-    private ChatReply Finish(string text, UsageDetails? usage, string? modelId, bool streamed, double? firstTokenMs)
+    private ModelCallInfo CallInfo() => new(RunId, "chat", Traces: _parts.Traces, Meter: _parts.Meter);
+
+    /// <summary>Stores the answer and closes the run with the totals the model pipeline left on <paramref name="call"/> and the run's meter.</summary>
+    private ChatReply Finish(string text, ModelCall call)
     {
         if (string.IsNullOrWhiteSpace(text))
             throw Failed(new InvalidOperationException("the model returned an empty answer"));
-        var model = modelId ?? _parts.FallbackModel;
-        var estimated = usage?.InputTokenCount is null || usage.OutputTokenCount is null;
-        var prompt = usage?.InputTokenCount ?? _parts.Messages.Sum(m => (long)_parts.TokenCounter.Count(m.Text));
-        var completion = usage?.OutputTokenCount ?? _parts.TokenCounter.Count(text);
-        var cost = _parts.Prices.Cost(model, prompt, completion);
+        var model = call.Model ?? _parts.FallbackModel;
+        var (prompt, completion, cost, estimated) = (call.PromptTokens, call.CompletionTokens, call.Cost, call.UsageEstimated);
         ConversationMessage message;
         try
         {
@@ -154,34 +147,21 @@ public sealed class ChatTurn
             CloseWithError(e);
             throw;
         }
-        _parts.Traces.Append(RunId, TraceEventTypes.AgentCall, new JsonObject
-        {
-            ["agent"] = "chat",
-            ["model"] = model,
-            ["prompt_tokens"] = prompt,
-            ["completion_tokens"] = completion,
-            ["usage_estimated"] = estimated,
-            ["cost"] = cost ?? 0,
-            ["priced"] = cost is not null,
-            ["streamed"] = streamed,
-            ["first_token_ms"] = firstTokenMs is { } f ? Math.Round(f, 2) : null,
-            ["answer_chars"] = text.Length,
-            ["valid"] = true,
-        });
         _closed = true;
+        var meter = _parts.Meter;
         _parts.Traces.Append(RunId, TraceEventTypes.RunEnd, new JsonObject
         {
             ["status"] = "completed",
             ["context_tokens"] = _parts.ContextTokens,
-            ["prompt_tokens"] = prompt,
-            ["completion_tokens"] = completion,
-            ["total_tokens"] = prompt + completion,
-            ["cost"] = cost ?? 0,
-            ["model_calls"] = 1,
-            ["usage_estimated"] = estimated,
+            ["prompt_tokens"] = meter.PromptTokens,
+            ["completion_tokens"] = meter.CompletionTokens,
+            ["total_tokens"] = meter.TotalTokens,
+            ["cost"] = meter.Cost,
+            ["model_calls"] = meter.Calls,
+            ["usage_estimated"] = meter.Estimated,
+            ["model_ms"] = Math.Round(meter.ModelMilliseconds, 2),
             ["elapsed_ms"] = Math.Round(_parts.Clock.Elapsed.TotalMilliseconds, 2),
         });
-        _parts.Metrics.Tokens(model, prompt, completion, cost);
         var usageOut = new ChatUsage(prompt, completion, prompt + completion, cost ?? 0, cost is not null, estimated);
         return new ChatReply(ConversationId, RunId, model, message, usageOut, _parts.Sources);
     }

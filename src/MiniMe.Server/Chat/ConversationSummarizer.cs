@@ -1,7 +1,8 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
+using MiniMe.Agents;
+using MiniMe.ModelCalls;
 using MiniMe.Server.Conversations;
 using MiniMe.Tracing;
 
@@ -22,8 +23,10 @@ public sealed class ConversationSummarizer(ConversationStore conversations, Serv
         "into one summary of at most 150 words: facts about the user, decisions, open questions. Plain sentences, no preamble.";
 
     /// <param name="windowStart">Id of the oldest message inside the history window (older ones are summarized).</param>
+    /// <param name="client">The model pipeline's client: it traces the call (agent_call by summarizer) and adds it to <paramref name="meter"/>.</param>
     public async Task<string?> SummaryAsync(
-        IChatClient client, string userId, string conversationId, long windowStart, TraceStore traces, string runId, CancellationToken cancellationToken)
+        IChatClient client, string userId, string conversationId, long windowStart, TraceStore traces, string runId, CancellationToken cancellationToken,
+        RunMeter? meter = null)
     {
         var (summary, through) = conversations.Summary(userId, conversationId);
         if (options.SummarizeAfterMessages == 0) return summary;
@@ -34,7 +37,10 @@ public sealed class ConversationSummarizer(ConversationStore conversations, Serv
         if (summary is not null) transcript.Append("Earlier summary:\n").Append(summary).Append("\n\n");
         transcript.Append("New turns:\n");
         foreach (var message in pending) transcript.Append(message.Role).Append(": ").Append(message.Content).Append('\n');
-        var clock = Stopwatch.StartNew();
+        using var call = ModelCall.Begin(new ModelCallInfo(runId, "summarizer", Traces: traces, Meter: meter)
+        {
+            TraceData = new JsonObject { ["summarized_messages"] = pending.Count },
+        });
         try
         {
             var response = await client.GetResponseAsync(
@@ -44,16 +50,6 @@ public sealed class ConversationSummarizer(ConversationStore conversations, Serv
             if (text.Length == 0) throw new InvalidOperationException("the model returned an empty summary");
             if (text.Length > MaxSummaryChars) text = text[..MaxSummaryChars];
             conversations.SetSummary(userId, conversationId, text, pending[^1].Id);
-            traces.Append(runId, TraceEventTypes.AgentCall, new JsonObject
-            {
-                ["agent"] = "summarizer",
-                ["model"] = response.ModelId,
-                ["prompt_tokens"] = response.Usage?.InputTokenCount,
-                ["completion_tokens"] = response.Usage?.OutputTokenCount,
-                ["latency_ms"] = Math.Round(clock.Elapsed.TotalMilliseconds, 2),
-                ["summarized_messages"] = pending.Count,
-                ["valid"] = true,
-            });
             return text;
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -59,6 +59,30 @@ public sealed class AskAndDoctorCommandTests : IAsyncLifetime
         Assert.Equal(2, events.Count(e => e.EventType == TraceEventTypes.ActionProposal));
     }
 
+    [Fact]
+    public async Task AskPricesEveryModelCallWithLlmPricesAndTheRunAddsThemUp()
+    {
+        _cli.SetEnvironment("MINIME_LLM__PRICES__0__MODEL", "loopback-model");
+        _cli.SetEnvironment("MINIME_LLM__PRICES__0__INPUTPERMILLION", "2");
+        _cli.SetEnvironment("MINIME_LLM__PRICES__0__OUTPUTPERMILLION", "8");
+        _server.Responder = r => AgentReplies.For(AgentReplies.AgentOf(r.MessagesText)) with { PromptTokens = 1000, CompletionTokens = 500 };
+
+        var (_, output, error) = await _cli.RunAsync("ask", Task);
+
+        var runId = output.Split('\n').Single(l => l.StartsWith("run_id: ", StringComparison.Ordinal))["run_id: ".Length..].Trim();
+        var events = new TraceStore(Path.Combine(_cli.Home, "traces")).Read(runId);
+        var calls = events.Where(e => e.EventType == TraceEventTypes.AgentCall).ToList();
+        Assert.Equal(4, calls.Count);
+        // The same table as the server's: 1000 × $2 + 500 × $8 per million tokens (see the server's ModelCallTests).
+        Assert.All(calls, c => Assert.Equal(0.006m, c.Data["cost"]!.GetValue<decimal>()));
+        Assert.Equal(0.024m, events.Last(e => e.EventType == TraceEventTypes.RunEnd).Data["cost"]!.GetValue<decimal>());
+        Assert.Equal(calls.Sum(c => c.Data["prompt_tokens"]!.GetValue<long>() + c.Data["completion_tokens"]!.GetValue<long>()),
+            events.Last(e => e.EventType == TraceEventTypes.RunEnd).Data["total_tokens"]!.GetValue<long>());
+        Assert.Contains("cost $0.0240", output, StringComparison.Ordinal);
+        Assert.Contains("builder: valid · 1000+500 tokens · $0.0060", error, StringComparison.Ordinal);
+        Assert.Equal(4, events.Count(e => e.EventType == TraceEventTypes.AgentOutput));
+    }
+
     private string ProjectRoot => Path.GetDirectoryName(_cli.Home)!;
 
     [Fact]

@@ -84,7 +84,7 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
         using var connection = Connect();
         using var h = new TeamHarness();
         var request = TeamHarness.Request();
-        var result = await new AgentTeam(connection.Chat, TeamHarness.DefaultOptions with { Model = "loopback-model" }, h.Traces, new MiniMe.Context.TiktokenTokenCounter())
+        var result = await new AgentTeam(TeamHarness.Pipeline(connection.Chat), TeamHarness.DefaultOptions with { Model = "loopback-model" }, h.Traces)
             .RunAsync(request, null, CancellationToken.None);
         Assert.Equal(2, result.Proposals.Count);
         Assert.Equal(4, _server.ChatRequests.Count);

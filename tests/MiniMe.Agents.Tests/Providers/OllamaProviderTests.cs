@@ -80,7 +80,7 @@ public sealed class OllamaProviderTests : IAsyncLifetime
         using var connection = Connect();
         using var h = new TeamHarness();
         var request = TeamHarness.Request();
-        var result = await new AgentTeam(connection.Chat, TeamHarness.DefaultOptions with { Model = "loopback-model" }, h.Traces, new MiniMe.Context.TiktokenTokenCounter())
+        var result = await new AgentTeam(TeamHarness.Pipeline(connection.Chat), TeamHarness.DefaultOptions with { Model = "loopback-model" }, h.Traces)
             .RunAsync(request, null, CancellationToken.None);
         Assert.Equal(2, result.Proposals.Count);
         Assert.Equal(4, _server.ChatRequests.Count);

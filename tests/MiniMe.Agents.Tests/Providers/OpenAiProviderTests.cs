@@ -217,7 +217,7 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
         _server.Responder = r => AgentReplies.For(AgentReplies.AgentOf(r.MessagesText));
         using var connection = Connect();
         using var h = new TeamHarness();
-        var team = new AgentTeam(connection.Chat, TeamHarness.DefaultOptions with { Model = "loopback-model" }, h.Traces, new MiniMe.Context.TiktokenTokenCounter());
+        var team = new AgentTeam(TeamHarness.Pipeline(connection.Chat), TeamHarness.DefaultOptions with { Model = "loopback-model" }, h.Traces);
         var request = TeamHarness.Request();
         var result = await team.RunAsync(request, null, CancellationToken.None);
 

@@ -37,13 +37,15 @@ public sealed class TestServer : IAsyncDisposable
     public ApiKeyStore Keys => _app.Services.GetRequiredService<ApiKeyStore>();
 
     /// <param name="settings">config.yaml settings as configuration keys ("memory:store" = "postgres"), as MINIME_ variables would give them.</param>
+    /// <param name="configure">Changes the workspace's options (as config.yaml would) before the server starts.</param>
     public static async Task<TestServer> StartAsync(IChatClient? chat = null, Action<ServerOptions>? tweak = null, Action<IServiceCollection>? services = null, bool trusted = true,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Action<MiniMeOptions>? configure = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "minime-server-tests", Guid.NewGuid().ToString("N"));
         var workspace = new Workspace(Path.Combine(root, ".minime"));
         WorkspaceInitializer.Initialize(workspace, Owner, force: false);
         var options = ConfigurationLoader.Load(workspace, settings);
+        configure?.Invoke(options);
         var trust = new TrustStore(TrustFileFor(root));
         if (trusted) WorkspaceTrust.Record(trust, workspace, options.Tools, TrustSource.Init, DateTimeOffset.UtcNow);
         var server = new ServerOptions();

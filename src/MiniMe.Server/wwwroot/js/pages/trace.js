@@ -1,4 +1,5 @@
-// Trace viewer: the run's summary, mask weights and agent routing as charts, context blocks, every event.
+// Trace viewer: the run's summary, mask weights and agent routing as charts, context blocks, the model
+// calls (agent_call, with the agent's verdict from agent_output), every event.
 import { api } from '../api.js';
 import { h, fmt } from '../dom.js';
 import { chart, colour } from '../charts.js';
@@ -8,6 +9,7 @@ export async function render(container, [runId]) {
   const run = detail.run;
   const masks = detail.events.find((e) => e.event_type === 'mask_generation')?.data;
   const context = detail.events.find((e) => e.event_type === 'context_assembly')?.data;
+  const calls = modelCalls(detail.events);
   const weightsCanvas = h('canvas', { 'data-testid': 'mask-chart' });
   const routingCanvas = h('canvas', { 'data-testid': 'routing-chart' });
 
@@ -29,6 +31,16 @@ export async function render(container, [runId]) {
         h('tbody', {}, context.blocks.map((b) => h('tr', {},
           h('td', {}, h('code', {}, b.id)), h('td', {}, b.kind), h('td', {}, b.weight), h('td', {}, b.tokens),
           h('td', {}, b.kept ? 'yes' : 'no'), h('td', {}, b.reason || '')))))) : null,
+    calls.length > 0 ? h('div', { class: 'panel', 'data-testid': 'model-calls' },
+      h('h2', {}, `Model calls (${calls.length})`),
+      h('table', {}, h('thead', {}, h('tr', {}, ['agent', 'round', 're-ask', 'model', 'status', 'tokens', 'cost', 'latency', 'HTTP retries', 'output'].map((c) => h('th', {}, c)))),
+        h('tbody', {}, calls.map(({ call, output }) => h('tr', { 'data-testid': 'model-call' },
+          h('td', {}, call.agent), h('td', {}, call.iteration ?? ''), h('td', {}, call.retries ?? ''), h('td', {}, call.model || ''),
+          h('td', {}, h('span', { class: `badge ${call.status || ''}` }, call.status || ''), call.error ? ` ${call.error}` : ''),
+          h('td', {}, `${fmt.number(call.prompt_tokens)} + ${fmt.number(call.completion_tokens)}${call.usage_estimated ? ' (estimated)' : ''}`),
+          h('td', {}, call.priced === false ? 'unpriced' : fmt.cost(call.cost)),
+          h('td', {}, fmt.ms(call.latency_ms)), h('td', {}, call.http_retries ?? ''),
+          h('td', {}, verdict(output))))))) : null,
     h('div', { class: 'panel', 'data-testid': 'trace-events' },
       h('h2', {}, `Events (${detail.events.length})`),
       detail.events.map((e) => h('details', { class: 'event', 'data-testid': 'trace-event' },
@@ -52,4 +64,21 @@ export async function render(container, [runId]) {
     }),
   ];
   return () => destroyers.forEach((d) => d());
+}
+
+// Each agent_call with the agent_output that judged its answer (same agent, round and attempt), in order.
+function modelCalls(events) {
+  const outputs = events.filter((e) => e.event_type === 'agent_output').map((e) => e.data);
+  return events.filter((e) => e.event_type === 'agent_call').map((e) => {
+    const call = e.data;
+    const index = outputs.findIndex((o) => o.agent === call.agent && o.iteration === call.iteration && o.attempt === call.retries);
+    const output = index >= 0 ? outputs.splice(index, 1)[0] : null;
+    return { call, output };
+  });
+}
+
+function verdict(output) {
+  if (!output) return '';
+  const repaired = output.repaired ? ` (repaired: ${(output.repairs || []).join(', ')})` : '';
+  return output.valid ? `valid${repaired}` : `invalid: ${(output.errors || []).slice(0, 3).join('; ')}${repaired}`;
 }

@@ -1,13 +1,24 @@
 using MiniMe.Configuration;
 
-namespace MiniMe.Agents;
+namespace MiniMe.ModelCalls;
 
-/// <summary>USD per million tokens by model (llm.prices). Lookup is exact, then by prefix ("gpt-4o-mini-2024-07-18" prices as "gpt-4o-mini").</summary>
+/// <summary>
+/// USD per million tokens by model (llm.prices), the one table every model call is priced with, on
+/// the CLI and in the server. Lookup is exact, then by the longest prefix ("gpt-4o-mini-2024-07-18"
+/// prices as "gpt-4o-mini"); an unlisted model has no price.
+/// </summary>
 public sealed class PriceTable(IEnumerable<ModelPrice> prices)
 {
     private readonly ModelPrice[] _prices = [.. prices.Where(p => !string.IsNullOrWhiteSpace(p.Model)).OrderByDescending(p => p.Model.Length)];
 
     public static PriceTable Empty { get; } = new([]);
+
+    /// <summary>The table of llm.prices.</summary>
+    public static PriceTable From(LlmOptions llm)
+    {
+        ArgumentNullException.ThrowIfNull(llm);
+        return new PriceTable(llm.Prices);
+    }
 
     /// <summary>The cost in USD, or null when the model is not in the table.</summary>
     public decimal? Cost(string? model, long inputTokens, long outputTokens)

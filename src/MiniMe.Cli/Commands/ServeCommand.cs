@@ -35,6 +35,7 @@ internal sealed class ServeCommand : MiniMeCommand
         var serverEngine = new ServerEngine(engine.Workspace, engine.Options, server, engine.Embeddings, engine.EmbeddingModel, Context.Trust);
         await using var app = MiniMeServer.Build(serverEngine, urls, services =>
         {
+            services.AddSingleton<IHostLifetime, CommandHostLifetime>();   // signals are the CLI's (TerminationSignals)
             services.AddSingleton<IProposalDecider>(new ToolProposalDecider(serverEngine));
             services.AddSingleton<IUserFacts>(new FactServiceUserFacts(serverEngine));
             if (connection is null) return;
@@ -72,7 +73,7 @@ internal sealed class ServeCommand : MiniMeCommand
             connection?.Dispose();
         }
         Context.Error.WriteLine("server stopped");
-        return ExitCodes.Ok;
+        return ExitCodes.Cancelled;   // serve ends only when stopped (Ctrl+C, SIGTERM)
     }
 
     /// <summary>The chat model for llm.provider; none gives a server whose chat endpoints answer 503 with how to configure one.</summary>

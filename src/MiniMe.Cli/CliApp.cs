@@ -35,7 +35,11 @@ public static class CliApp
         return root;
     }
 
-    /// <summary>Runs one invocation. Usage errors exit 2; see <see cref="ExitCodes"/>.</summary>
+    /// <summary>
+    /// Runs one invocation. Usage errors exit 2; see <see cref="ExitCodes"/>. Cancelling
+    /// <paramref name="cancellationToken"/> (Program cancels it on Ctrl+C and SIGTERM) lets the command
+    /// wind down, and the invocation then exits 130.
+    /// </summary>
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
     {
         var root = BuildRoot(context);
@@ -50,8 +54,13 @@ public static class CliApp
         {
             Output = context.Console.Profile.Out.Writer,
             Error = context.Error,
+            // Signals are the caller's (TerminationSignals): System.CommandLine's own handling would answer
+            // a forced exit code after a grace period while the command is still writing its run_end.
+            ProcessTerminationTimeout = null,
         };
-        return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        var code = await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        // A command that stopped early because it was cancelled exits 130, whatever its own code.
+        return cancellationToken.IsCancellationRequested && code != ExitCodes.Ok ? ExitCodes.Cancelled : code;
     }
 
     private static IEnumerable<string> CommandPath(ParseResult parse)

@@ -30,6 +30,7 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ScriptedReply> _replies = new();
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private readonly List<(int Count, TaskCompletionSource Arrived)> _waiters = [];
     private int _completionId;
 
     private LoopbackOpenAiServer(WebApplication app) => _app = app;
@@ -44,6 +45,26 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
     public Func<RecordedRequest, ScriptedReply>? Responder { get; set; }
 
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
+
+    /// <summary>Completes once <paramref name="count"/> chat requests (of any dialect) have arrived, e.g. to act while a held reply stalls the call.</summary>
+    public async Task WaitForChatRequestsAsync(int count, TimeSpan timeout)
+    {
+        TaskCompletionSource arrived;
+        lock (_waiters)
+        {
+            if (ChatRequests.Count >= count) return;
+            arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((count, arrived));
+        }
+        try
+        {
+            await arrived.Task.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"Waited {timeout.TotalSeconds:0} s for {count} chat requests; {ChatRequests.Count} arrived.");
+        }
+    }
 
     /// <summary>Chat requests of either dialect (/v1/chat/completions, /api/chat).</summary>
     public IReadOnlyList<RecordedRequest> ChatRequests => [.. _requests.Where(r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal) || r.Path == "/api/chat" || r.Path == "/v1/messages")];
@@ -95,16 +116,14 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
             await WriteErrorAsync(context, HttpStatusCode.InternalServerError, "no scripted reply left").ConfigureAwait(false);
             return (request, null);
         }
-        if (reply.Delay > TimeSpan.Zero)
+        try
         {
-            try
-            {
-                await Task.Delay(reply.Delay, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return (request, null); // the client gave up (its timeout); nothing to answer
-            }
+            if (reply.Delay > TimeSpan.Zero) await Task.Delay(reply.Delay, context.RequestAborted).ConfigureAwait(false);
+            if (reply.Until is { } until) await until.WaitAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return (request, null); // the client gave up (its timeout, or it was cancelled); nothing to answer
         }
         if (reply.Status != HttpStatusCode.OK)
         {
@@ -366,6 +385,15 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var request = new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "", headers, body);
         _requests.Enqueue(request);
+        lock (_waiters)
+        {
+            var chats = ChatRequests.Count;
+            foreach (var waiter in _waiters.Where(w => w.Count <= chats).ToList())
+            {
+                waiter.Arrived.TrySetResult();
+                _waiters.Remove(waiter);
+            }
+        }
         return request;
     }
 

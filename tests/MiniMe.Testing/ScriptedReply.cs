@@ -7,8 +7,8 @@ public sealed record ScriptedToolCall(string Id, string Name, string ArgumentsJs
 
 /// <summary>
 /// One scripted answer of <see cref="LoopbackOpenAiServer"/> (and <see cref="ScriptedChatClient"/>):
-/// text, tool calls, an HTTP error status, a delay before answering, or a stall in the middle of a
-/// stream. Token counts are what the server reports as usage (estimated from the text when null).
+/// text, tool calls, an HTTP error status, a delay before answering, a hold until a task completes,
+/// or a stall in the middle of a stream. Token counts are what the server reports as usage (estimated from the text when null).
 /// </summary>
 public sealed record ScriptedReply
 {
@@ -20,6 +20,8 @@ public sealed record ScriptedReply
     public TimeSpan Delay { get; init; }
     /// <summary><see cref="ScriptedChatClient"/> only: the stream breaks (HttpRequestException) after this many content chunks.</summary>
     public int? FailAfterChunks { get; init; }
+    /// <summary>Holds the answer until this task completes (or the client disconnects): a model call that stalls for as long as a test needs.</summary>
+    public Task? Until { get; init; }
     /// <summary>Streaming only: after the first content chunk, wait this long before the rest.</summary>
     public TimeSpan StallAfterFirstChunk { get; init; }
     public int? PromptTokens { get; init; }
@@ -40,4 +42,10 @@ public sealed record ScriptedReply
         new() { Status = status, RetryAfter = retryAfter };
 
     public ScriptedReply After(TimeSpan delay) => this with { Delay = delay };
+
+    /// <summary>This reply, sent only once <paramref name="release"/> completes; until then the request hangs.</summary>
+    public ScriptedReply HeldUntil(Task release) => this with { Until = release };
+
+    /// <summary>A reply that is never sent: the request hangs until the client gives up.</summary>
+    public static ScriptedReply Hang() => new ScriptedReply { Content = "" }.HeldUntil(new TaskCompletionSource().Task);
 }

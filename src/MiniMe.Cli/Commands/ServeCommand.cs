@@ -30,7 +30,8 @@ internal sealed class ServeCommand : MiniMeCommand
         var server = ServerOptions.Load(workspace);
         var urls = parse.GetValue(_urls) ?? server.Urls;
         var exposed = CheckUrls(urls);
-        await using var app = MiniMeServer.Build(workspace, options, server, urls, engine => engine.UseTrust(Context.Trust));
+        await using var app = MiniMeServer.Build(workspace, options, server, urls, engine => engine.UseTrust(Context.Trust),
+            services => services.AddSingleton<IHostLifetime, CommandHostLifetime>());   // signals are the CLI's (TerminationSignals)
         _ = app.Services.GetService<Microsoft.Extensions.AI.IChatClient>(); // a misconfigured provider fails now, not at the first request
         await app.StartAsync(cancellationToken);
         try
@@ -63,7 +64,7 @@ internal sealed class ServeCommand : MiniMeCommand
             await app.StopAsync(grace.Token);
         }
         Context.Error.WriteLine("server stopped");
-        return ExitCodes.Ok;
+        return ExitCodes.Cancelled;   // serve ends only when stopped (Ctrl+C, SIGTERM)
     }
 
     private const string NoModelNotice =

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MiniMe.Tracing;
@@ -46,11 +45,7 @@ public sealed class FeedbackStore(string path, TraceStore traces, TimeProvider? 
             ["correction"] = correction is null ? null : SecretRedactor.RedactText(correction),
         }.ToJsonString(JsonFormats.Line);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        using (var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read))
-        {
-            stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
-            stream.Flush(flushToDisk: true);
-        }
+        JsonLinesFile.AppendLine(Path, line);
         traces.Append(runId, TraceEventTypes.Feedback, new JsonObject
         {
             ["delta"] = entry.Delta.DeepClone(),

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -11,7 +10,8 @@ public sealed record RunSummary(string RunId, DateTimeOffset Started, string Tas
 /// <summary>
 /// The traces directory: one JSONL file per run, one JSON object per line with timestamp,
 /// event_type and data. Appends are whole lines, flushed immediately, so a crash leaves a
-/// readable trace; secrets are redacted before writing.
+/// readable trace, and an append after a line torn by a crash starts on a new line
+/// (<see cref="JsonLinesFile"/>); secrets are redacted before writing.
 /// </summary>
 public sealed class TraceStore(string directory, TimeProvider? time = null)
 {
@@ -42,14 +42,11 @@ public sealed class TraceStore(string directory, TimeProvider? time = null)
             ["event_type"] = eventType,
             ["data"] = redacted.DeepClone(),
         }.ToJsonString(JsonFormats.Line);
-        using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
-        var bytes = Encoding.UTF8.GetBytes(line + "\n");
-        stream.Write(bytes);
-        stream.Flush(flushToDisk: true);
+        JsonLinesFile.AppendLine(path, line);
         return traceEvent;
     }
 
-    /// <summary>Reads a run's events; a torn last line (crash mid-write) is skipped, not fatal.</summary>
+    /// <summary>Reads a run's events; a torn line (crash mid-write) is skipped, not fatal, wherever it is.</summary>
     public IReadOnlyList<TraceEvent> Read(string runId)
     {
         var path = PathFor(runId);

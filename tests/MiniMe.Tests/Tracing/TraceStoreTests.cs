@@ -99,6 +99,40 @@ public class TraceStoreTests : IDisposable
         Assert.Equal("incomplete", store.List().Single().Status);
     }
 
+    [Fact]
+    public void An_event_appended_after_a_torn_line_starts_on_a_new_line_and_is_never_lost()
+    {
+        var store = new TraceStore(_dir.Path);
+        store.Append("run-t", TraceEventTypes.TaskStart, new JsonObject { ["task"] = "t" });
+        File.AppendAllText(store.PathFor("run-t"), "{\"timestamp\":\"2026-01-01T00:00:00Z\",\"event_ty");   // killed mid-write
+
+        store.Append("run-t", TraceEventTypes.RunEnd, new JsonObject { ["status"] = "cancelled" });
+        store.Append("run-t", TraceEventTypes.Feedback, new JsonObject { ["delta"] = 1 });
+
+        Assert.Equal([TraceEventTypes.TaskStart, TraceEventTypes.RunEnd, TraceEventTypes.Feedback], store.Read("run-t").Select(e => e.EventType));
+        Assert.Equal("cancelled", store.List().Single().Status);
+        var lines = File.ReadAllLines(store.PathFor("run-t"));
+        Assert.Equal(4, lines.Length);   // the torn line stays on its own line, skipped by the reader
+        Assert.EndsWith("\"event_ty", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_feedback_entry_recorded_after_a_torn_line_is_kept_whole()
+    {
+        var traces = new TraceStore(_dir.Combine("traces"));
+        traces.Append("run-ft", TraceEventTypes.TaskStart, new JsonObject { ["task"] = "t" });
+        var feedback = new FeedbackStore(_dir.Combine("feedback.jsonl"), traces);
+        feedback.Record("run-ft", FeedbackStore.ParseDelta("{\"alpha\": 0.1}"), "first");
+        File.AppendAllText(feedback.Path, "{\"timestamp\":\"2026-01-01T");   // killed mid-write
+
+        feedback.Record("run-ft", FeedbackStore.ParseDelta("{\"alpha\": 0.2}"), "second");
+
+        var lines = File.ReadAllLines(feedback.Path);
+        Assert.Equal(3, lines.Length);
+        Assert.Equal("second", JsonNode.Parse(lines[2])!["correction"]!.GetValue<string>());
+        Assert.Equal(2, traces.Read("run-ft").Count(e => e.EventType == TraceEventTypes.Feedback));
+    }
+
     [Theory]
     [InlineData("../escape")]
     [InlineData("a/b")]

@@ -45,7 +45,7 @@ public sealed class ProposalDecisionTests
         };
         var server = await TestServer.StartAsync(model, services: s =>
         {
-            s.AddSingleton<IAskService>(sp => new TeamAskService(model, sp.GetRequiredService<ServerEngine>()));
+            s.AddSingleton<IAskService>(sp => new TeamAskService(sp.GetRequiredService<Microsoft.Extensions.AI.IChatClient>(), sp.GetRequiredService<ServerEngine>()));
             s.AddSingleton<IProposalDecider>(sp => new ToolProposalDecider(sp.GetRequiredService<ServerEngine>()));
         });
         await File.WriteAllTextAsync(server.Workspace.AllowlistPath, Allowlist);

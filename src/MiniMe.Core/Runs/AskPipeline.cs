@@ -42,6 +42,9 @@ public sealed class AskPipeline(
             throw new InvalidInputException("The task is empty; describe what you want done.");
         var clock = Stopwatch.StartNew();
         var runId = RunId.New(_time.GetUtcNow());
+        using var span = MiniMe.ModelCalls.MiniMeTelemetry.ActivitySource.StartActivity("minime.run ask");
+        span?.SetTag("minime.run_id", runId);
+        span?.SetTag("minime.mode", request.DryRun ? "dry_run" : "run");
         var budget = request.BudgetTokens ?? defaultBudgetTokens;
         RunMeter? meter = null;
         var contextTokens = 0;

@@ -6,6 +6,7 @@ using MiniMe.Memory;
 using MiniMe.Memory.Facts;
 using MiniMe.Memory.Lexical;
 using MiniMe.Memory.Retrieval;
+using MiniMe.ModelCalls;
 using MiniMe.Tracing;
 
 namespace MiniMe.Runs;
@@ -75,6 +76,7 @@ public sealed class RunPreparation(
     public async Task<PreparedRun> PrepareAsync(string runId, RunInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var classifyStage = Stage("classify", runId);
         var classified = classifier.Classify(input.Text);
         var profile = input.Domain is { Length: > 0 } forced
             ? classified with { Domain = forced, DomainConfidence = 1, Signals = [.. classified.Signals, $"domain forced: {forced}"] }
@@ -90,11 +92,15 @@ public sealed class RunPreparation(
         start["budget_tokens"] = input.BudgetTokens;
         traces.Append(runId, TraceEventTypes.TaskStart, start);
 
+        classifyStage?.Dispose();
         var extra = input.Extra is null ? [] : await input.Extra(cancellationToken).ConfigureAwait(false);
 
+        using var masksStage = Stage("masks", runId);
         var masks = policy.Compute(profile);
         traces.Append(runId, TraceEventTypes.MaskGeneration, RunTraceData.Masks(policy.Name, profile, masks));
 
+        masksStage?.Dispose();
+        using var retrievalStage = Stage("retrieval", runId);
         var boosts = new RetrievalBoosts(profile.Domain, masks.RetrievalDomainWeight, masks.RetrievalRecencyWeight, ReuseWeight);
         // Words with nothing to search for ("do it", "thanks!") still run, with nothing retrieved.
         var searchable = FtsQueryBuilder.Build(input.Text) is not null;
@@ -114,6 +120,8 @@ public sealed class RunPreparation(
         })]);
         traces.Append(runId, TraceEventTypes.Retrieval, retrievalData);
 
+        retrievalStage?.Dispose();
+        using var contextStage = Stage("context", runId);
         var principles = EffectiveIdentity.Compute(identity, profile, masks, input.Text);
         var blocks = Blocks(input, profile, principles, retrieval.Hits);
         var factBlocks = FactContextBlocks.From(factHits);
@@ -125,6 +133,14 @@ public sealed class RunPreparation(
         foreach (var (key, value) in input.ContextData ?? []) contextData[key] = value?.DeepClone();
         traces.Append(runId, TraceEventTypes.ContextAssembly, contextData);
         return new PreparedRun(runId, profile, masks, principles, retrieval, factHits, context);
+    }
+
+    /// <summary>A span per stage of the run (OpenTelemetry, when something listens).</summary>
+    private static System.Diagnostics.Activity? Stage(string name, string runId)
+    {
+        var activity = MiniMeTelemetry.ActivitySource.StartActivity("minime.stage " + name);
+        activity?.SetTag("minime.run_id", runId);
+        return activity;
     }
 
     private List<ContextBlock> Blocks(RunInput input, TaskProfile profile, IReadOnlyList<WeightedPrinciple> principles, IReadOnlyList<SearchHit> hits)

@@ -56,6 +56,8 @@ public sealed class ChatService(
 
         var clock = Stopwatch.StartNew();
         var runId = RunId.New(time.GetUtcNow());
+        using var span = MiniMe.ModelCalls.MiniMeTelemetry.ActivitySource.StartActivity("minime.run chat");
+        span?.SetTag("minime.run_id", runId);
         var traces = space.Traces;
         var meter = RunMeter.Unbudgeted();
         try

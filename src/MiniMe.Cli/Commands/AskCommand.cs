@@ -2,6 +2,7 @@ using System.CommandLine;
 using MiniMe.Cli.Approval;
 using MiniMe.Cli.Hosting;
 using MiniMe.Cli.Rendering;
+using MiniMe.Configuration;
 using MiniMe.Runs;
 using MiniMe.Tools.Approval;
 
@@ -35,7 +36,7 @@ internal sealed class AskCommand : MiniMeCommand
             throw new InvalidInputException("--budget must be at least 100 tokens.");
         await using var engine = OpenEngine(parse);
         string? notice = null;
-        if (!dryRun && string.Equals(engine.Options.Llm.Provider, "none", StringComparison.OrdinalIgnoreCase))
+        if (!dryRun && engine.Options.Llm.Provider == LlmProvider.None)
         {
             notice = "No LLM provider is configured (llm.provider: none), so this is a dry run. Set llm.provider in config.yaml or MINIME_LLM__PROVIDER (openai, ollama, anthropic) and llm.model to run the agent team; `minime doctor` checks the setup.";
             Context.Error.WriteLine(notice);

@@ -125,4 +125,17 @@ internal abstract partial class MiniMeCommand : Command
     }
 
     protected static Workspace ResolveWorkspace(ParseResult parse) => Workspace.Resolve(parse.GetValue(GlobalOptions.Home));
+
+    /// <summary>
+    /// The initialized workspace, its config.yaml checked (unknown keys, values that do not fit: exit 2)
+    /// for commands that need no engine (runs, trace, feedback, keys): a typo stops every command, not
+    /// only the ones that open the memory. Opens no database and loads no model.
+    /// </summary>
+    protected static Workspace CheckedWorkspace(ParseResult parse)
+    {
+        var workspace = ResolveWorkspace(parse);
+        workspace.EnsureInitialized();
+        Engine.LoadOptions(workspace);
+        return workspace;
+    }
 }

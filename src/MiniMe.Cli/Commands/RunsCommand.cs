@@ -21,8 +21,7 @@ internal sealed class RunsCommand : MiniMeCommand
 
     protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        var workspace = ResolveWorkspace(parse);
-        workspace.EnsureInitialized();
+        var workspace = CheckedWorkspace(parse);
         var limit = parse.GetValue(_limit);
         if (limit < 1) throw new InvalidInputException("--limit must be at least 1.");
         var runs = new TraceStore(workspace.TracesDirectory).List(limit);

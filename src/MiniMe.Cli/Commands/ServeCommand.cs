@@ -77,7 +77,7 @@ internal sealed class ServeCommand : MiniMeCommand
 
     /// <summary>The chat model for llm.provider; none gives a server whose chat endpoints answer 503 with how to configure one.</summary>
     private static (ProviderConnection? Connection, string? Notice) CreateChatClient(LlmOptions llm) =>
-        string.Equals(llm.Provider, "none", StringComparison.OrdinalIgnoreCase)
+        llm.Provider == LlmProvider.None
             ? (null, "No LLM provider is configured (llm.provider: none): /v1/chat answers 503 and /v1/ask is a dry run until you set llm.provider, llm.model and llm.endpoint (or MINIME_LLM__*) and restart; `minime doctor` checks the setup.")
             : (ChatClientFactory.Create(llm), null);
 

@@ -128,7 +128,7 @@ public sealed class Engine : IAsyncDisposable
     private IEmbeddingGenerator<string, Embedding<float>>? CreateEmbeddings()
     {
         var settings = Options.Embeddings;
-        if (!string.Equals(settings.Provider, "onnx", StringComparison.OrdinalIgnoreCase)) return null;
+        if (settings.Provider != EmbeddingProvider.Onnx) return null;
         if (string.IsNullOrWhiteSpace(settings.ModelPath) || string.IsNullOrWhiteSpace(settings.VocabPath))
             throw new ConfigException($"{Workspace.ConfigPath}: embeddings.provider is onnx but embeddings.modelPath or embeddings.vocabPath is not set.");
         return new OnnxEmbeddingGenerator(new OnnxEmbeddingOptions

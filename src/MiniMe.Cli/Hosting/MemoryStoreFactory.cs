@@ -13,9 +13,9 @@ public static class MemoryStoreFactory
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(memory);
-        return memory.Store.Trim().ToLowerInvariant() switch
+        return memory.Store switch
         {
-            "postgres" => CreatePostgres(memory.ConnectionString ?? "", memory),
+            MemoryStoreKind.Postgres => CreatePostgres(memory.ConnectionString ?? "", memory),
             _ => CreateSqlite(workspace, memory, vectors, allowEmptyFile),
         };
     }
@@ -24,10 +24,10 @@ public static class MemoryStoreFactory
         new(workspace.ResolvePath(memory.Path), vectors, allowEmptyFile);
 
     public static PostgresMemoryStore CreatePostgres(string connectionString, MemoryOptions memory) =>
-        new(connectionString, memory.VectorSearch.Trim().ToLowerInvariant() switch
+        new(connectionString, memory.VectorSearch switch
         {
-            "exact" => PostgresVectorSearch.Exact,
-            "pgvector" => PostgresVectorSearch.Pgvector,
+            VectorSearchMode.Exact => PostgresVectorSearch.Exact,
+            VectorSearchMode.Pgvector => PostgresVectorSearch.Pgvector,
             _ => PostgresVectorSearch.Auto,
         });
 }

@@ -104,7 +104,7 @@ public sealed class ChatService(
                 .Where(h => context.Blocks.Any(b => b.Kept && b.Id == $"memory:{h.Id}"))
                 .Select(h => new ChatSource(h.Id, h.Source, h.Heading, Math.Round(h.Score, 4)))
                 .ToList();
-            var fallbackModel = client.GetService<ChatClientMetadata>()?.DefaultModelId ?? engine.Options.Llm.Model ?? engine.Options.Llm.Provider;
+            var fallbackModel = client.GetService<ChatClientMetadata>()?.DefaultModelId ?? engine.Options.Llm.Model ?? Configuration.SettingValues.Name(engine.Options.Llm.Provider);
             return new ChatTurn(new ChatTurnParts(client, conversations, metrics, prices, engine.TokenCounter, traces, userId, conversation.Id,
                 runId, messages, options, sources, context.TotalTokens, fallbackModel, clock));
         }

@@ -28,7 +28,7 @@ public sealed class EmbeddingModel : IDisposable
     private static IEmbeddingGenerator<string, Embedding<float>>? Create(Workspace workspace, MiniMeOptions options)
     {
         var settings = options.Embeddings;
-        if (!string.Equals(settings.Provider, "onnx", StringComparison.OrdinalIgnoreCase)) return null;
+        if (settings.Provider != EmbeddingProvider.Onnx) return null;
         if (string.IsNullOrWhiteSpace(settings.ModelPath) || string.IsNullOrWhiteSpace(settings.VocabPath))
             throw new ConfigException($"{workspace.ConfigPath}: embeddings.provider is onnx but embeddings.modelPath or embeddings.vocabPath is not set.");
         return new OnnxEmbeddingGenerator(new OnnxEmbeddingOptions

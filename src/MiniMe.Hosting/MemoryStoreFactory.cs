@@ -28,9 +28,9 @@ internal sealed class MemoryStoreFactory(MiniMeOptions options, EngineSettings s
     {
         ArgumentNullException.ThrowIfNull(location);
         var memory = options.Memory;
-        return memory.Store.Trim().ToLowerInvariant() switch
+        return memory.Store switch
         {
-            "postgres" => Postgres(memory.ConnectionString ?? "", memory, location.IsOwner ? null : SchemaFor(location.UserId)),
+            MemoryStoreKind.Postgres => Postgres(memory.ConnectionString ?? "", memory, location.IsOwner ? null : SchemaFor(location.UserId)),
             _ => Sqlite(location.DatabasePath, options.Vectors, settings.AllowEmptyMemory),
         };
     }
@@ -41,10 +41,10 @@ internal sealed class MemoryStoreFactory(MiniMeOptions options, EngineSettings s
     public static PostgresMemoryStore Postgres(string connectionString, MemoryOptions memory, string? schema = null) =>
         new(connectionString, VectorSearch(memory), schema);
 
-    private static PostgresVectorSearch VectorSearch(MemoryOptions memory) => memory.VectorSearch.Trim().ToLowerInvariant() switch
+    private static PostgresVectorSearch VectorSearch(MemoryOptions memory) => memory.VectorSearch switch
     {
-        "exact" => PostgresVectorSearch.Exact,
-        "pgvector" => PostgresVectorSearch.Pgvector,
+        VectorSearchMode.Exact => PostgresVectorSearch.Exact,
+        VectorSearchMode.Pgvector => PostgresVectorSearch.Pgvector,
         _ => PostgresVectorSearch.Auto,
     };
 

@@ -48,7 +48,7 @@ public static class MiniMeServiceCollectionExtensions
         services.AddScoped<UserScope>();
         services.AddScoped<UserSpace>();
         var builder = new MiniMeBuilder(services, settings);
-        if (!string.Equals(options.Llm.Provider, "none", StringComparison.OrdinalIgnoreCase))
+        if (options.Llm.Provider != LlmProvider.None)
             builder.UseChatClient(sp => sp.GetRequiredService<ModelConnection>().Chat);
         return builder;
     }

@@ -23,9 +23,9 @@ public static class ChatClientFactory
     {
         ArgumentNullException.ThrowIfNull(settings);
         var options = settings.Options;
-        switch (settings.Provider)
+        switch (settings.Kind)
         {
-            case ProviderSettings.OpenAi:
+            case LlmProvider.OpenAI:
             {
                 var http = ResilientHttp.Create(options, transport, anonymous: !settings.HasApiKey);
                 var client = new OpenAIClient(new ApiKeyCredential(settings.ApiKey ?? "no-key"), new OpenAIClientOptions
@@ -38,13 +38,13 @@ public static class ChatClientFactory
                 var chat = client.GetChatClient(settings.Model).AsIChatClient();
                 return new ProviderConnection(settings, Wrap(chat, settings), new OpenAiModelCatalog(client), http);
             }
-            case ProviderSettings.Ollama:
+            case LlmProvider.Ollama:
             {
                 var http = ResilientHttp.Create(options, transport, baseAddress: settings.Endpoint);
                 var client = new OllamaApiClient(http, settings.Model);
                 return new ProviderConnection(settings, Wrap(client, settings), new OllamaModelCatalog(client), http, client);
             }
-            case ProviderSettings.Anthropic:
+            case LlmProvider.Anthropic:
             {
                 var http = ResilientHttp.Create(options, transport);
                 var client = new AnthropicClient(new Anthropic.Core.ClientOptions

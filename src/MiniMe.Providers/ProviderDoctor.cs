@@ -27,7 +27,7 @@ public static class ProviderDoctor
         ArgumentNullException.ThrowIfNull(options);
         environment ??= Environment.GetEnvironmentVariable;
         var checks = new List<DoctorCheck>();
-        if (string.Equals(options.Provider, "none", StringComparison.OrdinalIgnoreCase))
+        if (options.Provider == LlmProvider.None)
         {
             checks.Add(new DoctorCheck("provider", CheckStatus.Failed, "llm.provider is none: `minime ask` can only dry-run",
                 "set llm.provider in config.yaml (or MINIME_LLM__PROVIDER) to openai, ollama or anthropic, plus llm.model"));
@@ -84,7 +84,7 @@ public static class ProviderDoctor
     private static DoctorCheck KeyCheck(ProviderSettings settings)
     {
         if (settings.HasApiKey) return new DoctorCheck("api key", CheckStatus.Ok, $"{settings.KeyVariable} is set");
-        return settings.Provider == ProviderSettings.Ollama
+        return settings.Kind == LlmProvider.Ollama
             ? new DoctorCheck("api key", CheckStatus.Ok, "not needed for ollama")
             : new DoctorCheck("api key", CheckStatus.Warning, $"{settings.KeyVariable} is not set; fine for a local server without authentication",
                 $"export {settings.KeyVariable}=... if the server requires a key");

@@ -13,8 +13,9 @@ public sealed class ProviderSettings
     public const string Ollama = "ollama";
     public const string Anthropic = "anthropic";
 
-    private ProviderSettings(string provider, Uri endpoint, string model, string keyVariable, string? apiKey, LlmOptions options)
+    private ProviderSettings(LlmProvider kind, string provider, Uri endpoint, string model, string keyVariable, string? apiKey, LlmOptions options)
     {
+        Kind = kind;
         Provider = provider;
         Endpoint = endpoint;
         Model = model;
@@ -23,6 +24,8 @@ public sealed class ProviderSettings
         Options = options;
     }
 
+    public LlmProvider Kind { get; }
+    /// <summary>The provider as config.yaml spells it (openai, ollama, anthropic), for messages and switches.</summary>
     public string Provider { get; }
     public Uri Endpoint { get; }
     public string Model { get; }
@@ -52,15 +55,17 @@ public sealed class ProviderSettings
     {
         ArgumentNullException.ThrowIfNull(options);
         environment ??= Environment.GetEnvironmentVariable;
-        var provider = options.Provider.Trim().ToLowerInvariant();
-        if (provider == "none")
-            throw new ConfigException("No LLM provider is configured (llm.provider: none). Set llm.provider in config.yaml or MINIME_LLM__PROVIDER to openai, ollama or anthropic.");
+        if (options.Provider == LlmProvider.None)
+            throw new ConfigException("No LLM provider is configured (llm.provider: none). Set llm.provider in config.yaml or MINIME_LLM__PROVIDER to openai, ollama or anthropic.", category: ErrorCategory.ModelNotConfigured);
+        if (!Enum.IsDefined(options.Provider))
+            throw new ConfigException($"llm.provider: {SettingValues.NotOneOf(options.Provider.ToString(), SettingValues.Names(typeof(LlmProvider)))}", category: ErrorCategory.InvalidSettings);
+        var provider = SettingValues.Name(options.Provider);
         var endpoint = options.Endpoint is { Length: > 0 } configured ? Normalize(provider, configured) : DefaultEndpoint(provider);
         if (string.IsNullOrWhiteSpace(options.Model))
-            throw new ConfigException($"llm.model is not set for provider {provider}; set it in config.yaml or MINIME_LLM__MODEL (e.g. {ExampleModel(provider)}).");
+            throw new ConfigException($"llm.model is not set for provider {provider}; set it in config.yaml or MINIME_LLM__MODEL (e.g. {ExampleModel(provider)}).", category: ErrorCategory.ModelNotConfigured);
         var keyVariable = options.ApiKeyVariable is { Length: > 0 } v ? v.Trim() : DefaultKeyVariable(provider);
         var key = environment(keyVariable) is { Length: > 0 } k ? k.Trim() : null;
-        var settings = new ProviderSettings(provider, endpoint, options.Model.Trim(), keyVariable, key, options);
+        var settings = new ProviderSettings(options.Provider, provider, endpoint, options.Model.Trim(), keyVariable, key, options);
         if (provider != Ollama && key is null && settings.IsHostedService)
             throw new ConfigException($"{keyVariable} is not set; {provider} at {endpoint} needs an API key in that environment variable.");
         return settings;

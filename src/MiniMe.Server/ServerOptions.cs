@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using MiniMe.Configuration;
 
 namespace MiniMe.Server;
@@ -40,35 +40,37 @@ public sealed class ServerOptions
     /// </summary>
     public int SummarizeAfterMessages { get; set; } = 6;
 
-    /// <summary>Binds the server section and checks it; bad values fail at start-up with the setting's name.</summary>
+    /// <summary>Binds the server section and checks it; bad values fail at start-up, every one named with where it was set.</summary>
     public static ServerOptions Load(Workspace workspace, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(workspace);
-        var options = new ServerOptions();
-        try
-        {
-            ConfigurationLoader.Build(workspace, overrides).GetSection(Section).Bind(options);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new ConfigException($"{workspace.ConfigPath}: {e.Message}", e);
-        }
-        options.Validate(workspace.ConfigPath);
-        return options;
+        return ConfigurationLoader.LoadSection(workspace, Section, new ServerOptionsValidator(), overrides);
     }
 
+    /// <summary>Checks options built in code; <paramref name="source"/> prefixes each problem.</summary>
     public void Validate(string source)
     {
+        var result = new ServerOptionsValidator().Validate(Options.DefaultName, this);
+        if (result.Failed) throw new InvalidSettingsException([.. (result.Failures ?? []).Select(f => $"{source}: {f}")]);
+    }
+}
+
+/// <summary>The rules of the server section beyond each value's type; every failure at once.</summary>
+public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(Urls)) problems.Add("server.urls is empty");
-        if (MaxRequestBytes < 1024) problems.Add("server.maxRequestBytes must be at least 1024");
-        if (MaxImportBytes < MaxRequestBytes) problems.Add("server.maxImportBytes must be at least server.maxRequestBytes");
-        if (MaxMessageChars < 1) problems.Add("server.maxMessageChars must be positive");
-        if (RateLimitPermits < 1) problems.Add("server.rateLimitPermits must be positive");
-        if (RateLimitWindowSeconds < 1) problems.Add("server.rateLimitWindowSeconds must be positive");
-        if (HistoryMessages < 0) problems.Add("server.historyMessages must not be negative");
-        if (HistoryBudgetTokens < 0) problems.Add("server.historyBudgetTokens must not be negative");
-        if (SummarizeAfterMessages < 0) problems.Add("server.summarizeAfterMessages must not be negative");
-        if (problems.Count > 0) throw new ConfigException($"{source}: {string.Join("; ", problems)}");
+        if (string.IsNullOrWhiteSpace(options.Urls)) problems.Add("server.urls is empty");
+        if (options.MaxRequestBytes < 1024) problems.Add("server.maxRequestBytes must be at least 1024");
+        if (options.MaxImportBytes < options.MaxRequestBytes) problems.Add("server.maxImportBytes must be at least server.maxRequestBytes");
+        if (options.MaxMessageChars < 1) problems.Add("server.maxMessageChars must be positive");
+        if (options.RateLimitPermits < 1) problems.Add("server.rateLimitPermits must be positive");
+        if (options.RateLimitWindowSeconds < 1) problems.Add("server.rateLimitWindowSeconds must be positive");
+        if (options.HistoryMessages < 0) problems.Add("server.historyMessages must not be negative");
+        if (options.HistoryBudgetTokens < 0) problems.Add("server.historyBudgetTokens must not be negative");
+        if (options.SummarizeAfterMessages < 0) problems.Add("server.summarizeAfterMessages must not be negative");
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -64,7 +64,7 @@ public sealed class PlatformTests
     public void Server_options_reject_bad_values_with_the_setting_name()
     {
         var options = new ServerOptions { RateLimitPermits = 0, MaxImportBytes = 10 };
-        var error = Assert.Throws<MiniMe.Configuration.ConfigException>(() => options.Validate("config.yaml"));
+        var error = Assert.Throws<MiniMe.Configuration.InvalidSettingsException>(() => options.Validate("config.yaml"));
         Assert.Contains("server.rateLimitPermits", error.Message, StringComparison.Ordinal);
         Assert.Contains("server.maxImportBytes", error.Message, StringComparison.Ordinal);
     }

@@ -24,7 +24,7 @@ public sealed class ProviderIntegrationTests : IAsyncLifetime
     {
         _model = await LoopbackOpenAiServer.StartAsync();
         _connection = ChatClientFactory.Create(
-            new LlmOptions { Provider = "openai", Endpoint = _model.BaseUrl.ToString(), Model = "loopback-model", ApiKeyVariable = "MINIME_TEST_UNSET_KEY", RetryBaseDelayMs = 1 });
+            new LlmOptions { Provider = LlmProvider.OpenAI, Endpoint = _model.BaseUrl.ToString(), Model = "loopback-model", ApiKeyVariable = "MINIME_TEST_UNSET_KEY", RetryBaseDelayMs = 1 });
     }
 
     public async Task DisposeAsync()

@@ -47,7 +47,7 @@ public static class SandboxBenchmark
                     args: ["status ..."]
                 """);
             var options = new MiniMeOptions();
-            options.Tools.Sandbox = "bwrap";
+            options.Tools.Sandbox = SandboxMode.Bwrap;
             var trust = new TrustStore(Path.Join(baseDir.FullName, "trust.json"));
             WorkspaceTrust.Record(trust, home, options.Tools, TrustSource.Init, DateTimeOffset.UtcNow);
             var traces = new TraceStore(home.TracesDirectory);

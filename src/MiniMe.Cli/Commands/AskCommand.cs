@@ -2,6 +2,7 @@ using System.CommandLine;
 using MiniMe.Cli.Approval;
 using MiniMe.Cli.Hosting;
 using MiniMe.Cli.Rendering;
+using MiniMe.Configuration;
 using MiniMe.Runs;
 using MiniMe.Tools.Approval;
 
@@ -14,7 +15,7 @@ internal sealed class AskCommand : MiniMeCommand
     private readonly Option<bool> _yes = ActionApproval.YesOption();
     private readonly Option<bool> _analysisOnly = ActionApproval.AnalysisOnlyOption();
     private readonly Option<string?> _domain = new("--domain") { Description = "Force the task's domain instead of classifying it" };
-    private readonly Option<int?> _budget = new("--budget") { Description = "Context token budget (default: context.budgetTokens)" };
+    private readonly Option<int?> _budget = NumberOptions.OptionalWhole("--budget", "Context token budget, at least 100 (default: context.budgetTokens)", 100, int.MaxValue);
 
     public AskCommand(CliContext context) : base("ask", "Plan engineering work with the agent team and show the proposed actions; --dry-run shows the masks, retrieval and context", context)
     {
@@ -31,11 +32,9 @@ internal sealed class AskCommand : MiniMeCommand
         ArgumentGuards.RejectOptionLikeTokens(parse, _task);
         var task = string.Join(' ', parse.GetValue(_task) ?? []);
         var dryRun = parse.GetValue(_dryRun);
-        if (parse.GetValue(_budget) is < 100)
-            throw new InvalidInputException("--budget must be at least 100 tokens.");
         await using var engine = OpenEngine(parse);
         string? notice = null;
-        if (!dryRun && string.Equals(engine.Options.Llm.Provider, "none", StringComparison.OrdinalIgnoreCase))
+        if (!dryRun && engine.Options.Llm.Provider == LlmProvider.None)
         {
             notice = "No LLM provider is configured (llm.provider: none), so this is a dry run. Set llm.provider in config.yaml or MINIME_LLM__PROVIDER (openai, ollama, anthropic) and llm.model to run the agent team; `minime doctor` checks the setup.";
             Context.Error.WriteLine(notice);

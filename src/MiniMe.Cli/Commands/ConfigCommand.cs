@@ -26,7 +26,7 @@ internal sealed class ConfigCommand : Command
             workspace.EnsureInitialized();
             var options = Engine.LoadOptions(workspace);
             if (options.Memory.ConnectionString is not null) options.Memory.ConnectionString = SecretRedactor.Mask;
-            var yaml = new SerializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build().Serialize(options);
+            var yaml = new SerializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).WithEnumNamingConvention(LowerCaseNamingConvention.Instance).Build().Serialize(options);
             Out.Profile.Out.Writer.Write($"# effective configuration of {workspace.ConfigPath}\n{yaml}");
             return Task.FromResult(ExitCodes.Ok);
         }
@@ -70,7 +70,7 @@ internal sealed class ConfigCommand : Command
             }
             catch (ConfigException invalid)
             {
-                throw new ConfigException($"{invalid.Message} (the previous version is in {backup}; run `minime config edit` again to fix it)", invalid);
+                throw new ConfigException($"{invalid.Message}\n(the previous version is in {backup}; run `minime config edit` again to fix it)", invalid, invalid.Category);
             }
             Out.MarkupLine($"[green]config.yaml is valid[/] (previous version in {Markup.Escape(Display(backup))})");
             return ExitCodes.Ok;

@@ -27,10 +27,13 @@ internal sealed class DoctorCommand(CliContext context)
                 options = Engine.LoadOptions(workspace);
                 checks.Add(new DoctorCheck("config", CheckStatus.Ok, $"{workspace.ConfigPath} is valid"));
             }
-            catch (UnknownSettingsException e)
+            catch (InvalidSettingsException e)
             {
+                // Every unknown key and every value that does not fit, one failed check each (as every other command refuses them, exit 2).
                 foreach (var problem in e.Problems)
-                    checks.Add(new DoctorCheck("config", CheckStatus.Failed, problem, "fix or remove that setting in config.yaml (`minime config edit`), or unset the MINIME_ variable"));
+                    checks.Add(new DoctorCheck("config", CheckStatus.Failed, problem, problem.Contains(": unknown setting '", StringComparison.Ordinal)
+                        ? "fix or remove that setting in config.yaml (`minime config edit`), or unset the MINIME_ variable"
+                        : "fix the value in config.yaml (`minime config edit`) or the MINIME_ variable named above"));
             }
             catch (ConfigException e)
             {

@@ -19,7 +19,7 @@ internal sealed class EvalCommand : Command
     private sealed class RetrievalCommand : MiniMeCommand
     {
         private readonly Option<string> _dataset = new("--dataset") { Description = "BEIR dataset directory (corpus.jsonl, queries.jsonl, qrels/test.tsv)", Required = true };
-        private readonly Option<int> _k = new("--k") { Description = "Cut-off for nDCG, recall and MRR", DefaultValueFactory = _ => 10 };
+        private readonly Option<int> _k = NumberOptions.Whole("--k", "Cut-off for nDCG, recall and MRR (1-1000)", 1, 1000, 10);
         private readonly Option<string> _split = new("--split") { Description = "Which qrels file to use (qrels/<split>.tsv)", DefaultValueFactory = _ => "test" };
         private readonly Option<bool> _json = new("--json") { Description = "Print the report, with per-query results, as JSON" };
 
@@ -35,7 +35,6 @@ internal sealed class EvalCommand : Command
         protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
             var k = parse.GetValue(_k);
-            if (k is < 1 or > 1000) throw new InvalidInputException($"--k must be between 1 and 1000 (got {k}).");
             var dataset = BeirReader.Read(parse.GetValue(_dataset)!, parse.GetValue(_split)!);
 
             // The workspace's retrieval, import and embedding settings (and MINIME_ overrides) apply; defaults without a workspace.

@@ -41,7 +41,7 @@ internal sealed class FactsCommand : MiniMeCommand
         private readonly Option<string?> _category = new("--category", "-c") { Description = "Only this category" };
         private readonly Option<bool> _all = new("--all", "-a") { Description = "Include superseded, retracted, pending and rejected facts" };
         private readonly Option<string?> _status = new("--status") { Description = $"Only this status: {string.Join(", ", FactCodes.All<FactStatus>())}" };
-        private readonly Option<int> _limit = new("--limit", "-n") { Description = "At most this many, newest first", DefaultValueFactory = _ => 1000 };
+        private readonly Option<int> _limit = NumberOptions.Whole("--limit", "At most this many, newest first", 1, int.MaxValue, 1000, "-n");
         private readonly Option<bool> _json = new("--json") { Description = "Print a JSON array" };
 
         public void AddTo(Command command)
@@ -56,7 +56,6 @@ internal sealed class FactsCommand : MiniMeCommand
         public async Task<int> RunAsync(ParseResult parse, IAnsiConsole console, CancellationToken cancellationToken)
         {
             var limit = parse.GetValue(_limit);
-            if (limit < 1) throw new InvalidInputException("--limit must be at least 1.");
             IReadOnlyList<FactStatus>? statuses = parse.GetValue(_status) is { Length: > 0 } status
                 ? [FactCodes.Parse<FactStatus>(status.Trim().ToLowerInvariant())]
                 : parse.GetValue(_all) ? null : [FactStatus.Active];
@@ -312,7 +311,7 @@ internal sealed class FactsCommand : MiniMeCommand
     private sealed class HistoryCommand : MiniMeCommand
     {
         private readonly Argument<string?> _id = new("ID") { Description = "The fact (omit for the latest changes of all facts)", Arity = ArgumentArity.ZeroOrOne };
-        private readonly Option<int> _limit = new("--limit", "-n") { Description = "At most this many entries", DefaultValueFactory = _ => 50 };
+        private readonly Option<int> _limit = NumberOptions.Whole("--limit", "At most this many entries", 1, int.MaxValue, 50, "-n");
         private readonly Option<bool> _json = new("--json") { Description = "Print JSON" };
 
         public HistoryCommand(CliContext context) : base("history", "Show how a fact changed: created, reinforced, edited, superseded, forgotten, reviewed", context)

@@ -22,8 +22,7 @@ internal sealed class FeedbackCommand : MiniMeCommand
     protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var delta = FeedbackStore.ParseDelta(parse.GetValue(_delta) ?? "");
-        var workspace = ResolveWorkspace(parse);
-        workspace.EnsureInitialized();
+        var workspace = CheckedWorkspace(parse);
         var traces = new TraceStore(workspace.TracesDirectory);
         var runId = parse.GetValue(_runId)!.Trim();
         new FeedbackStore(workspace.FeedbackPath, traces).Record(runId, delta, parse.GetValue(_correction));

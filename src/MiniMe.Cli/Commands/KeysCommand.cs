@@ -51,7 +51,7 @@ internal sealed class KeysCommand : Command
 
         protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
-            var workspace = ResolveWorkspace(parse);
+            var workspace = CheckedWorkspace(parse);
             var store = Store(workspace);
             var user = parse.GetValue(_user);
             if (user is null)
@@ -90,7 +90,7 @@ internal sealed class KeysCommand : Command
 
         protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
-            var keys = Store(ResolveWorkspace(parse)).List(parse.GetValue(_all));
+            var keys = Store(CheckedWorkspace(parse)).List(parse.GetValue(_all));
             if (parse.GetValue(_json))
             {
                 Out.Profile.Out.Writer.WriteLine(new JsonArray([.. keys.Select(k => (JsonNode?)Json(k))]).ToJsonString(JsonFormats.Indented));
@@ -122,7 +122,7 @@ internal sealed class KeysCommand : Command
 
         protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
-            var revoked = Store(ResolveWorkspace(parse)).Revoke(parse.GetValue(_key)!);
+            var revoked = Store(CheckedWorkspace(parse)).Revoke(parse.GetValue(_key)!);
             Out.MarkupLine($"Revoked key [bold]{Markup.Escape(revoked.Name)}[/] (id {revoked.Id}, user {Markup.Escape(revoked.UserId)}).");
             return Task.FromResult(ExitCodes.Ok);
         }

@@ -12,7 +12,7 @@ namespace MiniMe.Cli.Commands;
 /// Base of every command: runs the action and turns failures into a one-line message and an exit
 /// code (1 runtime error, 2 invalid input, 130 cancelled); --verbose adds the details.
 /// </summary>
-internal abstract class MiniMeCommand : Command
+internal abstract partial class MiniMeCommand : Command
 {
     protected MiniMeCommand(string name, string description, CliContext context) : base(name, description)
     {
@@ -50,21 +50,17 @@ internal abstract class MiniMeCommand : Command
         }
         catch (DamagedMemoryException e)
         {
-            return Fail(e.Describe(NewestSnapshot(parse), forceHere: ForceOption is not null), e, ExitCodes.Error, verbose);
+            return Fail(e.Describe(NewestSnapshot(parse), forceHere: ForceOption is not null), e, ExitCodes.For(e.Category), verbose);
         }
         catch (Exception e) when (SqliteDatabase.IsDamage(e))
         {
             // A read met a damaged page: the same message, without a path (the query does not say which file).
             var damage = DamagedMemoryException.Damaged(null, SqliteDatabase.Reason(e), e);
-            return Fail(damage.Describe(NewestSnapshot(parse), forceHere: ForceOption is not null), e, ExitCodes.Error, verbose);
-        }
-        catch (Exception e) when (e is InvalidInputException or UnknownSettingsException)
-        {
-            return Fail(e, ExitCodes.Usage, verbose);
+            return Fail(damage.Describe(NewestSnapshot(parse), forceHere: ForceOption is not null), e, ExitCodes.For(damage.Category), verbose);
         }
         catch (MiniMeException e)
         {
-            return Fail(e, ExitCodes.Error, verbose);
+            return Fail(e, ExitCodes.For(e.Category), verbose);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -72,11 +68,24 @@ internal abstract class MiniMeCommand : Command
         }
         catch (Exception e)
         {
-            Context.Error.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message}{(verbose ? "" : " (run with --verbose for details)")}");
+            // Not a failure MiniMe knows how to name: one line without internals; --verbose has the type and stack.
+            Context.Error.WriteLine($"error: the command failed unexpectedly{Reason(e)}{(verbose ? "" : " (run with --verbose for details)")}");
             if (verbose) Context.Error.WriteLine(e.ToString());
             return ExitCodes.Error;
         }
     }
+
+    /// <summary>": " and the first line of the message, unless it names .NET types (then only --verbose shows it).</summary>
+    private static string Reason(Exception e)
+    {
+        var end = e.Message.IndexOfAny(['\r', '\n']);
+        var line = (end < 0 ? e.Message : e.Message[..end]).Trim().TrimEnd('.');
+        return line.Length == 0 || NamesTypes().IsMatch(line) ? "" : $": {line}";
+    }
+
+    /// <summary>System.Int32, List`1, [[System.String, System.Private.CoreLib, ...]]: text meant for developers.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bSystem\.[A-Z]|`\d|\[\[|\bMicrosoft\.[A-Z]|\bMiniMe\.[A-Z][A-Za-z]+\.")]
+    private static partial System.Text.RegularExpressions.Regex NamesTypes();
 
     private int Fail(string message, Exception e, int code, bool verbose)
     {
@@ -116,4 +125,17 @@ internal abstract class MiniMeCommand : Command
     }
 
     protected static Workspace ResolveWorkspace(ParseResult parse) => Workspace.Resolve(parse.GetValue(GlobalOptions.Home));
+
+    /// <summary>
+    /// The initialized workspace, its config.yaml checked (unknown keys, values that do not fit: exit 2)
+    /// for commands that need no engine (runs, trace, feedback, keys): a typo stops every command, not
+    /// only the ones that open the memory. Opens no database and loads no model.
+    /// </summary>
+    protected static Workspace CheckedWorkspace(ParseResult parse)
+    {
+        var workspace = ResolveWorkspace(parse);
+        workspace.EnsureInitialized();
+        Engine.LoadOptions(workspace);
+        return workspace;
+    }
 }

@@ -12,7 +12,7 @@ internal sealed class RememberCommand : MiniMeCommand
 {
     private readonly Argument<string[]> _text = new("TEXT") { Description = "A short statement about you, e.g. \"prefers dark mode\"", Arity = ArgumentArity.OneOrMore };
     private readonly Option<string?> _category = new("--category", "-c") { Description = "Category, e.g. preferences, tools, team (default: general)" };
-    private readonly Option<double> _importance = new("--importance") { Description = "0-1, how much the fact should weigh in retrieval", DefaultValueFactory = _ => 0.5 };
+    private readonly Option<double> _importance = NumberOptions.Real("--importance", "0-1, how much the fact should weigh in retrieval", 0, 1, 0.5);
     private readonly Option<bool> _json = new("--json") { Description = "Print the outcome as JSON" };
 
     public RememberCommand(CliContext context)

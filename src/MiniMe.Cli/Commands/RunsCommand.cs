@@ -10,7 +10,7 @@ namespace MiniMe.Cli.Commands;
 
 internal sealed class RunsCommand : MiniMeCommand
 {
-    private readonly Option<int> _limit = new("--limit", "-n") { Description = "How many runs, newest first", DefaultValueFactory = _ => 20 };
+    private readonly Option<int> _limit = NumberOptions.Whole("--limit", "How many runs, newest first", 1, int.MaxValue, 20, "-n");
     private readonly Option<bool> _json = new("--json") { Description = "Print a JSON array" };
 
     public RunsCommand(CliContext context) : base("runs", "List runs, newest first", context)
@@ -21,10 +21,8 @@ internal sealed class RunsCommand : MiniMeCommand
 
     protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        var workspace = ResolveWorkspace(parse);
-        workspace.EnsureInitialized();
+        var workspace = CheckedWorkspace(parse);
         var limit = parse.GetValue(_limit);
-        if (limit < 1) throw new InvalidInputException("--limit must be at least 1.");
         var runs = new TraceStore(workspace.TracesDirectory).List(limit);
         if (parse.GetValue(_json))
         {

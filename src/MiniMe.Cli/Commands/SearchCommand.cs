@@ -12,7 +12,7 @@ namespace MiniMe.Cli.Commands;
 internal sealed class SearchCommand : MiniMeCommand
 {
     private readonly Argument<string[]> _query = new("QUERY") { Description = "What to look for", Arity = ArgumentArity.OneOrMore };
-    private readonly Option<int?> _k = new("-k", "--top") { Description = "How many results (default: retrieval.defaultK)" };
+    private readonly Option<int?> _k = NumberOptions.OptionalWhole("-k", "How many results, 1-1000 (default: retrieval.defaultK)", 1, 1000, "--top");
     private readonly Option<string?> _domain = new("--domain") { Description = "Only chunks of this domain" };
     private readonly Option<string?> _tags = new("--tags") { Description = "Only chunks with all of these comma-separated tags" };
     private readonly Option<bool> _json = new("--json") { Description = "Print a JSON array" };

@@ -40,7 +40,7 @@ internal sealed class ServeCommand : MiniMeCommand
                 Out.MarkupLine($"MiniMe is serving [bold]{Markup.Escape(workspace.Root)}[/] at [link]{Markup.Escape(address)}[/] (web UI /, API /v1, OpenAPI /openapi/v1.json, metrics /metrics)");
             if (exposed.Count > 0)
                 Context.Error.WriteLine($"warning: listening beyond this machine ({string.Join(", ", exposed)}); every request still needs an API key, but traffic is not encrypted unless you use https.");
-            if (string.Equals(options.Llm.Provider, "none", StringComparison.OrdinalIgnoreCase))
+            if (options.Llm.Provider == LlmProvider.None)
                 Context.Error.WriteLine(NoModelNotice);
             if (ActionApproval.UntrustedReason(Context, workspace, options) is { } untrusted)
                 Context.Error.WriteLine($"warning: approved actions execute nothing: {untrusted}.");

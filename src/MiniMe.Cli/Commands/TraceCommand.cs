@@ -21,8 +21,7 @@ internal sealed class TraceCommand : MiniMeCommand
 
     protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        var workspace = ResolveWorkspace(parse);
-        workspace.EnsureInitialized();
+        var workspace = CheckedWorkspace(parse);
         var traces = new TraceStore(workspace.TracesDirectory);
         var runId = parse.GetValue(_runId)!.Trim();
         var events = traces.Read(runId);

@@ -47,7 +47,7 @@ internal sealed class TrustCommand : MiniMeCommand
         if (revoke) return Task.FromResult(Revoke(store, workspace, json));
         workspace.EnsureInitialized();
         _ = store.List();   // a damaged trust file is an error here, before anything is shown or asked
-        var review = TrustReview.Of(store, workspace, ConfigurationLoader.Load(workspace).Tools);
+        var review = TrustReview.Of(store, workspace, Engine.LoadOptions(workspace).Tools);
         if (review.Status.IsTrusted)
         {
             Show(review, json);
@@ -99,9 +99,9 @@ internal sealed class TrustCommand : MiniMeCommand
         grid.AddRow("tools root", Markup.Escape(f.ToolsRoot));
         grid.AddRow("sandbox", Markup.Escape(review.Tools.Sandbox switch
         {
-            "auto" => "auto (bubblewrap when it works here, else none)",
-            "bwrap" => "bwrap (required)",
-            var other => other,
+            SandboxMode.Auto => "auto (bubblewrap when it works here, else none)",
+            SandboxMode.Bwrap => "bwrap (required)",
+            var other => SettingValues.Name(other),
         }));
         grid.AddRow("network", review.Tools.AllowNetwork ? "[yellow]allowed[/]" : "none inside the sandbox");
         grid.AddRow("read", Markup.Escape(Rules(review.Allowlist.Read)));
@@ -172,7 +172,7 @@ internal sealed class TrustCommand : MiniMeCommand
         if (!workspace.IsInitialized) return "no workspace there any more";
         try
         {
-            var status = WorkspaceTrust.Check(store, workspace, ConfigurationLoader.Load(workspace).Tools);
+            var status = WorkspaceTrust.Check(store, workspace, Engine.LoadOptions(workspace).Tools);
             return status.IsTrusted ? null : status.Reason;
         }
         catch (MiniMeException e)

@@ -26,4 +26,20 @@ public static class ExitCodes
     public const int Error = 1;
     public const int Usage = 2;
     public const int Cancelled = 130;
+
+    /// <summary>
+    /// The one mapping from a failure's category to the exit code: 2 when what the user typed or
+    /// configured is wrong (arguments, settings in config.yaml / MINIME_ variables), 1 for everything
+    /// that went wrong while running. Cancellation (130) is not a category: it is not a failure.
+    /// </summary>
+    public static int For(ErrorCategory category) =>
+#pragma warning disable CS8524 // every named category is listed (a new one is a compile error, CS8509); no unnamed values exist
+        category switch
+    {
+        ErrorCategory.InvalidInput or ErrorCategory.InvalidSettings => Usage,
+        ErrorCategory.Internal or ErrorCategory.NotFound or ErrorCategory.Conflict or ErrorCategory.Refused
+            or ErrorCategory.Configuration or ErrorCategory.ModelNotConfigured or ErrorCategory.ModelFailed
+            or ErrorCategory.Unavailable or ErrorCategory.Damaged or ErrorCategory.BudgetExceeded => Error,
+    };
+#pragma warning restore CS8524
 }

@@ -26,7 +26,7 @@ public sealed record AgentTeamOptions
             MaxRepairAttempts = llm.MaxRepairAttempts,
             SkipAgentsBelow = llm.SkipAgentsBelow,
             Temperature = llm.Temperature,
-            JsonResponseFormat = llm.ResponseFormat == "json",
+            JsonResponseFormat = llm.ResponseFormat == LlmResponseFormat.Json,
         };
     }
 }

@@ -1,15 +1,27 @@
 namespace MiniMe.Configuration;
 
-/// <summary>A configuration or workspace file is missing or malformed. The message is one actionable line.</summary>
-public class ConfigException(string message, Exception? inner = null) : MiniMeException(message, inner);
+/// <summary>
+/// A configuration or workspace file is missing, malformed or incomplete. The message is one actionable
+/// line. <see cref="ErrorCategory.Configuration"/> unless the throw site knows better (no model configured).
+/// </summary>
+public class ConfigException(string message, Exception? inner = null, ErrorCategory category = ErrorCategory.Configuration)
+    : MiniMeException(category, message, inner);
 
 /// <summary>
-/// config.yaml or a MINIME_ variable names settings that do not exist (a typo binding would ignore).
-/// <see cref="Problems"/> holds one "file:line:column: unknown setting ..." line each; the message is
-/// those lines, all of them, so every typo is fixed in one go. An input error (exit 2).
+/// config.yaml or MINIME_ variables hold settings that do not exist or values that do not fit them
+/// (a wrong type, out of range, not one of the allowed values). <see cref="Problems"/> holds one line
+/// each ("file:line:column: llm.provider: ..."); the message is those lines, all of them, so every
+/// problem is fixed in one go. An input error (exit 2).
 /// </summary>
-public sealed class UnknownSettingsException(IReadOnlyList<string> problems)
-    : ConfigException(string.Join('\n', problems))
+public class InvalidSettingsException(IReadOnlyList<string> problems)
+    : ConfigException(string.Join('\n', problems), category: ErrorCategory.InvalidSettings)
 {
     public IReadOnlyList<string> Problems { get; } = problems;
 }
+
+/// <summary>
+/// config.yaml or a MINIME_ variable names settings that do not exist (a typo binding would ignore),
+/// and every other value fits. <see cref="InvalidSettingsException.Problems"/> holds one
+/// "file:line:column: unknown setting ..." line each.
+/// </summary>
+public sealed class UnknownSettingsException(IReadOnlyList<string> problems) : InvalidSettingsException(problems);

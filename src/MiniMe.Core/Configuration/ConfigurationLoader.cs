@@ -1,13 +1,19 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace MiniMe.Configuration;
 
 /// <summary>
 /// Builds the effective configuration: embedded defaults, then config.yaml, then MINIME_ environment
-/// variables ("__" nests: MINIME_LLM__PROVIDER), then command-line overrides. <see cref="Load"/> first
-/// refuses keys no options class binds (<see cref="SettingKeys"/>), in the file and in MINIME_ variables.
+/// variables ("__" nests: MINIME_LLM__PROVIDER), then command-line overrides. <see cref="Load"/> checks
+/// it once, before anything uses it, and reports every problem at once in one
+/// <see cref="InvalidSettingsException"/>: keys no options class binds (<see cref="SettingKeys"/>),
+/// values that do not fit their setting's type or allowed words (<see cref="SettingValues"/>), and the
+/// rules of each options class (<see cref="MiniMeOptionsValidator"/>). Each problem says where the
+/// value came from: file:line:column in config.yaml, or the environment variable.
 /// </summary>
-public static class ConfigurationLoader
+public static partial class ConfigurationLoader
 {
     public const string EnvironmentPrefix = "MINIME_";
 
@@ -17,44 +23,118 @@ public static class ConfigurationLoader
     public static IConfigurationRoot Build(Workspace workspace, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(workspace);
-        return Build(File.Exists(workspace.ConfigPath) ? YamlConfigurationReader.ReadDocumentFile(workspace.ConfigPath) : null, overrides);
+        return Sources.Open(workspace, overrides).Configuration;
     }
 
-    private static IConfigurationRoot Build(YamlConfigurationDocument? file, IEnumerable<KeyValuePair<string, string?>>? overrides)
-    {
-        var builder = new ConfigurationBuilder();
-        if (file is not null)
-            builder.AddInMemoryCollection(file.Values);
-        builder.AddEnvironmentVariables(EnvironmentPrefix);
-        if (overrides is not null)
-            builder.AddInMemoryCollection(overrides);
-        return builder.Build();
-    }
-
-    /// <param name="keys">The settings that exist (default <see cref="Keys"/>); any other key in config.yaml or a MINIME_ section variable is an <see cref="UnknownSettingsException"/>.</param>
+    /// <param name="keys">The settings that exist (default <see cref="Keys"/>); any other key in config.yaml or a MINIME_ section variable is refused.</param>
+    /// <exception cref="UnknownSettingsException">Only unknown keys are wrong.</exception>
+    /// <exception cref="InvalidSettingsException">Values are wrong (and maybe keys too): every problem, one line each.</exception>
     public static MiniMeOptions Load(Workspace workspace, IEnumerable<KeyValuePair<string, string?>>? overrides = null, SettingKeys? keys = null)
     {
         ArgumentNullException.ThrowIfNull(workspace);
-        var file = File.Exists(workspace.ConfigPath) ? YamlConfigurationReader.ReadDocumentFile(workspace.ConfigPath) : null;
         keys ??= Keys;
-        var unknown = new List<string>();
-        if (file is not null) unknown.AddRange(keys.CheckDocument(file));
-        unknown.AddRange(keys.CheckEnvironment(EnvironmentVariables(), EnvironmentPrefix));
-        if (unknown.Count > 0) throw new UnknownSettingsException(unknown);
+        var sources = Sources.Open(workspace, overrides);
+        var unknown = new List<Problem>();
+        if (sources.File is { } file)
+            unknown.AddRange(keys.CheckDocument(file).Select(p => Positioned(file, p)));
+        unknown.AddRange(keys.CheckEnvironment(EnvironmentVariables(), EnvironmentPrefix).Select(p => new Problem(p, Order: 1)));
 
-        var configuration = Build(file, overrides);
-        var options = new MiniMeOptions();
+        var (options, invalid) = Bind<MiniMeOptions>(sources, keys, section: null, new MiniMeOptionsValidator());
+        if (invalid.Count == 0 && unknown.Count > 0) throw new UnknownSettingsException([.. unknown.Select(p => p.Text)]);
+        if (invalid.Count > 0 || unknown.Count > 0)
+            throw new InvalidSettingsException([.. unknown.Concat(invalid).OrderBy(p => p.Order).ThenBy(p => p.Line).ThenBy(p => p.Column).Select(p => p.Text)]);
+        return options;
+    }
+
+    /// <summary>
+    /// Binds and checks one top-level section that a host adds (server): its values' types, then
+    /// <paramref name="validator"/>. Unknown keys are left to <see cref="Load"/>, which knows every section.
+    /// </summary>
+    /// <exception cref="InvalidSettingsException">Every problem, one line each.</exception>
+    public static TSection LoadSection<TSection>(Workspace workspace, string section, IValidateOptions<TSection> validator, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+        where TSection : class, new()
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentException.ThrowIfNullOrWhiteSpace(section);
+        ArgumentNullException.ThrowIfNull(validator);
+        var keys = SettingKeys.For<Empty>().WithSection<TSection>(section);
+        var (options, invalid) = Bind(Sources.Open(workspace, overrides), keys, section, validator);
+        if (invalid.Count > 0)
+            throw new InvalidSettingsException([.. invalid.OrderBy(p => p.Order).ThenBy(p => p.Line).ThenBy(p => p.Column).Select(p => p.Text)]);
+        return options;
+    }
+
+    private sealed class Empty;
+
+    /// <summary>One problem, sorted by where it is: config.yaml in file order, then variables, then the rest.</summary>
+    private sealed record Problem(string Text, int Order, long Line = 0, long Column = 0);
+
+    /// <summary>
+    /// Checks every value under <paramref name="section"/> (all when null) against its setting, binds
+    /// what fits (a value that does not is left at its default, so the other checks still run), then
+    /// validates. Returns the options and every problem found.
+    /// </summary>
+    private static (T Options, List<Problem> Problems) Bind<T>(Sources sources, SettingKeys keys, string? section, IValidateOptions<T> validator)
+        where T : class, new()
+    {
+        var problems = new List<Problem>();
+        var misfits = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in sources.Configuration.AsEnumerable())
+        {
+            if (value is null) continue;
+            if (section is not null && !key.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase)) continue;
+            if (keys.Setting(key) is not { } setting) continue; // unknown keys are reported by CheckDocument / CheckEnvironment
+            if (SettingValues.Check(setting.Type, value, setting.Optional) is not { } problem) continue;
+            problems.Add(sources.Locate(key, $"{setting.Display}: {problem}"));
+            misfits.Add(key);
+        }
+        // Without the values that do not fit (their settings keep their defaults): the binder would stop at the first.
+        var configuration = misfits.Count == 0
+            ? sources.Configuration
+            : new ConfigurationBuilder().AddInMemoryCollection(sources.Configuration.AsEnumerable().Where(kv => !misfits.Contains(kv.Key))).Build();
+        var options = new T();
         try
         {
-            configuration.Bind(options);
+            (section is null ? configuration : (IConfiguration)configuration.GetSection(section)).Bind(options);
         }
         catch (InvalidOperationException e)
         {
-            throw new ConfigException($"{workspace.ConfigPath}: {e.Message}", e);
+            // SettingValues accepts only what binds; this is a setting type it does not know yet.
+            throw new ConfigException($"{sources.ConfigPath}: a setting could not be read ({Untyped(e.Message)}); run with --verbose for details", e, ErrorCategory.InvalidSettings);
         }
-        Validate(options, workspace);
-        return options;
+        var result = validator.Validate(Options.DefaultName, options);
+        if (result.Failed)
+            problems.AddRange((result.Failures ?? []).Select(f => sources.Locate(SettingKey(f), f)));
+        return (options, problems);
     }
+
+    /// <summary>A "file:line:column: ..." line, kept with its position to sort among the others.</summary>
+    private static Problem Positioned(YamlConfigurationDocument file, string text)
+    {
+        var position = Position().Match(text, file.SourceName.Length);
+        return position.Success && text.StartsWith(file.SourceName, StringComparison.Ordinal)
+            ? new Problem(text, Order: 0, long.Parse(position.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), long.Parse(position.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture))
+            : new Problem(text, Order: 0);
+    }
+
+    [GeneratedRegex(@"\G:(\d+):(\d+): ")]
+    private static partial Regex Position();
+
+    /// <summary>The configuration key a failure starts with ("llm.prices[0].model must ..." → llm:prices:0:model), or null.</summary>
+    private static string? SettingKey(string failure)
+    {
+        var match = SettingPath().Match(failure);
+        return match.Success ? match.Value.Replace("[", ":", StringComparison.Ordinal).Replace("]", "", StringComparison.Ordinal).Replace('.', ':') : null;
+    }
+
+    [GeneratedRegex(@"^[a-z][A-Za-z]*(\.[a-z][A-Za-z]*|\[\d+\])+")]
+    private static partial Regex SettingPath();
+
+    /// <summary>The binder's message without "to type 'System.Int32'".</summary>
+    private static string Untyped(string message) => TypeClause().Replace(message, "").TrimEnd('.');
+
+    [GeneratedRegex(@"\s*to type '[^']*'")]
+    private static partial Regex TypeClause();
 
     private static IEnumerable<KeyValuePair<string, string?>> EnvironmentVariables()
     {
@@ -62,70 +142,54 @@ public static class ConfigurationLoader
             yield return new((string)entry.Key, entry.Value as string);
     }
 
-    private static void Validate(MiniMeOptions options, Workspace workspace)
+    /// <summary>The configuration with its providers kept apart, to say which one a value came from.</summary>
+    private sealed class Sources
     {
-        var problems = new List<string>();
-        if (options.Import.ChunkChars < 200) problems.Add("import.chunkChars must be at least 200");
-        if (options.Import.OverlapChars < 0 || options.Import.OverlapChars >= options.Import.ChunkChars)
-            problems.Add("import.overlapChars must be between 0 and import.chunkChars");
-        if (options.Import.MaxFileBytes < 1) problems.Add("import.maxFileBytes must be positive");
-        if (options.Retrieval.DefaultK is < 1 or > 1000) problems.Add("retrieval.defaultK must be between 1 and 1000");
-        if (options.Vectors.AnnThreshold < 0) problems.Add("vectors.annThreshold must be 0 or more");
-        if (options.Vectors.M is < 4 or > 128) problems.Add("vectors.m must be between 4 and 128");
-        if (options.Vectors.EfConstruction is < 8 or > 4096) problems.Add("vectors.efConstruction must be between 8 and 4096");
-        if (options.Vectors.EfSearch is < 1 or > 4096) problems.Add("vectors.efSearch must be between 1 and 4096");
-        if (options.Context.BudgetTokens < 100) problems.Add("context.budgetTokens must be at least 100");
-        problems.AddRange(ValidateMemory(options.Memory));
-        if (options.Embeddings.Provider is not ("none" or "onnx"))
-            problems.Add($"embeddings.provider '{options.Embeddings.Provider}' is unknown; use none or onnx");
-        ValidateLlm(options.Llm, problems);
-        if (options.Tools.CommandTimeoutSeconds is < 1 or > 86400) problems.Add("tools.commandTimeoutSeconds must be between 1 and 86400");
-        if (options.Tools.MaxOutputBytes < 1024) problems.Add("tools.maxOutputBytes must be at least 1024");
-        if (options.Tools.MaxFileBytes < 1) problems.Add("tools.maxFileBytes must be positive");
-        if (string.IsNullOrWhiteSpace(options.Tools.Root)) problems.Add("tools.root must name a directory");
-        if (options.Tools.Sandbox is not ("auto" or "bwrap" or "none"))
-            problems.Add($"tools.sandbox '{options.Tools.Sandbox}' is unknown; use auto, bwrap or none");
-        problems.AddRange(options.Facts.Validate());
-        if (problems.Count > 0)
-            throw new ConfigException($"{workspace.ConfigPath}: {string.Join("; ", problems)}");
-    }
+        private readonly IConfigurationProvider? _file;
+        private readonly IConfigurationProvider _environment;
 
-    /// <summary>The providers MiniMe can talk to; "none" means dry runs only.</summary>
-    public static readonly IReadOnlyList<string> LlmProviders = ["none", "openai", "ollama", "anthropic"];
-
-    private static void ValidateLlm(LlmOptions llm, List<string> problems)
-    {
-        llm.Provider = llm.Provider.Trim().ToLowerInvariant();
-        if (!LlmProviders.Contains(llm.Provider))
-            problems.Add($"llm.provider '{llm.Provider}' is unknown; use {string.Join(", ", LlmProviders)}");
-        if (llm.Endpoint is { Length: > 0 } endpoint &&
-            (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
-            problems.Add($"llm.endpoint '{endpoint}' is not an http(s) URL");
-        if (llm.TimeoutSeconds is < 1 or > 3600) problems.Add("llm.timeoutSeconds must be between 1 and 3600");
-        if (llm.MaxRetries is < 0 or > 10) problems.Add("llm.maxRetries must be between 0 and 10");
-        if (llm.RetryBaseDelayMs is < 0 or > 60_000) problems.Add("llm.retryBaseDelayMs must be between 0 and 60000");
-        if (llm.MaxRunTokens < 1000) problems.Add("llm.maxRunTokens must be at least 1000");
-        if (llm.MaxOutputTokens < 16) problems.Add("llm.maxOutputTokens must be at least 16");
-        if (llm.MaxIterations is < 1 or > 10) problems.Add("llm.maxIterations must be between 1 and 10");
-        if (llm.MaxRepairAttempts is < 0 or > 5) problems.Add("llm.maxRepairAttempts must be between 0 and 5");
-        if (llm.SkipAgentsBelow is < 0 or > 1 || double.IsNaN(llm.SkipAgentsBelow)) problems.Add("llm.skipAgentsBelow must be between 0 and 1");
-        if (llm.Temperature is { } t && (t is < 0 or > 2 || double.IsNaN(t))) problems.Add("llm.temperature must be between 0 and 2");
-        if (llm.ResponseFormat is not ("json" or "text")) problems.Add($"llm.responseFormat '{llm.ResponseFormat}' is unknown; use json or text");
-        foreach (var price in llm.Prices)
+        private Sources(string configPath, YamlConfigurationDocument? file, IConfigurationRoot configuration)
         {
-            if (string.IsNullOrWhiteSpace(price.Model)) problems.Add("llm.prices: every row needs a model");
-            if (price.InputPerMillion < 0 || price.OutputPerMillion < 0) problems.Add($"llm.prices '{price.Model}': prices cannot be negative");
+            ConfigPath = configPath;
+            File = file;
+            Configuration = configuration;
+            var providers = configuration.Providers.ToList();
+            _file = file is null ? null : providers[0];
+            _environment = providers[file is null ? 0 : 1];
         }
-    }
 
-    private static IEnumerable<string> ValidateMemory(MemoryOptions memory)
-    {
-        var store = memory.Store.Trim().ToLowerInvariant();
-        if (store is not ("sqlite" or "postgres"))
-            yield return $"memory.store '{memory.Store}' is unknown; use sqlite or postgres";
-        if (store == "postgres" && string.IsNullOrWhiteSpace(memory.ConnectionString))
-            yield return "memory.store is postgres but memory.connectionString is not set (or set MINIME_MEMORY__CONNECTIONSTRING)";
-        if (memory.VectorSearch.Trim().ToLowerInvariant() is not ("auto" or "exact" or "pgvector"))
-            yield return $"memory.vectorSearch '{memory.VectorSearch}' is unknown; use auto, exact or pgvector";
+        public string ConfigPath { get; }
+        public YamlConfigurationDocument? File { get; }
+        public IConfigurationRoot Configuration { get; }
+
+        public static Sources Open(Workspace workspace, IEnumerable<KeyValuePair<string, string?>>? overrides)
+        {
+            var file = System.IO.File.Exists(workspace.ConfigPath) ? YamlConfigurationReader.ReadDocumentFile(workspace.ConfigPath) : null;
+            var builder = new ConfigurationBuilder();
+            if (file is not null) builder.AddInMemoryCollection(file.Values);
+            builder.AddEnvironmentVariables(EnvironmentPrefix);
+            if (overrides is not null) builder.AddInMemoryCollection(overrides);
+            return new Sources(workspace.ConfigPath, file, builder.Build());
+        }
+
+        /// <summary>"config.yaml:52:13: text" when the file set <paramref name="key"/> last, "environment variable MINIME_...: text" when a variable did.</summary>
+        public Problem Locate(string? key, string text)
+        {
+            var provider = key is null ? null : Configuration.Providers.Reverse().FirstOrDefault(p => p.TryGet(key, out _));
+            if (provider is not null && ReferenceEquals(provider, _environment))
+                return new Problem($"environment variable {Variable(key!)}: {text}", Order: 1);
+            if (provider is not null && ReferenceEquals(provider, _file) && File is { } file &&
+                (file.ValueLocations.TryGetValue(key!, out var at) || file.KeyLocations.TryGetValue(key!, out at)))
+                return new Problem($"{file.SourceName}:{at.Line}:{at.Column}: {text}", Order: 0, at.Line, at.Column);
+            // A default, an override, or a rule across settings: the file it belongs to.
+            return new Problem($"{ConfigPath}: {text}", Order: 2);
+        }
+
+        private static string Variable(string key)
+        {
+            var name = EnvironmentPrefix + key.Replace(":", "__", StringComparison.Ordinal);
+            return EnvironmentVariables().Select(e => e.Key).FirstOrDefault(v => string.Equals(v, name, StringComparison.OrdinalIgnoreCase))
+                ?? name.ToUpperInvariant();
+        }
     }
 }

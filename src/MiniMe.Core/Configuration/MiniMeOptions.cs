@@ -23,13 +23,13 @@ public sealed class UserOptions
 public sealed class MemoryOptions
 {
     /// <summary>sqlite (default, one file in the workspace) or postgres (a server; needs <see cref="ConnectionString"/>).</summary>
-    public string Store { get; set; } = "sqlite";
+    public MemoryStoreKind Store { get; set; } = MemoryStoreKind.Sqlite;
     /// <summary>SQLite file, relative to the workspace.</summary>
     public string Path { get; set; } = "memory.db";
     /// <summary>PostgreSQL connection string (Npgsql format), usually from MINIME_MEMORY__CONNECTIONSTRING.</summary>
     public string? ConnectionString { get; set; }
     /// <summary>PostgreSQL dense search: auto (pgvector HNSW when the server has it, else exact), exact, or pgvector.</summary>
-    public string VectorSearch { get; set; } = "auto";
+    public VectorSearchMode VectorSearch { get; set; } = VectorSearchMode.Auto;
 }
 
 public sealed class ImportOptions
@@ -65,7 +65,7 @@ public sealed class ContextOptions
 public sealed class EmbeddingOptions
 {
     /// <summary>none (lexical retrieval only) or onnx (a local model file).</summary>
-    public string Provider { get; set; } = "none";
+    public EmbeddingProvider Provider { get; set; } = EmbeddingProvider.None;
     public string? ModelPath { get; set; }
     public string? VocabPath { get; set; }
     public int MaxTokens { get; set; } = 256;
@@ -87,7 +87,7 @@ public sealed class VectorOptions
 public sealed class LlmOptions
 {
     /// <summary>none, openai (any OpenAI-compatible server), ollama or anthropic.</summary>
-    public string Provider { get; set; } = "none";
+    public LlmProvider Provider { get; set; } = LlmProvider.None;
     /// <summary>Base URL. openai: up to /v1 (default https://api.openai.com/v1); ollama: default http://127.0.0.1:11434; anthropic: default https://api.anthropic.com.</summary>
     public string? Endpoint { get; set; }
     public string? Model { get; set; }
@@ -112,7 +112,7 @@ public sealed class LlmOptions
     /// <summary>Overrides the temperature the masks choose.</summary>
     public double? Temperature { get; set; }
     /// <summary>json asks the server for a JSON object (response_format / format: json); text relies on the prompt alone.</summary>
-    public string ResponseFormat { get; set; } = "json";
+    public LlmResponseFormat ResponseFormat { get; set; } = LlmResponseFormat.Json;
     /// <summary>USD per million tokens by model; models not listed cost 0 and are marked unpriced in traces.</summary>
     public List<ModelPrice> Prices { get; set; } = [];
 }
@@ -136,7 +136,7 @@ public sealed class ToolsOptions
     /// <summary>Largest file read_file reads, write_file writes or apply_patch patches.</summary>
     public long MaxFileBytes { get; set; } = 4 * 1024 * 1024;
     /// <summary>auto (bubblewrap when it works here, else none), bwrap (required), or none.</summary>
-    public string Sandbox { get; set; } = "auto";
+    public SandboxMode Sandbox { get; set; } = SandboxMode.Auto;
     /// <summary>Commands get no network inside the sandbox unless this is true.</summary>
     public bool AllowNetwork { get; set; }
     /// <summary>

@@ -45,9 +45,12 @@ public sealed class SettingKeys
 {
     private enum Kind { Section, Value, List, Map }
 
-    private sealed class Node(Kind kind)
+    private sealed class Node(Kind kind, Type? valueType = null)
     {
         public Kind Kind { get; } = kind;
+        /// <summary>For a single value: the type it binds to (nullable unwrapped, <see cref="Nullable"/> kept in <see cref="Optional"/>).</summary>
+        public Type? ValueType { get; } = valueType;
+        public bool Optional { get; init; }
         public Dictionary<string, (string Name, Node Node)> Children { get; } = new(StringComparer.OrdinalIgnoreCase);
         public Node? Element { get; set; }
     }
@@ -104,6 +107,37 @@ public sealed class SettingKeys
     }
 
     /// <summary>
+    /// The setting a known key ("LLM:Provider", ':'-separated, any case) names when it takes a single
+    /// value: its display path with the declared spelling ("llm.provider", "llm.prices[0].model"), the
+    /// type it binds to, and whether it may be left empty (a nullable or reference type). Null for
+    /// unknown keys and for sections, lists and maps themselves.
+    /// </summary>
+    public (string Display, Type Type, bool Optional)? Setting(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var segments = key.Split(':');
+        var names = new List<string>(segments.Length);
+        var node = _root;
+        foreach (var segment in segments)
+        {
+            switch (node.Kind)
+            {
+                case Kind.Section when node.Children.TryGetValue(segment, out var child):
+                    names.Add(child.Name);
+                    node = child.Node;
+                    break;
+                case Kind.List or Kind.Map:
+                    names.Add(segment);
+                    node = node.Element!;
+                    break;
+                default:
+                    return null;
+            }
+        }
+        return node is { Kind: Kind.Value, ValueType: { } type } ? (UnknownSetting.Display(names), type, node.Optional) : null;
+    }
+
+    /// <summary>
     /// Every unknown key of a YAML document, as "file:line:column: unknown setting ..." lines in file order;
     /// a misspelt section is reported once, not once per setting under it.
     /// </summary>
@@ -112,7 +146,11 @@ public sealed class SettingKeys
         ArgumentNullException.ThrowIfNull(document);
         var reported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var problems = new List<((long Line, long Column) At, string Message)>();
-        foreach (var (key, at) in document.KeyLocations)
+        // Mapping keys, and the values' own keys: a list written where a single value goes (store: [sqlite]) has no mapping key of its own.
+        var keys = document.KeyLocations.Select(k => (k.Key, At: k.Value))
+            .Concat(document.Values.Keys.Where(k => !document.KeyLocations.ContainsKey(k))
+                .Select(k => (Key: k, At: document.ValueLocations.TryGetValue(k, out var v) ? v : (Line: 0L, Column: 0L))));
+        foreach (var (key, at) in keys)
         {
             if (Check(key) is not { } unknown) continue;
             var unknownKey = string.Join(':', unknown.Path);
@@ -191,8 +229,9 @@ public sealed class SettingKeys
     private static Node Build(Type type, int depth)
     {
         if (depth > 16) throw new InvalidOperationException($"{type.Name}: options nest more than 16 levels (a cycle?)");
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        if (IsValue(type)) return new Node(Kind.Value);
+        var underlying = Nullable.GetUnderlyingType(type);
+        type = underlying ?? type;
+        if (IsValue(type)) return new Node(Kind.Value, type) { Optional = underlying is not null || !type.IsValueType };
         if (DictionaryValueType(type) is { } valueType) return new Node(Kind.Map) { Element = Build(valueType, depth + 1) };
         if (ElementType(type) is { } elementType) return new Node(Kind.List) { Element = Build(elementType, depth + 1) };
         var section = new Node(Kind.Section);

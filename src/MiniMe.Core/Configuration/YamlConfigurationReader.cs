@@ -10,7 +10,12 @@ namespace MiniMe.Configuration;
 public sealed record YamlConfigurationDocument(
     string SourceName,
     Dictionary<string, string?> Values,
-    IReadOnlyDictionary<string, (long Line, long Column)> KeyLocations);
+    IReadOnlyDictionary<string, (long Line, long Column)> KeyLocations)
+{
+    /// <summary>Where each scalar value was written ("llm:provider" → the position of "openai").</summary>
+    public IReadOnlyDictionary<string, (long Line, long Column)> ValueLocations { get; init; } =
+        new Dictionary<string, (long Line, long Column)>(StringComparer.OrdinalIgnoreCase);
+}
 
 /// <summary>
 /// Reads a YAML mapping into flat configuration keys ("memory:path") so it can feed
@@ -41,7 +46,8 @@ public static class YamlConfigurationReader
     {
         var result = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         var locations = new Dictionary<string, (long Line, long Column)>(StringComparer.OrdinalIgnoreCase);
-        var document = new YamlConfigurationDocument(sourceName, result, locations);
+        var values = new Dictionary<string, (long Line, long Column)>(StringComparer.OrdinalIgnoreCase);
+        var document = new YamlConfigurationDocument(sourceName, result, locations) { ValueLocations = values };
         var stream = new YamlStream();
         try
         {
@@ -70,7 +76,7 @@ public static class YamlConfigurationReader
             var node = stream.Documents[0].RootNode;
             throw new ConfigException($"{sourceName}:{node.Start.Line}:{node.Start.Column}: expected a mapping of settings at the top level");
         }
-        Flatten(root, prefix: null, result, locations);
+        Flatten(root, prefix: null, result, locations, values);
         return document;
     }
 
@@ -110,7 +116,7 @@ public static class YamlConfigurationReader
         return cut >= 0 ? message[(cut + 3)..] : message;
     }
 
-    private static void Flatten(YamlNode node, string? prefix, Dictionary<string, string?> into, Dictionary<string, (long, long)> locations)
+    private static void Flatten(YamlNode node, string? prefix, Dictionary<string, string?> into, Dictionary<string, (long, long)> locations, Dictionary<string, (long, long)> values)
     {
         switch (node)
         {
@@ -120,15 +126,16 @@ public static class YamlConfigurationReader
                     var name = key is YamlScalarNode s ? s.Value ?? "" : key.ToString();
                     var path = prefix is null ? name : $"{prefix}:{name}";
                     locations.TryAdd(path, (key.Start.Line, key.Start.Column));
-                    Flatten(value, path, into, locations);
+                    Flatten(value, path, into, locations, values);
                 }
                 break;
             case YamlSequenceNode seq:
                 for (var i = 0; i < seq.Children.Count; i++)
-                    Flatten(seq.Children[i], $"{prefix}:{i}", into, locations);
+                    Flatten(seq.Children[i], $"{prefix}:{i}", into, locations, values);
                 break;
             case YamlScalarNode scalar when prefix is not null:
                 into[prefix] = scalar.Value;
+                values[prefix] = (scalar.Start.Line, scalar.Start.Column);
                 break;
         }
     }

@@ -8,7 +8,7 @@ namespace MiniMe.Memory;
 public sealed class DamagedMemoryException : MiniMeException
 {
     private DamagedMemoryException(string? databasePath, bool empty, string? reason, Exception? inner)
-        : base(Text(databasePath, empty, reason, snapshot: null, forceHere: true), inner)
+        : base(ErrorCategory.Damaged, Text(databasePath, empty, reason, snapshot: null, forceHere: true), inner)
     {
         DatabasePath = databasePath;
         IsEmpty = empty;

@@ -80,4 +80,4 @@ public sealed record SnapshotManifest(
 }
 
 /// <summary>A snapshot is missing, damaged or cannot be written. The message is one actionable line.</summary>
-public sealed class SnapshotException(string message, Exception? inner = null) : MiniMeException(message, inner);
+public sealed class SnapshotException(string message, Exception? inner = null) : MiniMeException(ErrorCategory.Damaged, message, inner);

@@ -10,8 +10,12 @@ public sealed record ProposalDecision(bool Approve, JsonObject? EditedArguments,
 /// <summary>What deciding did: the stored status and a one-line account (executed, refused, not executed, ...).</summary>
 public sealed record ProposalOutcome(string Status, string Message, bool Executed);
 
-/// <summary>A decision could not begin and nothing ran; the proposal goes back to pending so it can be decided again.</summary>
-public sealed class ProposalNotStartedException(string message, Exception? inner = null) : MiniMeException(message, inner);
+/// <summary>
+/// A decision could not begin and nothing ran; the proposal goes back to pending so it can be decided
+/// again. Reported as what stopped it (a malformed allowlist is a configuration problem).
+/// </summary>
+public sealed class ProposalNotStartedException(string message, Exception? inner = null)
+    : MiniMeException((inner as MiniMeException)?.Category ?? ErrorCategory.Internal, message, inner);
 
 /// <summary>
 /// Carries out a decision: the tool runner (allowlist, execution, audit) plugs in here. The server

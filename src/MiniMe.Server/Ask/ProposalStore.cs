@@ -35,7 +35,7 @@ public sealed record StoredProposal(
     string? Note);
 
 /// <summary>A proposal that is no longer pending (being decided, or decided) was decided again.</summary>
-public sealed class ProposalStateException(string message) : MiniMeException(message);
+public sealed class ProposalStateException(string message) : MiniMeException(ErrorCategory.Conflict, message);
 
 /// <summary>Proposals waiting for approval, per user, in server.db.</summary>
 public sealed class ProposalStore(ServerDatabase database, TimeProvider? time = null)

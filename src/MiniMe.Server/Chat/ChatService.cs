@@ -90,7 +90,7 @@ public sealed class ChatService(
             conversations.Append(userId, conversation.Id, new ConversationMessage(0, ChatRoles.User, message, default));
 
             var options = new ChatOptions { Temperature = (float)prepared.Masks.Temperature, ModelId = engineOptions.Llm.Model };
-            var fallbackModel = client.GetService<ChatClientMetadata>()?.DefaultModelId ?? engineOptions.Llm.Model ?? engineOptions.Llm.Provider;
+            var fallbackModel = client.GetService<ChatClientMetadata>()?.DefaultModelId ?? engineOptions.Llm.Model ?? SettingValues.Name(engineOptions.Llm.Provider);
             return new ChatTurn(new ChatTurnParts(client, conversations, meter, traces, userId, conversation.Id,
                 runId, messages, options, Sources(prepared), context.TotalTokens, fallbackModel, clock));
         }

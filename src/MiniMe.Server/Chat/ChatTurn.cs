@@ -166,8 +166,9 @@ public sealed class ChatTurn
         return new ChatReply(ConversationId, RunId, model, message, usageOut, _parts.Sources);
     }
 
+    /// <summary>A provider error already says what failed and what to do: its message is kept as is, as the CLI prints it.</summary>
     private ModelCallException Failed(Exception e) =>
-        new($"The model call failed: {CloseWithError(e)}", e);
+        new(e is MiniMeException { Category: ErrorCategory.ModelFailed } ? CloseWithError(e) : $"The model call failed: {CloseWithError(e)}", e);
 
     /// <summary>Traces the error and closes the run; returns the redacted message.</summary>
     private string CloseWithError(Exception e)

@@ -2,15 +2,13 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using MiniMe.Configuration;
-using MiniMe.Server.Chat;
 
 namespace MiniMe.Server.Problems;
 
 /// <summary>
 /// Turns exceptions into problem details with a one-line, actionable detail: typed MiniMe errors keep
-/// their message, framework request errors keep their status (413, 400, ...), and anything unexpected
-/// becomes a 500 that names no internals. Stack traces go to the server log only.
+/// their message and get the status of their category (<see cref="For"/>), framework request errors keep
+/// their status (413, 400, ...), and anything unexpected becomes a 500 that names no internals. Stack traces go to the server log only.
 /// </summary>
 internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logger) : IExceptionHandler
 {
@@ -27,17 +25,38 @@ internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logge
     internal static (int Status, string Title, string Detail) Describe(Exception exception) => exception switch
     {
         BadHttpRequestException e => (e.StatusCode, Title(e.StatusCode), FirstLine(e.Message)),
-        InvalidInputException e => (400, "Invalid input", e.Message),
         JsonException e => (400, "Invalid JSON", FirstLine(e.Message)),
-        NotFoundException e => (404, "Not found", e.Message),
-        ModelCallException e => (502, "Model call failed", e.Message),
-        ModelUnavailableException e => (503, "No model configured", e.Message),
-        Ask.ProposalStateException e => (409, "Not pending", e.Message),
-        Ask.ProposalNotStartedException e => (500, "Nothing was run", e.Message),
-        ConfigException e => (500, "Server configuration problem", e.Message),
-        Memory.DamagedMemoryException e => (503, "Memory database damaged", e.Message),
+        MiniMeException e => Typed(e),
         _ => (500, "Internal server error", "The server could not complete the request; the server log has the details."),
     };
+
+    private static (int Status, string Title, string Detail) Typed(MiniMeException e)
+    {
+        var (status, title) = For(e.Category);
+        return (status, title, e.Message);
+    }
+
+    /// <summary>
+    /// The one mapping from a failure's category to the problem's status and title. Settings and
+    /// workspace files are the server's, not the client's: a problem with them is a 500.
+    /// </summary>
+    internal static (int Status, string Title) For(ErrorCategory category) =>
+#pragma warning disable CS8524 // every named category is listed (a new one is a compile error, CS8509); no unnamed values exist
+        category switch
+        {
+            ErrorCategory.InvalidInput => (400, "Invalid input"),
+            ErrorCategory.Refused => (403, "Refused"),
+            ErrorCategory.NotFound => (404, "Not found"),
+            ErrorCategory.Conflict => (409, "Conflict"),
+            ErrorCategory.BudgetExceeded => (422, "Run budget exceeded"),
+            ErrorCategory.Internal => (500, "Internal server error"),
+            ErrorCategory.InvalidSettings or ErrorCategory.Configuration => (500, "Server configuration problem"),
+            ErrorCategory.ModelFailed => (502, "Model call failed"),
+            ErrorCategory.ModelNotConfigured => (503, "No model configured"),
+            ErrorCategory.Unavailable => (503, "Service unavailable"),
+            ErrorCategory.Damaged => (503, "Data damaged"),
+        };
+#pragma warning restore CS8524
 
     private static string Title(int status) => status switch
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MiniMe.Configuration;
 using MiniMe.Tools.Commands;
 using MiniMe.Tools.Processes;
 
@@ -24,7 +25,7 @@ public sealed class RunCommandTool(ToolContext context) : ITool
         var limit = context.Options.CommandTimeoutSeconds;
         var seconds = Math.Min(arguments.Integer("timeoutSeconds") ?? limit, limit);
         var sandbox = context.Runner.Sandbox;
-        if (plan.RunsCode && !sandbox.IsActive && context.Options.Sandbox != "none")
+        if (plan.RunsCode && !sandbox.IsActive && context.Options.Sandbox != SandboxMode.None)
             throw new ToolRefusedException(
                 $"{string.Join(' ', plan.Argv.Take(2))} runs code from this repository, so it runs only inside the sandbox, and there is none here ({sandbox.Description}); "
                 + "install bubblewrap, or set tools.sandbox: none in config.yaml to run such commands unconfined.");

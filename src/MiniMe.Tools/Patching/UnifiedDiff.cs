@@ -19,4 +19,4 @@ public sealed record FilePatch(string? OldPath, string? NewPath, IReadOnlyList<H
 }
 
 /// <summary>A patch that cannot be parsed or applied; the message names the file, the hunk and the line.</summary>
-public sealed class PatchException(string message) : MiniMeException(message);
+public sealed class PatchException(string message) : MiniMeException(ErrorCategory.InvalidInput, message);

@@ -20,10 +20,10 @@ public static class SandboxFactory
         ArgumentNullException.ThrowIfNull(confiner);
         ArgumentNullException.ThrowIfNull(allowlist);
         var mode = settings.Sandbox;
-        if (mode == "none") return new NoSandbox("sandbox disabled (tools.sandbox: none)");
+        if (mode == SandboxMode.None) return new NoSandbox("sandbox disabled (tools.sandbox: none)");
         if (!OperatingSystem.IsLinux())
         {
-            if (mode == "bwrap") throw new ConfigException("tools.sandbox is bwrap, but bubblewrap only exists on Linux; use auto or none.");
+            if (mode == SandboxMode.Bwrap) throw new ConfigException("tools.sandbox is bwrap, but bubblewrap only exists on Linux; use auto or none.");
             return new NoSandbox("no sandbox on this platform (bubblewrap is Linux-only)");
         }
         if (confiner.Root == "/")
@@ -46,7 +46,7 @@ public static class SandboxFactory
             var layout = SandboxLayout.Create(ProgramDirectories(allowlist, resolver), settings.SandboxReadOnly);
             return new BubblewrapSandbox(bwrap!, confiner, confiner.Root, layout, settings.AllowNetwork, ignoredDirectories);
         }
-        if (mode == "bwrap")
+        if (mode == SandboxMode.Bwrap)
             throw new ConfigException($"tools.sandbox is bwrap, but {problem}; fix that or set tools.sandbox: auto.");
         return new NoSandbox($"not sandboxed: {problem}");
     }

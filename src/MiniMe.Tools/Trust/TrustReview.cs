@@ -70,7 +70,7 @@ public sealed class TrustReview
             warnings.Add(new TrustWarning("writes_code_files", $"write.code lets tools write files that run code ({string.Join(", ", allowlist.Write.Code.Select(g => g.Pattern))}): the next build, test run, editor or CI job runs what an approved write put there"));
         if (tools.AllowNetwork)
             warnings.Add(new TrustWarning("network", "tools.allowNetwork is true: commands can reach the network, and send anything they can read"));
-        if (tools.Sandbox == "none")
+        if (tools.Sandbox == SandboxMode.None)
             warnings.Add(new TrustWarning("no_sandbox", "tools.sandbox is none: commands run outside the bubblewrap sandbox, with all of your user's access"));
         foreach (var finding in GitConfigInspector.Findings(fingerprint.ToolsRoot))
             warnings.Add(new TrustWarning("git_runs_code", finding));
@@ -90,7 +90,7 @@ public sealed class TrustReview
         ["grants"] = new JsonObject
         {
             ["toolsRoot"] = Fingerprint.ToolsRoot,
-            ["sandbox"] = Tools.Sandbox,
+            ["sandbox"] = SettingValues.Name(Tools.Sandbox),
             ["network"] = Tools.AllowNetwork,
             ["read"] = Rules(Allowlist.Read),
             ["write"] = Rules(Allowlist.Write),

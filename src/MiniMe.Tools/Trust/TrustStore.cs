@@ -220,4 +220,4 @@ public sealed class TrustStore
 }
 
 /// <summary>The trust file cannot be read, parsed or written; the message says what to do. Nothing is trusted meanwhile.</summary>
-public sealed class TrustFileException(string message, Exception? inner = null) : MiniMeException(message, inner);
+public sealed class TrustFileException(string message, Exception? inner = null) : MiniMeException(ErrorCategory.Configuration, message, inner);

@@ -217,6 +217,6 @@ public sealed class AskAndDoctorCommandTests : IAsyncLifetime
         var (exit, output, _) = await _cli.RunAsync("doctor");
         Assert.Equal(1, exit);
         Assert.Contains("FAIL config", output);
-        Assert.Contains("llm.provider 'gpt-magic' is unknown", output);
+        Assert.Contains("environment variable MINIME_LLM__PROVIDER: llm.provider: 'gpt-magic' is not one of none, openai, ollama, anthropic", output);
     }
 }

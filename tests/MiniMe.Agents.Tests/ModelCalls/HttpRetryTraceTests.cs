@@ -20,7 +20,7 @@ public sealed class HttpRetryTraceTests : IAsyncLifetime
 
     private ProviderConnection Connect() => ChatClientFactory.Create(new LlmOptions
     {
-        Provider = "openai",
+        Provider = LlmProvider.OpenAI,
         Endpoint = _server.BaseUrl.ToString(),
         Model = "loopback-model",
         MaxRetries = 3,

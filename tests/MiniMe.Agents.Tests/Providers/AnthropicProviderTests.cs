@@ -18,7 +18,7 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
 
     private ProviderConnection Connect(int maxRetries = 2) => ChatClientFactory.Create(new LlmOptions
     {
-        Provider = "anthropic",
+        Provider = LlmProvider.Anthropic,
         Endpoint = _server.RootUrl.ToString(),
         Model = "loopback-model",
         MaxRetries = maxRetries,

@@ -18,7 +18,7 @@ public sealed class OllamaProviderTests : IAsyncLifetime
 
     private ProviderConnection Connect(int maxRetries = 2, int timeoutSeconds = 30) => ChatClientFactory.Create(new LlmOptions
     {
-        Provider = "ollama",
+        Provider = LlmProvider.Ollama,
         Endpoint = _server.RootUrl.ToString(),
         Model = "loopback-model",
         MaxRetries = maxRetries,

@@ -19,7 +19,7 @@ public sealed class OpenAiProviderTests : IAsyncLifetime
 
     private LlmOptions Options(int maxRetries = 2, int timeoutSeconds = 30, string? keyVariable = null) => new()
     {
-        Provider = "openai",
+        Provider = LlmProvider.OpenAI,
         Endpoint = _server.BaseUrl.ToString(),
         Model = "loopback-model",
         MaxRetries = maxRetries,

@@ -14,7 +14,7 @@ public sealed class ProviderDoctorTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private LlmOptions Options(string model = "loopback-model") => new() { Provider = "openai", Endpoint = _server.BaseUrl.ToString(), Model = model, RetryBaseDelayMs = 1 };
+    private LlmOptions Options(string model = "loopback-model") => new() { Provider = LlmProvider.OpenAI, Endpoint = _server.BaseUrl.ToString(), Model = model, RetryBaseDelayMs = 1 };
 
     [Fact]
     public async Task HealthyServerPassesEveryCheck()

@@ -11,12 +11,12 @@ public class ProviderSettingsTests
         name => vars.FirstOrDefault(v => v.Name == name).Value;
 
     [Theory]
-    [InlineData("openai", null, "https://api.openai.com/v1/")]
-    [InlineData("openai", "http://127.0.0.1:8080", "http://127.0.0.1:8080/v1/")]
-    [InlineData("openai", "http://127.0.0.1:8080/v1", "http://127.0.0.1:8080/v1/")]
-    [InlineData("ollama", null, "http://127.0.0.1:11434/")]
-    [InlineData("anthropic", null, "https://api.anthropic.com/")]
-    public void EndpointsDefaultAndNormalize(string provider, string? endpoint, string expected)
+    [InlineData(LlmProvider.OpenAI, null, "https://api.openai.com/v1/")]
+    [InlineData(LlmProvider.OpenAI, "http://127.0.0.1:8080", "http://127.0.0.1:8080/v1/")]
+    [InlineData(LlmProvider.OpenAI, "http://127.0.0.1:8080/v1", "http://127.0.0.1:8080/v1/")]
+    [InlineData(LlmProvider.Ollama, null, "http://127.0.0.1:11434/")]
+    [InlineData(LlmProvider.Anthropic, null, "https://api.anthropic.com/")]
+    public void EndpointsDefaultAndNormalize(LlmProvider provider, string? endpoint, string expected)
     {
         var settings = ProviderSettings.Resolve(new LlmOptions { Provider = provider, Endpoint = endpoint, Model = "m" }, Env(("OPENAI_API_KEY", "k"), ("ANTHROPIC_API_KEY", "k")));
         Assert.Equal(expected, settings.Endpoint.ToString());
@@ -25,7 +25,7 @@ public class ProviderSettingsTests
     [Fact]
     public void MissingModelNamesTheSetting()
     {
-        var e = Assert.Throws<ConfigException>(() => ProviderSettings.Resolve(new LlmOptions { Provider = "ollama" }, Env()));
+        var e = Assert.Throws<ConfigException>(() => ProviderSettings.Resolve(new LlmOptions { Provider = LlmProvider.Ollama }, Env()));
         Assert.Contains("llm.model", e.Message);
         Assert.Contains("MINIME_LLM__MODEL", e.Message);
     }
@@ -33,9 +33,9 @@ public class ProviderSettingsTests
     [Fact]
     public void HostedServiceNeedsAKeyButALocalServerDoesNot()
     {
-        var e = Assert.Throws<ConfigException>(() => ProviderSettings.Resolve(new LlmOptions { Provider = "anthropic", Model = "claude" }, Env()));
+        var e = Assert.Throws<ConfigException>(() => ProviderSettings.Resolve(new LlmOptions { Provider = LlmProvider.Anthropic, Model = "claude" }, Env()));
         Assert.Contains("ANTHROPIC_API_KEY is not set", e.Message);
-        var local = ProviderSettings.Resolve(new LlmOptions { Provider = "openai", Endpoint = "http://127.0.0.1:1234/v1", Model = "m" }, Env());
+        var local = ProviderSettings.Resolve(new LlmOptions { Provider = LlmProvider.OpenAI, Endpoint = "http://127.0.0.1:1234/v1", Model = "m" }, Env());
         Assert.False(local.HasApiKey);
     }
 
@@ -43,7 +43,7 @@ public class ProviderSettingsTests
     public void KeyComesFromTheConfiguredVariableAndNeverFromToString()
     {
         var settings = ProviderSettings.Resolve(
-            new LlmOptions { Provider = "openai", Model = "m", ApiKeyVariable = "MY_KEY" },
+            new LlmOptions { Provider = LlmProvider.OpenAI, Model = "m", ApiKeyVariable = "MY_KEY" },
             Env(("MY_KEY", "sk-secret-value-123456789")));
         Assert.True(settings.HasApiKey);
         Assert.Equal("MY_KEY", settings.KeyVariable);
@@ -60,10 +60,10 @@ public class ProviderSettingsTests
     [Fact]
     public void OllamaAndAnthropicClientsComeFromTheirSdks()
     {
-        using var ollama = ChatClientFactory.Create(new LlmOptions { Provider = "ollama", Model = "llama3.1" }, Env());
+        using var ollama = ChatClientFactory.Create(new LlmOptions { Provider = LlmProvider.Ollama, Model = "llama3.1" }, Env());
         Assert.NotNull(ollama.Chat.GetService<OllamaSharp.OllamaApiClient>());
         Assert.Equal("llama3.1", ollama.Chat.GetService<Microsoft.Extensions.AI.ChatClientMetadata>()?.DefaultModelId);
-        using var anthropic = ChatClientFactory.Create(new LlmOptions { Provider = "anthropic", Model = "claude-sonnet-4-5" }, Env(("ANTHROPIC_API_KEY", "k")));
+        using var anthropic = ChatClientFactory.Create(new LlmOptions { Provider = LlmProvider.Anthropic, Model = "claude-sonnet-4-5" }, Env(("ANTHROPIC_API_KEY", "k")));
         Assert.Equal("anthropic", anthropic.Chat.GetService<Microsoft.Extensions.AI.ChatClientMetadata>()?.ProviderName);
     }
 }

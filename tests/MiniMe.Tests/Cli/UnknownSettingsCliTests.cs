@@ -54,6 +54,62 @@ public sealed class UnknownSettingsCliTests : IDisposable
         Assert.Matches($@"FAIL\s+config\s+{System.Text.RegularExpressions.Regex.Escape(ConfigPath)}:{line}:1: unknown setting 'retreival'; did you mean 'retrieval'\?", result.Out);
     }
 
+    private async Task InitWithProvderAsync(string? llmProvider = null)
+    {
+        Assert.Equal(0, (await Minime("init", "--name", "Ada")).ExitCode);
+        var text = "provder: openai\n" + File.ReadAllText(ConfigPath);
+        if (llmProvider is not null)
+            text = text.Replace("  provider: none         # none (dry", $"  provider: {llmProvider}         # none (dry", StringComparison.Ordinal);
+        File.WriteAllText(ConfigPath, text);
+    }
+
+    [Fact]
+    public async Task Doctor_reports_provder_and_an_invalid_value_as_failed_checks_together()
+    {
+        await InitWithProvderAsync(llmProvider: "opnai");
+        var result = await Minime("doctor");
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain("is valid", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("llm.provider is none", result.Out, StringComparison.Ordinal);
+        var path = System.Text.RegularExpressions.Regex.Escape(ConfigPath);
+        Assert.Matches($@"FAIL\s+config\s+{path}:1:1: unknown setting 'provder'; known settings: user, memory, ", result.Out);
+        Assert.Matches($@"FAIL\s+config\s+{path}:\d+:\d+: llm\.provider: 'opnai' is not one of none, openai, ollama, anthropic \(did you mean openai\?\)", result.Out);
+        Assert.Contains("2 problem(s) to fix", result.Out, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string[]> Commands => new()
+    {
+        { ["search", "x"] }, { ["ask", "--dry-run", "x"] }, { ["import", "."] }, { ["remember", "x"] }, { ["facts", "list"] },
+        { ["runs"] }, { ["trace", "20260101-000000-abcdef"] }, { ["feedback", "20260101-000000-abcdef", "--delta", "{\"rigor\": 0.9}"] },
+        { ["config", "show"] }, { ["trust"] }, { ["tool", "list"] }, { ["index", "status"] }, { ["snapshot", "list"] },
+        { ["keys", "list"] }, { ["keys", "create", "laptop"] }, { ["keys", "revoke", "laptop"] },
+        { ["migrate", "--to", "postgres", "--connection-string", "Host=127.0.0.1;Port=1"] }, { ["serve", "--urls", "http://127.0.0.1:0"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public async Task Every_command_refuses_a_config_with_an_unknown_key_with_exit_2(string[] command)
+    {
+        await InitWithProvderAsync();
+        var result = await Minime(command);
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith($"error: {ConfigPath}:1:1: unknown setting 'provder'", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Config_show_writes_enum_settings_in_lower_case()
+    {
+        Assert.Equal(0, (await Minime("init")).ExitCode);
+        File.WriteAllText(ConfigPath, File.ReadAllText(ConfigPath)
+            .Replace("  provider: none         # none (dry", "  provider: OpenAI         # none (dry", StringComparison.Ordinal)
+            .Replace("sandbox: auto", "sandbox: BWRAP", StringComparison.Ordinal));
+        var result = await Minime("config", "show");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("  provider: openai\n", result.Out, StringComparison.Ordinal);
+        Assert.Contains("  sandbox: bwrap\n", result.Out, StringComparison.Ordinal);
+        Assert.Contains("  store: sqlite\n", result.Out, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Config_show_refuses_to_print_a_configuration_with_a_typo()
     {

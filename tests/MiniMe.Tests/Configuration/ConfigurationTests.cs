@@ -21,8 +21,8 @@ public class ConfigurationTests : IDisposable
     {
         var options = ConfigurationLoader.Load(NewWorkspace());
         Assert.Equal("Ada", options.User.Name);
-        Assert.Equal("sqlite", options.Memory.Store);
-        Assert.Equal("none", options.Llm.Provider);
+        Assert.Equal(MemoryStoreKind.Sqlite, options.Memory.Store);
+        Assert.Equal(LlmProvider.None, options.Llm.Provider);
         Assert.Equal(1200, options.Import.ChunkChars);
         Assert.Equal(6000, options.Context.BudgetTokens);
     }
@@ -61,7 +61,7 @@ public class ConfigurationTests : IDisposable
     public void Overrides_win_over_the_file()
     {
         var options = ConfigurationLoader.Load(NewWorkspace(), [new("llm:provider", "openai"), new("llm:model", "gpt-x")]);
-        Assert.Equal("openai", options.Llm.Provider);
+        Assert.Equal(LlmProvider.OpenAI, options.Llm.Provider);
         Assert.Equal("gpt-x", options.Llm.Model);
     }
 
@@ -69,7 +69,7 @@ public class ConfigurationTests : IDisposable
     public void Invalid_values_are_reported_together_with_the_file()
     {
         var workspace = NewWorkspace();
-        var error = Assert.Throws<ConfigException>(() => ConfigurationLoader.Load(workspace, [new("import:chunkChars", "10"), new("context:budgetTokens", "5")]));
+        var error = Assert.Throws<InvalidSettingsException>(() => ConfigurationLoader.Load(workspace, [new("import:chunkChars", "10"), new("context:budgetTokens", "5")]));
         Assert.Contains(workspace.ConfigPath, error.Message, StringComparison.Ordinal);
         Assert.Contains("import.chunkChars", error.Message, StringComparison.Ordinal);
         Assert.Contains("context.budgetTokens", error.Message, StringComparison.Ordinal);
@@ -79,7 +79,7 @@ public class ConfigurationTests : IDisposable
     public void A_value_of_the_wrong_type_is_a_config_error_not_a_crash()
     {
         var workspace = NewWorkspace();
-        Assert.Throws<ConfigException>(() => ConfigurationLoader.Load(workspace, [new("import:chunkChars", "lots")]));
+        Assert.Throws<InvalidSettingsException>(() => ConfigurationLoader.Load(workspace, [new("import:chunkChars", "lots")]));
     }
 
     [Fact]

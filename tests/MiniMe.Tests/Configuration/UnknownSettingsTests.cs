@@ -77,7 +77,7 @@ public sealed class UnknownSettingsTests : IDisposable
     {
         var workspace = NewWorkspace(c => c.Replace("llm:", "LLM:", StringComparison.Ordinal).Replace("provider: none         # none (dry", "Provider: ollama\n  MODEL: m # (dry", StringComparison.Ordinal));
         var options = ConfigurationLoader.Load(workspace);
-        Assert.Equal("ollama", options.Llm.Provider);
+        Assert.Equal(LlmProvider.Ollama, options.Llm.Provider);
         Assert.Equal("m", options.Llm.Model);
     }
 

@@ -125,7 +125,7 @@ public sealed class ProcessTreeTests
         using var s = new Scratch();
         var programs = new ProgramResolver(Environment.GetEnvironmentVariable("PATH"), s.Directory);
         var allowlist = MiniMe.Tools.Allowlist.ToolAllowlist.Missing("allowlist.yaml");
-        var sandbox = SandboxFactory.Create(new MiniMe.Configuration.ToolsOptions { Sandbox = "bwrap" }, programs, new MiniMe.Tools.Paths.PathConfiner(s.Directory, allowlist), allowlist, []);
+        var sandbox = SandboxFactory.Create(new MiniMe.Configuration.ToolsOptions { Sandbox = MiniMe.Configuration.SandboxMode.Bwrap }, programs, new MiniMe.Tools.Paths.PathConfiner(s.Directory, allowlist), allowlist, []);
         var runner = new ProcessRunner(sandbox, programs.Resolve("setsid"));
         var spec = new CommandSpec("/bin/sh", ["-c", "echo $$ > started.tmp; mv started.tmp started.pid\n" + Scratch.AwaitGo + "echo survived\n"], s.Directory,
             new Dictionary<string, string> { ["PATH"] = programs.PathVariable }, TimeSpan.FromMinutes(2), 4096);

@@ -16,7 +16,7 @@ public sealed class SandboxSelectionTests
             var resolver = new ProgramResolver(emptyPath.FullName, "/nonexistent-root");
             var allowlist = ToolAllowlist.Missing("allowlist.yaml");
             var confiner = new PathConfiner(emptyPath.FullName, allowlist);
-            ISandbox Create(string mode) => SandboxFactory.Create(new ToolsOptions { Sandbox = mode }, resolver, confiner, allowlist, []);
+            ISandbox Create(string mode) => SandboxFactory.Create(new ToolsOptions { Sandbox = Enum.Parse<SandboxMode>(mode, ignoreCase: true) }, resolver, confiner, allowlist, []);
             var auto = Create("auto");
             Assert.False(auto.IsActive);
             Assert.Contains("bubblewrap (bwrap) is not installed", auto.Description, StringComparison.Ordinal);

@@ -45,7 +45,7 @@ public sealed class ToolWorkspace : IDisposable
         WorkspaceInitializer.Initialize(Home, "tester", force: false);
         File.WriteAllText(Home.AllowlistPath, allowlist ?? DefaultAllowlist);
         Options = new MiniMeOptions();
-        Options.Tools.Sandbox = sandbox;
+        Options.Tools.Sandbox = Enum.Parse<SandboxMode>(sandbox, ignoreCase: true);
         Options.Tools.CommandTimeoutSeconds = 30;
         Options.Tools.MaxOutputBytes = 4096;
         Options.Tools.MaxFileBytes = 64 * 1024;

@@ -15,7 +15,7 @@ public sealed class TrustReviewTests
         var ws = new ToolWorkspace(allowlist);
         try
         {
-            ws.Options.Tools.Sandbox = "bwrap";
+            ws.Options.Tools.Sandbox = SandboxMode.Bwrap;
             configure?.Invoke(ws.Options.Tools);
             return TrustReview.Of(ws.Trust, ws.Home, ws.Options.Tools, home ?? "/nonexistent-home");
         }
@@ -147,7 +147,7 @@ public sealed class TrustReviewTests
               - program: git
                 args: ["log ..."]
                 allowShellMetacharacters: true
-            """, t => { t.Sandbox = "none"; t.AllowNetwork = true; });
+            """, t => { t.Sandbox = SandboxMode.None; t.AllowNetwork = true; });
 
         Assert.Equal(["shell_metacharacters", "network", "no_sandbox"], Kinds(review));
     }
@@ -166,7 +166,7 @@ public sealed class TrustReviewTests
     public void The_home_directory_as_root_needs_confirmation_even_when_it_holds_the_workspace()
     {
         using var ws = new ToolWorkspace("commands: []\n");
-        ws.Options.Tools.Sandbox = "bwrap";
+        ws.Options.Tools.Sandbox = SandboxMode.Bwrap;
 
         var review = TrustReview.Of(ws.Trust, ws.Home, ws.Options.Tools, home: ws.Root);   // the project folder is "home"
 
@@ -186,7 +186,7 @@ public sealed class TrustReviewTests
               - program: git
                 args: ["status ...", "diff ...", "log ...", "show ..."]
             """);
-        ws.Options.Tools.Sandbox = "auto";
+        ws.Options.Tools.Sandbox = SandboxMode.Auto;
 
         var review = TrustReview.Of(ws.Trust, ws.Home, ws.Options.Tools, "/nonexistent-home");
 

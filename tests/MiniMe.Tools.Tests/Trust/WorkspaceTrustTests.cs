@@ -72,6 +72,17 @@ public sealed class WorkspaceTrustTests
         Assert.Contains($"tools.root (now {ws.Base}) changed since", root.Refusal, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(SandboxMode.Auto, "auto")]
+    [InlineData(SandboxMode.Bwrap, "bwrap")]
+    [InlineData(SandboxMode.None, "none")]
+    public void The_hashed_sandbox_setting_is_the_word_config_yaml_uses_so_typed_settings_keep_existing_trust(SandboxMode mode, string word)
+    {
+        // Trust entries recorded while tools.sandbox was a string hashed "auto"; a number here would untrust every workspace.
+        var settings = WorkspaceFingerprint.Settings("/project", new ToolsOptions { Sandbox = mode });
+        Assert.Equal(word, settings["Sandbox"]!.GetValue<string>());
+    }
+
     [Fact]
     public void The_fingerprint_is_of_the_bytes_the_tool_host_parsed()
     {

@@ -137,4 +137,4 @@ public sealed record FactInsert(FactDraft Draft, FactEmbedding? Embedding, IRead
 public sealed record FactInsertResult(Fact Fact, FactReview? Review);
 
 /// <summary>A state change raced with another writer (the fact is no longer in the state the change needs).</summary>
-public sealed class FactStateException(string message) : MiniMeException(message);
+public sealed class FactStateException(string message) : MiniMeException(ErrorCategory.Conflict, message);

@@ -11,7 +11,7 @@ public sealed record MigrationReport(MemoryDigest Source, MemoryDigest Target, T
 }
 
 /// <summary>A migration that cannot start or whose result does not match its source.</summary>
-public sealed class MigrationException(string message, Exception? inner = null) : MiniMeException(message, inner);
+public sealed class MigrationException(string message, Exception? inner = null) : MiniMeException(ErrorCategory.Conflict, message, inner);
 
 /// <summary>
 /// Copies every document, chunk and vector of one store into another with full fidelity, then

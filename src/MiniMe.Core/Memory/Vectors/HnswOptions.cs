@@ -30,4 +30,4 @@ public sealed record HnswOptions
 public readonly record struct VectorMatch(string Key, float Score);
 
 /// <summary>An index file is corrupt, truncated, from another format version or for another model.</summary>
-public sealed class VectorIndexFormatException(string message, Exception? inner = null) : MiniMeException(message, inner);
+public sealed class VectorIndexFormatException(string message, Exception? inner = null) : MiniMeException(ErrorCategory.Damaged, message, inner);

@@ -37,7 +37,7 @@ public sealed class FactOptionsTests : IDisposable
     [InlineData("facts:candidates", "0", "facts.candidates")]
     public void Invalid_settings_are_refused_with_the_setting_named(string key, string value, string message)
     {
-        var error = Assert.Throws<ConfigException>(() => ConfigurationLoader.Load(Init(), [new(key, value)]));
+        var error = Assert.Throws<InvalidSettingsException>(() => ConfigurationLoader.Load(Init(), [new(key, value)]));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,192 @@
+using Microsoft.Extensions.Options;
+
+namespace MiniMe.Configuration;
+
+// One IValidateOptions per options class: the rules a bound value must meet beyond its type. Every
+// failure starts with the setting's dotted path ("llm.maxRetries must be ...", "llm.provider: ..."),
+// which ConfigurationLoader uses to say where the value came from (file:line:column or the variable).
+// A validator returns every failure of its class, never only the first.
+
+/// <summary>Collects failures; <see cref="Result"/> is Success when there are none.</summary>
+internal sealed class Failures
+{
+    private readonly List<string> _list = [];
+
+    public void Add(string failure) => _list.Add(failure);
+
+    public void Range(string setting, double value, double min, double max)
+    {
+        if (double.IsNaN(value) || value < min || value > max) _list.Add($"{setting} must be between {Format(min)} and {Format(max)} (is {Format(value)})");
+    }
+
+    public void AtLeast(string setting, double value, double min, string what = "at least")
+    {
+        if (double.IsNaN(value) || value < min) _list.Add($"{setting} must be {what} {Format(min)} (is {Format(value)})");
+    }
+
+    public void Defined<TEnum>(string setting, TEnum value) where TEnum : struct, Enum
+    {
+        if (!Enum.IsDefined(value)) _list.Add($"{setting}: {SettingValues.NotOneOf(value.ToString(), SettingValues.Names(typeof(TEnum)))}");
+    }
+
+    public ValidateOptionsResult Result => _list.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(_list);
+
+    private static string Format(double value) => value.ToString("#,0.###", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+public sealed class MemoryOptionsValidator : IValidateOptions<MemoryOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MemoryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var f = new Failures();
+        f.Defined("memory.store", options.Store);
+        f.Defined("memory.vectorSearch", options.VectorSearch);
+        if (options.Store == MemoryStoreKind.Postgres && string.IsNullOrWhiteSpace(options.ConnectionString))
+            f.Add("memory.store is postgres but memory.connectionString is not set (or set MINIME_MEMORY__CONNECTIONSTRING)");
+        return f.Result;
+    }
+}
+
+public sealed class ImportOptionsValidator : IValidateOptions<ImportOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ImportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var f = new Failures();
+        f.AtLeast("import.chunkChars", options.ChunkChars, 200);
+        if (options.OverlapChars < 0 || options.OverlapChars >= options.ChunkChars)
+            f.Add($"import.overlapChars must be between 0 and import.chunkChars (is {options.OverlapChars}, chunkChars {options.ChunkChars})");
+        f.AtLeast("import.maxFileBytes", options.MaxFileBytes, 1);
+        return f.Result;
+    }
+}
+
+public sealed class RetrievalOptionsValidator : IValidateOptions<RetrievalOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RetrievalOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var f = new Failures();
+        f.Range("retrieval.defaultK", options.DefaultK, 1, 1000);
+        return f.Result;
+    }
+}
+
+public sealed class ContextOptionsValidator : IValidateOptions<ContextOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ContextOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var f = new Failures();
+        f.AtLeast("context.budgetTokens", options.BudgetTokens, 100);
+        return f.Result;
+    }
+}
+
+public sealed class EmbeddingOptionsValidator : IValidateOptions<EmbeddingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EmbeddingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var f = new Failures();
+        f.Defined("embeddings.provider", options.Provider);
+        if (options.Provider == EmbeddingProvider.Onnx && (string.IsNullOrWhiteSpace(options.ModelPath) || string.IsNullOrWhiteSpace(options.VocabPath)))
+            f.Add("embeddings.provider is onnx but embeddings.modelPath or embeddings.vocabPath is not set");
+        f.AtLeast("embeddings.maxTokens", options.MaxTokens, 1);
+        return f.Result;
+    }
+}
+
+public sealed class VectorOptionsValidator : IValidateOptions<VectorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, VectorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var f = new Failures();
+        f.AtLeast("vectors.annThreshold", options.AnnThreshold, 0);
+        f.Range("vectors.m", options.M, 4, 128);
+        f.Range("vectors.efConstruction", options.EfConstruction, 8, 4096);
+        f.Range("vectors.efSearch", options.EfSearch, 1, 4096);
+        return f.Result;
+    }
+}
+
+public sealed class FactOptionsValidator : IValidateOptions<FactOptions>
+{
+    public ValidateOptionsResult Validate(string? name, FactOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = options.Validate().ToList();
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+public sealed class LlmOptionsValidator : IValidateOptions<LlmOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LlmOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var f = new Failures();
+        f.Defined("llm.provider", options.Provider);
+        f.Defined("llm.responseFormat", options.ResponseFormat);
+        if (options.Endpoint is { Length: > 0 } endpoint &&
+            (!Uri.TryCreate(endpoint.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+            f.Add($"llm.endpoint: '{endpoint}' is not an http(s) URL");
+        f.Range("llm.timeoutSeconds", options.TimeoutSeconds, 1, 3600);
+        f.Range("llm.maxRetries", options.MaxRetries, 0, 10);
+        f.Range("llm.retryBaseDelayMs", options.RetryBaseDelayMs, 0, 60_000);
+        f.AtLeast("llm.maxRunTokens", options.MaxRunTokens, 1000);
+        f.AtLeast("llm.maxOutputTokens", options.MaxOutputTokens, 16);
+        f.Range("llm.maxIterations", options.MaxIterations, 1, 10);
+        f.Range("llm.maxRepairAttempts", options.MaxRepairAttempts, 0, 5);
+        f.Range("llm.skipAgentsBelow", options.SkipAgentsBelow, 0, 1);
+        if (options.Temperature is { } t) f.Range("llm.temperature", t, 0, 2);
+        for (var i = 0; i < options.Prices.Count; i++)
+        {
+            var price = options.Prices[i];
+            if (string.IsNullOrWhiteSpace(price.Model)) f.Add($"llm.prices[{i}].model: every row needs a model");
+            if (price.InputPerMillion < 0) f.Add($"llm.prices[{i}].inputPerMillion must not be negative ('{price.Model}')");
+            if (price.OutputPerMillion < 0) f.Add($"llm.prices[{i}].outputPerMillion must not be negative ('{price.Model}')");
+        }
+        return f.Result;
+    }
+}
+
+public sealed class ToolsOptionsValidator : IValidateOptions<ToolsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ToolsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var f = new Failures();
+        if (string.IsNullOrWhiteSpace(options.Root)) f.Add("tools.root must name a directory");
+        f.Range("tools.commandTimeoutSeconds", options.CommandTimeoutSeconds, 1, 86400);
+        f.AtLeast("tools.maxOutputBytes", options.MaxOutputBytes, 1024);
+        f.AtLeast("tools.maxFileBytes", options.MaxFileBytes, 1);
+        f.Defined("tools.sandbox", options.Sandbox);
+        return f.Result;
+    }
+}
+
+/// <summary>The whole of config.yaml: every section's validator, every failure of each.</summary>
+public sealed class MiniMeOptionsValidator : IValidateOptions<MiniMeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MiniMeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ValidateOptionsResult[] results =
+        [
+            new MemoryOptionsValidator().Validate(name, options.Memory),
+            new ImportOptionsValidator().Validate(name, options.Import),
+            new RetrievalOptionsValidator().Validate(name, options.Retrieval),
+            new ContextOptionsValidator().Validate(name, options.Context),
+            new EmbeddingOptionsValidator().Validate(name, options.Embeddings),
+            new VectorOptionsValidator().Validate(name, options.Vectors),
+            new FactOptionsValidator().Validate(name, options.Facts),
+            new LlmOptionsValidator().Validate(name, options.Llm),
+            new ToolsOptionsValidator().Validate(name, options.Tools),
+        ];
+        var failures = results.Where(r => r.Failed).SelectMany(r => r.Failures ?? []).ToList();
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,68 @@
+using System.Text.Json.Serialization;
+
+namespace MiniMe.Configuration;
+
+// The settings that take one of a few words. config.yaml and MINIME_ variables spell them in any case
+// (openai, OpenAI); anything else is refused at load with the allowed values and a did-you-mean
+// (SettingValues.Check). MiniMe writes them back in lower case (SettingValues.Name): config show,
+// messages, and the tools settings hashed into workspace trust (hence the JSON names).
+
+/// <summary>llm.provider: which model server the agent team and chat use.</summary>
+public enum LlmProvider
+{
+    /// <summary>No model: ask is a dry run, chat answers 503.</summary>
+    None,
+    /// <summary>Any OpenAI-compatible server (OpenAI, llama.cpp, vLLM, LM Studio, ...).</summary>
+    OpenAI,
+    Ollama,
+    Anthropic,
+}
+
+/// <summary>memory.store: where the memory lives.</summary>
+public enum MemoryStoreKind
+{
+    /// <summary>One SQLite file in the workspace (memory.path).</summary>
+    Sqlite,
+    /// <summary>A PostgreSQL server (memory.connectionString).</summary>
+    Postgres,
+}
+
+/// <summary>memory.vectorSearch: how PostgreSQL answers dense searches.</summary>
+public enum VectorSearchMode
+{
+    /// <summary>pgvector HNSW when the server has the extension, else an exact scan.</summary>
+    Auto,
+    Exact,
+    /// <summary>pgvector, required.</summary>
+    Pgvector,
+}
+
+/// <summary>embeddings.provider: dense retrieval's embedding model.</summary>
+public enum EmbeddingProvider
+{
+    /// <summary>Lexical (BM25) retrieval only.</summary>
+    None,
+    /// <summary>A local ONNX model file (embeddings.modelPath, embeddings.vocabPath).</summary>
+    Onnx,
+}
+
+/// <summary>tools.sandbox: where commands that run code are run.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SandboxMode>))]
+public enum SandboxMode
+{
+    /// <summary>Bubblewrap when it works here, else none.</summary>
+    [JsonStringEnumMemberName("auto")] Auto,
+    /// <summary>Bubblewrap, required: a command refuses to run without it.</summary>
+    [JsonStringEnumMemberName("bwrap")] Bwrap,
+    /// <summary>No sandbox: commands run with all of the user's access.</summary>
+    [JsonStringEnumMemberName("none")] None,
+}
+
+/// <summary>llm.responseFormat: whether the model server is asked for a JSON object.</summary>
+public enum LlmResponseFormat
+{
+    /// <summary>response_format / format: json.</summary>
+    Json,
+    /// <summary>The prompt alone asks for JSON.</summary>
+    Text,
+}

@@ -41,7 +41,7 @@ public sealed class BubblewrapTests
     {
         using var w = new ToolWorkspace(sandbox: "bwrap");
         var outcome = await w.RunAsync("run_command", """{"argv": ["git", "status", "--short"]}""");
-        Assert.Equal(OutcomeStatus.Succeeded, outcome.Status);
+        Assert.True(outcome.Status == OutcomeStatus.Succeeded, Describe(outcome));
         Assert.True(outcome.Execution!.Sandboxed);
     }
 
@@ -57,6 +57,11 @@ public sealed class BubblewrapTests
         Assert.True(File.Exists(w.PathOf("grandchild.started")));
         Assert.Empty(LiveProcesses.WithCommandLineContaining(sleep));
     }
+
+    /// <summary>What a failed command did, for the assertion message: status, summary, exit code, output.</summary>
+    private static string Describe(ActionOutcome outcome) =>
+        $"{outcome.Status}: {outcome.Message}; exit {outcome.Execution?.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "none"}, timed out {outcome.Execution?.TimedOut}\n"
+        + $"stdout: {outcome.Execution?.Output["stdout"]}\nstderr: {outcome.Execution?.Output["stderr"]}\nduration: {outcome.Execution?.Output["durationMs"]} ms";
 
     /// <summary>A writable folder outside /tmp (a clean clone under /tmp puts the test binaries there too).</summary>
     private static string OutsideTmp()

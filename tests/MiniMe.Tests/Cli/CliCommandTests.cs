@@ -41,6 +41,31 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Runs_and_trace_open_no_database_no_model_and_no_provider()
+    {
+        Assert.Equal(0, (await Minime("init", "--name", "Ada")).ExitCode);
+        Assert.Equal(0, (await Minime("ask", "--dry-run", "plan the retry policy")).ExitCode);
+        File.Delete(Path.Combine(Home, "memory.db"));
+        // A model file that does not exist and a provider with nothing to connect to: either would fail if touched.
+        var config = Path.Combine(Home, "config.yaml");
+        var text = File.ReadAllText(config)
+            .Replace("provider: none         # none = lexical", "provider: onnx\n  modelPath: models/missing.onnx\n  vocabPath: models/missing.txt # none = lexical", StringComparison.Ordinal)
+            .Replace("provider: none         # none (dry runs only)", "provider: openai\n  endpoint: http://127.0.0.1:1/v1 # none (dry runs only)", StringComparison.Ordinal);
+        File.WriteAllText(config, text);
+
+        var runs = await Minime("runs");
+        var runId = System.Text.RegularExpressions.Regex.Match(runs.Out, @"\d{8}-\d{6}-[0-9a-f]{6}").Value;
+        var trace = await Minime("trace", runId);
+
+        Assert.Equal(0, runs.ExitCode);
+        Assert.Equal(0, trace.ExitCode);
+        Assert.False(File.Exists(Path.Combine(Home, "memory.db")), "a command that only reads traces opened the memory");
+        var search = await Minime("search", "retry");
+        Assert.Equal(1, search.ExitCode);   // the model is loaded when it is needed, and its absence is reported then
+        Assert.Contains("missing.onnx", search.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Commands_without_a_workspace_say_to_run_init()
     {
         var result = await Minime("search", "anything");

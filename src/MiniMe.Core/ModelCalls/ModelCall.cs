@@ -196,6 +196,12 @@ public sealed class ModelCall : IDisposable
     {
         if (!Record()) return;
         Status = ModelCallStatus.Completed;
+        Take(response);
+    }
+
+    /// <summary>What the (whole or partial) answer says: model, finish reason, text and the usage the server reported.</summary>
+    private void Take(ChatResponse response)
+    {
         Model = response.ModelId ?? Model;
         FinishReason = response.FinishReason?.Value;
         Output = response.Text;
@@ -215,17 +221,7 @@ public sealed class ModelCall : IDisposable
             Error = SecretRedactor.RedactText(error!.Message);
             ErrorType = error.GetType().Name;
         }
-        if (partial.Count > 0)
-        {
-            var response = partial.ToChatResponse();
-            Model = response.ModelId ?? Model;
-            FinishReason = response.FinishReason?.Value;
-            Output = response.Text;
-            ReportedPromptTokens = response.Usage?.InputTokenCount;
-            ReportedCompletionTokens = response.Usage?.OutputTokenCount;
-            PromptTokens = ReportedPromptTokens ?? 0;
-            CompletionTokens = ReportedCompletionTokens ?? 0;
-        }
+        if (partial.Count > 0) Take(partial.ToChatResponse());
     }
 
     private bool Record()

@@ -53,36 +53,24 @@ public sealed class ProcessTests : IDisposable
         {
             // Wait until at least one batch is committed, then kill without warning.
             var deadline = Stopwatch.StartNew();
-            while (CountDocuments(database) == 0 && !import.HasExited && deadline.Elapsed < TimeSpan.FromMinutes(2))
+            while (MemoryFile.CountDocuments(database) == 0 && !import.HasExited && deadline.Elapsed < TimeSpan.FromMinutes(2))
                 await Task.Delay(5);
             Assert.False(import.HasExited, "the import finished before it could be killed; grow the corpus");
             import.Kill(entireProcessTree: true);
             await import.WaitForExitAsync();
         }
 
-        var partial = CountDocuments(database);
+        var partial = MemoryFile.CountDocuments(database);
         Assert.InRange(partial, 1, files - 1);
-        Assert.Equal("ok", Scalar(database, "PRAGMA integrity_check"));
+        Assert.Equal("ok", MemoryFile.Scalar(database, "PRAGMA integrity_check"));
         // No document without its chunks, no chunk without its document, FTS in step with chunks.
-        Assert.Equal(0L, Scalar(database, "SELECT count(*) FROM documents d WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.document_id = d.id)"));
-        Assert.Equal(Scalar(database, "SELECT count(*) FROM chunks"), Scalar(database, "SELECT count(*) FROM chunks_fts"));
+        Assert.Equal(0L, MemoryFile.Scalar(database, "SELECT count(*) FROM documents d WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.document_id = d.id)"));
+        Assert.Equal(MemoryFile.Scalar(database, "SELECT count(*) FROM chunks"), MemoryFile.Scalar(database, "SELECT count(*) FROM chunks_fts"));
 
         var resumed = await MinimeProcess.RunAsync(["import", _dir.Combine("corpus"), "--home", Home]);
         Assert.Equal(0, resumed.ExitCode);
-        Assert.Equal((long)files, CountDocuments(database));
+        Assert.Equal((long)files, MemoryFile.CountDocuments(database));
         var again = await MinimeProcess.RunAsync(["import", _dir.Combine("corpus"), "--home", Home]);
         Assert.Contains("0 chunks added", again.Out, StringComparison.Ordinal);
-    }
-
-    private static long CountDocuments(string database) =>
-        File.Exists(database) ? (long)(Scalar(database, "SELECT count(*) FROM documents") ?? 0L) : 0;
-
-    private static object? Scalar(string database, string sql)
-    {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteScalar();
     }
 }

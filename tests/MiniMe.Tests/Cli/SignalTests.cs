@@ -79,7 +79,7 @@ public sealed class SignalTests : IAsyncLifetime
         await using (var import = RunningMinime.Start(["import", _dir.Combine("corpus"), "--home", Home]))
         {
             // Wait until at least one batch is committed, then press Ctrl+C.
-            await import.WaitUntilAsync(() => CountDocuments(database) > 0, "the first committed batch");
+            await import.WaitUntilAsync(() => MemoryFile.CountDocuments(database) > 0, "the first committed batch");
             await import.SignalAsync("INT");
             var exit = await import.WaitForExitAsync();
             Assert.True(exit == 130, $"exit {exit}\nstdout:\n{import.Out}\nstderr:\n{import.Error}");
@@ -87,16 +87,16 @@ public sealed class SignalTests : IAsyncLifetime
             Assert.DoesNotContain("Imported", import.Out, StringComparison.Ordinal);   // it stopped before the end
         }
 
-        var partial = CountDocuments(database);
+        var partial = MemoryFile.CountDocuments(database);
         Assert.InRange(partial, 1, files - 1);
-        Assert.Equal("ok", Scalar(database, "PRAGMA integrity_check"));
-        Assert.Equal(0L, Scalar(database, "SELECT count(*) FROM documents d WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.document_id = d.id)"));
-        Assert.Equal(Scalar(database, "SELECT count(*) FROM chunks"), Scalar(database, "SELECT count(*) FROM chunks_fts"));
+        Assert.Equal("ok", MemoryFile.Scalar(database, "PRAGMA integrity_check"));
+        Assert.Equal(0L, MemoryFile.Scalar(database, "SELECT count(*) FROM documents d WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.document_id = d.id)"));
+        Assert.Equal(MemoryFile.Scalar(database, "SELECT count(*) FROM chunks"), MemoryFile.Scalar(database, "SELECT count(*) FROM chunks_fts"));
 
         var resumed = await MinimeProcess.RunAsync(["import", _dir.Combine("corpus"), "--home", Home]);
         Assert.Equal(0, resumed.ExitCode);
         Assert.Contains($"{partial} unchanged", resumed.Out, StringComparison.Ordinal);   // the committed files are not imported twice
-        Assert.Equal((long)files, CountDocuments(database));
+        Assert.Equal((long)files, MemoryFile.CountDocuments(database));
     }
 
     [Theory]
@@ -140,17 +140,5 @@ public sealed class SignalTests : IAsyncLifetime
         Assert.True(exit == 143, $"exit {exit} (143: ended by SIGTERM)\nstdout:\n{serve.Out}\nstderr:\n{serve.Error}");
         Assert.DoesNotContain("server stopped", serve.Error, StringComparison.Ordinal);
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => chat);   // the connection went with the process
-    }
-
-    private static long CountDocuments(string database) =>
-        File.Exists(database) ? (long)(Scalar(database, "SELECT count(*) FROM documents") ?? 0L) : 0;
-
-    private static object? Scalar(string database, string sql)
-    {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteScalar();
     }
 }

@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
 
-namespace MiniMe.Tools.Tests.Support;
+namespace MiniMe.TestSupport;
 
 /// <summary>
+/// Compiled into every test assembly (linked from tests/Shared; a module initializer runs per assembly).
 /// Before any test runs, points MINIME_TRUST_FILE at a temporary file for this test process, so a
 /// CLI context, tool host or server built without an explicit trust file (a harness that forgot it)
 /// still never reads or writes the user's ~/.config/minime/trust.json. Set once, before any test

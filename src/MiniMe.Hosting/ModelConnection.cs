@@ -12,9 +12,6 @@ public sealed class ModelConnection(MiniMeOptions options) : IDisposable
 {
     private readonly Lazy<ProviderConnection> _connection = new(() => ChatClientFactory.Create(options.Llm));
 
-    /// <summary>False for llm.provider: none: no model calls at all (dry runs, chat answers 503).</summary>
-    public bool IsConfigured { get; } = options.Llm.Provider != LlmProvider.None;
-
     public ProviderConnection Provider => _connection.Value;
 
     public IChatClient Chat => Provider.Chat;

@@ -40,7 +40,6 @@ internal sealed class Engine : IAsyncDisposable
 
     public Workspace Workspace { get; }
     public MiniMeOptions Options { get; }
-    public IServiceProvider Services => _services;
 
     /// <summary>The workspace owner's stores, traces, pipelines and tools: what every command works on.</summary>
     public UserSpace Owner { get; }
@@ -65,11 +64,7 @@ internal sealed class Engine : IAsyncDisposable
     /// <summary>The SQLite memory database (memory.path, relative to the workspace).</summary>
     public string DatabasePath => Owner.DatabasePath;
 
-    public Task<IFactStore> FactStoreAsync(CancellationToken cancellationToken) => Owner.FactStoreAsync(cancellationToken);
-
     public Task<FactService> FactServiceAsync(CancellationToken cancellationToken) => Owner.FactServiceAsync(cancellationToken);
-
-    public Task<IFactRetriever> FactRetrieverAsync(CancellationToken cancellationToken) => Owner.FactRetrieverAsync(cancellationToken);
 
     public SnapshotService Snapshots() => Owner.Snapshots();
 

@@ -85,3 +85,31 @@ public sealed class MemoryTests
         Assert.True(File.Exists(Path.Combine(server.Workspace.Root, "users", "dana", "identity.yaml")));
     }
 }
+
+[Trait("Category", "Integration")]
+public sealed class VectorFillTests
+{
+    [Fact]
+    public async Task An_upload_answers_before_its_vectors_and_the_server_fills_them_in_the_background()
+    {
+        await using var server = await TestServer.StartAsync(settings: new Dictionary<string, string?> { ["embeddings:model"] = "minilm" });
+        var client = server.Client(server.CreateKey("k"));
+        var body = new { documents = new[] { new { name = "retries.md", content = "# Busy servers\n\nWhen the upstream is overloaded the client waits, doubling the pause each time.\n" } } };
+        var import = await client.PostJsonAsync("/v1/memory/import", body);
+        Assert.Equal(1, import.GetProperty("files_imported").GetInt32());
+        Assert.Equal(1, import.GetProperty("vectors_pending").GetInt64());
+
+        // The text is searchable at once; its vector joins when the background fill has embedded it.
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        System.Text.Json.JsonElement hit;
+        do
+        {
+            hit = (await client.GetJsonAsync("/v1/memory/search?q=doubling+pause")).GetProperty("hits")[0];
+            if (hit.TryGetProperty("dense_score", out var dense) && dense.ValueKind == System.Text.Json.JsonValueKind.Number) break;
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Equal(System.Text.Json.JsonValueKind.Number, hit.GetProperty("dense_score").ValueKind);
+        Assert.Equal(0, (await client.PostJsonAsync("/v1/memory/import", body)).GetProperty("vectors_pending").GetInt64());
+    }
+}

@@ -41,7 +41,10 @@ internal sealed class DoctorCommand(CliContext context)
             }
         }
         if (options is not null)
+        {
+            checks.Add(EmbeddingCheck(workspace, options));
             checks.AddRange(await ProviderDoctor.CheckAsync(options.Llm, cancellationToken: cancellationToken));
+        }
 
         foreach (var check in checks)
         {
@@ -58,5 +61,22 @@ internal sealed class DoctorCommand(CliContext context)
         var failed = checks.Count(c => c.Status == CheckStatus.Failed);
         Out.MarkupLine(healthy ? "[green]healthy[/]: `minime ask TASK` can run the agent team" : $"[red]{failed} problem(s) to fix[/]");
         return healthy ? ExitCodes.Ok : ExitCodes.Error;
+    }
+
+    /// <summary>Loads the embedding model (written from the package into the cache the first time) and says what it is and where it lives.</summary>
+    private static DoctorCheck EmbeddingCheck(Workspace workspace, MiniMeOptions options)
+    {
+        var model = new MiniMe.Hosting.EmbeddingModel(workspace, options);
+        if (options.Embeddings.EffectiveModel == "none")
+            return new DoctorCheck("embeddings", CheckStatus.Warning, "none: search is lexical only (BM25)", "set embeddings.model: minilm in config.yaml for search by meaning (bundled, no download)");
+        try
+        {
+            _ = model.Generator;
+            return new DoctorCheck("embeddings", CheckStatus.Ok, $"{model.Description}; {model.Dimensions?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} dimensions; id {model.ModelId}; at {model.Location}");
+        }
+        catch (MiniMeException e)
+        {
+            return new DoctorCheck("embeddings", CheckStatus.Failed, e.Message, "fix embeddings.* in config.yaml, or set embeddings.model: none for lexical search only");
+        }
     }
 }

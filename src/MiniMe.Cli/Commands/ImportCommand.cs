@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MiniMe.Cli.Hosting;
+using MiniMe.Cli.Rendering;
 using MiniMe.Memory.Import;
 using Spectre.Console;
 
@@ -10,12 +11,17 @@ internal sealed class ImportCommand : MiniMeCommand
     private readonly Argument<string[]> _paths = new("PATH") { Description = "Files or folders to import", Arity = ArgumentArity.OneOrMore };
     private readonly Option<string?> _domain = new("--domain") { Description = "Domain for everything imported (default: guessed per document)" };
     private readonly Option<string?> _tags = new("--tags") { Description = "Comma-separated tags, e.g. notes,design" };
+    private readonly Option<bool> _noVectors = new("--no-vectors")
+    {
+        Description = "Commit the text only (searchable at once, lexically); vectors fill in later: `minime index fill`, the next import or `minime serve`",
+    };
 
     public ImportCommand(CliContext context) : base("import", "Import files and folders (Markdown, text, code) into memory; re-import skips unchanged files", context)
     {
         Arguments.Add(_paths);
         Options.Add(_domain);
         Options.Add(_tags);
+        Options.Add(_noVectors);
         Options.Add(EmptyMemoryForceOption());
     }
 
@@ -35,6 +41,20 @@ internal sealed class ImportCommand : MiniMeCommand
                 : await importer.ImportAsync(request, null, cancellationToken);
             Render(path, report, parse.GetValue(GlobalOptions.Verbose));
             if (report.SkippedUnreadable > 0 || report.Walk.UnreadableDirectories.Count > 0) exit = ExitCodes.Error;
+        }
+        // The text is committed and searchable; now its vectors (every text lacking one, also from an earlier, interrupted import).
+        if (await engine.VectorBackfillAsync(cancellationToken) is { } fill)
+        {
+            if (parse.GetValue(_noVectors))
+            {
+                var pending = await fill.PendingAsync(cancellationToken);
+                if (pending > 0) Out.WriteLine($"{pending:N0} chunk texts await vectors (search is lexical for them): `minime index fill` embeds them");
+            }
+            else
+            {
+                var (done, elapsed) = await VectorFillRenderer.RunAsync(Context, fill, cancellationToken);
+                if (done > 0) Out.WriteLine($"Embedded {done:N0} chunk texts with {fill.Model} ({elapsed.TotalSeconds:0.0}s, {done / Math.Max(elapsed.TotalSeconds, 1e-3):0.0}/s)");
+            }
         }
         return exit;
     }
@@ -104,7 +124,6 @@ internal sealed class ImportCommand : MiniMeCommand
             line += " (--verbose lists them)";
         if (ignored > 0) line += $"; {ignored} folders ignored";
         if (r.DecodedAsLatin1 > 0) line += $"; {r.DecodedAsLatin1} read as Latin-1 (not UTF-8)";
-        if (r.EmbeddingsComputed > 0) line += $"; {r.EmbeddingsComputed} chunks embedded";
         line += $" ({r.Elapsed.TotalSeconds:0.0}s)";
         Out.WriteLine(line);
     }

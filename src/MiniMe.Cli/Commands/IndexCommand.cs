@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using MiniMe.Cli.Hosting;
+using MiniMe.Cli.Rendering;
 using MiniMe.Memory.Vectors;
 using Spectre.Console;
 
@@ -11,6 +12,7 @@ internal sealed class IndexCommand : Command
     public IndexCommand(CliContext context) : base("index", "Inspect or rebuild the approximate nearest-neighbour index of stored vectors")
     {
         Subcommands.Add(new StatusCommand(context));
+        Subcommands.Add(new FillCommand(context));
         Subcommands.Add(new RebuildCommand(context));
     }
 
@@ -23,15 +25,39 @@ internal sealed class IndexCommand : Command
         protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
             await using var engine = OpenEngine(parse);
-            var maintenance = Maintenance(await engine.StoreAsync(cancellationToken));
+            var store = await engine.StoreAsync(cancellationToken);
+            Out.WriteLine($"embedding model: {engine.Owner.EmbeddingDescription}");
+            if (await engine.VectorBackfillAsync(cancellationToken) is { } fill)
+            {
+                var pending = await fill.PendingAsync(cancellationToken);
+                Out.WriteLine(pending == 0
+                    ? $"{fill.Model}: every chunk text has a vector"
+                    : $"{fill.Model}: {pending:N0} chunk texts lack vectors (search is lexical for them); `minime index fill` embeds them");
+            }
+            if (store is not IVectorIndexMaintenance maintenance) return ExitCodes.Ok;
             var statuses = await maintenance.GetVectorIndexStatusAsync(cancellationToken);
             if (statuses.Count == 0)
             {
-                Out.WriteLine("No vectors stored. Configure embeddings (embeddings.provider: onnx) and import to create some.");
+                Out.WriteLine("No vectors stored yet: import something (embeddings.model is none: lexical search only).");
                 return ExitCodes.Ok;
             }
             foreach (var s in statuses)
                 Out.WriteLine(Describe(s, engine.Options.Vectors.AnnThreshold, Display));
+            return ExitCodes.Ok;
+        }
+    }
+
+    private sealed class FillCommand(CliContext context) : MiniMeCommand("fill", "Embed the chunk texts that lack a vector for the configured model (resumable: Ctrl-C keeps what is done)", context)
+    {
+        protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+        {
+            await using var engine = OpenEngine(parse);
+            if (await engine.VectorBackfillAsync(cancellationToken) is not { } fill)
+                throw new MiniMe.Configuration.ConfigException("embeddings.model is none: there is no model to embed with; set embeddings.model: minilm in config.yaml.");
+            var (done, elapsed) = await VectorFillRenderer.RunAsync(Context, fill, cancellationToken);
+            Out.WriteLine(done == 0
+                ? $"{fill.Model}: every chunk text has a vector"
+                : $"Embedded {done:N0} chunk texts with {fill.Model} ({elapsed.TotalSeconds:0.0}s, {done / Math.Max(elapsed.TotalSeconds, 1e-3):0.0}/s)");
             return ExitCodes.Ok;
         }
     }

@@ -74,6 +74,8 @@ internal sealed class Engine : IAsyncDisposable
 
     public Task<Importer> ImporterAsync(CancellationToken cancellationToken) => Owner.ImporterAsync(cancellationToken);
 
+    public Task<MiniMe.Memory.Vectors.VectorBackfill?> VectorBackfillAsync(CancellationToken cancellationToken) => Owner.VectorBackfillAsync(cancellationToken);
+
     public Task<HybridRetriever> RetrieverAsync(CancellationToken cancellationToken) => Owner.RetrieverAsync(cancellationToken);
 
     /// <param name="withTeam">Wire the agent team over the model pipeline; without it a non-dry run stops after the context.</param>

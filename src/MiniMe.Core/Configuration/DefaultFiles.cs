@@ -33,10 +33,11 @@ internal static class DefaultFiles
           budgetTokens: 6000     # counted with the o200k_base tokenizer
 
         embeddings:
-          provider: none         # none = lexical (BM25) retrieval only; onnx = local model file
-          # modelPath: models/all-MiniLM-L6-v2.onnx
+          model: minilm          # minilm (bundled all-MiniLM-L6-v2) | arctic-xs (bundled) | file | none (lexical only)
+          # modelPath: models/model.onnx   # model: file only, with vocabPath, pooling (mean|cls), queryPrefix
           # vocabPath: models/vocab.txt
-          maxTokens: 256
+          threads: 0             # ONNX Runtime threads; 0 = one per core
+          batchSize: 32          # texts per inference, sorted by length
 
         vectors:
           annThreshold: 20000    # below this many vectors per model, dense search scans exactly

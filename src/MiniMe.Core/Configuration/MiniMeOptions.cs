@@ -64,11 +64,48 @@ public sealed class ContextOptions
 
 public sealed class EmbeddingOptions
 {
-    /// <summary>none (lexical retrieval only) or onnx (a local model file).</summary>
-    public EmbeddingProvider Provider { get; set; } = EmbeddingProvider.None;
+    /// <summary>The model names embeddings.model accepts, in the order help lists them.</summary>
+    public static IReadOnlyList<string> ModelNames { get; } = ["minilm", "arctic-xs", "file", "none"];
+
+    /// <summary>
+    /// minilm (all-MiniLM-L6-v2, bundled, the default), arctic-xs (snowflake-arctic-embed-xs, bundled),
+    /// file (any sentence-transformer ONNX export: modelPath and vocabPath) or none (lexical retrieval only).
+    /// Unset: what the older embeddings.provider says (none or onnx = file), else minilm.
+    /// </summary>
+    public string? Model { get; set; }
+
+    /// <summary>Older spelling of the choice: none or onnx (= model: file). embeddings.model wins when both are set.</summary>
+    public EmbeddingProvider? Provider { get; set; }
+
+    /// <summary>model: file only. Paths relative to the workspace.</summary>
     public string? ModelPath { get; set; }
     public string? VocabPath { get; set; }
-    public int MaxTokens { get; set; } = 256;
+
+    /// <summary>model: file only: mean (sentence-transformers default) or cls.</summary>
+    public string? Pooling { get; set; }
+    /// <summary>model: file only: text put before every search query / every stored text before embedding.</summary>
+    public string? QueryPrefix { get; set; }
+    public string? DocumentPrefix { get; set; }
+
+    /// <summary>Word pieces per window (including [CLS] and [SEP]); longer texts are embedded as overlapping windows. Unset: the model's own length.</summary>
+    public int? MaxTokens { get; set; }
+    /// <summary>ONNX Runtime threads per inference; 0 = one per core.</summary>
+    public int Threads { get; set; }
+    /// <summary>Texts per inference call (sorted by length, padded to the longest in the batch).</summary>
+    public int BatchSize { get; set; } = 32;
+    /// <summary>Where bundled models are written once (verified by SHA-256). Unset: $XDG_CACHE_HOME/minime/models or ~/.cache/minime/models.</summary>
+    public string? CacheDirectory { get; set; }
+
+    /// <summary>The model in effect: <see cref="Model"/> in lower case, else the one <see cref="Provider"/> implies, else minilm.</summary>
+    public string EffectiveModel => Model is { Length: > 0 } m ? m.Trim().ToLowerInvariant() : Provider switch
+    {
+        EmbeddingProvider.None => "none",
+        EmbeddingProvider.Onnx => "file",
+        _ => "minilm",
+    };
+
+    /// <summary>True when dense retrieval is on.</summary>
+    public bool Enabled => EffectiveModel != "none";
 }
 
 /// <summary>Dense vector search: exact scan for small memories, an HNSW index above the threshold.</summary>

@@ -90,10 +90,23 @@ public sealed class EmbeddingOptionsValidator : IValidateOptions<EmbeddingOption
     {
         ArgumentNullException.ThrowIfNull(options);
         var f = new Failures();
-        f.Defined("embeddings.provider", options.Provider);
-        if (options.Provider == EmbeddingProvider.Onnx && (string.IsNullOrWhiteSpace(options.ModelPath) || string.IsNullOrWhiteSpace(options.VocabPath)))
-            f.Add("embeddings.provider is onnx but embeddings.modelPath or embeddings.vocabPath is not set");
-        f.AtLeast("embeddings.maxTokens", options.MaxTokens, 1);
+        if (options.Provider is { } provider) f.Defined("embeddings.provider", provider);
+        var model = options.EffectiveModel;
+        if (!EmbeddingOptions.ModelNames.Contains(model))
+            f.Add($"embeddings.model: {SettingValues.NotOneOf(options.Model ?? model, EmbeddingOptions.ModelNames)}");
+        if (model == "file" && (string.IsNullOrWhiteSpace(options.ModelPath) || string.IsNullOrWhiteSpace(options.VocabPath)))
+            f.Add("embeddings.model is file but embeddings.modelPath or embeddings.vocabPath is not set");
+        if (model != "file")
+        {
+            foreach (var (key, value) in new[] { ("modelPath", options.ModelPath), ("vocabPath", options.VocabPath), ("pooling", options.Pooling), ("queryPrefix", options.QueryPrefix), ("documentPrefix", options.DocumentPrefix) })
+                if (value is not null && model != "none")
+                    f.Add($"embeddings.{key} applies to embeddings.model: file only; {model} has its own (remove it, or set model: file)");
+        }
+        if (options.Pooling is { } pooling && pooling.Trim().ToLowerInvariant() is not ("mean" or "cls"))
+            f.Add($"embeddings.pooling: {SettingValues.NotOneOf(pooling, ["mean", "cls"])}");
+        if (options.MaxTokens is { } maxTokens) f.Range("embeddings.maxTokens", maxTokens, 16, 8192);
+        f.Range("embeddings.threads", options.Threads, 0, 256);
+        f.Range("embeddings.batchSize", options.BatchSize, 1, 1024);
         return f.Result;
     }
 }

@@ -10,6 +10,7 @@ using MiniMe.Memory;
 using MiniMe.Memory.Facts;
 using MiniMe.Memory.Import;
 using MiniMe.Memory.Retrieval;
+using MiniMe.Memory.Vectors;
 using MiniMe.Runs;
 using MiniMe.Snapshots;
 using MiniMe.Storage.Sqlite;
@@ -103,8 +104,18 @@ public sealed class UserSpace : IAsyncDisposable
     public async Task<HybridRetriever> RetrieverAsync(CancellationToken cancellationToken) =>
         new(await StoreAsync(cancellationToken).ConfigureAwait(false), _options.Retrieval, Embeddings, EmbeddingModel);
 
+    /// <summary>Imports text only: vectors are filled in afterwards (<see cref="VectorBackfillAsync"/>), so lexical search never waits for the model.</summary>
     public async Task<Importer> ImporterAsync(CancellationToken cancellationToken) =>
-        new(await StoreAsync(cancellationToken).ConfigureAwait(false), _options.Import, _services.GetRequiredService<ITaskClassifier>(), Embeddings, EmbeddingModel);
+        new(await StoreAsync(cancellationToken).ConfigureAwait(false), _options.Import, _services.GetRequiredService<ITaskClassifier>());
+
+    /// <summary>Fills in vectors for stored texts that lack one for the configured model; null when embeddings.model is none.</summary>
+    public async Task<VectorBackfill?> VectorBackfillAsync(CancellationToken cancellationToken) =>
+        Embeddings is { } generator && EmbeddingModel is { } model
+            ? new VectorBackfill(await StoreAsync(cancellationToken).ConfigureAwait(false), generator, model)
+            : null;
+
+    /// <summary>What embeddings.model names, in words, without loading it.</summary>
+    public string EmbeddingDescription => _embeddings.Description;
 
     public SnapshotService Snapshots() => new(_workspace, new SqliteDatabaseSnapshotter(DatabasePath));
 

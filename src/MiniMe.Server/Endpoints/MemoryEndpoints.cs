@@ -50,8 +50,13 @@ internal static class MemoryEndpoints
             })
             .WithSummary("Your memory: counts by domain and the imported documents");
 
-        memory.MapPost("/import", (ImportBody body, ClaimsPrincipal user, UserSpaces spaces, CancellationToken cancellationToken) =>
-                UploadImport.RunAsync(spaces.Get(user.UserId()), body, cancellationToken))
+        memory.MapPost("/import", async (ImportBody body, ClaimsPrincipal user, UserSpaces spaces, Memory.VectorFillService vectors, CancellationToken cancellationToken) =>
+            {
+                var space = spaces.Get(user.UserId());
+                var response = await UploadImport.RunAsync(space, body, cancellationToken).ConfigureAwait(false);
+                if (response.VectorsPending > 0) vectors.Request(space.UserId);
+                return response;
+            })
             .WithBodyLimit(options.MaxImportBytes)
             .WithSummary("Import documents (name + content) into your memory; re-importing unchanged content is a no-op")
             .ProducesProblem(400).ProducesProblem(413);

@@ -19,7 +19,7 @@ public sealed record ImportResponse(
     int SkippedBinary,
     int SkippedTooLarge,
     int SkippedSecret,
-    int EmbeddingsComputed,
+    long VectorsPending,
     double ElapsedMs,
     IReadOnlyList<ImportedDocument> Documents);
 
@@ -67,12 +67,14 @@ internal static partial class UploadImport
             total.ChunksRemoved += report.ChunksRemoved;
             total.SkippedBinary += report.SkippedBinary;
             total.SkippedTooLarge += report.SkippedTooLarge;
-            total.EmbeddingsComputed += report.EmbeddingsComputed;
             secret += report.Walk.SecretFiles.Count;
             imported.Add(new ImportedDocument(document.Name!, path));
         }
+        // Vectors are filled in the background (VectorFillService): the text is searchable now, dense results join as they land.
+        var fill = await user.VectorBackfillAsync(cancellationToken).ConfigureAwait(false);
+        var pending = fill is null ? 0 : await fill.PendingAsync(cancellationToken).ConfigureAwait(false);
         return new ImportResponse(total.FilesImported, total.FilesUnchanged, total.ChunksAdded, total.ChunksRemoved, total.SkippedBinary,
-            total.SkippedTooLarge, secret, total.EmbeddingsComputed, Math.Round(clock.Elapsed.TotalMilliseconds, 2), imported);
+            total.SkippedTooLarge, secret, pending, Math.Round(clock.Elapsed.TotalMilliseconds, 2), imported);
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._ -]{0,127}$")]

@@ -49,7 +49,7 @@ public sealed class CliCommandTests : IDisposable
         // A model file that does not exist and a provider with nothing to connect to: either would fail if touched.
         var config = Path.Combine(Home, "config.yaml");
         var text = File.ReadAllText(config)
-            .Replace("provider: none         # none = lexical", "provider: onnx\n  modelPath: models/missing.onnx\n  vocabPath: models/missing.txt # none = lexical", StringComparison.Ordinal)
+            .Replace("model: minilm          #", "model: file\n  modelPath: models/missing.onnx\n  vocabPath: models/missing.txt #", StringComparison.Ordinal)
             .Replace("provider: none         # none (dry runs only)", "provider: openai\n  endpoint: http://127.0.0.1:1/v1 # none (dry runs only)", StringComparison.Ordinal);
         File.WriteAllText(config, text);
 

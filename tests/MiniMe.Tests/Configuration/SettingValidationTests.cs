@@ -39,7 +39,7 @@ public sealed partial class SettingValidationTests : IDisposable
     private static partial Regex TypeName();
 
     private const string LlmProvider = "  provider: none         # none (dry";
-    private const string EmbeddingsProvider = "  provider: none         # none = lexical";
+    private const string EmbeddingsModel = "  model: minilm          #";
 
     [Fact]
     public void Enum_settings_bind_in_any_case_to_their_typed_values()
@@ -48,7 +48,7 @@ public sealed partial class SettingValidationTests : IDisposable
             (LlmProvider, "  provider: OpenAI         # none (dry"),
             ("  store: sqlite", "  store: SQLite"),
             ("vectorSearch: auto", "vectorSearch: PgVector"),
-            (EmbeddingsProvider, "  provider: ONNX\n  modelPath: m.onnx\n  vocabPath: v.txt # none = lexical"),
+            (EmbeddingsModel, "  provider: ONNX\n  modelPath: m.onnx\n  vocabPath: v.txt #"),
             ("responseFormat: json", "responseFormat: Text"),
             ("sandbox: auto", "sandbox: BWRAP")));
         Assert.Equal(MiniMe.Configuration.LlmProvider.OpenAI, options.Llm.Provider);

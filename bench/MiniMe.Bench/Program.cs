@@ -12,12 +12,14 @@ using MiniMe.Bench.Tracing;
 //   dotnet run -c Release --project bench/MiniMe.Bench -- all
 //   dotnet run -c Release --project bench/MiniMe.Bench -- search --sizes 10000,100000 --queries 300
 //   dotnet run -c Release --project bench/MiniMe.Bench -- ann --sizes 100000,1000000
+//   dotnet run -c Release --project bench/MiniMe.Bench -- hybrid --import-chunks 10000 --sizes 10000,100000 --queries 200
 //   dotnet run -c Release --project bench/MiniMe.Bench -- server --requests 2000 --concurrency 8 --seconds 60 --streams 300
 //   dotnet run -c Release --project bench/MiniMe.Bench -- integrity --sizes 10000,100000 --runs 5
 //   dotnet run -c Release --project bench/MiniMe.Bench -- redact --iterations 2000
 //   dotnet run -c Release --project bench/MiniMe.Bench -- teardown --runs 10 --processes 256 --timeout 10
 //   dotnet run -c Release --project bench/MiniMe.Bench -- sandbox --runs 30 --files 10000
-// Commands: all (search, import, coldstart, agents, server, redact, teardown, sandbox) | search | import | coldstart | agents | server | redact | teardown | sandbox | ann | integrity
+// Commands: all (search, import, coldstart, agents, server, redact, teardown, sandbox) | search | import | coldstart | agents | server | redact | teardown | sandbox | ann | integrity | hybrid
+// `hybrid` (the bundled model: import with vectors, hybrid search) is not part of `all` either: embedding 10k chunks takes minutes on 2 cores.
 // `ann` is not part of `all`: its 1M-vector run takes minutes and ~2 GB of memory; nor is `integrity`
 // (the damage check at writer open), which builds its own 100k-chunk database.
 using var cancel = new CancellationTokenSource();
@@ -35,7 +37,7 @@ Console.WriteLine($"# MiniMe benchmarks — {DateTime.UtcNow:yyyy-MM-dd HH:mm} U
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
 Console.WriteLine($"command: dotnet run -c Release --project bench/MiniMe.Bench -- {string.Join(' ', args)}");
 
-var known = new[] { "all", "search", "import", "coldstart", "agents", "server", "redact", "teardown", "sandbox", "ann", "integrity" };
+var known = new[] { "all", "search", "import", "coldstart", "agents", "server", "redact", "teardown", "sandbox", "ann", "integrity", "hybrid" };
 if (!known.Contains(command))
 {
     Console.Error.WriteLine($"unknown benchmark '{command}'; use one of: {string.Join(", ", known)}");
@@ -60,6 +62,8 @@ if (command is "all" or "teardown")
     rc |= await TeardownBenchmark.RunAsync(command == "teardown" ? args[1..] : [], cancel.Token);
 if (command is "all" or "sandbox")
     rc |= await SandboxBenchmark.RunAsync(command == "sandbox" ? args[1..] : [], cancel.Token);
+if (command is "hybrid")
+    rc |= await HybridBenchmark.RunAsync(Option("--import-chunks", 10_000), Sizes("--sizes", [10_000, 100_000]), Option("--queries", 200), cancel.Token);
 if (command is "ann")
     rc |= await AnnBenchmark.RunAsync(args[1..], cancel.Token);
 return rc;

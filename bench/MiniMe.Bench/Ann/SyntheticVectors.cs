@@ -38,6 +38,8 @@ internal sealed class SyntheticVectors
         for (var i = 0; i < _basis.Length; i++) _basis[i] = Gaussian(rng) * scale;
     }
 
+    public int Dims => _dims;
+
     /// <summary>Fills <paramref name="target"/> (count x dims) with vectors from stream <paramref name="stream"/>, in parallel.</summary>
     public void Fill(float[] target, int count, int stream, CancellationToken cancellationToken)
     {

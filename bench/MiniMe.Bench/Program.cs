@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using MiniMe.Bench.Agents;
 using MiniMe.Bench.Ann;
 using MiniMe.Bench.Cli;
+using MiniMe.Bench.Embeddings;
 using MiniMe.Bench.Memory;
 using MiniMe.Bench.Server;
 using MiniMe.Bench.Tools;
@@ -17,9 +18,10 @@ using MiniMe.Bench.Tracing;
 //   dotnet run -c Release --project bench/MiniMe.Bench -- redact --iterations 2000
 //   dotnet run -c Release --project bench/MiniMe.Bench -- teardown --runs 10 --processes 256 --timeout 10
 //   dotnet run -c Release --project bench/MiniMe.Bench -- sandbox --runs 30 --files 10000
-// Commands: all (search, import, coldstart, agents, server, redact, teardown, sandbox) | search | import | coldstart | agents | server | redact | teardown | sandbox | ann | integrity
+//   dotnet run -c Release --project bench/MiniMe.Bench -- embed --texts 2000 --runs 2
+// Commands: all (search, import, coldstart, agents, server, redact, teardown, sandbox) | search | import | coldstart | agents | server | redact | teardown | sandbox | ann | integrity | embed
 // `ann` is not part of `all`: its 1M-vector run takes minutes and ~2 GB of memory; nor is `integrity`
-// (the damage check at writer open), which builds its own 100k-chunk database.
+// (the damage check at writer open), which builds its own 100k-chunk database; nor is `embed` (minutes of CPU).
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
@@ -35,7 +37,7 @@ Console.WriteLine($"# MiniMe benchmarks — {DateTime.UtcNow:yyyy-MM-dd HH:mm} U
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
 Console.WriteLine($"command: dotnet run -c Release --project bench/MiniMe.Bench -- {string.Join(' ', args)}");
 
-var known = new[] { "all", "search", "import", "coldstart", "agents", "server", "redact", "teardown", "sandbox", "ann", "integrity" };
+var known = new[] { "all", "search", "import", "coldstart", "agents", "server", "redact", "teardown", "sandbox", "ann", "integrity", "embed" };
 if (!known.Contains(command))
 {
     Console.Error.WriteLine($"unknown benchmark '{command}'; use one of: {string.Join(", ", known)}");
@@ -60,6 +62,8 @@ if (command is "all" or "teardown")
     rc |= await TeardownBenchmark.RunAsync(command == "teardown" ? args[1..] : [], cancel.Token);
 if (command is "all" or "sandbox")
     rc |= await SandboxBenchmark.RunAsync(command == "sandbox" ? args[1..] : [], cancel.Token);
+if (command is "embed")
+    rc |= await EmbeddingBenchmark.RunAsync(args[1..], cancel.Token);
 if (command is "ann")
     rc |= await AnnBenchmark.RunAsync(args[1..], cancel.Token);
 return rc;

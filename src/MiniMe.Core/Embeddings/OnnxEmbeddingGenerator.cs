@@ -2,14 +2,18 @@ using System.Numerics.Tensors;
 using Microsoft.Extensions.AI;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Microsoft.ML.Tokenizers;
 
 namespace MiniMe.Embeddings;
 
 /// <summary>
-/// Local embedding generator over a sentence-transformer style ONNX model (BERT WordPiece tokenization,
-/// attention-masked mean pooling of token outputs, optional L2 normalization). CPU only, no network.
+/// Local embedding generator over a sentence-transformer style ONNX model: BERT-uncased WordPiece tokenization,
+/// mean or [CLS] pooling, optional L2 normalization, query/document prefixes (<see cref="EmbeddingPurpose"/>),
+/// and overlapping windows for inputs longer than the model's window. CPU only, no network.
 /// </summary>
+/// <remarks>
+/// Inputs are tokenized first, sorted by length and run in batches padded only to the longest window of each
+/// batch; results come back in the caller's order. Thread-safe.
+/// </remarks>
 public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
     private const string ProviderName = "onnx";
@@ -20,14 +24,18 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
 
     private readonly OnnxEmbeddingOptions _options;
     private readonly InferenceSession _session;
-    private readonly BertTokenizer _tokenizer;
+    private readonly BertUncasedTokenizer _tokenizer;
     private readonly bool _hasAttentionMask;
     private readonly bool _hasTokenTypeIds;
     private readonly string _outputName;
+    private readonly int _outputRank;
     private readonly string[] _outputNames;
+    private readonly int[] _queryPrefixIds;
+    private readonly int[] _documentPrefixIds;
     private readonly object _metadataLock = new();
     private int _dimensions;
     private EmbeddingGeneratorMetadata _metadata;
+    private Buffers? _spare;
     private bool _disposed;
 
     /// <summary>Loads the model and vocabulary; throws <see cref="EmbeddingModelException"/> when either is missing or invalid.</summary>
@@ -36,9 +44,13 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ModelPath, nameof(options));
         ArgumentException.ThrowIfNullOrWhiteSpace(options.VocabPath, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxTokens, 2, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxTokens, 3, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.IntraOpThreads, 0, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.WindowOverlapTokens, 0, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxWindows, 1, nameof(options));
+        ArgumentNullException.ThrowIfNull(options.QueryPrefix, nameof(options));
+        ArgumentNullException.ThrowIfNull(options.DocumentPrefix, nameof(options));
 
         var modelPath = Path.GetFullPath(options.ModelPath);
         var vocabPath = Path.GetFullPath(options.VocabPath);
@@ -53,9 +65,13 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         }
 
         _options = options;
-        ModelId = string.IsNullOrWhiteSpace(options.ModelId) ? Path.GetFileName(modelPath) : options.ModelId;
         _tokenizer = CreateTokenizer(vocabPath, options.LowerCase);
-        _session = CreateSession(modelPath, options.IntraOpThreads);
+        _queryPrefixIds = PrefixIds(options.QueryPrefix, nameof(options.QueryPrefix));
+        _documentPrefixIds = PrefixIds(options.DocumentPrefix, nameof(options.DocumentPrefix));
+        ModelId = !string.IsNullOrWhiteSpace(options.ModelId)
+            ? options.ModelId
+            : ModelIdentity.Build(options, options.ModelSha256 ?? ModelIdentity.FileSha256(modelPath));
+        _session = CreateSession(modelPath, options);
         try
         {
             var inputs = _session.InputMetadata;
@@ -83,7 +99,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
                 throw Invalid(modelPath, $"it requires unsupported inputs: {string.Join(", ", unsupported)}");
             }
 
-            (_outputName, _dimensions) = SelectOutput(modelPath, _session.OutputMetadata);
+            (_outputName, _outputRank, _dimensions) = SelectOutput(modelPath, _session.OutputMetadata);
             _outputNames = [_outputName];
         }
         catch
@@ -95,7 +111,15 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         _metadata = BuildMetadata();
     }
 
-    /// <summary>Model identifier stamped on generated embeddings.</summary>
+    /// <summary>
+    /// Model identifier stamped on generated embeddings and kept with every stored vector, so vectors of different
+    /// models never mix. Unless <see cref="OnnxEmbeddingOptions.ModelId"/> sets it, it is derived from the model's
+    /// content, not its file name: <c>{name}-{first 12 hex of the model file's SHA-256}-{pooling}</c>, e.g.
+    /// <c>minilm-4a64cee3d413-mean</c>, followed by <c>-{8 hex}</c> of a hash of the prefixes, window size, overlap,
+    /// window limit, lower-casing and normalization when they differ from the model's defaults. The name is
+    /// <see cref="OnnxEmbeddingOptions.ModelName"/>, else the bundled model's name when the file is one, else "onnx".
+    /// Only <c>[a-z0-9-]</c>, so it can be part of a file name.
+    /// </summary>
     public string ModelId { get; }
 
     /// <summary>Embedding dimension, or <see langword="null"/> until known (symbolic output shape and no run yet).</summary>
@@ -112,23 +136,20 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         ObjectDisposedException.ThrowIf(_disposed, this);
 
         var texts = values as IReadOnlyList<string> ?? values.ToArray();
-        var result = new GeneratedEmbeddings<Embedding<float>>(texts.Count);
-        var createdAt = DateTimeOffset.UtcNow;
-        long tokenCount = 0;
-        for (var start = 0; start < texts.Count; start += _options.BatchSize)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var count = Math.Min(_options.BatchSize, texts.Count - start);
-            var vectors = EmbedBatch(texts, start, count, ref tokenCount);
-            foreach (var vector in vectors)
-            {
-                result.Add(new Embedding<float>(vector) { ModelId = ModelId, CreatedAt = createdAt });
-            }
-        }
+        var prefix = EmbeddingPurpose.IsQuery(options) ? _queryPrefixIds : _documentPrefixIds;
+        var windows = Tokenize(texts, prefix, out var tokenCount);
+        var vectors = Embed(windows, texts.Count, cancellationToken);
 
         if (options?.Dimensions is int requested && Dimensions is int actual && requested != actual)
         {
             throw new ArgumentException($"Model '{ModelId}' produces {actual}-dimensional embeddings; {requested} were requested.", nameof(options));
+        }
+
+        var createdAt = DateTimeOffset.UtcNow;
+        var result = new GeneratedEmbeddings<Embedding<float>>(texts.Count);
+        foreach (var vector in vectors)
+        {
+            result.Add(new Embedding<float>(vector) { ModelId = ModelId, CreatedAt = createdAt });
         }
 
         result.Usage = new UsageDetails { InputTokenCount = tokenCount, TotalTokenCount = tokenCount };
@@ -167,89 +188,201 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         _session.Dispose();
     }
 
-    private float[][] EmbedBatch(IReadOnlyList<string> texts, int start, int count, ref long tokenCount)
+    /// <summary>[CLS] + prefix + window of word pieces + [SEP] for every window of every input.</summary>
+    private List<Window> Tokenize(IReadOnlyList<string> texts, int[] prefix, out long tokenCount)
     {
-        // Tokenize: [CLS] + wordpieces (truncated) + [SEP].
-        var tokenized = new int[count][];
-        var seqLen = 0;
-        for (var i = 0; i < count; i++)
+        var body = _options.MaxTokens - 2 - prefix.Length;
+        var overlap = Math.Min(_options.WindowOverlapTokens, body / 2);
+        var stride = body - overlap;
+        var windows = new List<Window>(texts.Count);
+        var ids = new List<int>(256);
+        tokenCount = 0;
+        for (var owner = 0; owner < texts.Count; owner++)
         {
-            var text = texts[start + i] ?? string.Empty;
-            var ids = _tokenizer.EncodeToIds(text, addSpecialTokens: false);
-            var body = Math.Min(ids.Count, _options.MaxTokens - 2);
-            var row = new int[body + 2];
-            row[0] = _tokenizer.ClassificationTokenId;
-            for (var j = 0; j < body; j++)
+            ids.Clear();
+            _tokenizer.Encode(texts[owner] ?? string.Empty, ids);
+            var count = ids.Count;
+            if (count <= body || _options.MaxWindows == 1)
             {
-                row[j + 1] = ids[j];
+                tokenCount += Add(owner, 0, Math.Min(count, body));
+                continue;
             }
 
-            row[^1] = _tokenizer.SeparatorTokenId;
-            tokenized[i] = row;
-            seqLen = Math.Max(seqLen, row.Length);
-            tokenCount += row.Length;
+            // Overlapping windows; the last one ends at the input's end (unless MaxWindows stops earlier).
+            var made = 0;
+            for (var start = 0; made < _options.MaxWindows; start += stride)
+            {
+                var last = start + body >= count;
+                var from = last ? count - body : start;
+                tokenCount += Add(owner, from, body);
+                made++;
+                if (last)
+                {
+                    break;
+                }
+            }
         }
 
-        // Pad to the longest sequence in the batch.
-        var inputIds = new long[count * seqLen];
-        var attention = new long[count * seqLen];
-        inputIds.AsSpan().Fill(_tokenizer.PaddingTokenId);
+        return windows;
+
+        int Add(int owner, int from, int length)
+        {
+            var row = new int[length + prefix.Length + 2];
+            row[0] = _tokenizer.ClassificationId;
+            prefix.CopyTo(row, 1);
+            var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ids).Slice(from, length);
+            span.CopyTo(row.AsSpan(1 + prefix.Length));
+            row[^1] = _tokenizer.SeparatorId;
+            windows.Add(new Window(owner, row));
+            return row.Length;
+        }
+    }
+
+    private float[][] Embed(List<Window> windows, int owners, CancellationToken cancellationToken)
+    {
+        // Sort by length so each batch pads to nearly its own length.
+        var order = new int[windows.Count];
+        var lengths = new int[windows.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+            lengths[i] = windows[i].Ids.Length;
+        }
+
+        Array.Sort(lengths, order);
+
+        var pooled = new float[windows.Count][];
+        var buffers = Interlocked.Exchange(ref _spare, null) ?? new Buffers();
+        try
+        {
+            for (var start = 0; start < order.Length; start += _options.BatchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var count = Math.Min(_options.BatchSize, order.Length - start);
+                RunBatch(windows, order.AsSpan(start, count), lengths[start + count - 1], buffers, pooled);
+            }
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _spare, buffers);
+        }
+
+        // One vector per input: a single window's own, or the token-weighted mean of its windows.
+        var result = new float[owners][];
+        float[]? weights = null;
+        for (var w = 0; w < windows.Count; w++)
+        {
+            var owner = windows[w].Owner;
+            var vector = pooled[w];
+            if (result[owner] is not { } sum)
+            {
+                result[owner] = vector;
+                continue;
+            }
+
+            weights ??= new float[owners];
+            if (weights[owner] == 0f)
+            {
+                // Second window: start the weighted sum from the first.
+                var first = result[owner] = (float[])sum.Clone();
+                weights[owner] = WindowWeight(windows[w - 1]);
+                TensorPrimitives.Multiply(first, weights[owner], first);
+                sum = first;
+            }
+
+            var weight = WindowWeight(windows[w]);
+            TensorPrimitives.MultiplyAdd(vector, weight, sum, sum);
+            weights[owner] += weight;
+        }
+
+        if (weights is not null)
+        {
+            for (var owner = 0; owner < owners; owner++)
+            {
+                if (weights[owner] > 0f)
+                {
+                    var vector = result[owner];
+                    TensorPrimitives.Multiply(vector, 1f / weights[owner], vector);
+                    Finish(vector);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static float WindowWeight(Window window) => window.Ids.Length - 2;
+
+    private void RunBatch(List<Window> windows, ReadOnlySpan<int> batch, int seqLen, Buffers buffers, float[][] pooled)
+    {
+        var count = batch.Length;
+        var cells = count * seqLen;
+        var inputIds = buffers.Ids(cells);
+        var attention = buffers.Mask(cells);
+        var typeIds = buffers.Types(cells);
         for (var i = 0; i < count; i++)
         {
-            var row = tokenized[i];
-            var offset = i * seqLen;
+            var row = windows[batch[i]].Ids;
+            var ids = inputIds.AsSpan(i * seqLen, seqLen);
+            var mask = attention.AsSpan(i * seqLen, seqLen);
             for (var j = 0; j < row.Length; j++)
             {
-                inputIds[offset + j] = row[j];
-                attention[offset + j] = 1;
+                ids[j] = row[j];
             }
+
+            ids[row.Length..].Fill(_tokenizer.PaddingId);
+            mask[..row.Length].Fill(1);
+            mask[row.Length..].Clear();
         }
 
         long[] shape = [count, seqLen];
         var names = new List<string>(3) { InputIdsName };
         var values = new List<OrtValue>(3);
+        OrtValue? output = null;
         try
         {
-            values.Add(OrtValue.CreateTensorValueFromMemory(inputIds, shape));
+            values.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, inputIds.AsMemory(0, cells), shape));
             if (_hasAttentionMask)
             {
                 names.Add(AttentionMaskName);
-                values.Add(OrtValue.CreateTensorValueFromMemory(attention, shape));
+                values.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, attention.AsMemory(0, cells), shape));
             }
 
             if (_hasTokenTypeIds)
             {
                 names.Add(TokenTypeIdsName);
-                values.Add(OrtValue.CreateTensorValueFromMemory(new long[count * seqLen], shape));
+                values.Add(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, typeIds.AsMemory(0, cells), shape));
             }
 
+            var dim = Volatile.Read(ref _dimensions);
             using var runOptions = new RunOptions();
-            IDisposableReadOnlyCollection<OrtValue> outputs;
             try
             {
-                outputs = _session.Run(runOptions, names, values, _outputNames);
+                if (dim > 0)
+                {
+                    // Known shape: ONNX Runtime writes straight into a reused buffer.
+                    long[] outShape = _outputRank == 3 ? [count, seqLen, dim] : [count, dim];
+                    var size = _outputRank == 3 ? cells * dim : count * dim;
+                    var data = buffers.Output(size);
+                    output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, data.AsMemory(0, size), outShape);
+                    _session.Run(runOptions, names, values, _outputNames, [output]);
+                    Pool(data.AsSpan(0, size), outShape, windows, batch, seqLen, pooled);
+                }
+                else
+                {
+                    using var outputs = _session.Run(runOptions, names, values, _outputNames);
+                    var first = outputs.First();
+                    Pool(first.GetTensorDataAsSpan<float>(), first.GetTensorTypeAndShape().Shape, windows, batch, seqLen, pooled);
+                }
             }
             catch (OnnxRuntimeException ex)
             {
                 throw new EmbeddingModelException($"ONNX inference failed for model '{ModelId}': {ex.Message}", ex);
             }
-
-            using (outputs)
-            {
-                var output = outputs.First();
-                var outShape = output.GetTensorTypeAndShape().Shape;
-                var data = output.GetTensorDataAsSpan<float>();
-                return outShape.Length switch
-                {
-                    3 when outShape[0] == count && outShape[1] == seqLen => MeanPool(data, attention, count, seqLen, checked((int)outShape[2])),
-                    2 when outShape[0] == count => Split(data, count, checked((int)outShape[1])),
-                    _ => throw new EmbeddingModelException(
-                        $"Model '{ModelId}' output '{_outputName}' has shape [{string.Join(", ", outShape)}]; expected [batch, seq, dim] or [batch, dim]."),
-                };
-            }
         }
         finally
         {
+            output?.Dispose();
             foreach (var value in values)
             {
                 value.Dispose();
@@ -257,46 +390,51 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         }
     }
 
-    private float[][] MeanPool(ReadOnlySpan<float> data, long[] attention, int count, int seqLen, int dim)
+    private void Pool(ReadOnlySpan<float> data, long[] shape, List<Window> windows, ReadOnlySpan<int> batch, int seqLen, float[][] pooled)
     {
-        SetDimensions(dim);
-        var result = new float[count][];
-        for (var i = 0; i < count; i++)
+        var count = batch.Length;
+        if (shape.Length == 2 && shape[0] == count)
         {
-            var vector = new float[dim];
-            var tokens = 0;
-            for (var j = 0; j < seqLen; j++)
+            var dim = checked((int)shape[1]);
+            SetDimensions(dim);
+            for (var i = 0; i < count; i++)
             {
-                if (attention[(i * seqLen) + j] == 0)
-                {
-                    continue;
-                }
-
-                TensorPrimitives.Add(vector, data.Slice(((i * seqLen) + j) * dim, dim), vector);
-                tokens++;
+                pooled[batch[i]] = Finish(data.Slice(i * dim, dim).ToArray());
             }
 
-            if (tokens > 0)
+            return;
+        }
+
+        if (shape.Length != 3 || shape[0] != count || shape[1] != seqLen)
+        {
+            throw new EmbeddingModelException(
+                $"Model '{ModelId}' output '{_outputName}' has shape [{string.Join(", ", shape)}]; expected [batch, seq, dim] or [batch, dim].");
+        }
+
+        var width = checked((int)shape[2]);
+        SetDimensions(width);
+        for (var i = 0; i < count; i++)
+        {
+            var tokens = windows[batch[i]].Ids.Length;
+            var rowStart = i * seqLen * width;
+            float[] vector;
+            if (_options.Pooling == EmbeddingPooling.Cls)
             {
+                vector = data.Slice(rowStart, width).ToArray();
+            }
+            else
+            {
+                vector = new float[width];
+                for (var j = 0; j < tokens; j++)
+                {
+                    TensorPrimitives.Add(vector, data.Slice(rowStart + (j * width), width), vector);
+                }
+
                 TensorPrimitives.Multiply(vector, 1f / tokens, vector);
             }
 
-            result[i] = Finish(vector);
+            pooled[batch[i]] = Finish(vector);
         }
-
-        return result;
-    }
-
-    private float[][] Split(ReadOnlySpan<float> data, int count, int dim)
-    {
-        SetDimensions(dim);
-        var result = new float[count][];
-        for (var i = 0; i < count; i++)
-        {
-            result[i] = Finish(data.Slice(i * dim, dim).ToArray());
-        }
-
-        return result;
     }
 
     private float[] Finish(float[] vector)
@@ -329,11 +467,23 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
 
     private EmbeddingGeneratorMetadata BuildMetadata() => new(ProviderName, providerUri: null, ModelId, Dimensions);
 
-    private static BertTokenizer CreateTokenizer(string vocabPath, bool lowerCase)
+    private int[] PrefixIds(string prefix, string option)
+    {
+        var ids = _tokenizer.Encode(prefix).ToArray();
+        if (ids.Length > _options.MaxTokens - 3)
+        {
+            throw new EmbeddingModelException(
+                $"embeddings.{char.ToLowerInvariant(option[0])}{option[1..]} is {ids.Length} word pieces; it must leave room in a {_options.MaxTokens}-token window.");
+        }
+
+        return ids;
+    }
+
+    private static BertUncasedTokenizer CreateTokenizer(string vocabPath, bool lowerCase)
     {
         try
         {
-            return BertTokenizer.Create(vocabPath, new BertOptions { LowerCaseBeforeTokenization = lowerCase });
+            return BertUncasedTokenizer.Load(vocabPath, lowerCase);
         }
         catch (Exception ex) when (ex is IOException or ArgumentException or FormatException or InvalidOperationException)
         {
@@ -342,15 +492,18 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         }
     }
 
-    private static InferenceSession CreateSession(string modelPath, int intraOpThreads)
+    private static InferenceSession CreateSession(string modelPath, OnnxEmbeddingOptions options)
     {
         using var sessionOptions = new SessionOptions
         {
-            IntraOpNumThreads = intraOpThreads,
+            IntraOpNumThreads = options.IntraOpThreads > 0 ? options.IntraOpThreads : Environment.ProcessorCount,
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            EnableCpuMemArena = true,
+            EnableMemoryPattern = true,
         };
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
         try
         {
             return new InferenceSession(modelPath, sessionOptions);
@@ -361,7 +514,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         }
     }
 
-    private static (string Name, int Dimensions) SelectOutput(string modelPath, IReadOnlyDictionary<string, NodeMetadata> outputs)
+    private static (string Name, int Rank, int Dimensions) SelectOutput(string modelPath, IReadOnlyDictionary<string, NodeMetadata> outputs)
     {
         if (outputs.Count == 0)
         {
@@ -381,7 +534,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
             throw Invalid(modelPath, $"output '{name}' has rank {dims.Length}; expected [batch, seq, dim] or [batch, dim]");
         }
 
-        return (name, Math.Max(dims[^1], 0));
+        return (name, dims.Length, Math.Max(dims[^1], 0));
     }
 
     private static void RequireInt64(string modelPath, string name, NodeMetadata meta)
@@ -402,5 +555,25 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     {
         var end = text.IndexOfAny(['\r', '\n']);
         return (end < 0 ? text : text[..end]).Trim();
+    }
+
+    /// <summary>One window of one input: [CLS] + prefix + word pieces + [SEP].</summary>
+    private readonly record struct Window(int Owner, int[] Ids);
+
+    /// <summary>Input and output buffers reused across batches and calls (one set per concurrent call).</summary>
+    private sealed class Buffers
+    {
+        private long[] _ids = [];
+        private long[] _mask = [];
+        private long[] _types = [];
+        private float[] _output = [];
+
+        public long[] Ids(int size) => _ids.Length >= size ? _ids : _ids = new long[size];
+
+        public long[] Mask(int size) => _mask.Length >= size ? _mask : _mask = new long[size];
+
+        public long[] Types(int size) => _types.Length >= size ? _types : _types = new long[size];
+
+        public float[] Output(int size) => _output.Length >= size ? _output : _output = new float[size];
     }
 }

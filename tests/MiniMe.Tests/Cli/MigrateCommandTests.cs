@@ -71,8 +71,8 @@ public sealed class MigrateCommandTests(PostgresServerFixture server) : IDisposa
         foreach (var query in Queries)
         {
             var vector = (await generator.GenerateAsync([query]))[0].Vector;
-            var fromSqlite = await sqlite.SearchDenseAsync(Model, vector, 20, SearchFilter.None, CancellationToken.None);
-            var fromPostgres = await postgres.SearchDenseAsync(Model, vector, 20, SearchFilter.None, CancellationToken.None);
+            var fromSqlite = await sqlite.SearchDenseAsync(generator.ModelId, vector, 20, SearchFilter.None, CancellationToken.None);
+            var fromPostgres = await postgres.SearchDenseAsync(generator.ModelId, vector, 20, SearchFilter.None, CancellationToken.None);
             Assert.Equal(fromSqlite.Select(c => c.RawScore).Select(s => Math.Round(s, 4)), fromPostgres.Select(c => c.RawScore).Select(s => Math.Round(s, 4)));
             Assert.Equal(Keys(fromSqlite)[0], Keys(fromPostgres)[0]);
         }

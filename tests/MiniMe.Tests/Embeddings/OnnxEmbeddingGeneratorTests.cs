@@ -32,7 +32,8 @@ public sealed class OnnxEmbeddingGeneratorTests : IDisposable
         {
             Assert.Equal(Dim, embedding.Vector.Length);
             Assert.Equal(1f, TensorPrimitives.Norm(embedding.Vector.Span), 4);
-            Assert.Equal("tiny.onnx", embedding.ModelId);
+            Assert.Equal(generator.ModelId, embedding.ModelId);
+            Assert.Matches("^onnx-[0-9a-f]{12}-mean$", embedding.ModelId);
             Assert.NotNull(embedding.CreatedAt);
         }
 
@@ -75,15 +76,35 @@ public sealed class OnnxEmbeddingGeneratorTests : IDisposable
     }
 
     [Fact]
-    public async Task Truncates_to_max_tokens()
+    public async Task Truncates_to_max_tokens_when_one_window_is_allowed()
     {
-        using var generator = CreateGenerator(o => o with { MaxTokens = 3 });
+        using var generator = CreateGenerator(o => o with { MaxTokens = 3, MaxWindows = 1 });
 
         var first = await generator.GenerateAsync(["cat"]);
         var longer = await generator.GenerateAsync(["cat sat on the mat"]);
 
         AssertClose(first[0].Vector.Span, longer[0].Vector.Span);
         Assert.Equal(3, longer.Usage?.InputTokenCount);
+    }
+
+    [Fact]
+    public async Task Long_input_is_the_token_weighted_mean_of_its_windows()
+    {
+        using var generator = CreateGenerator(o => o with { MaxTokens = 4, WindowOverlapTokens = 0 });
+
+        // Windows of two word pieces: [cat sat] [on the] [the mat] (the last one ends at the end).
+        var whole = await generator.GenerateAsync(["cat sat on the mat"]);
+        var parts = await generator.GenerateAsync(["cat sat", "on the", "the mat"]);
+
+        var expected = new float[Dim];
+        foreach (var part in parts)
+        {
+            TensorPrimitives.Add(expected, part.Vector.Span, expected);
+        }
+
+        TensorPrimitives.Divide(expected, TensorPrimitives.Norm(expected), expected);
+        AssertClose(expected, whole[0].Vector.Span);
+        Assert.Equal(12, whole.Usage?.InputTokenCount);
     }
 
     [Fact]

@@ -89,10 +89,12 @@ public sealed class Importer(
     {
         if (embeddings is null || embeddingModel is null) return 0;
         var done = 0;
+        string? after = null;
         while (true)
         {
-            var pending = await store.GetPendingEmbeddingsAsync(embeddingModel, EmbeddingBatch, cancellationToken).ConfigureAwait(false);
+            var pending = await store.GetPendingEmbeddingsAsync(embeddingModel, after, EmbeddingBatch, cancellationToken).ConfigureAwait(false);
             if (pending.Count == 0) return done;
+            after = pending[^1].ContentHash;
             var vectors = await embeddings.GenerateAsync(pending.Select(p => p.Text), cancellationToken: cancellationToken).ConfigureAwait(false);
             var rows = new List<(string, ReadOnlyMemory<float>)>(pending.Count);
             for (var i = 0; i < pending.Count; i++) rows.Add((pending[i].ContentHash, vectors[i].Vector));

@@ -140,14 +140,8 @@ internal sealed class DocumentsCommand : MiniMeCommand
         }
     }
 
-    /// <summary>The document stored for a file, or every one under a folder (the path as a folder, so "/a/b" never matches "/a/bc.md").</summary>
-    private static async Task<IReadOnlyList<DocumentSummary>> DocumentsAtAsync(IMemoryStore store, string? path, CancellationToken cancellationToken)
-    {
-        if (path is null) return await store.ListDocumentsAsync(null, cancellationToken);
-        var folder = path.EndsWith(Path.DirectorySeparatorChar) ? path : path + Path.DirectorySeparatorChar;
-        var candidates = await store.ListDocumentsAsync(path, cancellationToken);
-        return candidates.Where(d => d.Source == path || d.Source.StartsWith(folder, StringComparison.Ordinal)).ToList();
-    }
+    private static Task<IReadOnlyList<DocumentSummary>> DocumentsAtAsync(IMemoryStore store, string? path, CancellationToken cancellationToken) =>
+        store.ListDocumentsAtAsync(path, cancellationToken);
 
     /// <summary>A path as sources are stored: full, without a trailing separator (the file system root stays "/").</summary>
     private static string Resolve(string path)

@@ -12,11 +12,12 @@ namespace MiniMe.Memory.Import;
 
 /// <summary>
 /// Imports files and folders into memory: walk (never a secret file or folder, nothing .gitignore
-/// excludes), read (skipping binaries, huge and unreadable files), mask secrets inside the text, chunk
+/// or .minimeignore excludes), read (skipping binaries, huge and unreadable files), mask secrets inside the text, chunk
 /// on paragraphs, write in atomic batches, then embed new chunk texts when an embedding model is
 /// configured. Unchanged files (same content hash under the same redaction rules) are skipped, so
 /// re-import is idempotent and an interrupted import is finished by the next one. Documents an
-/// earlier import stored that are now secret or ignored are removed.
+/// earlier import stored that are now secret or ignored are removed, and so are those under an
+/// imported folder whose files are gone.
 /// </summary>
 public sealed class Importer(
     IMemoryStore store,
@@ -108,7 +109,7 @@ public sealed class Importer(
     /// <summary>
     /// Removes stored documents the walk now excludes: a secret path under the import root (by the same
     /// patterns, so also inside a secret folder that is gone), or a file or folder skipped as secret or
-    /// ignored by .gitignore. An older import may have stored them; retrieval must never return them.
+    /// ignored by .gitignore or .minimeignore. An older import may have stored them; retrieval must never return them.
     /// </summary>
     private async Task RemoveExcludedAsync(string path, IReadOnlyDictionary<string, string> known, ImportReport report, CancellationToken cancellationToken)
     {

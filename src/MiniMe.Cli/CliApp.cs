@@ -15,6 +15,7 @@ public static class CliApp
         root.Options.Add(GlobalOptions.Verbose);
         root.Subcommands.Add(new InitCommand(context));
         root.Subcommands.Add(new ImportCommand(context));
+        root.Subcommands.Add(new DocumentsCommand(context));
         root.Subcommands.Add(new SearchCommand(context));
         root.Subcommands.Add(new AskCommand(context));
         root.Subcommands.Add(new RunsCommand(context));

@@ -138,21 +138,66 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
         return await DenseSearch.ExactAsync(connection, model, vector, limit, filter, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<PendingEmbedding>> GetPendingEmbeddingsAsync(string model, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PendingEmbedding>> GetPendingEmbeddingsAsync(string model, string? afterContentHash, int limit, CancellationToken cancellationToken)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
         await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // Keyset on content_hash (ix_chunks_hash, in the column's collation for both the cursor and the order,
+        // so a page is exactly the hashes after the last one seen).
         await using var command = new NpgsqlCommand(
             """
             SELECT c.content_hash, min(c.text COLLATE "C") FROM chunks c
-            WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = c.content_hash AND e.model = $1)
-            GROUP BY c.content_hash LIMIT $2
+            WHERE ($2::text IS NULL OR c.content_hash > $2::text)
+              AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = c.content_hash AND e.model = $1)
+            GROUP BY c.content_hash ORDER BY c.content_hash LIMIT $3
             """, connection);
         command.Parameters.AddWithValue(model);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)afterContentHash ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.AddWithValue(limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var result = new List<PendingEmbedding>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             result.Add(new PendingEmbedding(reader.GetString(0), reader.GetString(1)));
+        return result;
+    }
+
+    public async Task<long> CountPendingEmbeddingsAsync(string model, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT count(DISTINCT c.content_hash) FROM chunks c
+            WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = c.content_hash AND e.model = $1)
+            """, connection);
+        command.Parameters.AddWithValue(model);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async Task<IReadOnlyList<DocumentSummary>> ListDocumentsAsync(string? sourcePrefix, CancellationToken cancellationToken)
+    {
+        await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand { Connection = connection };
+        var sql = new SqlText(command);
+        sql.Append(
+            """
+            SELECT d.source, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id)::int, d.size_bytes, d.domain, d.tags, d.imported_at
+            FROM documents d
+            """);
+        if (sourcePrefix is { Length: > 0 })
+            sql.Append($" WHERE starts_with(d.source, {sql.Param(sourcePrefix)})");
+        // Ordinal, as the SQLite store orders (byte order of UTF-8 is code point order).
+        sql.Append(" ORDER BY d.source COLLATE \"C\"");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var result = new List<DocumentSummary>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            result.Add(new DocumentSummary(
+                reader.GetString(0),
+                reader.GetInt32(1),
+                reader.GetInt64(2),
+                reader.GetString(3),
+                reader.GetFieldValue<string[]>(4),
+                Utc(reader.GetFieldValue<DateTime>(5))));
         return result;
     }
 

@@ -254,17 +254,27 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
         return result;
     }
 
-    public Task<IReadOnlyList<PendingEmbedding>> GetPendingEmbeddingsAsync(string model, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Walks ix_chunks_hash from the cursor in hash order, so GROUP BY needs no temporary B-tree and a
+    /// page stops after <c>$limit</c> groups; the NOT EXISTS probes the embeddings primary key.
+    /// </summary>
+    internal const string PendingEmbeddingsSql =
+        """
+        SELECT c.content_hash, MIN(c.text) FROM chunks c
+        WHERE c.content_hash > $after
+          AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = c.content_hash AND e.model = $model)
+        GROUP BY c.content_hash ORDER BY c.content_hash LIMIT $limit
+        """;
+
+    public Task<IReadOnlyList<PendingEmbedding>> GetPendingEmbeddingsAsync(string model, string? afterContentHash, int limit, CancellationToken cancellationToken)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
         using var connection = Open();
         using var command = connection.CreateCommand();
-        command.CommandText =
-            """
-            SELECT c.content_hash, MIN(c.text) FROM chunks c
-            WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = c.content_hash AND e.model = $model)
-            GROUP BY c.content_hash LIMIT $limit
-            """;
+        command.CommandText = PendingEmbeddingsSql;
         command.Parameters.AddWithValue("$model", model);
+        // Every hash is longer than "", so no cursor means from the first one (BINARY collation: ordinal).
+        command.Parameters.AddWithValue("$after", afterContentHash ?? "");
         command.Parameters.AddWithValue("$limit", limit);
         var result = new List<PendingEmbedding>();
         using var reader = command.ExecuteReader();
@@ -274,6 +284,54 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
             result.Add(new PendingEmbedding(reader.GetString(0), reader.GetString(1)));
         }
         return Task.FromResult<IReadOnlyList<PendingEmbedding>>(result);
+    }
+
+    public Task<long> CountPendingEmbeddingsAsync(string model, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText =
+            """
+            SELECT COUNT(*) FROM (SELECT 1 FROM chunks c
+                WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.content_hash = c.content_hash AND e.model = $model)
+                GROUP BY c.content_hash)
+            """;
+        command.Parameters.AddWithValue("$model", model);
+        return Task.FromResult((long)command.ExecuteScalar()!);
+    }
+
+    public Task<IReadOnlyList<DocumentSummary>> ListDocumentsAsync(string? sourcePrefix, CancellationToken cancellationToken)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        var sql = new StringBuilder(
+            """
+            SELECT d.source, (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id), d.size_bytes, d.domain, d.tags, d.imported_at
+            FROM documents d
+            """);
+        if (sourcePrefix is { Length: > 0 })
+        {
+            // substr, not LIKE: a path may hold % and _.
+            sql.Append(" WHERE substr(d.source, 1, length($prefix)) = $prefix");
+            command.Parameters.AddWithValue("$prefix", sourcePrefix);
+        }
+        sql.Append(" ORDER BY d.source");
+        command.CommandText = sql.ToString();
+        var result = new List<DocumentSummary>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            result.Add(new DocumentSummary(
+                reader.GetString(0),
+                reader.GetInt32(1),
+                reader.GetInt64(2),
+                reader.GetString(3),
+                TagCodec.Decode(reader.GetString(4)),
+                DateTimeOffset.Parse(reader.GetString(5), CultureInfo.InvariantCulture)));
+        }
+        return Task.FromResult<IReadOnlyList<DocumentSummary>>(result);
     }
 
     public Task PutEmbeddingsAsync(string model, IReadOnlyList<(string ContentHash, ReadOnlyMemory<float> Vector)> vectors, CancellationToken cancellationToken)

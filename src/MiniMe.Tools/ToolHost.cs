@@ -37,7 +37,9 @@ public sealed class ToolHost
     /// <param name="retriever">Opens memory retrieval on first use (retrieve_memory); null when there is no store.</param>
     /// <param name="traces">Where approval and execution events go (default: the workspace's traces).</param>
     /// <param name="trust">The trust file that says whether this workspace may run tools (default: the user's, <see cref="TrustStore.ForUser"/>).</param>
-    public static ToolHost Create(Workspace workspace, MiniMeOptions options, Func<CancellationToken, Task<HybridRetriever>>? retriever, TraceStore? traces = null, TrustStore? trust = null)
+    /// <param name="changes">Told which files an approved action changed (memory re-indexes them); null: nobody.</param>
+    public static ToolHost Create(Workspace workspace, MiniMeOptions options, Func<CancellationToken, Task<HybridRetriever>>? retriever, TraceStore? traces = null, TrustStore? trust = null,
+        IWorkspaceChangeObserver? changes = null)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(options);
@@ -60,7 +62,7 @@ public sealed class ToolHost
         ]);
         traces ??= new TraceStore(workspace.TracesDirectory);
         var trusted = WorkspaceTrust.Check(trust ?? TrustStore.ForUser(), WorkspaceFingerprint.Of(workspace, allowlist, paths.Root, settings), allowlist);
-        var toolRunner = new ToolRunner(registry, traces, new FeedbackStore(workspace.FeedbackPath, traces), trusted);
+        var toolRunner = new ToolRunner(registry, traces, new FeedbackStore(workspace.FeedbackPath, traces), trusted, paths.Root, changes);
         return new ToolHost(context, registry, toolRunner);
     }
 

@@ -28,6 +28,34 @@ public sealed class MemoryTests
     }
 
     [Fact]
+    public async Task Documents_are_listed_and_removed_through_the_api()
+    {
+        await using var server = await TestServer.StartAsync();
+        var client = server.Client(server.CreateKey("k"));
+        var body = new { documents = new[] { new { name = "db.md", content = "Database migrations are reversible.\n" }, new { name = "ops.md", content = "The pager rotates weekly.\n" } } };
+        await client.PostJsonAsync("/v1/memory/import", body);
+
+        var list = await client.GetJsonAsync("/v1/documents");
+        Assert.Equal(2, list.GetProperty("total").GetProperty("documents").GetInt32());
+        var first = list.GetProperty("documents")[0];
+        var source = first.GetProperty("source").GetString()!;
+        Assert.EndsWith("db.md", source, StringComparison.Ordinal);
+        Assert.Equal(1, first.GetProperty("chunks").GetInt32());
+        Assert.True(first.GetProperty("size_bytes").GetInt64() > 0);
+        Assert.True(first.TryGetProperty("imported_at", out _));
+        Assert.Equal(1, (await client.GetJsonAsync("/v1/documents?source=" + Uri.EscapeDataString(source))).GetProperty("total").GetProperty("documents").GetInt32());
+
+        using var removed = await client.DeleteAsync("/v1/documents?source=" + Uri.EscapeDataString(source));
+        var result = await removed.ReadAsync();
+        Assert.Equal(source, result.GetProperty("removed")[0].GetString());
+        Assert.Equal(1, result.GetProperty("chunks").GetInt32());
+        Assert.Empty((await client.GetJsonAsync("/v1/memory/search?q=reversible")).GetProperty("hits").EnumerateArray());
+        await (await client.DeleteAsync("/v1/documents?source=" + Uri.EscapeDataString(source))).AssertProblemAsync(404);
+        await (await client.DeleteAsync("/v1/documents")).AssertProblemAsync(400);
+        Assert.Equal(1, (await client.GetJsonAsync("/v1/documents")).GetProperty("total").GetProperty("documents").GetInt32());
+    }
+
+    [Fact]
     public async Task Facts_crud_with_duplicates_reinforced()
     {
         await using var server = await TestServer.StartAsync();

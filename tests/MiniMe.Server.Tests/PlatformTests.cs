@@ -12,7 +12,7 @@ public sealed class PlatformTests
         await using var server = await TestServer.StartAsync();
         var document = await server.Client(server.CreateKey("k")).GetJsonAsync("/openapi/v1.json");
         var paths = document.GetProperty("paths");
-        foreach (var path in new[] { "/health", "/v1/chat", "/v1/chat/stream", "/v1/conversations", "/v1/conversations/{id}", "/v1/memory/search", "/v1/memory/facts", "/v1/profile", "/v1/memory/import", "/v1/runs", "/v1/runs/{id}", "/v1/ask", "/v1/proposals/{id}/approve" })
+        foreach (var path in new[] { "/health", "/v1/chat", "/v1/chat/stream", "/v1/conversations", "/v1/conversations/{id}", "/v1/memory/search", "/v1/memory/facts", "/v1/profile", "/v1/memory/import", "/v1/documents", "/v1/runs", "/v1/runs/{id}", "/v1/ask", "/v1/proposals/{id}/approve" })
             Assert.True(paths.TryGetProperty(path, out _), $"missing {path}");
         Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey").GetProperty("scheme").GetString());
         Assert.True(paths.GetProperty("/v1/chat").GetProperty("post").TryGetProperty("security", out _));

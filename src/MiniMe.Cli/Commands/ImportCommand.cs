@@ -103,7 +103,9 @@ internal sealed class ImportCommand : MiniMeCommand
             foreach (var (skippedPath, reason) in walk.SecretDirectories.Concat(walk.SecretFiles).Concat(walk.GitIgnoredDirectories).Concat(walk.GitIgnoredFiles))
                 Out.WriteLine($"skipped {Display(skippedPath)}: {reason}");
             foreach (var removed in r.DocumentsRemoved)
-                Out.WriteLine($"removed {Display(removed)} from memory: now a secret or ignored by .gitignore");
+                Out.WriteLine($"removed {Display(removed)} from memory: now a secret or ignored by .gitignore or .minimeignore");
+            foreach (var pruned in r.DocumentsPruned)
+                Out.WriteLine($"removed {Display(pruned)} from memory: the file is gone");
         }
         var skipped = new List<string>();
         if (r.FilesUnchanged > 0) skipped.Add($"{r.FilesUnchanged} unchanged");
@@ -112,20 +114,30 @@ internal sealed class ImportCommand : MiniMeCommand
         if (r.SkippedUnreadable > 0) skipped.Add($"{r.SkippedUnreadable} unreadable");
         if (walk.SecretFiles.Count > 0) skipped.Add($"{walk.SecretFiles.Count} secret {Plural(walk.SecretFiles.Count, "file")}");
         if (walk.SecretDirectories.Count > 0) skipped.Add($"{walk.SecretDirectories.Count} secret {Plural(walk.SecretDirectories.Count, "folder")}");
-        if (walk.GitIgnoredFiles.Count > 0) skipped.Add($"{walk.GitIgnoredFiles.Count} {Plural(walk.GitIgnoredFiles.Count, "file")} ignored by .gitignore");
-        if (walk.GitIgnoredDirectories.Count > 0) skipped.Add($"{walk.GitIgnoredDirectories.Count} {Plural(walk.GitIgnoredDirectories.Count, "folder")} ignored by .gitignore");
+        AddIgnored(skipped, walk.GitIgnoredFiles, "file");
+        AddIgnored(skipped, walk.GitIgnoredDirectories, "folder");
         if (walk.UnreadableDirectories.Count > 0) skipped.Add($"{walk.UnreadableDirectories.Count} unreadable folders");
         var ignored = walk.IgnoredDirectories + walk.SymlinkedDirectoriesSkipped;
         var line = $"Imported {Display(Path.GetFullPath(path))}: {r.FilesImported} files, {r.ChunksAdded} chunks added, {r.ChunksRemoved} replaced";
         if (skipped.Count > 0) line += $"; skipped {string.Join(", ", skipped)}";
         if (r.FilesRedacted > 0) line += $"; secrets masked in {r.FilesRedacted} {Plural(r.FilesRedacted, "file")}";
         if (r.DocumentsRemoved.Count > 0) line += $"; removed {r.DocumentsRemoved.Count} {Plural(r.DocumentsRemoved.Count, "document")} now secret or ignored";
-        if (verbose is false && walk.SecretFiles.Count + walk.SecretDirectories.Count + walk.GitIgnoredFiles.Count + walk.GitIgnoredDirectories.Count + r.DocumentsRemoved.Count > 0)
+        if (r.DocumentsPruned.Count > 0) line += $"; removed {r.DocumentsPruned.Count} {Plural(r.DocumentsPruned.Count, "document")} whose files are gone";
+        if (verbose is false && walk.SecretFiles.Count + walk.SecretDirectories.Count + walk.GitIgnoredFiles.Count + walk.GitIgnoredDirectories.Count + r.DocumentsRemoved.Count + r.DocumentsPruned.Count > 0)
             line += " (--verbose lists them)";
         if (ignored > 0) line += $"; {ignored} folders ignored";
         if (r.DecodedAsLatin1 > 0) line += $"; {r.DecodedAsLatin1} read as Latin-1 (not UTF-8)";
         line += $" ({r.Elapsed.TotalSeconds:0.0}s)";
         Out.WriteLine(line);
+    }
+
+    /// <summary>"2 files ignored by .gitignore", "1 file ignored by .minimeignore": the reason names the ignore file.</summary>
+    private static void AddIgnored(List<string> skipped, List<(string Path, string Reason)> ignored, string noun)
+    {
+        var mine = ignored.Count(i => i.Reason.Contains(SourceWalker.IgnoreFileName + ":", StringComparison.Ordinal));
+        var git = ignored.Count - mine;
+        if (git > 0) skipped.Add($"{git} {Plural(git, noun)} ignored by .gitignore");
+        if (mine > 0) skipped.Add($"{mine} {Plural(mine, noun)} ignored by {SourceWalker.IgnoreFileName}");
     }
 
     private static string Plural(int count, string noun) => count == 1 ? noun : noun + "s";

@@ -53,6 +53,15 @@ public sealed record StoredChunk(
 
 public sealed record MemoryStats(long Documents, long Chunks, long Embeddings, IReadOnlyDictionary<string, long> ChunksByDomain);
 
+/// <summary>A stored document as `minime documents list` shows it: where it came from, its chunks and size, how it was filed.</summary>
+public sealed record DocumentSummary(
+    string Source,
+    int Chunks,
+    long SizeBytes,
+    string Domain,
+    IReadOnlyList<string> Tags,
+    DateTimeOffset ImportedAt);
+
 /// <summary>A chunk that still needs a vector for a given embedding model.</summary>
 public sealed record PendingEmbedding(string ContentHash, string Text);
 
@@ -76,14 +85,28 @@ public interface IMemoryStore : IAsyncDisposable
     /// </summary>
     Task<int> DeleteDocumentsAsync(IReadOnlyCollection<string> sources, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Every stored document whose source starts with <paramref name="sourcePrefix"/> (a plain string
+    /// prefix, compared ordinally; null lists all), ordered by source (ordinal), with its chunk count.
+    /// </summary>
+    Task<IReadOnlyList<DocumentSummary>> ListDocumentsAsync(string? sourcePrefix, CancellationToken cancellationToken);
+
     /// <summary>Full-text candidates for an FTS match expression, best first.</summary>
     Task<IReadOnlyList<Candidate>> SearchLexicalAsync(string matchExpression, int limit, SearchFilter filter, Bm25Weights weights, CancellationToken cancellationToken);
 
     /// <summary>Exact cosine-similarity candidates for a unit-length query vector, best first.</summary>
     Task<IReadOnlyList<Candidate>> SearchDenseAsync(string model, ReadOnlyMemory<float> query, int limit, SearchFilter filter, CancellationToken cancellationToken);
 
-    /// <summary>Distinct chunk texts with no vector for <paramref name="model"/> yet.</summary>
-    Task<IReadOnlyList<PendingEmbedding>> GetPendingEmbeddingsAsync(string model, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// One page of the distinct chunk texts with no vector for <paramref name="model"/> yet: ordered by
+    /// content hash (ordinal), only hashes after <paramref name="afterContentHash"/> (null: from the
+    /// start), at most <paramref name="limit"/>. Pass the last hash of a page to get the next one
+    /// (keyset pagination: each page costs what it returns, not what came before it).
+    /// </summary>
+    Task<IReadOnlyList<PendingEmbedding>> GetPendingEmbeddingsAsync(string model, string? afterContentHash, int limit, CancellationToken cancellationToken);
+
+    /// <summary>How many distinct chunk texts have no vector for <paramref name="model"/> yet.</summary>
+    Task<long> CountPendingEmbeddingsAsync(string model, CancellationToken cancellationToken);
 
     Task PutEmbeddingsAsync(string model, IReadOnlyList<(string ContentHash, ReadOnlyMemory<float> Vector)> vectors, CancellationToken cancellationToken);
 

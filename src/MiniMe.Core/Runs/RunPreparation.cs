@@ -129,11 +129,34 @@ public sealed class RunPreparation(
         else blocks.AddRange(factBlocks);
         blocks.AddRange(extra);
         var context = broker.Assemble(new ContextRequest(blocks, input.BudgetTokens));
+        await RecordReuseAsync(retrieval.Hits, context, cancellationToken).ConfigureAwait(false);
         var contextData = RunTraceData.Context(context);
         foreach (var (key, value) in input.ContextData ?? []) contextData[key] = value?.DeepClone();
         traces.Append(runId, TraceEventTypes.ContextAssembly, contextData);
         return new PreparedRun(runId, profile, masks, principles, retrieval, factHits, context);
     }
+
+    /// <summary>
+    /// Counts a use for each memory chunk the context kept (not those the budget dropped); a dry run
+    /// builds the same context, so it counts too. A failed count (a locked or read-only memory) never
+    /// fails the run.
+    /// </summary>
+    private async Task RecordReuseAsync(IReadOnlyList<SearchHit> hits, ContextAssembly context, CancellationToken cancellationToken)
+    {
+        var kept = context.Blocks.Where(b => b.Kept && b.Kind == ContextBlockKind.Memory).Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
+        var used = hits.Where(h => kept.Contains(MemoryBlockId(h.Id))).Select(h => h.Id).Distinct().ToList();
+        if (used.Count == 0) return;
+        try
+        {
+            await retriever.RecordUseAsync(used, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            System.Diagnostics.Trace.TraceWarning($"minime: could not count the reuse of {used.Count} memory chunks: {e.Message}");
+        }
+    }
+
+    private static string MemoryBlockId(long chunkId) => $"memory:{chunkId}";
 
     /// <summary>A span per stage of the run (OpenTelemetry, when something listens).</summary>
     private static System.Diagnostics.Activity? Stage(string name, string runId)
@@ -161,7 +184,7 @@ public sealed class RunPreparation(
         foreach (var hit in hits)
         {
             var where = hit.Heading is null ? hit.Source : $"{hit.Source} § {hit.Heading}";
-            blocks.Add(new ContextBlock($"memory:{hit.Id}", ContextBlockKind.Memory,
+            blocks.Add(new ContextBlock(MemoryBlockId(hit.Id), ContextBlockKind.Memory,
                 $"From the user's memory ({where}, chars {hit.StartOffset}-{hit.EndOffset}):\n{hit.Text}", Math.Round(hit.Score / best, 4)));
         }
         if (input.TaskBlock)

@@ -149,9 +149,10 @@ public sealed class UserSpace : IAsyncDisposable
     /// <summary>
     /// The workspace's tools (allowlist and tools.* read now, so an edit applies to the next decision;
     /// sandbox probed once per process; trust checked), auditing into this user's traces and feedback.
+    /// Files an approved action writes or deletes are re-indexed in this user's memory (<see cref="MemoryReindexer"/>).
     /// </summary>
     public ToolHost CreateTools() =>
-        ToolHost.Create(_workspace, _options, RetrieverAsync, Traces, _services.GetRequiredService<TrustStore>());
+        ToolHost.Create(_workspace, _options, RetrieverAsync, Traces, _services.GetRequiredService<TrustStore>(), new MemoryReindexer(ImporterAsync));
 
     public async ValueTask DisposeAsync()
     {

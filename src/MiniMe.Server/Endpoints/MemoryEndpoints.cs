@@ -17,6 +17,12 @@ public sealed record MemoryDocument(string Source, string ContentHash);
 
 public sealed record MemoryOverview(MemoryStats Stats, int DocumentCount, IReadOnlyList<MemoryDocument> Documents);
 
+public sealed record DocumentTotals(int Documents, long Chunks, long SizeBytes);
+
+public sealed record DocumentList(IReadOnlyList<DocumentSummary> Documents, DocumentTotals Total);
+
+public sealed record DocumentsRemoved(IReadOnlyList<string> Removed, int Documents, int Chunks);
+
 internal static class MemoryEndpoints
 {
     private const int MaxK = 100;
@@ -60,6 +66,26 @@ internal static class MemoryEndpoints
             .WithBodyLimit(options.MaxImportBytes)
             .WithSummary("Import documents (name + content) into your memory; re-importing unchanged content is a no-op")
             .ProducesProblem(400).ProducesProblem(413);
+
+        var documents = v1.MapGroup("/documents").WithTags("Memory");
+        documents.MapGet("/", async (string? source, ClaimsPrincipal user, UserSpaces spaces, CancellationToken cancellationToken) =>
+            {
+                var store = await spaces.Get(user.UserId()).StoreAsync(cancellationToken).ConfigureAwait(false);
+                var list = await store.ListDocumentsAtAsync(source is { Length: > 0 } ? source : null, cancellationToken).ConfigureAwait(false);
+                return TypedResults.Ok(new DocumentList(list, new DocumentTotals(list.Count, list.Sum(d => (long)d.Chunks), list.Sum(d => d.SizeBytes))));
+            })
+            .WithSummary("Your stored documents (source, chunks, size, domain, tags, imported at) with totals; ?source= limits to a file or a folder");
+        documents.MapDelete("/", async (string? source, ClaimsPrincipal user, UserSpaces spaces, CancellationToken cancellationToken) =>
+            {
+                if (string.IsNullOrWhiteSpace(source)) throw new InvalidInputException("Pass ?source= with a document's source, or a folder to remove every document under it.");
+                var store = await spaces.Get(user.UserId()).StoreAsync(cancellationToken).ConfigureAwait(false);
+                var found = await store.ListDocumentsAtAsync(source, cancellationToken).ConfigureAwait(false);
+                if (found.Count == 0) throw new NotFoundException($"Nothing in memory at {source}; GET /v1/documents lists yours.");
+                var sources = found.Select(d => d.Source).ToList();
+                var chunks = await store.DeleteDocumentsAsync(sources, cancellationToken).ConfigureAwait(false);
+                return TypedResults.Ok(new DocumentsRemoved(sources, sources.Count, chunks));
+            })
+            .WithSummary("Remove a document (or every one under a folder) from your memory; files are never touched").ProducesProblem(400).ProducesProblem(404);
 
         FactEndpoints.Map(memory);
         ProfileEndpoints.Map(v1);

@@ -15,8 +15,11 @@ namespace MiniMe.Tools.Approval;
 /// trace. Rejections and edits by a user are stored as correction pairs in feedback.jsonl.
 /// In a workspace that is not trusted (<see cref="WorkspaceTrust"/>) every proposal, read-only tools
 /// included, is refused before anything is prepared: nothing is read, written or started.
+/// After a successful action that changed files, <paramref name="changes"/> (when given) is told
+/// the full paths under <paramref name="root"/>; its failure becomes a warning of the execution.
 /// </summary>
-public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, FeedbackStore? feedback, TrustStatus trust)
+public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, FeedbackStore? feedback, TrustStatus trust,
+    string? root = null, IWorkspaceChangeObserver? changes = null)
 {
     /// <summary>How many times a user may edit one proposal before it counts as rejected.</summary>
     public const int MaxEdits = 5;
@@ -141,6 +144,7 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
             // What a tool returns goes to the model: secrets inside ordinary files and command output are masked too.
             execution = execution with { Output = (JsonObject)SecretRedactor.Redact(execution.Output.DeepClone())! };
             status = execution.Succeeded ? OutcomeStatus.Succeeded : OutcomeStatus.Failed;
+            execution = await NotifyAsync(execution, cancellationToken).ConfigureAwait(false);
         }
         catch (ToolRefusedException e) { status = OutcomeStatus.Refused; failure = e.Message; }
         catch (ToolArgumentException e) { status = OutcomeStatus.Invalid; failure = e.Message; }
@@ -155,6 +159,25 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
         var message = failure ?? execution!.Summary;
         TraceExecution(runId, proposal, Status(status), message, execution, clock.Elapsed, edits);
         return new ActionOutcome(proposal, status, message, prepared.Preview, decision, execution, edits > 0);
+    }
+
+    /// <summary>Tells the observer which files the action changed; a failure is a warning, never the action's failure.</summary>
+    private async Task<ToolExecution> NotifyAsync(ToolExecution execution, CancellationToken cancellationToken)
+    {
+        if (changes is null || root is null || execution.FilesChanged is not { Count: > 0 } changed) return execution;
+        try
+        {
+            var paths = changed.Select(f => Path.GetFullPath(Path.Join(root, f))).ToList();
+            await changes.FilesChangedAsync(root, paths, cancellationToken).ConfigureAwait(false);
+            return execution;
+        }
+        catch (Exception e)
+        {
+            // The change is made and must be reported as made: memory catches up on the next import.
+            var warning = $"memory not updated for {string.Join(", ", changed)}: {(e is OperationCanceledException ? "cancelled" : e.Message)}";
+            System.Diagnostics.Trace.TraceWarning("minime: " + warning);
+            return execution with { Warnings = [.. execution.Warnings ?? [], warning] };
+        }
     }
 
     private ActionOutcome Refuse(string runId, ActionProposal proposal, JsonObject arguments, OutcomeStatus status, string reason, int edits)

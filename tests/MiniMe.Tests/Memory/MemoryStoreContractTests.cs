@@ -87,7 +87,7 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
             Doc("/secret.md", "general", "wJalrXUtnFEMI credential text", "shared paragraph"),
             Doc("/keep.md", "general", "shared paragraph", "kept words"),
         ], CancellationToken.None);
-        var pending = await Store.GetPendingEmbeddingsAsync("m", 100, CancellationToken.None);
+        var pending = await Store.GetPendingEmbeddingsAsync("m", null, 100, CancellationToken.None);
         await Store.PutEmbeddingsAsync("m", pending.Select((p, i) => (p.ContentHash, (ReadOnlyMemory<float>)Unit(i % 2))).ToList(), CancellationToken.None);
 
         var removed = await Store.DeleteDocumentsAsync(["/secret.md", "/never-imported.md"], CancellationToken.None);
@@ -133,22 +133,22 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
     public async Task Pending_embeddings_are_distinct_texts_without_a_vector_and_vectors_are_reused_by_hash()
     {
         await Store.WriteDocumentsAsync([Doc("/a.md", "general", "same text", "other text"), Doc("/b.md", "general", "same text")], CancellationToken.None);
-        var pending = await Store.GetPendingEmbeddingsAsync("m", 100, CancellationToken.None);
+        var pending = await Store.GetPendingEmbeddingsAsync("m", null, 100, CancellationToken.None);
         Assert.Equal(2, pending.Count);
         await Store.PutEmbeddingsAsync("m", pending.Select(p => (p.ContentHash, (ReadOnlyMemory<float>)Unit(p.Text == "same text" ? 0 : 1))).ToList(), CancellationToken.None);
-        Assert.Empty(await Store.GetPendingEmbeddingsAsync("m", 100, CancellationToken.None));
-        Assert.Equal(2, (await Store.GetPendingEmbeddingsAsync("other-model", 100, CancellationToken.None)).Count);
+        Assert.Empty(await Store.GetPendingEmbeddingsAsync("m", null, 100, CancellationToken.None));
+        Assert.Equal(2, (await Store.GetPendingEmbeddingsAsync("other-model", null, 100, CancellationToken.None)).Count);
 
         // A new document whose text was already embedded needs no new vector.
         await Store.WriteDocumentsAsync([Doc("/c.md", "general", "other text")], CancellationToken.None);
-        Assert.Empty(await Store.GetPendingEmbeddingsAsync("m", 100, CancellationToken.None));
+        Assert.Empty(await Store.GetPendingEmbeddingsAsync("m", null, 100, CancellationToken.None));
     }
 
     [StoreFact]
     public async Task Dense_search_ranks_by_cosine_and_honours_filters()
     {
         await Store.WriteDocumentsAsync([Doc("/a.md", "backend", "first"), Doc("/b.md", "frontend", "second")], CancellationToken.None);
-        var pending = await Store.GetPendingEmbeddingsAsync("m", 100, CancellationToken.None);
+        var pending = await Store.GetPendingEmbeddingsAsync("m", null, 100, CancellationToken.None);
         await Store.PutEmbeddingsAsync("m", pending.Select(p => (p.ContentHash, (ReadOnlyMemory<float>)Unit(p.Text == "first" ? 0 : 1))).ToList(), CancellationToken.None);
 
         var hits = await Store.SearchDenseAsync("m", Unit(1), 10, SearchFilter.None, CancellationToken.None);
@@ -210,7 +210,7 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
         await Store.WriteDocumentsAsync([Doc("/b.md", "backend", ["x"], "two one", "two two"), Doc("/a.md", "general", "one")], CancellationToken.None);
         var id = (await Lexical("\"one\"", new SearchFilter(Domain: "general")))[0].Chunk.Id;
         await Store.IncrementReuseAsync([id], CancellationToken.None);
-        var pending = await Store.GetPendingEmbeddingsAsync("m", 100, CancellationToken.None);
+        var pending = await Store.GetPendingEmbeddingsAsync("m", null, 100, CancellationToken.None);
         await Store.PutEmbeddingsAsync("m", pending.Select((p, i) => (p.ContentHash, (ReadOnlyMemory<float>)Unit(i))).ToList(), CancellationToken.None);
 
         var documents = new List<ExportedDocument>();
@@ -227,6 +227,85 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
         Assert.Equal(3, vectors.Count);
         Assert.Equal(vectors.Select(v => v.ContentHash).Order(StringComparer.Ordinal), vectors.Select(v => v.ContentHash));
         Assert.All(vectors, v => Assert.Equal(8, v.Vector.Length));
+    }
+
+    [StoreFact]
+    public async Task Documents_are_listed_by_source_prefix_with_chunks_size_domain_tags_and_import_time()
+    {
+        var before = DateTimeOffset.UtcNow.AddSeconds(-5);
+        await Store.WriteDocumentsAsync(
+        [
+            Doc("/notes/b.md", "backend", ["team", "notes"], "one", "two"),
+            Doc("/notes/a.md", "general", "only"),
+            Doc("/notesx/c.md", "general", "other"),
+            Doc("/src/d.cs", "code", "class D { }"),
+        ], CancellationToken.None);
+
+        var all = await Store.ListDocumentsAsync(null, CancellationToken.None);
+        Assert.Equal(["/notes/a.md", "/notes/b.md", "/notesx/c.md", "/src/d.cs"], all.Select(d => d.Source));
+        var b = all[1];
+        Assert.Equal(2, b.Chunks);
+        Assert.Equal(6, b.SizeBytes);
+        Assert.Equal("backend", b.Domain);
+        Assert.Equal(["team", "notes"], b.Tags);
+        Assert.InRange(b.ImportedAt, before, DateTimeOffset.UtcNow.AddSeconds(5));
+
+        // A plain string prefix: "/notes" also matches "/notesx/..."; callers add the separator for a folder.
+        Assert.Equal(["/notes/a.md", "/notes/b.md", "/notesx/c.md"], (await Store.ListDocumentsAsync("/notes", CancellationToken.None)).Select(d => d.Source));
+        Assert.Equal(["/notes/a.md", "/notes/b.md"], (await Store.ListDocumentsAsync("/notes/", CancellationToken.None)).Select(d => d.Source));
+        Assert.Empty(await Store.ListDocumentsAsync("/nothing/", CancellationToken.None));
+
+        await Store.DeleteDocumentsAsync(["/notes/b.md"], CancellationToken.None);
+        Assert.Equal(["/notes/a.md"], (await Store.ListDocumentsAsync("/notes/", CancellationToken.None)).Select(d => d.Source));
+    }
+
+    [StoreFact]
+    public async Task Pending_embeddings_page_through_ten_thousand_texts_with_the_cursor_without_duplicates_or_gaps()
+    {
+        const int documents = 100, perDocument = 100;
+        var writes = Enumerable.Range(0, documents)
+            .Select(d => Doc($"/bulk/{d:D3}.md", "general", [], [.. Enumerable.Range(0, perDocument).Select(c => $"text {d}-{c}")]))
+            .ToList();
+        // The same text in a second document is one pending text.
+        writes.Add(Doc("/bulk/copy.md", "general", "text 0-0", "text 99-99"));
+        await Store.WriteDocumentsAsync(writes, CancellationToken.None);
+        var expected = writes.SelectMany(w => w.Chunks).Select(c => c.ContentHash).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(documents * perDocument, expected.Count);
+
+        // Some texts already have a vector: they are never pending.
+        var embedded = expected.Order(StringComparer.Ordinal).Where((_, i) => i % 7 == 3).ToList();
+        await Store.PutEmbeddingsAsync("m", embedded.Select(h => (h, (ReadOnlyMemory<float>)Unit(0))).ToList(), CancellationToken.None);
+        expected.ExceptWith(embedded);
+        Assert.Equal(expected.Count, await Store.CountPendingEmbeddingsAsync("m", CancellationToken.None));
+        Assert.Equal(documents * perDocument, await Store.CountPendingEmbeddingsAsync("other", CancellationToken.None));
+
+        // Read every page without embedding: nothing is repeated, nothing is missed, pages come in hash order.
+        var seen = new List<string>();
+        string? after = null;
+        var pages = 0;
+        while (true)
+        {
+            var page = await Store.GetPendingEmbeddingsAsync("m", after, 333, CancellationToken.None);
+            if (page.Count == 0) break;
+            pages++;
+            Assert.True(page.Count <= 333);
+            Assert.All(page, p => Assert.StartsWith("text ", p.Text, StringComparison.Ordinal));
+            seen.AddRange(page.Select(p => p.ContentHash));
+            after = page[^1].ContentHash;
+        }
+        Assert.Equal((expected.Count + 332) / 333, pages);
+        Assert.Equal(seen.Count, seen.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(expected.Order(StringComparer.Ordinal), seen);
+
+        // Embedding page by page, as the importer does, ends with nothing pending.
+        after = null;
+        while ((await Store.GetPendingEmbeddingsAsync("m", after, 1000, CancellationToken.None)) is { Count: > 0 } batch)
+        {
+            await Store.PutEmbeddingsAsync("m", batch.Select(p => (p.ContentHash, (ReadOnlyMemory<float>)Unit(1))).ToList(), CancellationToken.None);
+            after = batch[^1].ContentHash;
+        }
+        Assert.Equal(0, await Store.CountPendingEmbeddingsAsync("m", CancellationToken.None));
+        Assert.Empty(await Store.GetPendingEmbeddingsAsync("m", null, 10, CancellationToken.None));
     }
 
     private static float[] Unit(int axis)

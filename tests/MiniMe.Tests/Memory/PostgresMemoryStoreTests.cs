@@ -148,7 +148,7 @@ public sealed class PgvectorMemoryStoreTests(PostgresServerFixture server) : Pos
         var random = new Random(7);
         var texts = Enumerable.Range(0, 400).Select(i => $"chunk number {i}").ToArray();
         await Store.WriteDocumentsAsync([Doc("/many.md", "general", texts)], CancellationToken.None);
-        var pending = await Store.GetPendingEmbeddingsAsync("m", 1000, CancellationToken.None);
+        var pending = await Store.GetPendingEmbeddingsAsync("m", null, 1000, CancellationToken.None);
         await Store.PutEmbeddingsAsync("m", pending.Select(p => (p.ContentHash, (ReadOnlyMemory<float>)RandomUnit(random, dims))).ToList(), CancellationToken.None);
 
         Assert.Equal(1L, await ScalarAsync($"SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_embeddings_hnsw_{dims}'"));

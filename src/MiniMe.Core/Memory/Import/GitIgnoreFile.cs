@@ -13,7 +13,7 @@ internal enum IgnoreVerdict
 }
 
 /// <summary>
-/// One .gitignore (or .git/info/exclude) file: git's pattern rules for paths relative to the folder
+/// One .gitignore (or .minimeignore, or .git/info/exclude) file: git's pattern rules for paths relative to the folder
 /// it applies to. Blank lines and "#" comments are skipped; "!" negates; a trailing "/" matches only
 /// folders; a pattern with a "/" before its end is anchored to the folder, one without matches a
 /// name at any depth; "**" spans folders, "*" and "?" and "[...]" stay within one name; "\" escapes.

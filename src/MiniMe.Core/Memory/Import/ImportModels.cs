@@ -29,9 +29,11 @@ public sealed class ImportReport
     public int EmbeddingsComputed { get; set; }
     /// <summary>Files imported with secrets (keys, tokens, passwords) masked in their stored text.</summary>
     public int FilesRedacted { get; set; }
-    /// <summary>Documents stored by an earlier import whose path is now a secret or ignored by .gitignore; removed from memory.</summary>
+    /// <summary>Documents stored by an earlier import whose path is now a secret or ignored by .gitignore or .minimeignore; removed from memory.</summary>
     public List<string> DocumentsRemoved { get; } = [];
-    /// <summary>What the walk skipped: secret files and folders, .gitignore'd files and folders (never counted in <see cref="FilesSeen"/>).</summary>
+    /// <summary>Documents stored under the imported folder whose files no longer exist (deleted or moved); removed from memory.</summary>
+    public List<string> DocumentsPruned { get; } = [];
+    /// <summary>What the walk skipped: secret files and folders, files and folders ignored by .gitignore or .minimeignore (never counted in <see cref="FilesSeen"/>).</summary>
     public WalkCounts Walk { get; } = new();
     /// <summary>Files or directories that were skipped for a reason the user may want to fix.</summary>
     public List<(string Path, string Reason)> Problems { get; } = [];

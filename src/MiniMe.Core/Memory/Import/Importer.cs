@@ -12,11 +12,12 @@ namespace MiniMe.Memory.Import;
 
 /// <summary>
 /// Imports files and folders into memory: walk (never a secret file or folder, nothing .gitignore
-/// excludes), read (skipping binaries, huge and unreadable files), mask secrets inside the text, chunk
+/// or .minimeignore excludes), read (skipping binaries, huge and unreadable files), mask secrets inside the text, chunk
 /// on paragraphs, write in atomic batches, then embed new chunk texts when an embedding model is
 /// configured. Unchanged files (same content hash under the same redaction rules) are skipped, so
 /// re-import is idempotent and an interrupted import is finished by the next one. Documents an
-/// earlier import stored that are now secret or ignored are removed.
+/// earlier import stored that are now secret or ignored are removed, and so are those under an
+/// imported folder whose files are gone.
 /// </summary>
 public sealed class Importer(
     IMemoryStore store,
@@ -44,6 +45,7 @@ public sealed class Importer(
         var tags = NormalizeTags(request.Tags);
         var known = await store.GetDocumentHashesAsync(cancellationToken).ConfigureAwait(false);
         await RemoveExcludedAsync(request.Path, known, report, cancellationToken).ConfigureAwait(false);
+        await PruneGoneAsync(request.Path, known, files, report, cancellationToken).ConfigureAwait(false);
         var chunker = new ParagraphChunker(options.ChunkChars, options.OverlapChars);
         var batch = new List<DocumentWrite>();
         var batchChunks = 0;
@@ -89,10 +91,12 @@ public sealed class Importer(
     {
         if (embeddings is null || embeddingModel is null) return 0;
         var done = 0;
+        string? after = null;
         while (true)
         {
-            var pending = await store.GetPendingEmbeddingsAsync(embeddingModel, EmbeddingBatch, cancellationToken).ConfigureAwait(false);
+            var pending = await store.GetPendingEmbeddingsAsync(embeddingModel, after, EmbeddingBatch, cancellationToken).ConfigureAwait(false);
             if (pending.Count == 0) return done;
+            after = pending[^1].ContentHash;
             var vectors = await embeddings.GenerateAsync(pending.Select(p => p.Text), cancellationToken: cancellationToken).ConfigureAwait(false);
             var rows = new List<(string, ReadOnlyMemory<float>)>(pending.Count);
             for (var i = 0; i < pending.Count; i++) rows.Add((pending[i].ContentHash, vectors[i].Vector));
@@ -105,7 +109,7 @@ public sealed class Importer(
     /// <summary>
     /// Removes stored documents the walk now excludes: a secret path under the import root (by the same
     /// patterns, so also inside a secret folder that is gone), or a file or folder skipped as secret or
-    /// ignored by .gitignore. An older import may have stored them; retrieval must never return them.
+    /// ignored by .gitignore or .minimeignore. An older import may have stored them; retrieval must never return them.
     /// </summary>
     private async Task RemoveExcludedAsync(string path, IReadOnlyDictionary<string, string> known, ImportReport report, CancellationToken cancellationToken)
     {
@@ -123,6 +127,144 @@ public sealed class Importer(
         if (excluded.Count == 0) return;
         report.ChunksRemoved += await store.DeleteDocumentsAsync(excluded, cancellationToken).ConfigureAwait(false);
         report.DocumentsRemoved.AddRange(excluded);
+    }
+
+    /// <summary>
+    /// Removes stored documents under an imported folder whose files are gone (deleted or moved away).
+    /// Only a file the file system says does not exist counts: nothing under a folder the walk could
+    /// not read, nothing it can no longer stat for lack of permission, nothing behind a symlinked
+    /// folder the walk skipped (the file is still there). A single-file import prunes nothing.
+    /// </summary>
+    private async Task PruneGoneAsync(string path, IReadOnlyDictionary<string, string> known, IReadOnlyCollection<string> walked, ImportReport report, CancellationToken cancellationToken)
+    {
+        var root = Path.GetFullPath(path);
+        if (!Directory.Exists(root)) return;
+        var removed = report.DocumentsRemoved.ToHashSet(StringComparer.Ordinal);
+        var gone = GoneDocuments(root, known.Keys.Where(s => !removed.Contains(s)), walked, report.Walk, IsGone);
+        if (gone.Count == 0) return;
+        report.ChunksRemoved += await store.DeleteDocumentsAsync(gone, cancellationToken).ConfigureAwait(false);
+        report.DocumentsPruned.AddRange(gone);
+    }
+
+    /// <summary>The stored sources under <paramref name="root"/> to prune: not walked, not under an unreadable folder, and gone by <paramref name="isGone"/>.</summary>
+    internal static List<string> GoneDocuments(string root, IEnumerable<string> stored, IReadOnlyCollection<string> walked, WalkCounts walk, Func<string, bool> isGone)
+    {
+        var rootPrefix = FolderPrefix(root);
+        var seen = walked.ToHashSet(StringComparer.Ordinal);
+        var unreadable = walk.UnreadableDirectories.Select(u => FolderPrefix(u.Path)).ToList();
+        return stored
+            .Where(source => source.StartsWith(rootPrefix, StringComparison.Ordinal)
+                && !seen.Contains(source)
+                && !unreadable.Any(u => source.StartsWith(u, StringComparison.Ordinal))
+                && isGone(source))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>True only when the path does not exist (or is now a folder); any other failure to look keeps the document.</summary>
+    internal static bool IsGone(string path)
+    {
+        try
+        {
+            return (File.GetAttributes(path) & FileAttributes.Directory) != 0;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static string FolderPrefix(string folder) => folder.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+
+    /// <summary>
+    /// Brings memory in step with files changed outside an import (an approved tool action wrote,
+    /// patched or deleted them). A path under <paramref name="root"/> is re-imported when it is a
+    /// stored document, or when a stored document lies directly in its folder or in a folder above it
+    /// below <paramref name="root"/> (memory keeps no list of imported folders, so that stands for
+    /// "under a folder that was imported"). A new file keeps the rules of a walk from
+    /// <paramref name="root"/> (secrets, ignored folders, .gitignore, .minimeignore) and gets a guessed
+    /// domain and no tags; a stored one keeps its domain and tags. A path that is gone, now excluded,
+    /// binary or too large is removed from memory; an unreadable one is kept as it was.
+    /// </summary>
+    public async Task<ImportReport> RefreshFilesAsync(IReadOnlyCollection<string> paths, string root, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        var report = new ImportReport();
+        var scope = Path.GetFullPath(root);
+        var scopePrefix = FolderPrefix(scope);
+        var known = await store.GetDocumentHashesAsync(cancellationToken).ConfigureAwait(false);
+        var folders = known.Keys.Select(Path.GetDirectoryName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var chunker = new ParagraphChunker(options.ChunkChars, options.OverlapChars);
+        var gone = new List<string>();
+        var excluded = new List<string>();
+        var batch = new List<DocumentWrite>();
+        foreach (var path in paths.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!path.StartsWith(scopePrefix, StringComparison.Ordinal)) continue;
+            var stored = known.ContainsKey(path);
+            if (!File.Exists(path))
+            {
+                if (stored && IsGone(path)) gone.Add(path);
+                continue;
+            }
+            if (SourceWalker.Exclusion(path, scope, options.IgnoreDirectories) is not null)
+            {
+                if (stored) excluded.Add(path);
+                continue;
+            }
+            if (!stored && !UnderImportedFolder(path, scope, folders)) continue;
+            report.FilesSeen++;
+            switch (SourceFileReader.Read(path, options.MaxFileBytes))
+            {
+                case SourceFile.Skipped { Reason: SkipReason.Unreadable } skipped:
+                    Count(report, skipped);
+                    break;
+                case SourceFile.Skipped skipped:
+                    Count(report, skipped);
+                    if (stored) excluded.Add(path);
+                    break;
+                case SourceFile.Text text when known.TryGetValue(text.Path, out var hash) && hash == DocumentHash(text.ContentHash):
+                    report.FilesUnchanged++;
+                    break;
+                case SourceFile.Text text:
+                    if (text.DecodedAsLatin1) report.DecodedAsLatin1++;
+                    var previous = stored ? (await store.ListDocumentsAsync(path, cancellationToken).ConfigureAwait(false)).FirstOrDefault(d => d.Source == path) : null;
+                    batch.Add(BuildWrite(text, chunker, previous?.Domain, previous?.Tags ?? [], report));
+                    break;
+            }
+        }
+        if (gone.Count > 0)
+        {
+            report.ChunksRemoved += await store.DeleteDocumentsAsync(gone, cancellationToken).ConfigureAwait(false);
+            report.DocumentsPruned.AddRange(gone);
+        }
+        if (excluded.Count > 0)
+        {
+            report.ChunksRemoved += await store.DeleteDocumentsAsync(excluded, cancellationToken).ConfigureAwait(false);
+            report.DocumentsRemoved.AddRange(excluded);
+        }
+        await FlushAsync(batch, report, cancellationToken).ConfigureAwait(false);
+        if (report.FilesImported > 0 && embeddings is not null && embeddingModel is not null)
+            report.EmbeddingsComputed = await EmbedPendingAsync(null, cancellationToken).ConfigureAwait(false);
+        return report;
+    }
+
+    /// <summary>A stored document lies in the file's folder, or in a folder above it that is still below the scope root.</summary>
+    private static bool UnderImportedFolder(string path, string scope, HashSet<string> documentFolders)
+    {
+        var folder = Path.GetDirectoryName(path);
+        if (folder is null) return false;
+        if (documentFolders.Contains(folder)) return true;
+        var scopePrefix = FolderPrefix(scope);
+        for (var above = Path.GetDirectoryName(folder); above is not null && above.StartsWith(scopePrefix, StringComparison.Ordinal); above = Path.GetDirectoryName(above))
+            if (documentFolders.Contains(above)) return true;
+        return false;
     }
 
     /// <summary>

@@ -12,8 +12,9 @@ public sealed class WalkCounts
     public List<(string Path, string Reason)> SecretFiles { get; } = [];
     /// <summary>Folders such as .ssh or .aws, never entered.</summary>
     public List<(string Path, string Reason)> SecretDirectories { get; } = [];
+    /// <summary>Files a .gitignore or .minimeignore excludes (the reason names the file and line).</summary>
     public List<(string Path, string Reason)> GitIgnoredFiles { get; } = [];
-    /// <summary>Folders a .gitignore excludes, never entered (git cannot re-include a file inside one either).</summary>
+    /// <summary>Folders a .gitignore or .minimeignore excludes, never entered (git cannot re-include a file inside one either).</summary>
     public List<(string Path, string Reason)> GitIgnoredDirectories { get; } = [];
 }
 
@@ -22,11 +23,16 @@ public sealed class WalkCounts
 /// obj, node_modules, ...), never follows directory symlinks (no loops, no escapes), never enters a
 /// secret folder or opens a secret file (<see cref="SecretPaths"/>, matched on the path relative to
 /// the import root; a single file, or a symlink's target, on its full path), and leaves out what the
-/// .gitignore files exclude: those above the import root up to its repository's top, nested ones on
-/// the way down, and .git/info/exclude.
+/// .gitignore and .minimeignore files exclude: those above the import root up to its repository's
+/// top, nested ones on the way down (also outside a git repository), and .git/info/exclude.
+/// .minimeignore has .gitignore's syntax and keeps files out of memory that git tracks; in one folder
+/// it is consulted after that folder's .gitignore, so its rules (a "!" too) win there.
 /// </summary>
 public static class SourceWalker
 {
+    /// <summary>The ignore file only MiniMe reads; same syntax as .gitignore.</summary>
+    public const string IgnoreFileName = ".minimeignore";
+
     public static List<string> ListFiles(string path, IReadOnlyCollection<string> ignoreDirectories, WalkCounts counts)
     {
         ArgumentNullException.ThrowIfNull(counts);
@@ -64,7 +70,7 @@ public static class SourceWalker
                 counts.UnreadableDirectories.Add((directory, e.Message));
                 continue;
             }
-            var ignores = GitIgnoreFile.Load(Path.Combine(directory, ".gitignore"), directory) is { Count: > 0 } own ? [.. inherited, own] : inherited;
+            var ignores = WithOwn(inherited, directory);
             Array.Sort(entries, (a, b) => string.CompareOrdinal(a.Name, b.Name));
             var subdirectories = new List<string>();
             foreach (var entry in entries)
@@ -88,6 +94,51 @@ public static class SourceWalker
             for (var i = subdirectories.Count - 1; i >= 0; i--) pending.Push((subdirectories[i], ignores));
         }
         return files;
+    }
+
+    /// <summary>
+    /// Why a walk from <paramref name="top"/> would leave out <paramref name="file"/> (a secret, a
+    /// folder on the way that is ignored by name, symlinked, secret or ignored, or an ignore file's
+    /// pattern), or null when it would list it. For one file changed outside an import.
+    /// </summary>
+    public static string? Exclusion(string file, string top, IReadOnlyCollection<string> ignoreDirectories)
+    {
+        ArgumentNullException.ThrowIfNull(ignoreDirectories);
+        var full = Path.GetFullPath(file);
+        var root = Path.GetFullPath(top);
+        var relative = Path.GetRelativePath(root, full).Replace('\\', '/');
+        if (relative == "." || relative.StartsWith("../", StringComparison.Ordinal) || relative == ".." || Path.IsPathRooted(relative))
+            return $"outside {root}";
+        var ignore = new HashSet<string>(ignoreDirectories, StringComparer.Ordinal);
+        var segments = relative.Split('/');
+        var ignores = AboveRoot(root);
+        var directory = root;
+        for (var i = 0; i < segments.Length - 1; i++)
+        {
+            ignores = WithOwn(ignores, directory);
+            var next = Path.Combine(directory, segments[i]);
+            var relativeFolder = string.Join('/', segments[..(i + 1)]);
+            if (ignore.Contains(segments[i])) return $"in an ignored folder ({segments[i]})";
+            if (SecretDirectory(relativeFolder) is { } secret) return secret;
+            if (new DirectoryInfo(next).LinkTarget is not null) return "inside a symlinked folder";
+            if (GitIgnored(ignores, next, isDirectory: true) is { } folderRule) return folderRule;
+            directory = next;
+        }
+        ignores = WithOwn(ignores, directory);
+        return SecretFile(relative, full) ?? GitIgnored(ignores, full, isDirectory: false);
+    }
+
+    /// <summary>The inherited ignore files plus the folder's own .gitignore and then its .minimeignore (deepest last).</summary>
+    private static GitIgnoreFile[] WithOwn(GitIgnoreFile[] inherited, string directory)
+    {
+        var git = GitIgnoreFile.Load(Path.Combine(directory, ".gitignore"), directory);
+        var mine = GitIgnoreFile.Load(Path.Combine(directory, IgnoreFileName), directory);
+        if (git is not { Count: > 0 } && mine is not { Count: > 0 }) return inherited;
+        var result = new List<GitIgnoreFile>(inherited.Length + 2);
+        result.AddRange(inherited);
+        if (git is { Count: > 0 }) result.Add(git);
+        if (mine is { Count: > 0 }) result.Add(mine);
+        return [.. result];
     }
 
     /// <summary>Why a file is a secret (its path, or a symlink's target), or null.</summary>
@@ -136,8 +187,8 @@ public static class SourceWalker
 
     /// <summary>
     /// The ignore files that apply before the walk reaches the root's own .gitignore: when the root is
-    /// inside a git repository, .git/info/exclude and every .gitignore from the repository's top down to
-    /// the root's parent.
+    /// inside a git repository, .git/info/exclude and every .gitignore and .minimeignore from the
+    /// repository's top down to the root's parent.
     /// </summary>
     private static GitIgnoreFile[] AboveRoot(string root)
     {
@@ -147,11 +198,10 @@ public static class SourceWalker
             chain.Add(directory.FullName);
             var dotGit = Path.Combine(directory.FullName, ".git");
             if (!Directory.Exists(dotGit) && !File.Exists(dotGit)) continue;
-            var result = new List<GitIgnoreFile>();
-            if (GitIgnoreFile.Load(Path.Combine(dotGit, "info", "exclude"), directory.FullName) is { Count: > 0 } exclude) result.Add(exclude);
+            GitIgnoreFile[] result = GitIgnoreFile.Load(Path.Combine(dotGit, "info", "exclude"), directory.FullName) is { Count: > 0 } exclude ? [exclude] : [];
             for (var i = chain.Count - 1; i >= 1; i--)
-                if (GitIgnoreFile.Load(Path.Combine(chain[i], ".gitignore"), chain[i]) is { Count: > 0 } above) result.Add(above);
-            return [.. result];
+                result = WithOwn(result, chain[i]);
+            return result;
         }
         return [];
     }

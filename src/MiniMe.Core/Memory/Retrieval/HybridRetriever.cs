@@ -52,6 +52,10 @@ public sealed class HybridRetriever(
         return new RetrievalResult(hits, match, lexical.Count, dense.Count, mode, clock.Elapsed.TotalMilliseconds);
     }
 
+    /// <summary>Counts one more use in an assembled context for each chunk (the reuse boost reads it back).</summary>
+    public Task RecordUseAsync(IReadOnlyCollection<long> chunkIds, CancellationToken cancellationToken) =>
+        store.IncrementReuseAsync(chunkIds, cancellationToken);
+
     private sealed record Fused(StoredChunk Chunk, double Score, double? Lexical, double? Dense);
 
     /// <summary>BM25 scores scaled to (0, 1] by the best one, so boosts mean the same across queries.</summary>

@@ -107,8 +107,8 @@ public static class MiniMeServer
         services.AddSingleton<ProposalStore>();
         services.AddSingleton<ConversationSummarizer>();
         services.AddSingleton<ChatService>();
-        services.AddSingleton<Memory.VectorFillService>();
-        services.AddHostedService(sp => sp.GetRequiredService<Memory.VectorFillService>());
+        services.AddSingleton<Indexing.VectorFillService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Indexing.VectorFillService>());
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<IUserFacts, FactServiceUserFacts>();
         services.AddSingleton<IAskService, AskService>();

@@ -56,7 +56,7 @@ internal static class MemoryEndpoints
             })
             .WithSummary("Your memory: counts by domain and the imported documents");
 
-        memory.MapPost("/import", async (ImportBody body, ClaimsPrincipal user, UserSpaces spaces, Memory.VectorFillService vectors, CancellationToken cancellationToken) =>
+        memory.MapPost("/import", async (ImportBody body, ClaimsPrincipal user, UserSpaces spaces, Indexing.VectorFillService vectors, CancellationToken cancellationToken) =>
             {
                 var space = spaces.Get(user.UserId());
                 var response = await UploadImport.RunAsync(space, body, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using MiniMe.Embeddings;
 using Microsoft.Extensions.AI;
 using MiniMe.Context;
 using MiniMe.Memory.Lexical;
@@ -35,7 +36,7 @@ public sealed class FactRetriever(
         IReadOnlyList<FactMatch> dense = [];
         if (embeddings is not null && embeddingModel is not null && FactText.Words(query).Count > 0)
         {
-            var vector = await embeddings.GenerateVectorAsync(query, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var vector = await embeddings.GenerateVectorAsync(query, EmbeddingPurpose.Query(), cancellationToken).ConfigureAwait(false);
             dense = await store.SearchDenseAsync(embeddingModel, vector, pool, cancellationToken).ConfigureAwait(false);
         }
 

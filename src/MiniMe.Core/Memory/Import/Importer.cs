@@ -5,6 +5,7 @@ using Microsoft.Extensions.AI;
 using MiniMe.Configuration;
 using MiniMe.Masks;
 using MiniMe.Memory.Lexical;
+using MiniMe.Memory.Vectors;
 using MiniMe.Security;
 using MiniMe.Tracing;
 
@@ -28,7 +29,6 @@ public sealed class Importer(
 {
     private const int BatchDocuments = 64;
     private const int BatchChunks = 4000;
-    private const int EmbeddingBatch = 32;
     private const int DomainSampleChars = 8000;
 
     private static readonly HashSet<string> MarkdownExtensions = new(StringComparer.OrdinalIgnoreCase) { ".md", ".markdown", ".mdx" };
@@ -86,24 +86,18 @@ public sealed class Importer(
         return report;
     }
 
-    /// <summary>Computes vectors for every stored chunk text that has none for the configured model.</summary>
+    /// <summary>Computes vectors for every stored chunk text that has none for the configured model (<see cref="VectorBackfill"/>).</summary>
     public async Task<int> EmbedPendingAsync(IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
     {
         if (embeddings is null || embeddingModel is null) return 0;
-        var done = 0;
-        string? after = null;
-        while (true)
-        {
-            var pending = await store.GetPendingEmbeddingsAsync(embeddingModel, after, EmbeddingBatch, cancellationToken).ConfigureAwait(false);
-            if (pending.Count == 0) return done;
-            after = pending[^1].ContentHash;
-            var vectors = await embeddings.GenerateAsync(pending.Select(p => p.Text), cancellationToken: cancellationToken).ConfigureAwait(false);
-            var rows = new List<(string, ReadOnlyMemory<float>)>(pending.Count);
-            for (var i = 0; i < pending.Count; i++) rows.Add((pending[i].ContentHash, vectors[i].Vector));
-            await store.PutEmbeddingsAsync(embeddingModel, rows, cancellationToken).ConfigureAwait(false);
-            done += pending.Count;
-            progress?.Report(new ImportProgress(ImportPhase.Embedding, done, 0, null));
-        }
+        var fill = new VectorBackfill(store, embeddings, embeddingModel);
+        var done = await fill.FillAsync(progress is null ? null : new Forward(progress), cancellationToken).ConfigureAwait(false);
+        return checked((int)done);
+    }
+
+    private sealed class Forward(IProgress<ImportProgress> progress) : IProgress<VectorFillProgress>
+    {
+        public void Report(VectorFillProgress value) => progress.Report(new ImportProgress(ImportPhase.Embedding, checked((int)value.Done), checked((int)value.Total), null));
     }
 
     /// <summary>

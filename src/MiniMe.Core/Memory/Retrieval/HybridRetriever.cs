@@ -1,3 +1,4 @@
+using MiniMe.Embeddings;
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using MiniMe.Configuration;
@@ -36,7 +37,7 @@ public sealed class HybridRetriever(
         IReadOnlyList<Candidate> dense = [];
         if (embeddings is not null && embeddingModel is not null)
         {
-            var vector = await embeddings.GenerateVectorAsync(request.Query, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var vector = await embeddings.GenerateVectorAsync(request.Query, EmbeddingPurpose.Query(), cancellationToken).ConfigureAwait(false);
             dense = await store.SearchDenseAsync(embeddingModel, vector, pool, request.Filter, cancellationToken).ConfigureAwait(false);
         }
 

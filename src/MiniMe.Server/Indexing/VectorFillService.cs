@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MiniMe.Hosting.Users;
 
-namespace MiniMe.Server.Memory;
+namespace MiniMe.Server.Indexing;
 
 /// <summary>
 /// Fills in vectors in the background so an import answers as soon as its text is committed (lexical

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using MiniMe.Tests.Support;
 
@@ -115,8 +116,10 @@ public sealed class BundledEmbeddingCliTests : IDisposable
     public async Task A_vector_fill_killed_half_way_keeps_what_it_committed_and_the_next_fill_finishes()
     {
         Assert.Equal(0, (await Minime("init")).ExitCode);
-        // Enough distinct paragraphs that the fill takes several pages.
-        for (var f = 0; f < 12; f++)
+        // Enough distinct short chunks that the fill takes several pages.
+        var config = Path.Combine(Home, "config.yaml");
+        File.WriteAllText(config, Regex.Replace(Regex.Replace(File.ReadAllText(config), @"chunkChars: \d+", "chunkChars: 200"), @"overlapChars: \d+", "overlapChars: 0"));
+        for (var f = 0; f < 20; f++)
             _temp.Write($"many/note{f:00}.md", string.Join("\n\n", Enumerable.Range(0, 120).Select(p => $"Note {f} paragraph {p}: the {Words[(f * 7 + p) % Words.Length]} of item {f * 1000 + p} is recorded here.")));
         Assert.Equal(0, (await Minime("import", _temp.Combine("many"), "--no-vectors")).ExitCode);
         var total = Pending();

@@ -11,7 +11,7 @@ public sealed class EmbeddingSettingsTests : IDisposable
 
     private Workspace NewWorkspace(string? embeddings = null)
     {
-        var workspace = new Workspace(_dir.Combine(".minime"));
+        var workspace = new Workspace(_dir.Combine(Guid.NewGuid().ToString("N"), ".minime"));
         WorkspaceInitializer.Initialize(workspace, "Ada", force: false);
         if (embeddings is not null)
         {

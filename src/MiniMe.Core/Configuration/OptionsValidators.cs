@@ -98,7 +98,8 @@ public sealed class EmbeddingOptionsValidator : IValidateOptions<EmbeddingOption
             f.Add("embeddings.model is file but embeddings.modelPath or embeddings.vocabPath is not set");
         if (model != "file")
         {
-            foreach (var (key, value) in new[] { ("modelPath", options.ModelPath), ("vocabPath", options.VocabPath), ("pooling", options.Pooling), ("queryPrefix", options.QueryPrefix), ("documentPrefix", options.DocumentPrefix) })
+            // modelPath and vocabPath may stay while another model is tried; how to read a file model may not, it would be ignored.
+            foreach (var (key, value) in new[] { ("pooling", options.Pooling), ("queryPrefix", options.QueryPrefix), ("documentPrefix", options.DocumentPrefix) })
                 if (value is not null && model != "none")
                     f.Add($"embeddings.{key} applies to embeddings.model: file only; {model} has its own (remove it, or set model: file)");
         }

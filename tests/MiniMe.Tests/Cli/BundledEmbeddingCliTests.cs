@@ -112,11 +112,10 @@ public sealed class BundledEmbeddingCliTests : IDisposable
         Assert.Contains("every chunk text has a vector", (await Minime("index", "status")).Out, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_vector_fill_killed_half_way_keeps_what_it_committed_and_the_next_fill_finishes()
+    /// <summary>Enough distinct short chunks that a fill takes several pages; returns how many texts await a vector.</summary>
+    private async Task<long> ImportManyWithoutVectorsAsync()
     {
         Assert.Equal(0, (await Minime("init")).ExitCode);
-        // Enough distinct short chunks that the fill takes several pages.
         var config = Path.Combine(Home, "config.yaml");
         File.WriteAllText(config, Regex.Replace(Regex.Replace(File.ReadAllText(config), @"chunkChars: \d+", "chunkChars: 200"), @"overlapChars: \d+", "overlapChars: 0"));
         for (var f = 0; f < 20; f++)
@@ -124,7 +123,13 @@ public sealed class BundledEmbeddingCliTests : IDisposable
         Assert.Equal(0, (await Minime("import", _temp.Combine("many"), "--no-vectors")).ExitCode);
         var total = Pending();
         Assert.True(total > 2 * 256, $"only {total} texts to embed");
+        return total;
+    }
 
+    [Fact]
+    public async Task A_vector_fill_killed_half_way_keeps_what_it_committed_and_the_next_fill_finishes()
+    {
+        var total = await ImportManyWithoutVectorsAsync();
         using var process = Process.Start(MinimeProcess.StartInfo(["--home", Home, "index", "fill"]))!;
         process.StandardInput.Close();
         _ = process.StandardOutput.ReadToEndAsync();
@@ -144,6 +149,23 @@ public sealed class BundledEmbeddingCliTests : IDisposable
         Assert.Contains($"Embedded {total - kept:N0} chunk texts", again.Out, StringComparison.Ordinal);
         Assert.Equal(0, Pending());
         Assert.Equal(total, Vectors());
+    }
+
+    [Fact]
+    public async Task Ctrl_C_during_a_vector_fill_exits_130_says_what_is_left_and_keeps_the_committed_pages()
+    {
+        var total = await ImportManyWithoutVectorsAsync();
+        await using (var fill = RunningMinime.Start(["--home", Home, "index", "fill"]))
+        {
+            await fill.WaitUntilAsync(() => Vectors() > 0, "the first committed page");
+            await fill.SignalAsync("INT");
+            var exit = await fill.WaitForExitAsync();
+            Assert.True(exit == 130, $"exit {exit}\nstderr:\n{fill.Error}");
+            Assert.Matches(@"stopped embedding: [\d,]+ chunk texts still lack vectors", fill.Error);
+        }
+        var kept = Vectors();
+        Assert.InRange(kept, 1, total - 1);
+        Assert.Equal(total - kept, Pending());
     }
 
     private static readonly string[] Words = ["colour", "weight", "price", "owner", "location", "size", "age", "status", "origin", "purpose", "shape"];

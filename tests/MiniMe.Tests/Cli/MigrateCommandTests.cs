@@ -198,7 +198,7 @@ public sealed class MigrateCommandTests(PostgresServerFixture server) : IDisposa
         _dir.Write("notes/Client.cs", "public sealed class HttpRetryClient { public int MaxAttempts => 5; } // write code, play");
         var import = await Minime("import", _dir.Combine("notes"), "--tags", "team,notes");
         Assert.True(import.ExitCode == 0, import.Error);
-        Assert.Contains("chunks embedded", import.Out, StringComparison.Ordinal);
+        Assert.Matches(@"Embedded \d+ chunk texts with ", import.Out);
 
         await using var sqlite = new SqliteMemoryStore(Path.Combine(Home, "memory.db"));
         var hits = await sqlite.SearchLexicalAsync("\"quantum\"", 10, SearchFilter.None, Weights, CancellationToken.None);

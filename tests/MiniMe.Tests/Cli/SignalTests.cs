@@ -76,7 +76,7 @@ public sealed class SignalTests : IAsyncLifetime
             _dir.Write($"corpus/d{i / 100:D2}/f{i:D4}.md", $"# Note {i}\n\n" + string.Join("\n\n", Enumerable.Range(0, 12).Select(p => $"note{i} part {p} about topic{i % 37} and more text on retries, caches, queues and schemas {p * i}")));
         var database = Path.Combine(Home, "memory.db");
 
-        await using (var import = RunningMinime.Start(["import", _dir.Combine("corpus"), "--home", Home]))
+        await using (var import = RunningMinime.Start(["import", _dir.Combine("corpus"), "--home", Home, "--no-vectors"]))
         {
             // Wait until at least one batch is committed, then press Ctrl+C.
             await import.WaitUntilAsync(() => MemoryFile.CountDocuments(database) > 0, "the first committed batch");
@@ -93,7 +93,7 @@ public sealed class SignalTests : IAsyncLifetime
         Assert.Equal(0L, MemoryFile.Scalar(database, "SELECT count(*) FROM documents d WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.document_id = d.id)"));
         Assert.Equal(MemoryFile.Scalar(database, "SELECT count(*) FROM chunks"), MemoryFile.Scalar(database, "SELECT count(*) FROM chunks_fts"));
 
-        var resumed = await MinimeProcess.RunAsync(["import", _dir.Combine("corpus"), "--home", Home]);
+        var resumed = await MinimeProcess.RunAsync(["import", _dir.Combine("corpus"), "--home", Home, "--no-vectors"]);
         Assert.Equal(0, resumed.ExitCode);
         Assert.Contains($"{partial} unchanged", resumed.Out, StringComparison.Ordinal);   // the committed files are not imported twice
         Assert.Equal((long)files, MemoryFile.CountDocuments(database));

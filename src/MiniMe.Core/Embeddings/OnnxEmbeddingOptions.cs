@@ -51,8 +51,11 @@ public sealed record OnnxEmbeddingOptions
     /// <summary>Maximum number of windows per inference call.</summary>
     public int BatchSize { get; init; } = 32;
 
-    /// <summary>Let ONNX Runtime's worker threads spin while waiting for work (faster on an idle machine, burns CPU on a shared one).</summary>
-    public bool AllowSpinning { get; init; } = true;
+    /// <summary>
+    /// Let ONNX Runtime's worker threads spin between operators instead of sleeping. Off by default: on a busy machine
+    /// spinning threads take cores the work needs (measured in docs/benchmarks.md); it can help a little on an idle one.
+    /// </summary>
+    public bool AllowSpinning { get; init; }
 
     /// <summary>Options for a bundled model written out by <see cref="BundledModels.Materialize"/>: its pooling, prefixes, window and known hash.</summary>
     public static OnnxEmbeddingOptions For(MaterializedModel model)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Cut this repository's C# sources into passages: one method, constructor or property body
-(with its doc comment) per passage. Usage, from this folder: python3 build_corpus.py ../../../src ."""
+"""Cut this repository's C# sources into passages: one documented method, constructor or property
+(with its doc comment) per passage; members without a /// comment are numbered but left out. Usage, from this folder: python3 build_corpus.py SRC ."""
 import json, os, re, sys
 
 src, out = sys.argv[1], sys.argv[2]
@@ -44,6 +44,8 @@ for root, dirs, files in os.walk(src):
             i += 1
 for n, d in enumerate(docs):
     d['_id'] = f'code-{n:04d}'
+# Only documented members: keeps the corpus small enough to embed in a few minutes on a laptop.
+docs = [d for d in docs if '///' in d['text']]
 with open(os.path.join(out, 'corpus.jsonl'), 'w', encoding='utf-8') as f:
     for d in docs:
         f.write(json.dumps(d, ensure_ascii=False) + '\n')

@@ -49,7 +49,7 @@ internal sealed class SearchCommand : MiniMeCommand
         };
         var level = parse.GetValue(_level)!;
         // Document level needs more chunks than documents; sentence level picks from the top chunks.
-        var chunkK = level switch { "document" => Math.Min(1000, k * 4), "sentence" => Math.Max(k, SentenceChunks), _ => k };
+        var chunkK = level switch { "document" => Math.Min(1000, Math.Max(k * 10, 40)), "sentence" => Math.Max(k, SentenceChunks), _ => k };
         var result = await retriever.RetrieveAsync(new RetrievalRequest(query, chunkK, filter, RetrievalBoosts.None, mode), cancellationToken);
         var json = parse.GetValue(_json);
         switch (level)

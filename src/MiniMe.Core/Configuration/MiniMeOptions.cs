@@ -60,7 +60,7 @@ public sealed class RetrievalOptions
     /// <summary>Convex fusion: weight of the dense score for natural-language queries (the BM25 score gets 1 - this).</summary>
     public double DenseWeight { get; set; } = 0.4;
     /// <summary>Convex fusion: weight of the dense score for queries that name code (HnswIndex.Search, snake_case, "quoted terms").</summary>
-    public double IdentifierDenseWeight { get; set; } = 0.4;
+    public double IdentifierDenseWeight { get; set; } = 0.1;
     /// <summary>Dense candidates below this cosine are ignored (0 = keep all).</summary>
     public double DenseFloor { get; set; }
     /// <summary>When the best dense cosine is below this, the query is answered by BM25 alone (0 = never).</summary>

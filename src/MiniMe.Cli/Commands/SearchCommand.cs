@@ -17,6 +17,7 @@ internal sealed class SearchCommand : MiniMeCommand
     private readonly Option<string?> _tags = new("--tags") { Description = "Only chunks with all of these comma-separated tags" };
     private readonly Option<bool> _json = new("--json") { Description = "Print a JSON array" };
     private readonly Option<string> _level = new("--level") { Description = "document (best chunk per file), paragraph (chunks; default) or sentence (best sentences of the top chunks)", DefaultValueFactory = _ => "paragraph" };
+    private readonly Option<bool> _embedSentences = new("--embed-sentences") { Description = "--level sentence: also rank sentences by cosine to the query (embeds every sentence of the top chunks; seconds on a CPU)" };
     private readonly Option<string?> _mode = new("--mode") { Description = "hybrid (default: BM25 plus embeddings when configured), lexical or dense" };
 
     public SearchCommand(CliContext context) : base("search", "Search memory (BM25, plus embeddings when configured)", context)
@@ -28,6 +29,7 @@ internal sealed class SearchCommand : MiniMeCommand
         Options.Add(_json);
         Options.Add(_level);
         Options.Add(_mode);
+        Options.Add(_embedSentences);
         _level.AcceptOnlyFromAmong("document", "paragraph", "sentence");
         _mode.AcceptOnlyFromAmong("hybrid", "lexical", "dense");
     }
@@ -64,7 +66,7 @@ internal sealed class SearchCommand : MiniMeCommand
                 var top = result.Hits.Take(SentenceChunks).ToList();
                 var sentences = SentenceRanker.Sentences(top);
                 IReadOnlyList<double>? cosines = null;
-                if (retriever.Embeddings is { } generator && sentences.Count > 0 && sentences.Count <= MaxEmbeddedSentences)
+                if (parse.GetValue(_embedSentences) && retriever.Embeddings is { } generator && sentences.Count > 0 && sentences.Count <= MaxEmbeddedSentences)
                 {
                     var vectors = await generator.GenerateAsync([query, .. sentences.Select(s => s.Text)], cancellationToken: cancellationToken);
                     var q = vectors[0].Vector;
@@ -72,7 +74,7 @@ internal sealed class SearchCommand : MiniMeCommand
                 }
                 var ranked = SentenceRanker.Rank(query, top, cosines).Take(k).ToList();
                 if (json) PrintJson(ranked);
-                else PrintSentences(query, ranked, result, cosines is not null, clock.Elapsed.TotalMilliseconds);
+                else PrintSentences(query, ranked, result, cosines is not null, sentences.Count, clock.Elapsed.TotalMilliseconds);
                 break;
             default:
                 if (json) PrintJson(result);
@@ -85,7 +87,7 @@ internal sealed class SearchCommand : MiniMeCommand
     /// <summary>Chunks whose sentences --level sentence ranks.</summary>
     private const int SentenceChunks = 8;
 
-    /// <summary>Above this many sentences, they are ranked by term overlap alone (embedding them would take too long).</summary>
+    /// <summary>With --embed-sentences, above this many sentences they are still ranked by term overlap alone.</summary>
     private const int MaxEmbeddedSentences = 200;
 
     private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
@@ -149,7 +151,7 @@ internal sealed class SearchCommand : MiniMeCommand
         Out.MarkupLine($"[grey]{documents.Count} documents · {result.Mode} · {result.ElapsedMs:0.0} ms[/]");
     }
 
-    private void PrintSentences(string query, IReadOnlyList<SentenceHit> sentences, RetrievalResult result, bool withCosine, double rankMs)
+    private void PrintSentences(string query, IReadOnlyList<SentenceHit> sentences, RetrievalResult result, bool withCosine, int candidates, double rankMs)
     {
         if (sentences.Count == 0)
         {
@@ -164,7 +166,7 @@ internal sealed class SearchCommand : MiniMeCommand
             Out.MarkupLine($"   [cyan]{Markup.Escape($"{Display(s.Chunk.Source)}:{s.StartOffset}-{s.EndOffset}")}[/]  [grey]score {s.Score:0.000} · chunk #{s.Chunk.Id}[/]");
         }
         var how = withCosine ? "term overlap + cosine" : "term overlap";
-        Out.MarkupLine($"[grey]{sentences.Count} sentences · {result.Mode} · sentences by {how} · {result.ElapsedMs + rankMs:0.0} ms[/]");
+        Out.MarkupLine($"[grey]{sentences.Count} of {candidates} sentences · {result.Mode} · sentences by {how} · {result.ElapsedMs + rankMs:0.0} ms[/]");
     }
 
     private void PrintJson(RetrievalResult result)

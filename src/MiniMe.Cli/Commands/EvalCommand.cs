@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using MiniMe.Cli.Hosting;
 using MiniMe.Configuration;
 using MiniMe.Memory.Evaluation;
+using MiniMe.Memory.Retrieval;
 using MiniMe.Storage.Sqlite;
 using MiniMe.Tracing;
 
@@ -22,6 +23,8 @@ internal sealed class EvalCommand : Command
         private readonly Option<int> _k = NumberOptions.Whole("--k", "Cut-off for nDCG, recall and MRR (1-1000)", 1, 1000, 10);
         private readonly Option<string> _split = new("--split") { Description = "Which qrels file to use (qrels/<split>.tsv)", DefaultValueFactory = _ => "test" };
         private readonly Option<bool> _json = new("--json") { Description = "Print the report, with per-query results, as JSON" };
+        private readonly Option<string> _mode = new("--mode") { Description = "hybrid (as configured), lexical (BM25 only), dense (embeddings only) or all (the three, one import)", DefaultValueFactory = _ => "hybrid" };
+        private readonly Option<bool> _compare = new("--compare") { Description = "Measure a grid of fusion settings (RRF k, convex weights, per-query-type weights, dense cut-offs) over one import" };
 
         public RetrievalCommand(CliContext context)
             : base("retrieval", "Import a BEIR dataset into a temporary store (never your memory) and report nDCG@k, recall@k and MRR@k of retrieval", context)
@@ -30,6 +33,9 @@ internal sealed class EvalCommand : Command
             Options.Add(_k);
             Options.Add(_split);
             Options.Add(_json);
+            Options.Add(_mode);
+            Options.Add(_compare);
+            _mode.AcceptOnlyFromAmong("hybrid", "lexical", "dense", "all");
         }
 
         protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
@@ -42,14 +48,17 @@ internal sealed class EvalCommand : Command
             var options = Engine.LoadOptions(workspace);
             await using var engine = new Engine(workspace, options);
             var temp = Directory.CreateTempSubdirectory("minime-eval-");
-            EvaluationReport report;
+            IReadOnlyList<EvaluationReport> reports;
             try
             {
                 await using (var store = new SqliteMemoryStore(Path.Combine(temp.FullName, "memory.db"), options.Vectors))
                 {
                     await store.InitializeAsync(cancellationToken);
                     var evaluator = new RetrievalEvaluator(store, options.Retrieval, options.Import, engine.Embeddings, engine.EmbeddingModel);
-                    report = await evaluator.EvaluateAsync(dataset, k, cancellationToken);
+                    var variants = parse.GetValue(_compare)
+                        ? FusionGrid.Variants(options.Retrieval)
+                        : Modes(parse.GetValue(_mode)!, engine.Embeddings is not null && engine.EmbeddingModel is not null, options.Retrieval);
+                    reports = await evaluator.CompareAsync(dataset, k, variants, cancellationToken);
                 }
             }
             finally
@@ -57,9 +66,40 @@ internal sealed class EvalCommand : Command
                 temp.Delete(recursive: true);
             }
 
-            if (parse.GetValue(_json)) PrintJson(report, options.Retrieval);
-            else PrintText(report);
+            if (parse.GetValue(_json))
+            {
+                if (reports.Count == 1) PrintJson(reports[0], options.Retrieval);
+                else Out.Profile.Out.Writer.WriteLine(new JsonArray([.. reports.Select(r => (JsonNode?)ToJson(r, options.Retrieval))]).ToJsonString(JsonFormats.Indented));
+            }
+            else if (reports.Count == 1) PrintText(reports[0]);
+            else PrintTable(reports);
             return ExitCodes.Ok;
+        }
+
+        private static IReadOnlyList<EvaluationVariant> Modes(string mode, bool hasEmbeddings, RetrievalOptions retrieval) => mode switch
+        {
+            "lexical" => [new EvaluationVariant(null, RetrievalMode.Lexical, retrieval)],
+            "dense" => [new EvaluationVariant(null, RetrievalMode.Dense, retrieval)],
+            "all" when hasEmbeddings =>
+            [
+                new EvaluationVariant(null, RetrievalMode.Lexical, retrieval),
+                new EvaluationVariant(null, RetrievalMode.Dense, retrieval),
+                new EvaluationVariant(null, RetrievalMode.Hybrid, retrieval),
+            ],
+            "all" => throw new InvalidInputException("--mode all compares lexical, dense and hybrid retrieval and needs an embedding model: set embeddings.provider in config.yaml."),
+            _ => [new EvaluationVariant(null, RetrievalMode.Hybrid, retrieval)],
+        };
+
+        private void PrintTable(IReadOnlyList<EvaluationReport> reports)
+        {
+            var w = Out.Profile.Out.Writer;
+            var r0 = reports[0];
+            w.WriteLine($"Dataset {r0.Dataset}: {r0.Documents:N0} documents ({r0.Chunks:N0} chunks), {r0.Queries:N0} queries");
+            var width = Math.Max(10, reports.Max(r => r.Mode.Length));
+            w.WriteLine($"{"retrieval".PadRight(width)}  nDCG@{r0.K}  recall@{r0.K}  MRR@{r0.K}");
+            foreach (var r in reports)
+                w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Mode.PadRight(width)}  {r.Ndcg,7:0.0000}  {r.Recall,9:0.0000}  {r.Mrr,6:0.0000}"));
+            w.WriteLine($"(import {r0.ImportTime.TotalSeconds:0.0}s; search {r0.SearchTime.TotalSeconds:0.0}s)");
         }
 
         private void PrintText(EvaluationReport r)
@@ -75,9 +115,12 @@ internal sealed class EvalCommand : Command
             w.WriteLine($"({string.Join("; ", notes)})");
         }
 
-        private void PrintJson(EvaluationReport r, RetrievalOptions retrieval)
+        private void PrintJson(EvaluationReport r, RetrievalOptions retrieval) =>
+            Out.Profile.Out.Writer.WriteLine(ToJson(r, retrieval).ToJsonString(JsonFormats.Indented));
+
+        private static JsonObject ToJson(EvaluationReport r, RetrievalOptions retrieval)
         {
-            var json = new JsonObject
+            return new JsonObject
             {
                 ["dataset"] = r.Dataset,
                 ["k"] = r.K,
@@ -102,7 +145,6 @@ internal sealed class EvalCommand : Command
                     ["retrieved"] = new JsonArray([.. q.Retrieved.Select(id => (JsonNode?)id)]),
                 })]),
             };
-            Out.Profile.Out.Writer.WriteLine(json.ToJsonString(JsonFormats.Indented));
         }
     }
 }

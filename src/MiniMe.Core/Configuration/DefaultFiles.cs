@@ -26,7 +26,13 @@ internal static class DefaultFiles
           titleWeight: 2.5       # BM25 weight of the file name and section heading
           bodyWeight: 1.0
           symbolWeight: 0.7      # code identifiers split into words (SqliteStore -> sqlite store)
-          rrfK: 60               # reciprocal rank fusion constant (when embeddings are on)
+          fusion: convex         # with embeddings: convex (weighted normalised scores) | rrf (reciprocal rank)
+          normalization: minmax  # convex: minmax | zscore, per query and list
+          denseWeight: 0.4       # convex: weight of the cosine for questions (BM25 gets the rest)
+          identifierDenseWeight: 0.1  # convex: the same for queries naming code (Type.Member, snake_case, "quotes")
+          denseFloor: 0          # ignore dense candidates below this cosine (0 = keep all)
+          denseMinBest: 0        # BM25 alone when the best cosine is below this (0 = never)
+          rrfK: 60               # fusion: rrf only
           recencyHalfLifeDays: 30
 
         context:

@@ -51,10 +51,40 @@ public sealed class RetrievalOptions
     public double TitleWeight { get; set; } = 2.5;
     public double BodyWeight { get; set; } = 1.0;
     public double SymbolWeight { get; set; } = 0.7;
-    /// <summary>Reciprocal rank fusion constant when dense candidates exist.</summary>
+    /// <summary>How BM25 and dense candidates are combined when embeddings are on (see docs/benchmarks.md, "Retrieval quality").</summary>
+    public FusionMethod Fusion { get; set; } = FusionMethod.Convex;
+    /// <summary>Reciprocal rank fusion constant (fusion: rrf).</summary>
     public int RrfK { get; set; } = 60;
+    /// <summary>Convex fusion: each list's scores are normalised per query (minmax or zscore) before weighting.</summary>
+    public ScoreNormalization Normalization { get; set; } = ScoreNormalization.MinMax;
+    /// <summary>Convex fusion: weight of the dense score for natural-language queries (the BM25 score gets 1 - this).</summary>
+    public double DenseWeight { get; set; } = 0.4;
+    /// <summary>Convex fusion: weight of the dense score for queries that name code (HnswIndex.Search, snake_case, "quoted terms").</summary>
+    public double IdentifierDenseWeight { get; set; } = 0.1;
+    /// <summary>Dense candidates below this cosine are ignored (0 = keep all).</summary>
+    public double DenseFloor { get; set; }
+    /// <summary>When the best dense cosine is below this, the query is answered by BM25 alone (0 = never).</summary>
+    public double DenseMinBest { get; set; }
     /// <summary>Recency half-life in days for the recency mask weight.</summary>
     public double RecencyHalfLifeDays { get; set; } = 30;
+}
+
+/// <summary>How lexical and dense candidate lists become one ranking.</summary>
+public enum FusionMethod
+{
+    /// <summary>Reciprocal rank fusion: 1 / (rrfK + rank) summed over both lists; ignores score gaps.</summary>
+    Rrf,
+    /// <summary>Weighted sum of per-query normalised scores: (1 - w) * bm25 + w * cosine.</summary>
+    Convex,
+}
+
+/// <summary>Per-query score normalisation for convex fusion.</summary>
+public enum ScoreNormalization
+{
+    /// <summary>(s - min) / (max - min) over the list: the best candidate 1, the last 0.</summary>
+    MinMax,
+    /// <summary>(s - mean) / standard deviation over the list.</summary>
+    ZScore,
 }
 
 public sealed class ContextOptions

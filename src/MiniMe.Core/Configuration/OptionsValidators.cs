@@ -69,6 +69,13 @@ public sealed class RetrievalOptionsValidator : IValidateOptions<RetrievalOption
         ArgumentNullException.ThrowIfNull(options);
         var f = new Failures();
         f.Range("retrieval.defaultK", options.DefaultK, 1, 1000);
+        f.Defined("retrieval.fusion", options.Fusion);
+        f.Defined("retrieval.normalization", options.Normalization);
+        f.Range("retrieval.rrfK", options.RrfK, 0, 10_000);
+        f.Range("retrieval.denseWeight", options.DenseWeight, 0, 1);
+        f.Range("retrieval.identifierDenseWeight", options.IdentifierDenseWeight, 0, 1);
+        f.Range("retrieval.denseFloor", options.DenseFloor, -1, 1);
+        f.Range("retrieval.denseMinBest", options.DenseMinBest, -1, 1);
         return f.Result;
     }
 }

@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Text;
+using MiniMe.Memory.Retrieval;
 
 namespace MiniMe.Context;
 
 /// <summary>
 /// Lays blocks out in <see cref="ContextBlockKind"/> order under a token budget (SPEC 3.4).
 /// Over budget it keeps the head (persona, principles) and the tail (task, never dropped), drops the
-/// lowest-weight middle blocks first, and as a last resort truncates the lowest-weight head blocks.
+/// lowest-weight middle blocks first (a memory block of several sentences is first cut to the sentences
+/// that best match the task), and as a last resort truncates the lowest-weight head blocks.
 /// Identical requests within <see cref="ContextBrokerOptions.CacheWindow"/> are served from cache.
 /// </summary>
 public sealed class ContextBroker : IContextBroker
@@ -140,7 +142,13 @@ public sealed class ContextBroker : IContextBroker
             .FirstOrDefault();
         if (middle is not null)
         {
+            if (middle.Block.Kind == ContextBlockKind.Memory && TrimToSentences(slots, middle, deficit))
+            {
+                return true;
+            }
+
             middle.Kept = false;
+            middle.Body = middle.Block.Text.TrimEnd();
             middle.Tokens = middle.OriginalTokens;
             middle.Reason = $"over budget: weight {F(middle.SafeWeight)} < others (lowest-weight middle block, {deficit} tokens over)";
             return true;
@@ -173,6 +181,100 @@ public sealed class ContextBroker : IContextBroker
         head.Reason = $"truncated {head.OriginalTokens} -> {head.Tokens} tokens: head + task exceed budget (weight {F(head.SafeWeight)}, lowest in head)";
         return true;
     }
+
+    /// <summary>Marks sentences left out of a memory block trimmed to its best sentences.</summary>
+    public const string ElisionMarker = "…";
+
+    /// <summary>
+    /// Cuts a memory block down to the sentences that best match the task (query-term overlap,
+    /// idf over the memory blocks), in their original order with "…" where sentences were left out,
+    /// so a chunk too long for the budget still gives its most relevant sentence. False when not even
+    /// one sentence fits in what the deficit leaves, or the block is a single sentence.
+    /// </summary>
+    private bool TrimToSentences(List<Slot> slots, Slot slot, int deficit)
+    {
+        var text = slot.Block.Text.TrimEnd();
+        var spans = SentenceSplitter.Split(text);
+        if (spans.Count < 2)
+        {
+            return false;
+        }
+
+        var target = slot.Tokens - deficit;
+        if (target < Math.Max(1, _options.MinTruncatedTokens))
+        {
+            return false;
+        }
+
+        var task = string.Join("\n", slots.Where(s => s.Block.Kind == ContextBlockKind.Task).Select(s => s.Block.Text));
+        var memories = slots.Where(s => s.Block.Kind == ContextBlockKind.Memory).Select(s => s.Block.Text).ToList();
+        var sentences = spans.Select(s => s.Of(text)).ToList();
+        var scores = SentenceRanker.Overlaps(task, memories, sentences);
+        var order = Enumerable.Range(0, spans.Count).OrderByDescending(i => scores[i]).ThenBy(i => i).ToList();
+        var chosen = new SortedSet<int>();
+        string? body = null;
+        foreach (var i in order)
+        {
+            chosen.Add(i);
+            var candidate = JoinWithElisions(text, spans, chosen);
+            if (_counter.Count(RenderMemory(slot, candidate)) <= target)
+            {
+                body = candidate;
+            }
+            else
+            {
+                chosen.Remove(i);
+            }
+        }
+
+        if (body is null || chosen.Count == spans.Count)
+        {
+            return false;
+        }
+
+        slot.Body = body;
+        slot.Tokens = _counter.Count(Render(slot));
+        slot.Reason = $"over budget: cut to {chosen.Count} of {spans.Count} sentences best matching the task ({slot.OriginalTokens} -> {slot.Tokens} tokens, weight {F(slot.SafeWeight)})";
+        return true;
+    }
+
+    /// <summary>The chosen sentences in reading order; "…" marks every gap, the start and the end when sentences there were left out.</summary>
+    private static string JoinWithElisions(string text, IReadOnlyList<SentenceSpan> spans, SortedSet<int> chosen)
+    {
+        var sb = new StringBuilder();
+        var previous = -1;
+        foreach (var i in chosen)
+        {
+            if (previous < 0)
+            {
+                if (i > 0)
+                {
+                    sb.Append(ElisionMarker).Append(' ');
+                }
+            }
+            else if (i == previous + 1)
+            {
+                var gap = text.AsSpan(spans[previous].End, spans[i].Start - spans[previous].End);
+                sb.Append(gap.Contains('\n') ? "\n" : " ");
+            }
+            else
+            {
+                sb.Append(' ').Append(ElisionMarker).Append(' ');
+            }
+
+            sb.Append(spans[i].Of(text));
+            previous = i;
+        }
+
+        if (previous >= 0 && previous < spans.Count - 1)
+        {
+            sb.Append(' ').Append(ElisionMarker);
+        }
+
+        return sb.ToString();
+    }
+
+    private static string RenderMemory(Slot s, string body) => $"[{s.Block.Id}]\n{body}";
 
     /// <summary>Longest prefix (cut at a char boundary, preferring whitespace) with at most <paramref name="maxTokens"/> tokens.</summary>
     private string TruncateToTokens(string text, int maxTokens)

@@ -13,6 +13,9 @@ namespace MiniMe.Memory.Evaluation;
 /// <summary>One query's outcome: its metrics and the document ids retrieved, best first.</summary>
 public sealed record QueryEvaluation(string QueryId, double Ndcg, double Recall, double ReciprocalRank, IReadOnlyList<string> Retrieved);
 
+/// <summary>One retrieval setting to evaluate: a mode and the fusion options (null = the evaluator's own); a name for the report, or null to describe it.</summary>
+public sealed record EvaluationVariant(string? Name, RetrievalMode Mode, RetrievalOptions? Options);
+
 public sealed record EvaluationReport(
     string Dataset,
     int K,
@@ -45,23 +48,39 @@ public sealed class RetrievalEvaluator(
     private const string SourcePrefix = "beir:";
     private const int WriteBatch = 256;
 
-    public async Task<EvaluationReport> EvaluateAsync(BeirDataset dataset, int k, CancellationToken cancellationToken)
+    /// <summary>Retrieval as configured (or only BM25, or only dense, by <paramref name="mode"/>).</summary>
+    public async Task<EvaluationReport> EvaluateAsync(BeirDataset dataset, int k, CancellationToken cancellationToken, RetrievalMode mode = RetrievalMode.Hybrid) =>
+        (await CompareAsync(dataset, k, [new EvaluationVariant(null, mode, retrieval)], cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Several retrieval settings over one import: each query's BM25 and dense candidates are found
+    /// once, then every variant fuses them its own way, so a grid of fusion settings costs one
+    /// embedding pass. BM25 field weights and the candidate pool come from the evaluator's options.
+    /// </summary>
+    public async Task<IReadOnlyList<EvaluationReport>> CompareAsync(BeirDataset dataset, int k, IReadOnlyList<EvaluationVariant> variants, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(variants);
+        if (variants.Count == 0) throw new ArgumentException("No variant to evaluate.", nameof(variants));
         if (k is < 1 or > 1000) throw new InvalidInputException($"k must be between 1 and 1000 (got {k}).");
+        var hasEmbeddings = embeddings is not null && embeddingModel is not null;
+        if (!hasEmbeddings && variants.Any(v => v.Mode == RetrievalMode.Dense))
+            throw new InvalidInputException("Dense retrieval needs an embedding model: set embeddings.provider (and modelPath, vocabPath) in the workspace's config.yaml.");
         var stats = await store.GetStatsAsync(cancellationToken).ConfigureAwait(false);
         if (stats.Documents != 0)
             throw new InvalidInputException("Evaluation needs an empty store; it never imports into a memory that holds documents.");
 
         var clock = Stopwatch.StartNew();
         var chunks = await ImportAsync(dataset.Corpus, cancellationToken).ConfigureAwait(false);
-        if (embeddings is not null && embeddingModel is not null)
-            await new Importer(store, import, new KeywordTaskClassifier(), embeddings, embeddingModel).EmbedPendingAsync(null, cancellationToken).ConfigureAwait(false);
+        var needDense = hasEmbeddings && variants.Any(v => v.Mode != RetrievalMode.Lexical);
+        if (needDense)
+            await new Importer(store, import, new KeywordTaskClassifier(), embeddings, embeddingModel!).EmbedPendingAsync(null, cancellationToken).ConfigureAwait(false);
         var importTime = clock.Elapsed;
 
         clock.Restart();
-        var retriever = new HybridRetriever(store, retrieval, embeddings, embeddingModel);
-        var perQuery = new List<QueryEvaluation>(dataset.Queries.Count);
+        var retriever = new HybridRetriever(store, retrieval, needDense ? embeddings : null, needDense ? embeddingModel : null);
+        var gatherMode = needDense ? (variants.All(v => v.Mode == RetrievalMode.Dense) ? RetrievalMode.Dense : RetrievalMode.Hybrid) : RetrievalMode.Lexical;
+        var perQuery = variants.Select(_ => new List<QueryEvaluation>(dataset.Queries.Count)).ToList();
         var unsearchable = 0;
         var withoutRelevant = 0;
         foreach (var query in dataset.Queries)
@@ -73,44 +92,72 @@ public sealed class RetrievalEvaluator(
                 withoutRelevant++;
                 continue;
             }
-            IReadOnlyList<string> ranked;
+            HybridRetriever.Candidates? candidates;
             try
             {
                 // Several chunks may come from one document: ask for more chunks than k documents.
-                var result = await retriever.RetrieveAsync(new RetrievalRequest(query.Text, k * 3, SearchFilter.None, RetrievalBoosts.None), cancellationToken).ConfigureAwait(false);
-                ranked = result.Hits.Select(h => h.Source[SourcePrefix.Length..]).Distinct(StringComparer.Ordinal).Take(k).ToList();
+                candidates = await retriever.CandidatesAsync(new RetrievalRequest(query.Text, k * 3, SearchFilter.None, RetrievalBoosts.None, gatherMode), cancellationToken).ConfigureAwait(false);
             }
             catch (InvalidInputException)
             {
                 // A query with only stop words or punctuation finds nothing; it still counts, as zero.
                 unsearchable++;
-                ranked = [];
+                candidates = null;
             }
-            perQuery.Add(new QueryEvaluation(
-                query.Id,
-                RetrievalMetrics.NdcgAtK(ranked, judged, k),
-                RetrievalMetrics.RecallAtK(ranked, judged, k),
-                RetrievalMetrics.ReciprocalRankAtK(ranked, judged, k),
-                ranked));
+            for (var v = 0; v < variants.Count; v++)
+            {
+                IReadOnlyList<string> ranked = [];
+                if (candidates is not null)
+                {
+                    var (fused, _) = HybridRetriever.Fuse(candidates, variants[v].Mode, variants[v].Options ?? retrieval);
+                    ranked = fused
+                        .OrderByDescending(f => f.Score)
+                        .ThenBy(f => f.Chunk.Id)
+                        .Take(k * 3)
+                        .Select(f => f.Chunk.Source[SourcePrefix.Length..])
+                        .Distinct(StringComparer.Ordinal)
+                        .Take(k)
+                        .ToList();
+                }
+                perQuery[v].Add(new QueryEvaluation(
+                    query.Id,
+                    RetrievalMetrics.NdcgAtK(ranked, judged, k),
+                    RetrievalMetrics.RecallAtK(ranked, judged, k),
+                    RetrievalMetrics.ReciprocalRankAtK(ranked, judged, k),
+                    ranked));
+            }
         }
-        if (perQuery.Count == 0) throw new InvalidInputException($"Dataset {dataset.Name} has no query with a relevant document to evaluate.");
+        if (perQuery[0].Count == 0) throw new InvalidInputException($"Dataset {dataset.Name} has no query with a relevant document to evaluate.");
+        var searchTime = clock.Elapsed;
 
-        return new EvaluationReport(
+        return variants.Select((variant, v) => new EvaluationReport(
             dataset.Name,
             k,
-            embeddings is null || embeddingModel is null ? "bm25" : "hybrid-rrf",
+            variant.Name ?? ModeName(variant.Mode, variant.Options ?? retrieval, hasEmbeddings),
             dataset.Corpus.Count,
             chunks,
-            perQuery.Count,
+            perQuery[v].Count,
             unsearchable,
             withoutRelevant,
-            perQuery.Average(q => q.Ndcg),
-            perQuery.Average(q => q.Recall),
-            perQuery.Average(q => q.ReciprocalRank),
+            perQuery[v].Average(q => q.Ndcg),
+            perQuery[v].Average(q => q.Recall),
+            perQuery[v].Average(q => q.ReciprocalRank),
             importTime,
-            clock.Elapsed,
-            perQuery);
+            searchTime,
+            perQuery[v])).ToList();
     }
+
+    private static string ModeName(RetrievalMode mode, RetrievalOptions options, bool hasEmbeddings) => mode switch
+    {
+        RetrievalMode.Lexical => "bm25",
+        RetrievalMode.Dense => "dense",
+        _ when !hasEmbeddings => "bm25",
+        _ => options.Fusion == FusionMethod.Rrf
+            ? $"hybrid-rrf(k={options.RrfK})"
+            : FormattableString.Invariant($"hybrid-convex-{options.Normalization.ToString().ToLowerInvariant()}(w={options.DenseWeight:0.00}, code w={options.IdentifierDenseWeight:0.00})")
+                + (options.DenseFloor > 0 ? FormattableString.Invariant($" floor {options.DenseFloor:0.00}") : "")
+                + (options.DenseMinBest > 0 ? FormattableString.Invariant($" min-best {options.DenseMinBest:0.00}") : ""),
+    };
 
     private async Task<int> ImportAsync(IReadOnlyList<BeirDocument> corpus, CancellationToken cancellationToken)
     {

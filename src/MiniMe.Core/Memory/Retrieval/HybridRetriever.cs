@@ -8,7 +8,8 @@ namespace MiniMe.Memory.Retrieval;
 
 /// <summary>
 /// Retrieval: BM25 candidates always (no model needed); dense candidates too when an embedding
-/// generator is configured, fused by reciprocal rank; then mask re-weighting (domain, recency, reuse).
+/// generator is configured, fused as retrieval.fusion says (<see cref="RankFusion"/>); then mask
+/// re-weighting (domain, recency, reuse).
 /// </summary>
 public sealed class HybridRetriever(
     IMemoryStore store,
@@ -19,7 +20,16 @@ public sealed class HybridRetriever(
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    public async Task<RetrievalResult> RetrieveAsync(RetrievalRequest request, CancellationToken cancellationToken)
+    /// <summary>True when dense candidates can be searched (an embedding generator and model are configured).</summary>
+    public bool HasEmbeddings => embeddings is not null && embeddingModel is not null;
+
+    /// <summary>The embedding generator dense search uses, or null.</summary>
+    public IEmbeddingGenerator<string, Embedding<float>>? Embeddings => HasEmbeddings ? embeddings : null;
+
+    /// <summary>Both candidate lists for a query, before fusion (the evaluator fuses them many ways).</summary>
+    public sealed record Candidates(string MatchExpression, QueryKind Kind, IReadOnlyList<Candidate> Lexical, IReadOnlyList<Candidate> Dense);
+
+    public async Task<Candidates> CandidatesAsync(RetrievalRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (string.IsNullOrWhiteSpace(request.Query))
@@ -28,20 +38,31 @@ public sealed class HybridRetriever(
             throw new InvalidInputException($"k must be at least 1 (got {request.K}).");
         var match = FtsQueryBuilder.Build(request.Query)
             ?? throw new InvalidInputException($"The query '{request.Query}' has no searchable words.");
+        if (request.Mode == RetrievalMode.Dense && !HasEmbeddings)
+            throw new InvalidInputException("Dense retrieval needs an embedding model (embeddings.provider is none).");
 
-        var clock = Stopwatch.StartNew();
         var pool = Math.Max(request.K * 4, 40);
-        var weights = new Bm25Weights(options.TitleWeight, options.BodyWeight, options.SymbolWeight);
-        var lexical = await store.SearchLexicalAsync(match, pool, request.Filter, weights, cancellationToken).ConfigureAwait(false);
-
-        IReadOnlyList<Candidate> dense = [];
-        if (embeddings is not null && embeddingModel is not null)
+        IReadOnlyList<Candidate> lexical = [];
+        if (request.Mode != RetrievalMode.Dense)
         {
-            var vector = await embeddings.GenerateVectorAsync(request.Query, EmbeddingPurpose.Query(), cancellationToken).ConfigureAwait(false);
-            dense = await store.SearchDenseAsync(embeddingModel, vector, pool, request.Filter, cancellationToken).ConfigureAwait(false);
+            var weights = new Bm25Weights(options.TitleWeight, options.BodyWeight, options.SymbolWeight);
+            lexical = await store.SearchLexicalAsync(match, pool, request.Filter, weights, cancellationToken).ConfigureAwait(false);
         }
 
-        var fused = dense.Count == 0 ? Normalize(lexical) : Fuse(lexical, dense, options.RrfK);
+        IReadOnlyList<Candidate> dense = [];
+        if (request.Mode != RetrievalMode.Lexical && HasEmbeddings)
+        {
+            var vector = await embeddings!.GenerateVectorAsync(request.Query, EmbeddingPurpose.Query(), cancellationToken).ConfigureAwait(false);
+            dense = await store.SearchDenseAsync(embeddingModel!, vector, pool, request.Filter, cancellationToken).ConfigureAwait(false);
+        }
+        return new Candidates(match, QueryShape.Classify(request.Query), lexical, dense);
+    }
+
+    public async Task<RetrievalResult> RetrieveAsync(RetrievalRequest request, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var candidates = await CandidatesAsync(request, cancellationToken).ConfigureAwait(false);
+        var (fused, mode) = Fuse(candidates, request.Mode, options);
         var now = _time.GetUtcNow();
         var hits = fused
             .Select(f => ToHit(f.Chunk, Boost(f.Score, f.Chunk, request.Boosts, now), f.Lexical, f.Dense))
@@ -49,42 +70,23 @@ public sealed class HybridRetriever(
             .ThenBy(h => h.Id)
             .Take(request.K)
             .ToList();
-        var mode = dense.Count == 0 ? "bm25" : "hybrid-rrf";
-        return new RetrievalResult(hits, match, lexical.Count, dense.Count, mode, clock.Elapsed.TotalMilliseconds);
+        return new RetrievalResult(hits, candidates.MatchExpression, candidates.Lexical.Count, candidates.Dense.Count, mode, clock.Elapsed.TotalMilliseconds);
     }
 
     /// <summary>Counts one more use in an assembled context for each chunk (the reuse boost reads it back).</summary>
     public Task RecordUseAsync(IReadOnlyCollection<long> chunkIds, CancellationToken cancellationToken) =>
         store.IncrementReuseAsync(chunkIds, cancellationToken);
 
-    private sealed record Fused(StoredChunk Chunk, double Score, double? Lexical, double? Dense);
-
-    /// <summary>BM25 scores scaled to (0, 1] by the best one, so boosts mean the same across queries.</summary>
-    private static List<Fused> Normalize(IReadOnlyList<Candidate> lexical)
+    /// <summary>The fused ranking (unboosted, unsorted) and the mode's name, as <paramref name="settings"/> says.</summary>
+    public static (List<FusedCandidate> Fused, string Mode) Fuse(Candidates candidates, RetrievalMode mode, RetrievalOptions settings)
     {
-        var best = lexical.Count == 0 ? 1 : Math.Max(lexical.Max(c => c.RawScore), 1e-9);
-        return lexical.Select(c => new Fused(c.Chunk, c.RawScore / best, c.RawScore, null)).ToList();
-    }
-
-    /// <summary>Reciprocal rank fusion, scaled so a chunk ranked first by both lists scores 1.</summary>
-    private static List<Fused> Fuse(IReadOnlyList<Candidate> lexical, IReadOnlyList<Candidate> dense, int k)
-    {
-        var byId = new Dictionary<long, (StoredChunk Chunk, double Score, double? Lexical, double? Dense)>();
-        for (var i = 0; i < lexical.Count; i++)
-        {
-            var c = lexical[i];
-            byId[c.Chunk.Id] = (c.Chunk, 1.0 / (k + i + 1), c.RawScore, null);
-        }
-        for (var i = 0; i < dense.Count; i++)
-        {
-            var c = dense[i];
-            var add = 1.0 / (k + i + 1);
-            byId[c.Chunk.Id] = byId.TryGetValue(c.Chunk.Id, out var e)
-                ? (e.Chunk, e.Score + add, e.Lexical, c.RawScore)
-                : (c.Chunk, add, null, c.RawScore);
-        }
-        var max = 2.0 / (k + 1);
-        return byId.Values.Select(v => new Fused(v.Chunk, v.Score / max, v.Lexical, v.Dense)).ToList();
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (mode == RetrievalMode.Dense) return (RankFusion.DenseOnly(candidates.Dense), "dense");
+        var dense = RankFusion.UsableDense(candidates.Dense, settings);
+        if (mode == RetrievalMode.Lexical || dense.Count == 0)
+            return (RankFusion.LexicalOnly(candidates.Lexical), candidates.Dense.Count > 0 && mode != RetrievalMode.Lexical ? "bm25 (dense too weak)" : "bm25");
+        return (RankFusion.Fuse(candidates.Lexical, dense, settings, candidates.Kind), RankFusion.Describe(settings, candidates.Kind));
     }
 
     private double Boost(double score, StoredChunk chunk, RetrievalBoosts boosts, DateTimeOffset now)

@@ -9,7 +9,18 @@ public sealed record RetrievalBoosts(string? Domain, double DomainWeight, double
     public static RetrievalBoosts None { get; } = new(null, 0, 0, 0);
 }
 
-public sealed record RetrievalRequest(string Query, int K, SearchFilter Filter, RetrievalBoosts Boosts);
+/// <summary>Which candidate lists a retrieval uses.</summary>
+public enum RetrievalMode
+{
+    /// <summary>BM25, plus dense candidates fused in when an embedding model is configured.</summary>
+    Hybrid,
+    /// <summary>BM25 only.</summary>
+    Lexical,
+    /// <summary>Dense (cosine) only; needs an embedding model.</summary>
+    Dense,
+}
+
+public sealed record RetrievalRequest(string Query, int K, SearchFilter Filter, RetrievalBoosts Boosts, RetrievalMode Mode = RetrievalMode.Hybrid);
 
 /// <summary>Ranked hits plus an account of how they were found, for the trace.</summary>
 public sealed record RetrievalResult(

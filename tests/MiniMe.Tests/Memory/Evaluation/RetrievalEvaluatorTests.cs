@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using MiniMe.Configuration;
 using MiniMe.Memory;
 using MiniMe.Memory.Evaluation;
+using MiniMe.Memory.Retrieval;
 using MiniMe.Storage.Sqlite;
 using MiniMe.Tests.Memory.Vectors;
 
@@ -45,6 +46,49 @@ public sealed class RetrievalEvaluatorTests : IDisposable
         var report = await EvaluateAsync(1);
         Assert.Equal(0.5, report.Ndcg, 6);
         Assert.Equal(TinyBeir.Recall10, report.Recall, 6);
+    }
+
+    [Fact]
+    public async Task Compare_evaluates_every_variant_over_one_import()
+    {
+        await using var store = new SqliteMemoryStore(_dir.Combine("compare.db"));
+        await store.InitializeAsync(CancellationToken.None);
+        var evaluator = new RetrievalEvaluator(store, new RetrievalOptions(), new ImportOptions());
+        var dataset = BeirReader.Read(TinyBeir.Write(_dir.Combine("tiny-compare")));
+
+        var reports = await evaluator.CompareAsync(dataset, 10,
+        [
+            new EvaluationVariant("lexical", RetrievalMode.Lexical, null),
+            new EvaluationVariant(null, RetrievalMode.Hybrid, new RetrievalOptions { Fusion = FusionMethod.Rrf }),
+        ], CancellationToken.None);
+
+        Assert.Equal(["lexical", "bm25"], reports.Select(r => r.Mode));
+        Assert.All(reports, r => Assert.Equal(TinyBeir.Ndcg10, r.Ndcg, 6));
+        Assert.Equal(4, (await store.GetStatsAsync(CancellationToken.None)).Documents);
+    }
+
+    [Fact]
+    public async Task Dense_mode_without_an_embedding_model_is_refused()
+    {
+        await using var store = new SqliteMemoryStore(_dir.Combine("dense.db"));
+        await store.InitializeAsync(CancellationToken.None);
+        var evaluator = new RetrievalEvaluator(store, new RetrievalOptions(), new ImportOptions());
+
+        await Assert.ThrowsAsync<InvalidInputException>(() => evaluator.EvaluateAsync(BeirReader.Read(TinyBeir.Write(_dir.Combine("t-dense"))), 10, CancellationToken.None, RetrievalMode.Dense));
+    }
+
+    [Fact]
+    public void The_fusion_grid_holds_lexical_dense_rrf_and_convex_variants_with_the_configured_bm25_weights()
+    {
+        var configured = new RetrievalOptions { TitleWeight = 4 };
+        var grid = FusionGrid.Variants(configured);
+
+        Assert.Contains(grid, v => v.Mode == RetrievalMode.Lexical);
+        Assert.Contains(grid, v => v.Mode == RetrievalMode.Dense);
+        Assert.Contains(grid, v => v.Options!.Fusion == FusionMethod.Rrf);
+        Assert.Contains(grid, v => v.Options!.Fusion == FusionMethod.Convex && v.Options.Normalization == ScoreNormalization.ZScore);
+        Assert.All(grid, v => Assert.Equal(4, v.Options!.TitleWeight));
+        Assert.Equal(grid.Count, grid.Select(v => v.Name).Distinct().Count());
     }
 
     [Fact]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Quick start on the embedded defaults (SQLite memory, lexical retrieval, no model needed):
-# creates a workspace, imports this repository's own docs and code, searches it, and plans a task
-# with a dry-run ask. Safe to run again: import is idempotent and an existing workspace is kept.
+# Quick start on the embedded defaults (SQLite memory, the bundled all-MiniLM-L6-v2 embedding model,
+# no LLM needed): creates a workspace, imports this repository's docs with vectors and its code as
+# text (searchable at once; its vectors fill in with `minime index fill`), searches by meaning, and
+# plans a task with a dry-run ask. Safe to run again: import is idempotent and an existing workspace is kept.
 # Usage: scripts/quickstart.sh            (workspace: $MINIME_HOME or ./.minime)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,8 +18,11 @@ else
   minime init
 fi
 
-step "minime import README.md docs src --tags minime"
-minime import README.md docs src --tags minime
+step "minime import README.md docs --tags minime"
+minime import README.md docs --tags minime
+
+step "minime import src --tags minime --no-vectors   (1,400+ chunks: text now, vectors later)"
+minime import src --tags minime --no-vectors
 
 step "minime search \"how are chunks ranked\""
 minime search "how are chunks ranked" -k 5
@@ -27,4 +31,4 @@ step "minime ask --dry-run \"add a retry with backoff to the importer\""
 minime ask --dry-run "add a retry with backoff to the importer"
 
 step "done"
-echo "Try: ./minime search QUERY, ./minime runs, ./minime trace RUN_ID, ./minime --help"
+echo "Try: ./minime index fill (vectors for the code), ./minime search QUERY, ./minime runs, ./minime trace RUN_ID, ./minime --help"

@@ -82,9 +82,9 @@ public sealed class EmbeddingModel
             onnx = OnnxEmbeddingOptions.For(materialized);
             if (settings.MaxTokens is { } maxTokens) onnx = onnx with { MaxTokens = maxTokens };
         }
-        onnx = onnx with { IntraOpThreads = settings.Threads, BatchSize = settings.BatchSize };
+        onnx = onnx with { IntraOpThreads = settings.Threads, BatchSize = settings.BatchSize, MaxWindows = settings.MaxWindows };
         Location = onnx.ModelPath;
-        var key = string.Join('\n', onnx.ModelPath, onnx.VocabPath, onnx.Pooling, onnx.QueryPrefix, onnx.DocumentPrefix, onnx.MaxTokens, onnx.IntraOpThreads, onnx.BatchSize);
+        var key = string.Join('\n', onnx.ModelPath, onnx.VocabPath, onnx.Pooling, onnx.QueryPrefix, onnx.DocumentPrefix, onnx.MaxTokens, onnx.MaxWindows, onnx.IntraOpThreads, onnx.BatchSize);
         var loaded = Loaded.GetOrAdd(key, _ => new Lazy<IEmbeddingGenerator<string, Embedding<float>>>(() => new OnnxEmbeddingGenerator(onnx)));
         try
         {

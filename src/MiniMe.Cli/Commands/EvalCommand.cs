@@ -86,7 +86,7 @@ internal sealed class EvalCommand : Command
                 new EvaluationVariant(null, RetrievalMode.Dense, retrieval),
                 new EvaluationVariant(null, RetrievalMode.Hybrid, retrieval),
             ],
-            "all" => throw new InvalidInputException("--mode all compares lexical, dense and hybrid retrieval and needs an embedding model: set embeddings.provider in config.yaml."),
+            "all" => throw new InvalidInputException("--mode all compares lexical, dense and hybrid retrieval and needs an embedding model: set embeddings.model in config.yaml (it is none)."),
             _ => [new EvaluationVariant(null, RetrievalMode.Hybrid, retrieval)],
         };
 

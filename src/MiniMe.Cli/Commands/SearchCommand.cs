@@ -68,9 +68,9 @@ internal sealed class SearchCommand : MiniMeCommand
                 IReadOnlyList<double>? cosines = null;
                 if (parse.GetValue(_embedSentences) && retriever.Embeddings is { } generator && sentences.Count > 0 && sentences.Count <= MaxEmbeddedSentences)
                 {
-                    var vectors = await generator.GenerateAsync([query, .. sentences.Select(s => s.Text)], cancellationToken: cancellationToken);
-                    var q = vectors[0].Vector;
-                    cosines = [.. vectors.Skip(1).Select(v => Cosine(q.Span, v.Vector.Span))];
+                    var q = (await generator.GenerateAsync([query], MiniMe.Embeddings.EmbeddingPurpose.Query(), cancellationToken))[0].Vector;
+                    var vectors = await generator.GenerateAsync(sentences.Select(s => s.Text), MiniMe.Embeddings.EmbeddingPurpose.Document(), cancellationToken);
+                    cosines = [.. vectors.Select(v => Cosine(q.Span, v.Vector.Span))];
                 }
                 var ranked = SentenceRanker.Rank(query, top, cosines).Take(k).ToList();
                 if (json) PrintJson(ranked);

@@ -30,8 +30,8 @@ internal static class DefaultFiles
           normalization: minmax  # convex: minmax | zscore, per query and list
           denseWeight: 0.4       # convex: weight of the cosine for questions (BM25 gets the rest)
           identifierDenseWeight: 0.1  # convex: the same for queries naming code (Type.Member, snake_case, "quotes")
-          denseFloor: 0          # ignore dense candidates below this cosine (0 = keep all)
-          denseMinBest: 0        # BM25 alone when the best cosine is below this (0 = never)
+          denseFloor: 0.2        # a chunk only dense search found must reach this cosine (0 = keep all)
+          denseMinBest: 0.3      # BM25 alone when the best cosine is below this: nothing in memory is about the query (0 = never)
           rrfK: 60               # fusion: rrf only
           recencyHalfLifeDays: 30
 

@@ -61,10 +61,10 @@ public sealed class RetrievalOptions
     public double DenseWeight { get; set; } = 0.4;
     /// <summary>Convex fusion: weight of the dense score for queries that name code (HnswIndex.Search, snake_case, "quoted terms").</summary>
     public double IdentifierDenseWeight { get; set; } = 0.1;
-    /// <summary>Dense candidates below this cosine are ignored (0 = keep all).</summary>
-    public double DenseFloor { get; set; }
+    /// <summary>A chunk only the dense list found must reach this cosine to be a result (0 = keep all); chunks BM25 also found keep theirs.</summary>
+    public double DenseFloor { get; set; } = 0.2;
     /// <summary>When the best dense cosine is below this, the query is answered by BM25 alone (0 = never).</summary>
-    public double DenseMinBest { get; set; }
+    public double DenseMinBest { get; set; } = 0.3;
     /// <summary>Recency half-life in days for the recency mask weight.</summary>
     public double RecencyHalfLifeDays { get; set; } = 30;
 }
@@ -119,6 +119,8 @@ public sealed class EmbeddingOptions
 
     /// <summary>Word pieces per window (including [CLS] and [SEP]); longer texts are embedded as overlapping windows. Unset: the model's own length.</summary>
     public int? MaxTokens { get; set; }
+    /// <summary>Windows a long text is embedded as (their vectors averaged); 1 = cut the text at maxTokens.</summary>
+    public int MaxWindows { get; set; } = 32;
     /// <summary>ONNX Runtime threads per inference; 0 = one per core.</summary>
     public int Threads { get; set; }
     /// <summary>Texts per inference call (sorted by length, padded to the longest in the batch).</summary>

@@ -114,6 +114,7 @@ public sealed class EmbeddingOptionsValidator : IValidateOptions<EmbeddingOption
             f.Add($"embeddings.pooling: {SettingValues.NotOneOf(pooling, ["mean", "cls"])}");
         if (options.MaxTokens is { } maxTokens) f.Range("embeddings.maxTokens", maxTokens, 16, 8192);
         f.Range("embeddings.threads", options.Threads, 0, 256);
+        f.Range("embeddings.maxWindows", options.MaxWindows, 1, 1024);
         f.Range("embeddings.batchSize", options.BatchSize, 1, 1024);
         return f.Result;
     }

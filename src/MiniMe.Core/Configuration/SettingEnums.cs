@@ -37,7 +37,7 @@ public enum VectorSearchMode
     Pgvector,
 }
 
-/// <summary>embeddings.provider: dense retrieval's embedding model.</summary>
+/// <summary>embeddings.provider, the older spelling of embeddings.model: none, or onnx (= model: file).</summary>
 public enum EmbeddingProvider
 {
     /// <summary>Lexical (BM25) retrieval only.</summary>

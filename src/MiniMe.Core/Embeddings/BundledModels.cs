@@ -60,7 +60,9 @@ public static class BundledModels
         EmbeddingPooling.Mean,
         QueryPrefix: "",
         DocumentPrefix: "",
-        MaxTokens: 256,
+        // Its position embeddings reach 512; measured on the minime-code dev split, chunks embedded whole at 512
+        // (dense nDCG@10 0.681) beat 256-piece windows averaged (0.660) and cutting at 256 (0.679).
+        MaxTokens: 512,
         ModelSha256: "4a64cee3d4134bbdc86eed96e1a660efec58975417204ecfcf134140edb6e0e2",
         VocabSha256: "b49e80874c5efbc7f4cde245a812673b05ef1360ced56b8bc8c750eaeef3fe0f");
 

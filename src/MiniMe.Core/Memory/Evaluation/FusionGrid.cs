@@ -34,8 +34,8 @@ public static class FusionGrid
         var (dw, cw) = (configured.DenseWeight, configured.IdentifierDenseWeight);
         foreach (var minBest in new[] { 0.3, 0.4, 0.5 })
             list.Add(Hybrid(F($"convex minmax w={dw:0.00} code w={cw:0.00} min-best {minBest:0.0}"), configured, o => { Convex(o, ScoreNormalization.MinMax, dw, cw); o.DenseMinBest = minBest; }));
-        foreach (var floor in new[] { 0.2, 0.3 })
-            list.Add(Hybrid(F($"convex minmax w={dw:0.00} code w={cw:0.00} floor {floor:0.0}"), configured, o => { Convex(o, ScoreNormalization.MinMax, dw, cw); o.DenseFloor = floor; }));
+        foreach (var floor in new[] { 0.2, 0.25, 0.3, 0.35, 0.4 })
+            list.Add(Hybrid(F($"convex minmax w={dw:0.00} code w={cw:0.00} floor {floor:0.00}"), configured, o => { Convex(o, ScoreNormalization.MinMax, dw, cw); o.DenseFloor = floor; }));
         return list;
     }
 

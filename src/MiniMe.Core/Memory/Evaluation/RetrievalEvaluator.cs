@@ -65,7 +65,7 @@ public sealed class RetrievalEvaluator(
         if (k is < 1 or > 1000) throw new InvalidInputException($"k must be between 1 and 1000 (got {k}).");
         var hasEmbeddings = embeddings is not null && embeddingModel is not null;
         if (!hasEmbeddings && variants.Any(v => v.Mode == RetrievalMode.Dense))
-            throw new InvalidInputException("Dense retrieval needs an embedding model: set embeddings.provider (and modelPath, vocabPath) in the workspace's config.yaml.");
+            throw new InvalidInputException("Dense retrieval needs an embedding model: set embeddings.model (minilm, arctic-xs, or file with modelPath and vocabPath) in the workspace's config.yaml.");
         var stats = await store.GetStatsAsync(cancellationToken).ConfigureAwait(false);
         if (stats.Documents != 0)
             throw new InvalidInputException("Evaluation needs an empty store; it never imports into a memory that holds documents.");

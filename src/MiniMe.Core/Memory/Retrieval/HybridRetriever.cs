@@ -39,7 +39,7 @@ public sealed class HybridRetriever(
         var match = FtsQueryBuilder.Build(request.Query)
             ?? throw new InvalidInputException($"The query '{request.Query}' has no searchable words.");
         if (request.Mode == RetrievalMode.Dense && !HasEmbeddings)
-            throw new InvalidInputException("Dense retrieval needs an embedding model (embeddings.provider is none).");
+            throw new InvalidInputException("Dense retrieval needs an embedding model (embeddings.model is none).");
 
         var pool = Math.Max(request.K * 4, 40);
         IReadOnlyList<Candidate> lexical = [];
@@ -83,7 +83,7 @@ public sealed class HybridRetriever(
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(settings);
         if (mode == RetrievalMode.Dense) return (RankFusion.DenseOnly(candidates.Dense), "dense");
-        var dense = RankFusion.UsableDense(candidates.Dense, settings);
+        var dense = RankFusion.UsableDense(candidates.Dense, settings, candidates.Lexical);
         if (mode == RetrievalMode.Lexical || dense.Count == 0)
             return (RankFusion.LexicalOnly(candidates.Lexical), candidates.Dense.Count > 0 && mode != RetrievalMode.Lexical ? "bm25 (dense too weak)" : "bm25");
         return (RankFusion.Fuse(candidates.Lexical, dense, settings, candidates.Kind), RankFusion.Describe(settings, candidates.Kind));

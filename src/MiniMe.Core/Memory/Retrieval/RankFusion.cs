@@ -67,14 +67,21 @@ public static class RankFusion
         return kind == QueryKind.Identifier ? options.IdentifierDenseWeight : options.DenseWeight;
     }
 
-    /// <summary>Dense candidates that count: those at or above the floor, none when the best is below <see cref="RetrievalOptions.DenseMinBest"/>.</summary>
-    public static IReadOnlyList<Candidate> UsableDense(IReadOnlyList<Candidate> dense, RetrievalOptions options)
+    /// <summary>
+    /// Dense candidates that count: none when the best is below <see cref="RetrievalOptions.DenseMinBest"/>;
+    /// of those the lexical list did not find, only the ones at or above <see cref="RetrievalOptions.DenseFloor"/>
+    /// (a dense search always returns its nearest chunks, however far: without the floor a query about
+    /// nothing in memory lists unrelated chunks). A chunk both lists found keeps its cosine.
+    /// </summary>
+    public static IReadOnlyList<Candidate> UsableDense(IReadOnlyList<Candidate> dense, RetrievalOptions options, IReadOnlyList<Candidate>? lexical = null)
     {
         ArgumentNullException.ThrowIfNull(dense);
         ArgumentNullException.ThrowIfNull(options);
         if (dense.Count == 0) return dense;
         if (options.DenseMinBest > 0 && dense.Max(c => c.RawScore) < options.DenseMinBest) return [];
-        return options.DenseFloor > 0 ? dense.Where(c => c.RawScore >= options.DenseFloor).ToList() : dense;
+        if (options.DenseFloor <= 0) return dense;
+        var found = lexical is null ? [] : lexical.Select(c => c.Chunk.Id).ToHashSet();
+        return dense.Where(c => c.RawScore >= options.DenseFloor || found.Contains(c.Chunk.Id)).ToList();
     }
 
     /// <summary>BM25 scores scaled to (0, 1] by the best one.</summary>

@@ -43,7 +43,7 @@ public sealed partial class ModelIdentityTests(BundledModelFixture models) : IDi
     public void Model_id_changes_when_prefixes_or_window_differ_from_the_model_defaults()
     {
         using var prefixed = new OnnxEmbeddingGenerator(OnnxEmbeddingOptions.For(models.MiniLm) with { QueryPrefix = "query: " });
-        using var wider = new OnnxEmbeddingGenerator(OnnxEmbeddingOptions.For(models.MiniLm) with { MaxTokens = 512 });
+        using var wider = new OnnxEmbeddingGenerator(OnnxEmbeddingOptions.For(models.MiniLm) with { MaxTokens = 256 });
 
         Assert.StartsWith(models.MiniLmGenerator.ModelId + "-", prefixed.ModelId, StringComparison.Ordinal);
         Assert.StartsWith(models.MiniLmGenerator.ModelId + "-", wider.ModelId, StringComparison.Ordinal);
@@ -75,8 +75,8 @@ public sealed partial class ModelIdentityTests(BundledModelFixture models) : IDi
         using var moved = new OnnxEmbeddingGenerator(options with { ModelPath = renamed });
 
         Assert.Equal(first, moved.ModelId);
-        // The file is the bundled minilm, recognised by its hash; the settings are the generic defaults.
-        Assert.Equal(models.MiniLmGenerator.ModelId, first);
+        // The file is the bundled minilm, recognised by its hash; the generic window (256) differs from the bundled one (512), and the id says so.
+        Assert.StartsWith(models.MiniLmGenerator.ModelId + "-", first, StringComparison.Ordinal);
         Assert.True(File.Exists(renamed + ".sha256"), "the hash is kept beside the model");
     }
 

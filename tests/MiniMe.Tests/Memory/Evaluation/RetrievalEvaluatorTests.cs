@@ -108,7 +108,7 @@ public sealed class RetrievalEvaluatorTests : IDisposable
         Assert.Equal(0, (await CliRunner.RunAsync("init", "--home", home, "--name", "t")).ExitCode);
         var dataset = TinyBeir.Write(_dir.Combine("tiny"));
 
-        var text = await CliRunner.RunAsync("eval", "retrieval", "--dataset", dataset, "--home", home);
+        var text = await CliRunner.RunAsync("eval", "retrieval", "--dataset", dataset, "--home", home, "--mode", "lexical");
         Assert.Equal(0, text.ExitCode);
         Assert.Contains("Dataset tiny: 4 documents (4 chunks), 4 queries, retrieval bm25", text.Out, StringComparison.Ordinal);
         Assert.Contains("nDCG@10    0.4400", text.Out, StringComparison.Ordinal);

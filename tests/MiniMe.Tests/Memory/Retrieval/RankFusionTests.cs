@@ -96,7 +96,9 @@ public sealed class RankFusionTests
 
         Assert.Empty(RankFusion.UsableDense(dense, new RetrievalOptions { DenseMinBest = 0.4 }));
         Assert.Equal([1, 2], RankFusion.UsableDense(dense, new RetrievalOptions { DenseFloor = 0.2 }).Select(c => c.Chunk.Id));
-        Assert.Equal(3, RankFusion.UsableDense(dense, new RetrievalOptions()).Count);
+        Assert.Equal(3, RankFusion.UsableDense(dense, new RetrievalOptions { DenseFloor = 0, DenseMinBest = 0 }).Count);
+        // A chunk BM25 found too keeps its cosine under the floor; one only dense search found does not.
+        Assert.Equal([1, 3], RankFusion.UsableDense(dense, new RetrievalOptions { DenseFloor = 0.3 }, lexical: List((3, 4.0))).Select(c => c.Chunk.Id));
     }
 
     [Theory]

@@ -8,38 +8,26 @@ using MiniMe.Tests.Support;
 namespace MiniMe.Tests.Memory;
 
 /// <summary>Memory in step with its files: pruning what is gone, .minimeignore, and refreshing files changed outside an import.</summary>
-public sealed class ImportInStepTests : IAsyncLifetime, IDisposable
+public sealed class ImportInStepTests : SqliteStoreTest
 {
     private static readonly Bm25Weights Weights = new(1, 1, 1);
-    private readonly TempDirectory _dir = new();
-    private SqliteMemoryStore _store = null!;
 
-    public async Task InitializeAsync()
-    {
-        _store = new SqliteMemoryStore(_dir.Combine("memory.db"));
-        await _store.InitializeAsync(CancellationToken.None);
-    }
-
-    public async Task DisposeAsync() => await _store.DisposeAsync();
-
-    public void Dispose() => _dir.Dispose();
-
-    private Importer NewImporter() => new(_store, new ImportOptions(), new KeywordTaskClassifier());
+    private Importer NewImporter() => new(Store, new ImportOptions(), new KeywordTaskClassifier());
 
     private Task<ImportReport> Import(string path, string? domain = null, IReadOnlyList<string>? tags = null) =>
         NewImporter().ImportAsync(new ImportRequest(path, domain, tags), null, CancellationToken.None);
 
-    private async Task<IReadOnlyList<string>> Sources() => (await _store.ListDocumentsAsync(null, CancellationToken.None)).Select(d => d.Source).ToList();
+    private async Task<IReadOnlyList<string>> Sources() => (await Store.ListDocumentsAsync(null, CancellationToken.None)).Select(d => d.Source).ToList();
 
     private async Task<IReadOnlyList<string>> Found(string word) =>
-        (await _store.SearchLexicalAsync($"\"{word}\"", 10, SearchFilter.None, Weights, CancellationToken.None)).Select(c => c.Chunk.Source).ToList();
+        (await Store.SearchLexicalAsync($"\"{word}\"", 10, SearchFilter.None, Weights, CancellationToken.None)).Select(c => c.Chunk.Source).ToList();
 
     private string Notes()
     {
-        _dir.Write("notes/keep.md", "Keep: circuit breakers open after five failures.");
-        _dir.Write("notes/old.md", "Old: the zeppelin deployment is retired.");
-        _dir.Write("notes/deep/inner.md", "Inner: idempotency keys on every POST.");
-        return _dir.Combine("notes");
+        Dir.Write("notes/keep.md", "Keep: circuit breakers open after five failures.");
+        Dir.Write("notes/old.md", "Old: the zeppelin deployment is retired.");
+        Dir.Write("notes/deep/inner.md", "Inner: idempotency keys on every POST.");
+        return Dir.Combine("notes");
     }
 
     [Fact]
@@ -49,16 +37,16 @@ public sealed class ImportInStepTests : IAsyncLifetime, IDisposable
         await Import(root);
         Assert.Single(await Found("zeppelin"));
 
-        File.Delete(_dir.Combine("notes/old.md"));
-        Directory.Delete(_dir.Combine("notes/deep"), recursive: true);
+        File.Delete(Dir.Combine("notes/old.md"));
+        Directory.Delete(Dir.Combine("notes/deep"), recursive: true);
         var report = await Import(root);
 
-        Assert.Equal([_dir.Combine("notes/deep/inner.md"), _dir.Combine("notes/old.md")], report.DocumentsPruned);
+        Assert.Equal([Dir.Combine("notes/deep/inner.md"), Dir.Combine("notes/old.md")], report.DocumentsPruned);
         Assert.Equal(2, report.ChunksRemoved);
         Assert.Empty(report.DocumentsRemoved);
         Assert.Empty(await Found("zeppelin"));
         Assert.Empty(await Found("idempotency"));
-        Assert.Equal([_dir.Combine("notes/keep.md")], await Sources());
+        Assert.Equal([Dir.Combine("notes/keep.md")], await Sources());
     }
 
     [Fact]
@@ -66,15 +54,15 @@ public sealed class ImportInStepTests : IAsyncLifetime, IDisposable
     {
         var root = Notes();
         await Import(root);
-        Directory.CreateDirectory(_dir.Combine("notes/archive"));
-        File.Move(_dir.Combine("notes/old.md"), _dir.Combine("notes/archive/old.md"));
+        Directory.CreateDirectory(Dir.Combine("notes/archive"));
+        File.Move(Dir.Combine("notes/old.md"), Dir.Combine("notes/archive/old.md"));
 
         var report = await Import(root);
 
-        Assert.Equal([_dir.Combine("notes/old.md")], report.DocumentsPruned);
+        Assert.Equal([Dir.Combine("notes/old.md")], report.DocumentsPruned);
         Assert.Equal(1, report.FilesImported);
-        Assert.Equal([_dir.Combine("notes/archive/old.md")], await Found("zeppelin"));
-        Assert.DoesNotContain(_dir.Combine("notes/old.md"), await Sources());
+        Assert.Equal([Dir.Combine("notes/archive/old.md")], await Found("zeppelin"));
+        Assert.DoesNotContain(Dir.Combine("notes/old.md"), await Sources());
     }
 
     [Fact]
@@ -82,17 +70,17 @@ public sealed class ImportInStepTests : IAsyncLifetime, IDisposable
     {
         var root = Notes();
         await Import(root);
-        File.Delete(_dir.Combine("notes/old.md"));
-        File.Delete(_dir.Combine("notes/deep/inner.md"));
-        _dir.Write("notes/deep/other.md", "Other text.");
+        File.Delete(Dir.Combine("notes/old.md"));
+        File.Delete(Dir.Combine("notes/deep/inner.md"));
+        Dir.Write("notes/deep/other.md", "Other text.");
 
-        Assert.Empty((await Import(_dir.Combine("notes/keep.md"))).DocumentsPruned);
-        var deep = await Import(_dir.Combine("notes/deep"));
-        Assert.Equal([_dir.Combine("notes/deep/inner.md")], deep.DocumentsPruned);
-        Assert.Contains(_dir.Combine("notes/old.md"), await Sources());
+        Assert.Empty((await Import(Dir.Combine("notes/keep.md"))).DocumentsPruned);
+        var deep = await Import(Dir.Combine("notes/deep"));
+        Assert.Equal([Dir.Combine("notes/deep/inner.md")], deep.DocumentsPruned);
+        Assert.Contains(Dir.Combine("notes/old.md"), await Sources());
         // A gone single file is still an error, as before.
-        await Assert.ThrowsAsync<NotFoundException>(() => Import(_dir.Combine("notes/old.md")));
-        Assert.Contains(_dir.Combine("notes/old.md"), await Sources());
+        await Assert.ThrowsAsync<NotFoundException>(() => Import(Dir.Combine("notes/old.md")));
+        Assert.Contains(Dir.Combine("notes/old.md"), await Sources());
     }
 
     [Fact]
@@ -101,14 +89,14 @@ public sealed class ImportInStepTests : IAsyncLifetime, IDisposable
         if (Environment.UserName == "root" || OperatingSystem.IsWindows()) return;   // root reads any folder whatever its mode; the rule itself is covered by Documents_under_an_unreadable_folder_are_never_gone
         var root = Notes();
         await Import(root);
-        var deep = _dir.Combine("notes/deep");
+        var deep = Dir.Combine("notes/deep");
         File.SetUnixFileMode(deep, UnixFileMode.None);
         try
         {
             var report = await Import(root);
             Assert.Contains(report.Walk.UnreadableDirectories, u => u.Path == deep);
             Assert.Empty(report.DocumentsPruned);
-            Assert.Contains(_dir.Combine("notes/deep/inner.md"), await Sources());
+            Assert.Contains(Dir.Combine("notes/deep/inner.md"), await Sources());
         }
         finally
         {
@@ -119,10 +107,10 @@ public sealed class ImportInStepTests : IAsyncLifetime, IDisposable
     [Fact]
     public void Documents_under_an_unreadable_folder_are_never_gone()
     {
-        var root = _dir.Combine("notes");
+        var root = Dir.Combine("notes");
         var walk = new WalkCounts();
         walk.UnreadableDirectories.Add((Path.Combine(root, "deep"), "Permission denied"));
-        string[] stored = [Path.Combine(root, "deep", "inner.md"), Path.Combine(root, "deeper.md"), Path.Combine(root, "seen.md"), _dir.Combine("elsewhere.md")];
+        string[] stored = [Path.Combine(root, "deep", "inner.md"), Path.Combine(root, "deeper.md"), Path.Combine(root, "seen.md"), Dir.Combine("elsewhere.md")];
 
         var gone = Importer.GoneDocuments(root, stored, [Path.Combine(root, "seen.md")], walk, _ => true);
 
@@ -133,13 +121,13 @@ public sealed class ImportInStepTests : IAsyncLifetime, IDisposable
     [Fact]
     public void Only_a_path_that_does_not_exist_is_gone()
     {
-        Assert.True(Importer.IsGone(_dir.Combine("missing.md")));
-        Assert.True(Importer.IsGone(_dir.Combine("missing-folder", "x.md")));
-        Assert.False(Importer.IsGone(_dir.Write("here.md", "x")));
-        Assert.True(Importer.IsGone(_dir.Path));   // a folder where the file was: the file is gone
+        Assert.True(Importer.IsGone(Dir.Combine("missing.md")));
+        Assert.True(Importer.IsGone(Dir.Combine("missing-folder", "x.md")));
+        Assert.False(Importer.IsGone(Dir.Write("here.md", "x")));
+        Assert.True(Importer.IsGone(Dir.Path));   // a folder where the file was: the file is gone
         if (Environment.UserName == "root" || OperatingSystem.IsWindows()) return;
-        var locked = _dir.Combine("locked");
-        var inside = _dir.Write("locked/x.md", "x");
+        var locked = Dir.Combine("locked");
+        var inside = Dir.Write("locked/x.md", "x");
         File.SetUnixFileMode(locked, UnixFileMode.None);
         try
         {
@@ -154,37 +142,37 @@ public sealed class ImportInStepTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Documents_behind_a_symlinked_folder_the_walk_skips_are_not_gone()
     {
-        _dir.Write("real/linked.md", "Linked: the quokka service.");
+        Dir.Write("real/linked.md", "Linked: the quokka service.");
         var root = Notes();
-        Directory.CreateSymbolicLink(_dir.Combine("notes/link"), _dir.Combine("real"));
-        await Import(_dir.Combine("notes/link/linked.md"));
+        Directory.CreateSymbolicLink(Dir.Combine("notes/link"), Dir.Combine("real"));
+        await Import(Dir.Combine("notes/link/linked.md"));
         Assert.Single(await Found("quokka"));
 
         var report = await Import(root);
 
         Assert.Equal(1, report.Walk.SymlinkedDirectoriesSkipped);
         Assert.Empty(report.DocumentsPruned);
-        Assert.Equal([_dir.Combine("notes/link/linked.md")], await Found("quokka"));
+        Assert.Equal([Dir.Combine("notes/link/linked.md")], await Found("quokka"));
     }
 
     [Fact]
     public async Task A_minimeignore_keeps_files_out_and_removes_those_imported_before()
     {
         var root = Notes();
-        _dir.Write("notes/drafts/wip.md", "Draft: the walrus plan.");
+        Dir.Write("notes/drafts/wip.md", "Draft: the walrus plan.");
         await Import(root);
         Assert.Single(await Found("zeppelin"));
         Assert.Single(await Found("walrus"));
 
-        _dir.Write("notes/.minimeignore", "# not for memory\nold.md\ndrafts/\n");
+        Dir.Write("notes/.minimeignore", "# not for memory\nold.md\ndrafts/\n");
         var report = await Import(root);
 
-        Assert.Equal([_dir.Combine("notes/drafts/wip.md"), _dir.Combine("notes/old.md")], report.DocumentsRemoved);
+        Assert.Equal([Dir.Combine("notes/drafts/wip.md"), Dir.Combine("notes/old.md")], report.DocumentsRemoved);
         Assert.Empty(report.DocumentsPruned);
         var file = Assert.Single(report.Walk.GitIgnoredFiles);
-        Assert.Equal(_dir.Combine("notes/old.md"), file.Path);
+        Assert.Equal(Dir.Combine("notes/old.md"), file.Path);
         Assert.Contains(".minimeignore:2", file.Reason, StringComparison.Ordinal);
-        Assert.Equal(_dir.Combine("notes/drafts"), Assert.Single(report.Walk.GitIgnoredDirectories).Path);
+        Assert.Equal(Dir.Combine("notes/drafts"), Assert.Single(report.Walk.GitIgnoredDirectories).Path);
         Assert.Empty(await Found("zeppelin"));
         Assert.Empty(await Found("walrus"));
         Assert.Single(await Found("breakers"));
@@ -194,15 +182,15 @@ public sealed class ImportInStepTests : IAsyncLifetime, IDisposable
     public async Task A_nested_minimeignore_applies_below_its_own_folder_and_can_reinclude()
     {
         var root = Notes();
-        _dir.Write("notes/deep/skip.md", "Skip: the narwhal.");
-        _dir.Write("notes/skip.md", "Top: the pelican.");
-        _dir.Write("notes/.gitignore", "*.log\n");
-        _dir.Write("notes/deep/keep.log", "Logged: the ibex.");
-        _dir.Write("notes/deep/.minimeignore", "skip.md\n!keep.log\n");
+        Dir.Write("notes/deep/skip.md", "Skip: the narwhal.");
+        Dir.Write("notes/skip.md", "Top: the pelican.");
+        Dir.Write("notes/.gitignore", "*.log\n");
+        Dir.Write("notes/deep/keep.log", "Logged: the ibex.");
+        Dir.Write("notes/deep/.minimeignore", "skip.md\n!keep.log\n");
 
         var report = await Import(root);
 
-        Assert.Equal([_dir.Combine("notes/deep/skip.md")], report.Walk.GitIgnoredFiles.Select(f => f.Path));
+        Assert.Equal([Dir.Combine("notes/deep/skip.md")], report.Walk.GitIgnoredFiles.Select(f => f.Path));
         Assert.Empty(await Found("narwhal"));
         Assert.Single(await Found("pelican"));
         Assert.Single(await Found("ibex"));   // .minimeignore's "!" re-includes what .gitignore above excluded
@@ -211,14 +199,14 @@ public sealed class ImportInStepTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_minimeignore_above_the_import_root_applies_inside_a_git_repository()
     {
-        Directory.CreateDirectory(_dir.Combine("repo/.git"));
-        _dir.Write("repo/.minimeignore", "private-plans.md\n");
-        _dir.Write("repo/docs/private-plans.md", "Plans: the axolotl.");
-        _dir.Write("repo/docs/public.md", "Public: the capybara.");
+        Directory.CreateDirectory(Dir.Combine("repo/.git"));
+        Dir.Write("repo/.minimeignore", "private-plans.md\n");
+        Dir.Write("repo/docs/private-plans.md", "Plans: the axolotl.");
+        Dir.Write("repo/docs/public.md", "Public: the capybara.");
 
-        var report = await Import(_dir.Combine("repo/docs"));
+        var report = await Import(Dir.Combine("repo/docs"));
 
-        Assert.Equal([_dir.Combine("repo/docs/private-plans.md")], report.Walk.GitIgnoredFiles.Select(f => f.Path));
+        Assert.Equal([Dir.Combine("repo/docs/private-plans.md")], report.Walk.GitIgnoredFiles.Select(f => f.Path));
         Assert.Empty(await Found("axolotl"));
         Assert.Single(await Found("capybara"));
     }
@@ -228,14 +216,14 @@ public sealed class ImportInStepTests : IAsyncLifetime, IDisposable
     {
         var root = Notes();
         await Import(root, domain: "ops", tags: ["team"]);
-        _dir.Write("notes/old.md", "New: the blimp replaces it.");
+        Dir.Write("notes/old.md", "New: the blimp replaces it.");
 
-        var report = await NewImporter().RefreshFilesAsync([_dir.Combine("notes/old.md")], _dir.Path, CancellationToken.None);
+        var report = await NewImporter().RefreshFilesAsync([Dir.Combine("notes/old.md")], Dir.Path, CancellationToken.None);
 
         Assert.Equal(1, report.FilesImported);
         Assert.Empty(await Found("zeppelin"));
-        Assert.Equal([_dir.Combine("notes/old.md")], await Found("blimp"));
-        var document = Assert.Single(await _store.ListDocumentsAsync(_dir.Combine("notes/old.md"), CancellationToken.None));
+        Assert.Equal([Dir.Combine("notes/old.md")], await Found("blimp"));
+        var document = Assert.Single(await Store.ListDocumentsAsync(Dir.Combine("notes/old.md"), CancellationToken.None));
         Assert.Equal("ops", document.Domain);
         Assert.Equal(["team"], document.Tags);
     }
@@ -245,17 +233,17 @@ public sealed class ImportInStepTests : IAsyncLifetime, IDisposable
     {
         var root = Notes();
         await Import(root);
-        _dir.Write("notes/fresh.md", "Fresh: the ocelot.");
-        _dir.Write("notes/new/sub.md", "Sub: the tapir.");
-        _dir.Write("elsewhere/other.md", "Other: the okapi.");
-        _dir.Write("notes/.env", "TOKEN=the-gecko");
-        File.Delete(_dir.Combine("notes/old.md"));
+        Dir.Write("notes/fresh.md", "Fresh: the ocelot.");
+        Dir.Write("notes/new/sub.md", "Sub: the tapir.");
+        Dir.Write("elsewhere/other.md", "Other: the okapi.");
+        Dir.Write("notes/.env", "TOKEN=the-gecko");
+        File.Delete(Dir.Combine("notes/old.md"));
         string[] changed = ["notes/fresh.md", "notes/new/sub.md", "elsewhere/other.md", "notes/.env", "notes/old.md", "../outside.md"];
 
-        var report = await NewImporter().RefreshFilesAsync([.. changed.Select(c => _dir.Combine(c))], _dir.Path, CancellationToken.None);
+        var report = await NewImporter().RefreshFilesAsync([.. changed.Select(c => Dir.Combine(c))], Dir.Path, CancellationToken.None);
 
         Assert.Equal(2, report.FilesImported);
-        Assert.Equal([_dir.Combine("notes/old.md")], report.DocumentsPruned);
+        Assert.Equal([Dir.Combine("notes/old.md")], report.DocumentsPruned);
         Assert.Single(await Found("ocelot"));
         Assert.Single(await Found("tapir"));
         Assert.Empty(await Found("okapi"));     // not in an imported folder
@@ -268,11 +256,11 @@ public sealed class ImportInStepTests : IAsyncLifetime, IDisposable
     {
         var root = Notes();
         await Import(root);
-        _dir.Write("notes/.minimeignore", "old.md\n");
+        Dir.Write("notes/.minimeignore", "old.md\n");
 
-        var report = await NewImporter().RefreshFilesAsync([_dir.Combine("notes/old.md")], _dir.Path, CancellationToken.None);
+        var report = await NewImporter().RefreshFilesAsync([Dir.Combine("notes/old.md")], Dir.Path, CancellationToken.None);
 
-        Assert.Equal([_dir.Combine("notes/old.md")], report.DocumentsRemoved);
+        Assert.Equal([Dir.Combine("notes/old.md")], report.DocumentsRemoved);
         Assert.Empty(await Found("zeppelin"));
     }
 }

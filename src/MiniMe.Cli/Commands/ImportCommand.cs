@@ -53,7 +53,7 @@ internal sealed class ImportCommand : MiniMeCommand
             else
             {
                 var (done, elapsed) = await VectorFillRenderer.RunAsync(Context, fill, cancellationToken);
-                if (done > 0) Out.WriteLine($"Embedded {done:N0} chunk texts with {fill.Model} ({elapsed.TotalSeconds:0.0}s, {done / Math.Max(elapsed.TotalSeconds, 1e-3):0.0}/s)");
+                if (done > 0) Out.WriteLine(VectorFillRenderer.Summary(fill.Model, done, elapsed));
             }
         }
         return exit;
@@ -68,7 +68,6 @@ internal sealed class ImportCommand : MiniMeCommand
             .StartAsync(async progressContext =>
             {
                 var reading = progressContext.AddTask("Reading files", maxValue: 1);
-                ProgressTask? embedding = null;
                 var progress = new SyncProgress<ImportProgress>(p =>
                 {
                     switch (p.Phase)
@@ -77,14 +76,8 @@ internal sealed class ImportCommand : MiniMeCommand
                             reading.MaxValue = Math.Max(1, p.Total);
                             reading.Value = p.Done;
                             break;
-                        case ImportPhase.Embedding:
-                            embedding ??= progressContext.AddTask("Embedding chunks", maxValue: double.MaxValue);
-                            embedding.IsIndeterminate = true;
-                            embedding.Description = $"Embedding chunks ({p.Done:N0})";
-                            break;
                         case ImportPhase.Done:
                             reading.Value = reading.MaxValue;
-                            embedding?.StopTask();
                             break;
                     }
                 });

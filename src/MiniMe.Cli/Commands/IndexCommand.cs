@@ -31,14 +31,16 @@ internal sealed class IndexCommand : Command
             {
                 var pending = await fill.PendingAsync(cancellationToken);
                 Out.WriteLine(pending == 0
-                    ? $"{fill.Model}: every chunk text has a vector"
+                    ? VectorFillRenderer.AllEmbedded(fill.Model)
                     : $"{fill.Model}: {pending:N0} chunk texts lack vectors (search is lexical for them); `minime index fill` embeds them");
             }
             if (store is not IVectorIndexMaintenance maintenance) return ExitCodes.Ok;
             var statuses = await maintenance.GetVectorIndexStatusAsync(cancellationToken);
             if (statuses.Count == 0)
             {
-                Out.WriteLine("No vectors stored yet: import something (embeddings.model is none: lexical search only).");
+                Out.WriteLine(engine.Embeddings is null
+                    ? "No vectors stored: embeddings.model is none (lexical search only)."
+                    : "No vectors stored yet: import something.");
                 return ExitCodes.Ok;
             }
             foreach (var s in statuses)
@@ -55,9 +57,7 @@ internal sealed class IndexCommand : Command
             if (await engine.VectorBackfillAsync(cancellationToken) is not { } fill)
                 throw new MiniMe.Configuration.ConfigException("embeddings.model is none: there is no model to embed with; set embeddings.model: minilm in config.yaml.");
             var (done, elapsed) = await VectorFillRenderer.RunAsync(Context, fill, cancellationToken);
-            Out.WriteLine(done == 0
-                ? $"{fill.Model}: every chunk text has a vector"
-                : $"Embedded {done:N0} chunk texts with {fill.Model} ({elapsed.TotalSeconds:0.0}s, {done / Math.Max(elapsed.TotalSeconds, 1e-3):0.0}/s)");
+            Out.WriteLine(done == 0 ? VectorFillRenderer.AllEmbedded(fill.Model) : VectorFillRenderer.Summary(fill.Model, done, elapsed));
             return ExitCodes.Ok;
         }
     }

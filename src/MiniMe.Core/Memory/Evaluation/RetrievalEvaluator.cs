@@ -3,10 +3,10 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.AI;
 using MiniMe.Configuration;
-using MiniMe.Masks;
 using MiniMe.Memory.Import;
 using MiniMe.Memory.Lexical;
 using MiniMe.Memory.Retrieval;
+using MiniMe.Memory.Vectors;
 
 namespace MiniMe.Memory.Evaluation;
 
@@ -74,7 +74,7 @@ public sealed class RetrievalEvaluator(
         var chunks = await ImportAsync(dataset.Corpus, cancellationToken).ConfigureAwait(false);
         var needDense = hasEmbeddings && variants.Any(v => v.Mode != RetrievalMode.Lexical);
         if (needDense)
-            await new Importer(store, import, new KeywordTaskClassifier(), embeddings, embeddingModel!).EmbedPendingAsync(null, cancellationToken).ConfigureAwait(false);
+            await new VectorBackfill(store, embeddings!, embeddingModel!).FillAsync(null, cancellationToken).ConfigureAwait(false);
         var importTime = clock.Elapsed;
 
         clock.Restart();

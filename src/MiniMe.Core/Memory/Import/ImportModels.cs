@@ -7,11 +7,10 @@ public enum ImportPhase
 {
     Scanning,
     Reading,
-    Embedding,
     Done,
 }
 
-/// <summary>Progress of an import, reported after each file and each embedding batch.</summary>
+/// <summary>Progress of an import, reported after each file.</summary>
 public sealed record ImportProgress(ImportPhase Phase, int Done, int Total, string? Current);
 
 /// <summary>What an import did. Every file is accounted for in exactly one counter.</summary>
@@ -26,7 +25,6 @@ public sealed class ImportReport
     public int SkippedTooLarge { get; set; }
     public int SkippedUnreadable { get; set; }
     public int DecodedAsLatin1 { get; set; }
-    public int EmbeddingsComputed { get; set; }
     /// <summary>Files imported with secrets (keys, tokens, passwords) masked in their stored text.</summary>
     public int FilesRedacted { get; set; }
     /// <summary>Documents stored by an earlier import whose path is now a secret or ignored by .gitignore or .minimeignore; removed from memory.</summary>

@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Extensions.AI;
 using MiniMe.Configuration;
 using MiniMe.Masks;
 using MiniMe.Memory.Lexical;
-using MiniMe.Memory.Vectors;
 using MiniMe.Security;
 using MiniMe.Tracing;
 
@@ -14,8 +12,8 @@ namespace MiniMe.Memory.Import;
 /// <summary>
 /// Imports files and folders into memory: walk (never a secret file or folder, nothing .gitignore
 /// or .minimeignore excludes), read (skipping binaries, huge and unreadable files), mask secrets inside the text, chunk
-/// on paragraphs, write in atomic batches, then embed new chunk texts when an embedding model is
-/// configured. Unchanged files (same content hash under the same redaction rules) are skipped, so
+/// on paragraphs, write in atomic batches. Text only: vectors are filled in afterwards
+/// (<see cref="Vectors.VectorBackfill"/>), so lexical search never waits for a model. Unchanged files (same content hash under the same redaction rules) are skipped, so
 /// re-import is idempotent and an interrupted import is finished by the next one. Documents an
 /// earlier import stored that are now secret or ignored are removed, and so are those under an
 /// imported folder whose files are gone.
@@ -23,9 +21,7 @@ namespace MiniMe.Memory.Import;
 public sealed class Importer(
     IMemoryStore store,
     ImportOptions options,
-    ITaskClassifier classifier,
-    IEmbeddingGenerator<string, Embedding<float>>? embeddings = null,
-    string? embeddingModel = null)
+    ITaskClassifier classifier)
 {
     private const int BatchDocuments = 64;
     private const int BatchChunks = 4000;
@@ -78,26 +74,9 @@ public sealed class Importer(
         }
         await FlushAsync(batch, report, cancellationToken).ConfigureAwait(false);
 
-        if (embeddings is not null && embeddingModel is not null)
-            report.EmbeddingsComputed = await EmbedPendingAsync(progress, cancellationToken).ConfigureAwait(false);
-
         report.Elapsed = clock.Elapsed;
         progress?.Report(new ImportProgress(ImportPhase.Done, files.Count, files.Count, null));
         return report;
-    }
-
-    /// <summary>Computes vectors for every stored chunk text that has none for the configured model (<see cref="VectorBackfill"/>).</summary>
-    public async Task<int> EmbedPendingAsync(IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
-    {
-        if (embeddings is null || embeddingModel is null) return 0;
-        var fill = new VectorBackfill(store, embeddings, embeddingModel);
-        var done = await fill.FillAsync(progress is null ? null : new Forward(progress), cancellationToken).ConfigureAwait(false);
-        return checked((int)done);
-    }
-
-    private sealed class Forward(IProgress<ImportProgress> progress) : IProgress<VectorFillProgress>
-    {
-        public void Report(VectorFillProgress value) => progress.Report(new ImportProgress(ImportPhase.Embedding, checked((int)value.Done), checked((int)value.Total), null));
     }
 
     /// <summary>
@@ -244,8 +223,6 @@ public sealed class Importer(
             report.DocumentsRemoved.AddRange(excluded);
         }
         await FlushAsync(batch, report, cancellationToken).ConfigureAwait(false);
-        if (report.FilesImported > 0 && embeddings is not null && embeddingModel is not null)
-            report.EmbeddingsComputed = await EmbedPendingAsync(null, cancellationToken).ConfigureAwait(false);
         return report;
     }
 

@@ -68,7 +68,7 @@ public sealed class EmbeddingModel
             {
                 ModelPath = workspace.ResolvePath(settings.ModelPath),
                 VocabPath = workspace.ResolvePath(settings.VocabPath),
-                Pooling = string.Equals(settings.Pooling?.Trim(), "cls", StringComparison.OrdinalIgnoreCase) ? EmbeddingPooling.Cls : EmbeddingPooling.Mean,
+                Pooling = settings.Pooling ?? EmbeddingPooling.Mean,
                 QueryPrefix = settings.QueryPrefix ?? "",
                 DocumentPrefix = settings.DocumentPrefix ?? "",
                 MaxTokens = settings.MaxTokens ?? 256,

@@ -112,7 +112,7 @@ public sealed class EmbeddingOptions
     public string? VocabPath { get; set; }
 
     /// <summary>model: file only: mean (sentence-transformers default) or cls.</summary>
-    public string? Pooling { get; set; }
+    public MiniMe.Embeddings.EmbeddingPooling? Pooling { get; set; }
     /// <summary>model: file only: text put before every search query / every stored text before embedding.</summary>
     public string? QueryPrefix { get; set; }
     public string? DocumentPrefix { get; set; }

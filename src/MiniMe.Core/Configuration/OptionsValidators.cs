@@ -106,12 +106,11 @@ public sealed class EmbeddingOptionsValidator : IValidateOptions<EmbeddingOption
         if (model != "file")
         {
             // modelPath and vocabPath may stay while another model is tried; how to read a file model may not, it would be ignored.
-            foreach (var (key, value) in new[] { ("pooling", options.Pooling), ("queryPrefix", options.QueryPrefix), ("documentPrefix", options.DocumentPrefix) })
+            foreach (var (key, value) in new[] { ("pooling", options.Pooling?.ToString()), ("queryPrefix", options.QueryPrefix), ("documentPrefix", options.DocumentPrefix) })
                 if (value is not null && model != "none")
                     f.Add($"embeddings.{key} applies to embeddings.model: file only; {model} has its own (remove it, or set model: file)");
         }
-        if (options.Pooling is { } pooling && pooling.Trim().ToLowerInvariant() is not ("mean" or "cls"))
-            f.Add($"embeddings.pooling: {SettingValues.NotOneOf(pooling, ["mean", "cls"])}");
+        if (options.Pooling is { } pooling) f.Defined("embeddings.pooling", pooling);
         if (options.MaxTokens is { } maxTokens) f.Range("embeddings.maxTokens", maxTokens, 16, 8192);
         f.Range("embeddings.threads", options.Threads, 0, 256);
         f.Range("embeddings.maxWindows", options.MaxWindows, 1, 1024);

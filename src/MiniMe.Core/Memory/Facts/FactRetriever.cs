@@ -1,6 +1,6 @@
-using MiniMe.Embeddings;
 using Microsoft.Extensions.AI;
 using MiniMe.Context;
+using MiniMe.Embeddings;
 using MiniMe.Memory.Lexical;
 
 namespace MiniMe.Memory.Facts;

@@ -1,7 +1,7 @@
-using MiniMe.Embeddings;
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using MiniMe.Configuration;
+using MiniMe.Embeddings;
 using MiniMe.Memory.Lexical;
 
 namespace MiniMe.Memory.Retrieval;

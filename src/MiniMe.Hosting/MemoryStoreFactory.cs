@@ -4,6 +4,7 @@ using MiniMe.Configuration;
 using MiniMe.Memory;
 using MiniMe.Storage.Postgres;
 using MiniMe.Storage.Sqlite;
+using MiniMe.Tracing;
 
 namespace MiniMe.Hosting;
 
@@ -16,6 +17,9 @@ public sealed record MemoryLocation(string UserId, bool IsOwner, string Database
 public interface IMemoryStoreFactory
 {
     IMemoryStore Create(MemoryLocation location);
+
+    /// <summary>Where the user's run traces go (memory.traces): <paramref name="directory"/>, or the user's PostgreSQL schema.</summary>
+    ITraceLog CreateTraceLog(MemoryLocation location, string directory);
 }
 
 /// <summary>
@@ -33,6 +37,14 @@ internal sealed class MemoryStoreFactory(MiniMeOptions options, EngineSettings s
             MemoryStoreKind.Postgres => Postgres(memory.ConnectionString ?? "", memory, location.IsOwner ? null : SchemaFor(location.UserId)),
             _ => Sqlite(location.DatabasePath, options.Vectors, settings.AllowEmptyMemory),
         };
+    }
+
+    public ITraceLog CreateTraceLog(MemoryLocation location, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        return options.Memory.Traces == TraceStoreKind.Postgres
+            ? new PostgresTraceLog(options.Memory.ConnectionString ?? "", location.IsOwner ? null : SchemaFor(location.UserId))
+            : new FileTraceLog(directory);
     }
 
     public static SqliteMemoryStore Sqlite(string databasePath, VectorOptions vectors, bool allowEmptyFile = false) =>

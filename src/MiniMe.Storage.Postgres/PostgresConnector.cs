@@ -47,6 +47,45 @@ internal sealed class PostgresConnector : IAsyncDisposable
         }
     }
 
+    /// <summary>An open connection, for callers whose API is synchronous (trace appends).</summary>
+    public NpgsqlConnection Open()
+    {
+        try
+        {
+            return _dataSource.OpenConnection();
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or SocketException)
+        {
+            throw new PostgresUnavailableException($"cannot connect to PostgreSQL ({Endpoint}): {Reason(e)}; {Hint}", e);
+        }
+    }
+
+    /// <summary>Creates the store's schema when it has one of its own, then brings the tables to the current version (<see cref="PostgresSchema"/>).</summary>
+    public async Task MigrateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (Schema is { } schema)
+            {
+                await using var create = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS \"{schema}\"", connection);
+                try
+                {
+                    await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateSchema)
+                {
+                    // Another server created it at the same moment.
+                }
+            }
+            await PostgresSchema.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e)
+        {
+            throw new PostgresUnavailableException(
+                $"cannot set up the memory tables in PostgreSQL ({Endpoint}): {e.MessageText}; the user needs CREATE on the database's schema (for example, own the database)", e);
+        }
+    }
+
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
     internal static NpgsqlConnectionStringBuilder Parse(string connectionString)

@@ -63,6 +63,17 @@ internal static class PostgresSchema
             )
             """,
         ],
+        // Traces (memory.traces: postgres): the lines of each run in append order, as the JSONL files hold them.
+        [
+            """
+            CREATE TABLE trace_events (
+                run_id text NOT NULL,
+                seq bigint GENERATED ALWAYS AS IDENTITY,
+                line text NOT NULL,
+                PRIMARY KEY (run_id, seq)
+            )
+            """,
+        ],
     ];
 
     public static int CurrentVersion => Versions.Length;

@@ -80,7 +80,7 @@ public sealed class OneEngineTests
         Assert.Same(owner, spaces.Get(TestServer.Owner));
         Assert.True(owner.IsOwner);
         Assert.False(dana.IsOwner);
-        Assert.Equal(server.Workspace.TracesDirectory, owner.Traces.Directory);
+        Assert.Equal(server.Workspace.TracesDirectory, owner.Traces.Location);
         Assert.StartsWith(Path.Combine(server.Workspace.Root, "users", "dana"), dana.DatabasePath, StringComparison.Ordinal);
         Assert.Same(server.Services.GetRequiredService<EmbeddingModel>(), server.Services.GetRequiredService<EmbeddingModel>());
         Assert.Throws<InvalidInputException>(() => spaces.Get("../escape"));

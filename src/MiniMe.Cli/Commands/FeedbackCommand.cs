@@ -19,14 +19,15 @@ internal sealed class FeedbackCommand : MiniMeCommand
         Options.Add(_correction);
     }
 
-    protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var delta = FeedbackStore.ParseDelta(parse.GetValue(_delta) ?? "");
-        var workspace = CheckedWorkspace(parse);
-        var traces = new TraceStore(workspace.TracesDirectory);
+        await using var engine = OpenEngine(parse);
+        var workspace = engine.Workspace;
+        var traces = engine.Traces;
         var runId = parse.GetValue(_runId)!.Trim();
         new FeedbackStore(workspace.FeedbackPath, traces).Record(runId, delta, parse.GetValue(_correction));
         Out.MarkupLine($"[green]Recorded[/] feedback for run [bold]{Markup.Escape(runId)}[/] in {Markup.Escape(Display(workspace.FeedbackPath))}");
-        return Task.FromResult(ExitCodes.Ok);
+        return ExitCodes.Ok;
     }
 }

@@ -19,11 +19,11 @@ internal sealed class RunsCommand : MiniMeCommand
         Options.Add(_json);
     }
 
-    protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        var workspace = CheckedWorkspace(parse);
+        await using var engine = OpenEngine(parse);
         var limit = parse.GetValue(_limit);
-        var runs = new TraceStore(workspace.TracesDirectory).List(limit);
+        var runs = engine.Traces.List(limit);
         if (parse.GetValue(_json))
         {
             var array = new JsonArray([.. runs.Select(r => (JsonNode?)new JsonObject
@@ -37,12 +37,12 @@ internal sealed class RunsCommand : MiniMeCommand
                 ["total_tokens"] = r.TotalTokens,
             })]);
             Out.Profile.Out.Writer.WriteLine(array.ToJsonString(JsonFormats.Indented));
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
         }
         if (runs.Count == 0)
         {
             Out.MarkupLine("No runs yet. Try [bold]minime ask \"TASK\" --dry-run[/].");
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
         }
         var table = new Table().Border(TableBorder.Simple)
             .AddColumn("run id").AddColumn("started (UTC)").AddColumn("status").AddColumn("domain")
@@ -56,6 +56,6 @@ internal sealed class RunsCommand : MiniMeCommand
                 r.TotalTokens?.ToString(CultureInfo.InvariantCulture) ?? "",
                 Markup.Escape(r.Task.Length > 60 ? r.Task[..60] + "…" : r.Task));
         Out.Write(table);
-        return Task.FromResult(ExitCodes.Ok);
+        return ExitCodes.Ok;
     }
 }

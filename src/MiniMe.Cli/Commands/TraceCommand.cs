@@ -19,10 +19,10 @@ internal sealed class TraceCommand : MiniMeCommand
         Options.Add(_json);
     }
 
-    protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        var workspace = CheckedWorkspace(parse);
-        var traces = new TraceStore(workspace.TracesDirectory);
+        await using var engine = OpenEngine(parse);
+        var traces = engine.Traces;
         var runId = parse.GetValue(_runId)!.Trim();
         var events = traces.Read(runId);
         if (parse.GetValue(_json))
@@ -34,7 +34,7 @@ internal sealed class TraceCommand : MiniMeCommand
                     ["event_type"] = e.EventType,
                     ["data"] = e.Data.DeepClone(),
                 }.ToJsonString(JsonFormats.Line));
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
         }
         Out.Write(new Rule($"[bold]Run {Markup.Escape(runId)}[/] · {events.Count} events").LeftJustified());
         var start = events.Count > 0 ? events[0].Timestamp : default;
@@ -44,7 +44,7 @@ internal sealed class TraceCommand : MiniMeCommand
             Out.MarkupLine($"[grey]+{offset,8:0} ms[/]  [bold yellow]{Markup.Escape(e.EventType)}[/]");
             Out.Write(new Panel(new Text(Summarize(e))).Border(BoxBorder.None).PadLeft(13));
         }
-        return Task.FromResult(ExitCodes.Ok);
+        return ExitCodes.Ok;
     }
 
     /// <summary>The event's data as indented "key: value" lines; long arrays are summarized.</summary>

@@ -14,6 +14,7 @@ internal static class DefaultFiles
           path: memory.db
           # connectionString: Host=127.0.0.1;Database=minime;Username=minime   # or MINIME_MEMORY__CONNECTIONSTRING
           vectorSearch: auto     # postgres only: auto | exact | pgvector
+          traces: files          # run traces: files (traces/, one JSONL file per run) | postgres (with the memory; every server instance sees every run)
 
         import:
           chunkChars: 1200       # target chunk size; chunks break on paragraph boundaries

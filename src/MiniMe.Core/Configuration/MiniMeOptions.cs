@@ -30,6 +30,8 @@ public sealed class MemoryOptions
     public string? ConnectionString { get; set; }
     /// <summary>PostgreSQL dense search: auto (pgvector HNSW when the server has it, else exact), exact, or pgvector.</summary>
     public VectorSearchMode VectorSearch { get; set; } = VectorSearchMode.Auto;
+    /// <summary>Run traces: files (default, one JSON Lines file per run) or postgres (with the memory, so every server instance sees every run).</summary>
+    public TraceStoreKind Traces { get; set; } = TraceStoreKind.Files;
 }
 
 public sealed class ImportOptions

@@ -42,6 +42,9 @@ public sealed class MemoryOptionsValidator : IValidateOptions<MemoryOptions>
         var f = new Failures();
         f.Defined("memory.store", options.Store);
         f.Defined("memory.vectorSearch", options.VectorSearch);
+        f.Defined("memory.traces", options.Traces);
+        if (options.Traces == TraceStoreKind.Postgres && options.Store != MemoryStoreKind.Postgres)
+            f.Add("memory.traces is postgres but memory.store is not; set memory.store: postgres or memory.traces: files");
         if (options.Store == MemoryStoreKind.Postgres && string.IsNullOrWhiteSpace(options.ConnectionString))
             f.Add("memory.store is postgres but memory.connectionString is not set (or set MINIME_MEMORY__CONNECTIONSTRING)");
         return f.Result;

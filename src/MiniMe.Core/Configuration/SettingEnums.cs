@@ -27,6 +27,15 @@ public enum MemoryStoreKind
     Postgres,
 }
 
+/// <summary>memory.traces: where run traces are kept.</summary>
+public enum TraceStoreKind
+{
+    /// <summary>One JSON Lines file per run in the workspace's traces/ folder.</summary>
+    Files,
+    /// <summary>The trace_events table of the PostgreSQL memory (needs memory.store: postgres).</summary>
+    Postgres,
+}
+
 /// <summary>memory.vectorSearch: how PostgreSQL answers dense searches.</summary>
 public enum VectorSearchMode
 {

@@ -35,7 +35,7 @@ public sealed class FeedbackStore(string path, TraceStore traces, TimeProvider? 
     {
         ArgumentNullException.ThrowIfNull(delta);
         if (!traces.Exists(runId))
-            throw new NotFoundException($"No run '{runId}' in {traces.Directory}; `minime runs` lists the runs.");
+            throw new NotFoundException($"No run '{runId}' in {traces.Location}; `minime runs` lists the runs.");
         var entry = new FeedbackEntry(_time.GetUtcNow(), runId, SecretRedactor.Redact(delta.DeepClone())!, correction);
         var line = new JsonObject
         {

@@ -8,32 +8,37 @@ namespace MiniMe.Tracing;
 public sealed record RunSummary(string RunId, DateTimeOffset Started, string Task, string? Domain, int Events, string Status, long? TotalTokens);
 
 /// <summary>
-/// The traces directory: one JSONL file per run, one JSON object per line with timestamp,
-/// event_type and data. Appends are whole lines, flushed immediately, so a crash leaves a
-/// readable trace, and an append after a line torn by a crash starts on a new line
-/// (<see cref="JsonLinesFile"/>); secrets are redacted before writing.
+/// Run traces: one JSON object per line with timestamp, event_type and data, kept by an
+/// <see cref="ITraceLog"/> (by default one JSONL file per run in the traces folder). Appends are
+/// whole lines, flushed immediately, so a crash leaves a readable trace; secrets are redacted before
+/// writing.
 /// </summary>
-public sealed class TraceStore(string directory, TimeProvider? time = null)
+public sealed class TraceStore(ITraceLog log, TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    public string Directory { get; } = Path.GetFullPath(directory);
-
-    public string PathFor(string runId)
+    /// <summary>The traces folder given: one file per run.</summary>
+    public TraceStore(string directory, TimeProvider? time = null) : this(new FileTraceLog(directory), time)
     {
-        if (!RunId.IsValid(runId))
-            throw new InvalidInputException($"'{runId}' is not a valid run id (letters, digits, '-' and '_' only).");
-        return Path.Combine(Directory, runId + ".jsonl");
     }
 
-    public bool Exists(string runId) => RunId.IsValid(runId) && File.Exists(PathFor(runId));
+    /// <summary>Where the traces are, for messages: the folder, or the database table.</summary>
+    public string Location => log.Location;
+
+    /// <summary>Where one run's trace is (its file, when traces are files).</summary>
+    public string PathFor(string runId) => log.LocationOf(Valid(runId));
+
+    public bool Exists(string runId) => RunId.IsValid(runId) && log.Exists(runId);
+
+    private static string Valid(string runId) => RunId.IsValid(runId)
+        ? runId
+        : throw new InvalidInputException($"'{runId}' is not a valid run id (letters, digits, '-' and '_' only).");
 
     /// <summary>Appends one event (redacted) to the run's trace.</summary>
     public TraceEvent Append(string runId, string eventType, JsonObject data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var path = PathFor(runId);
-        System.IO.Directory.CreateDirectory(Directory);
+        Valid(runId);
         var redacted = (JsonObject)SecretRedactor.Redact(data.DeepClone())!;
         var traceEvent = new TraceEvent(_time.GetUtcNow(), eventType, redacted);
         var line = new JsonObject
@@ -42,18 +47,17 @@ public sealed class TraceStore(string directory, TimeProvider? time = null)
             ["event_type"] = eventType,
             ["data"] = redacted.DeepClone(),
         }.ToJsonString(JsonFormats.Line);
-        JsonLinesFile.AppendLine(path, line);
+        log.Append(runId, line);
         return traceEvent;
     }
 
     /// <summary>Reads a run's events; a torn line (crash mid-write) is skipped, not fatal, wherever it is.</summary>
     public IReadOnlyList<TraceEvent> Read(string runId)
     {
-        var path = PathFor(runId);
-        if (!File.Exists(path))
-            throw new NotFoundException($"No run '{runId}' in {Directory}; `minime runs` lists the runs.");
+        var lines = log.ReadLines(Valid(runId))
+            ?? throw new NotFoundException($"No run '{runId}' in {Location}; `minime runs` lists the runs.");
         var events = new List<TraceEvent>();
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in lines)
         {
             if (string.IsNullOrWhiteSpace(line)) continue;
             try
@@ -75,13 +79,11 @@ public sealed class TraceStore(string directory, TimeProvider? time = null)
     /// <summary>All runs, newest first.</summary>
     public IReadOnlyList<RunSummary> List(int limit = int.MaxValue)
     {
-        if (!System.IO.Directory.Exists(Directory)) return [];
-        return System.IO.Directory.EnumerateFiles(Directory, "*.jsonl")
-            .Select(Path.GetFileNameWithoutExtension)
+        return log.RunIds()
             .Where(RunId.IsValid)
             .OrderDescending(StringComparer.Ordinal)
             .Take(limit)
-            .Select(id => Summarize(id!))
+            .Select(Summarize)
             .ToList();
     }
 

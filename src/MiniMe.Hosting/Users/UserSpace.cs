@@ -34,6 +34,7 @@ public sealed class UserSpace : IAsyncDisposable
     private readonly EmbeddingModel _embeddings;
     private readonly OpenedOnce<IMemoryStore> _store;
     private readonly OpenedOnce<SqliteFactStore> _facts;
+    private readonly ITraceLog _traceLog;
 
     public UserSpace(UserScope scope, Workspace workspace, MiniMeOptions options, IMemoryStoreFactory stores, EmbeddingModel embeddings,
         EngineSettings settings, IServiceProvider services)
@@ -46,12 +47,13 @@ public sealed class UserSpace : IAsyncDisposable
         UserId = scope.UserId;
         IsOwner = scope.IsOwner;
         Root = IsOwner ? workspace.Root : Path.Combine(workspace.Root, "users", UserId);
-        Traces = new TraceStore(IsOwner ? workspace.TracesDirectory : Path.Combine(Root, "traces"));
         IdentityPath = IsOwner ? workspace.IdentityPath : Path.Combine(Root, "identity.yaml");
         FeedbackPath = IsOwner ? workspace.FeedbackPath : Path.Combine(Root, "feedback.jsonl");
         UploadsDirectory = Path.Combine(Root, "uploads");
         DatabasePath = IsOwner ? workspace.ResolvePath(options.Memory.Path) : Path.Combine(Root, "memory.db");
         var location = new MemoryLocation(UserId, IsOwner, DatabasePath);
+        _traceLog = stores.CreateTraceLog(location, IsOwner ? workspace.TracesDirectory : Path.Combine(Root, "traces"));
+        Traces = new TraceStore(_traceLog);
         _store = new OpenedOnce<IMemoryStore>(() =>
         {
             if (!IsOwner) Directory.CreateDirectory(Root);
@@ -158,5 +160,6 @@ public sealed class UserSpace : IAsyncDisposable
     {
         await _store.DisposeAsync().ConfigureAwait(false);
         await _facts.DisposeAsync().ConfigureAwait(false);
+        if (_traceLog is IAsyncDisposable log) await log.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -60,8 +60,7 @@ public sealed class ServerStateMigratorTests(PostgresServerFixture postgres) : I
             }
         }
         var (sourceProposals, targetProposals) = (new ProposalStore(sqlite).List("ann", null, 10), new ProposalStore(pg).List("ann", null, 10));
-        Assert.Equal(sourceProposals.Select(p => (p.Id, p.Status, p.CreatedAt, p.DecidedAt, p.Note, p.Proposal.Arguments.ToJsonString())),
-            targetProposals.Select(p => (p.Id, p.Status, p.CreatedAt, p.DecidedAt, p.Note, p.Proposal.Arguments.ToJsonString())));
+        Assert.Equal(sourceProposals.Select(ServerStoreContractTests.Shape), targetProposals.Select(ServerStoreContractTests.Shape));
 
         var again = await ServerStateMigrator.MigrateAsync(Workspace, _connectionString, CancellationToken.None);
         Assert.True(again!.Verified);

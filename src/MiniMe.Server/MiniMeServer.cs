@@ -73,7 +73,7 @@ public static class MiniMeServer
         var services = builder.Services;
         var miniMe = services.AddMiniMe(workspace, options).UseHostTelemetry();
         engine?.Invoke(miniMe);
-        AddServices(services, workspace, server);
+        AddServices(services, workspace, options, server);
         configure?.Invoke(services);
         RedactingLoggerProvider.DecorateAll(services);
 
@@ -97,11 +97,11 @@ public static class MiniMeServer
     public static IReadOnlyList<string> Addresses(WebApplication app) =>
         [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
 
-    private static void AddServices(IServiceCollection services, Workspace workspace, ServerOptions server)
+    private static void AddServices(IServiceCollection services, Workspace workspace, MiniMeOptions options, ServerOptions server)
     {
         services.AddRoutingCore();
         services.AddSingleton(server);
-        services.AddSingleton(_ => ServerDatabase.For(workspace));
+        services.AddSingleton(_ => ServerDatabase.For(workspace, options.Memory));   // server.db, or PostgreSQL with memory.store postgres
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<ConversationStore>();
         services.AddSingleton<ProposalStore>();

@@ -1,10 +1,7 @@
 using System.Text.Json;
-using MiniMe.Cli;
-using MiniMe.Cli.Hosting;
-using MiniMe.Configuration;
 using MiniMe.Server.Auth;
 using MiniMe.Server.Storage;
-using Spectre.Console;
+using MiniMe.Server.Tests.Support;
 
 namespace MiniMe.Server.Tests;
 
@@ -13,15 +10,7 @@ public sealed class KeysCliTests : IDisposable
     private readonly string _home = Path.Combine(Path.GetTempPath(), "minime-server-tests", Guid.NewGuid().ToString("N"));
     private readonly string _trust = Directory.CreateTempSubdirectory("minime-keys-trust-").FullName;
 
-    private async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Interactive = InteractionSupport.No, Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        console.Profile.Width = 200;
-        var code = await CliApp.RunAsync([.. args, "--home", _home], new CliContext(console, error, interactive: false, trustFile: Path.Combine(_trust, "trust.json")));
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<(int Code, string Out, string Error)> RunAsync(params string[] args) => CliRun.RunAsync(_home, Path.Combine(_trust, "trust.json"), args);
 
     [Fact]
     public async Task Keys_create_list_revoke()
@@ -34,7 +23,7 @@ public sealed class KeysCliTests : IDisposable
         Assert.StartsWith(ApiKeyStore.Prefix, secret, StringComparison.Ordinal);
         Assert.Equal("nima", json.GetProperty("user").GetString());
 
-        var store = new ApiKeyStore(ServerDatabase.For(new Workspace(_home)));
+        var store = new ApiKeyStore(new SqliteServerDatabase(Path.Combine(_home, SqliteServerDatabase.FileName)));
         Assert.Equal("laptop", store.Authenticate(secret)?.Name);
 
         var list = await RunAsync("keys", "list", "--json");

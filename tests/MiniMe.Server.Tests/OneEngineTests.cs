@@ -24,7 +24,8 @@ public sealed class OneEngineTests
             ["memory:store"] = "postgres",
             ["memory:connectionString"] = "Host=127.0.0.1;Port=1;Database=minime;Username=minime;Timeout=2",
         });
-        var client = server.Client(server.CreateKey("k"));
+        // The keys are in that PostgreSQL too, so even checking the key fails to connect.
+        var client = server.Client(Auth.ApiKeyStore.Prefix + "any");
 
         using var response = await client.GetAsync("/v1/memory/search?q=deploy");
 
@@ -32,6 +33,7 @@ public sealed class OneEngineTests
         var detail = await response.Content.ReadAsStringAsync();
         Assert.Contains("cannot connect to PostgreSQL", detail, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(server.Workspace.Root, "memory.db")), "the server opened the SQLite memory instead");
+        Assert.False(File.Exists(Path.Combine(server.Workspace.Root, "server.db")), "the server kept its keys in server.db instead");
     }
 
     [Fact]

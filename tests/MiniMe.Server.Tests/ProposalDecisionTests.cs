@@ -161,10 +161,9 @@ public sealed class ProposalDecisionTests
             await gone.WaitForExitAsync();
             var claimer = $"{gone.Id.ToString(CultureInfo.InvariantCulture)}:0";
             using var connection = server.Services.GetRequiredService<ServerDatabase>().Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE proposals SET status = 'deciding', claimed_by = $claimer WHERE id = $id";
-            command.Parameters.AddWithValue("$claimer", claimer);
-            command.Parameters.AddWithValue("$id", id);
+            using var command = connection.Command("UPDATE proposals SET status = 'deciding', claimed_by = @claimer WHERE id = @id")
+                .With("@claimer", claimer)
+                .With("@id", id);
             Assert.Equal(1, command.ExecuteNonQuery());
         }
 

@@ -11,7 +11,10 @@ using Spectre.Console;
 
 namespace MiniMe.Cli.Commands;
 
-/// <summary>`minime keys create|list|revoke`: API keys for `minime serve`, stored hashed in server.db.</summary>
+/// <summary>
+/// `minime keys create|list|revoke`: API keys for `minime serve`, stored hashed in the server's
+/// database (server.db, or PostgreSQL with memory.store postgres), the one the server reads.
+/// </summary>
 internal sealed class KeysCommand : Command
 {
     public KeysCommand(CliContext context) : base("keys", "Create, list and revoke API keys for `minime serve`")
@@ -21,11 +24,17 @@ internal sealed class KeysCommand : Command
         Subcommands.Add(new RevokeCommand(context));
     }
 
-    private static ApiKeyStore Store(Workspace workspace)
+    /// <summary>The workspace's options, once it is known to exist (so a missing workspace is the error shown).</summary>
+    private static MiniMeOptions LoadOptions(Workspace workspace)
     {
         workspace.EnsureInitialized();
-        return new ApiKeyStore(ServerDatabase.For(workspace));
+        return Engine.LoadOptions(workspace);
     }
+
+    /// <summary>The database `minime serve` keeps its keys in: server.db, or PostgreSQL with memory.store postgres.</summary>
+    private static ServerDatabase Database(Workspace workspace, MiniMeOptions options) => ServerDatabase.For(workspace, options.Memory);
+
+    private static ServerDatabase Database(Workspace workspace) => Database(workspace, LoadOptions(workspace));
 
     private static JsonObject Json(ApiKeyInfo key) => new()
     {
@@ -49,14 +58,16 @@ internal sealed class KeysCommand : Command
             Options.Add(_json);
         }
 
-        protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+        protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
             var workspace = CheckedWorkspace(parse);
-            var store = Store(workspace);
+            var options = LoadOptions(workspace);
+            await using var database = Database(workspace, options);
+            var store = new ApiKeyStore(database);
             var user = parse.GetValue(_user);
             if (user is null)
             {
-                var owner = Engine.LoadOptions(workspace).User.Name;
+                var owner = options.User.Name;
                 if (!UserIds.IsValid(owner))
                     throw new InvalidInputException($"The workspace owner's name '{owner}' (config user.name) cannot be a user id; pass --user ID (letters, digits, '.', '_', '-').");
                 user = owner;
@@ -67,13 +78,13 @@ internal sealed class KeysCommand : Command
                 var json = Json(created.Info);
                 json["key"] = created.Secret;
                 Out.Profile.Out.Writer.WriteLine(json.ToJsonString(JsonFormats.Indented));
-                return Task.FromResult(ExitCodes.Ok);
+                return ExitCodes.Ok;
             }
             Out.MarkupLine($"Created key [bold]{Markup.Escape(created.Info.Name)}[/] (id {created.Info.Id}) for user [bold]{Markup.Escape(created.Info.UserId)}[/].");
             Out.MarkupLine("Copy it now; it is not shown again:");
             Out.Profile.Out.Writer.WriteLine(created.Secret);
             Out.MarkupLine("Send it as [bold]Authorization: Bearer <key>[/], or paste it into the web UI.");
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
         }
     }
 
@@ -88,18 +99,20 @@ internal sealed class KeysCommand : Command
             Options.Add(_json);
         }
 
-        protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+        protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
-            var keys = Store(CheckedWorkspace(parse)).List(parse.GetValue(_all));
+            IReadOnlyList<ApiKeyInfo> keys;
+            await using (var database = Database(CheckedWorkspace(parse)))
+                keys = new ApiKeyStore(database).List(parse.GetValue(_all));
             if (parse.GetValue(_json))
             {
                 Out.Profile.Out.Writer.WriteLine(new JsonArray([.. keys.Select(k => (JsonNode?)Json(k))]).ToJsonString(JsonFormats.Indented));
-                return Task.FromResult(ExitCodes.Ok);
+                return ExitCodes.Ok;
             }
             if (keys.Count == 0)
             {
                 Out.MarkupLine("No API keys. Create one with [bold]minime keys create NAME[/].");
-                return Task.FromResult(ExitCodes.Ok);
+                return ExitCodes.Ok;
             }
             var table = new Table().Border(TableBorder.Simple).AddColumn("id").AddColumn("name").AddColumn("user").AddColumn("created (UTC)").AddColumn("revoked (UTC)");
             foreach (var k in keys)
@@ -107,7 +120,7 @@ internal sealed class KeysCommand : Command
                     k.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
                     k.RevokedAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "");
             Out.Write(table);
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
         }
     }
 
@@ -120,11 +133,12 @@ internal sealed class KeysCommand : Command
             Arguments.Add(_key);
         }
 
-        protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+        protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
-            var revoked = Store(CheckedWorkspace(parse)).Revoke(parse.GetValue(_key)!);
+            await using var database = Database(CheckedWorkspace(parse));
+            var revoked = new ApiKeyStore(database).Revoke(parse.GetValue(_key)!);
             Out.MarkupLine($"Revoked key [bold]{Markup.Escape(revoked.Name)}[/] (id {revoked.Id}, user {Markup.Escape(revoked.UserId)}).");
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
         }
     }
 }

@@ -7,7 +7,6 @@ using MiniMe.Cli.Hosting;
 using MiniMe.Configuration;
 using MiniMe.Server;
 using MiniMe.Server.Auth;
-using MiniMe.Server.Storage;
 using Spectre.Console;
 
 namespace MiniMe.Cli.Commands;
@@ -44,7 +43,7 @@ internal sealed class ServeCommand : MiniMeCommand
                 Context.Error.WriteLine(NoModelNotice);
             if (ActionApproval.UntrustedReason(Context, workspace, options) is { } untrusted)
                 Context.Error.WriteLine($"warning: approved actions execute nothing: {untrusted}.");
-            if (new ApiKeyStore(ServerDatabase.For(workspace)).List(includeRevoked: false).Count == 0)
+            if (app.Services.GetRequiredService<ApiKeyStore>().List(includeRevoked: false).Count == 0)
                 Context.Error.WriteLine("No API keys yet: create one with `minime keys create NAME` (every endpoint but /health needs one).");
             Out.MarkupLine("Press Ctrl+C to stop.");
             var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;

@@ -1,6 +1,6 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Data.Sqlite;
 using MiniMe.Server.Storage;
 using MiniMe.Hosting.Users;
 
@@ -16,9 +16,11 @@ public sealed record ApiKeyInfo(string Id, string Name, string UserId, DateTimeO
 public sealed record CreatedApiKey(ApiKeyInfo Info, string Secret);
 
 /// <summary>
-/// API keys in server.db. A key is "mm_" + 32 random bytes (base64url); only its SHA-256 is kept, so a
-/// copy of the database does not give access. Each key belongs to one user; the user's data is what
-/// the key can reach.
+/// API keys in the server database (<see cref="ServerDatabase"/>). A key is "mm_" + 32 random bytes
+/// (base64url); only its SHA-256 is kept, so a copy of the database does not give access. Each key
+/// belongs to one user; the user's data is what the key can reach. Names of active keys are unique by
+/// a partial unique index, so that holds for every server and CLI over one database, and a revoked
+/// key stops working on the next request whichever server gets it.
 /// </summary>
 public sealed class ApiKeyStore(ServerDatabase database, TimeProvider? time = null)
 {
@@ -31,20 +33,19 @@ public sealed class ApiKeyStore(ServerDatabase database, TimeProvider? time = nu
         UserIds.Require(name, "Key name");
         UserIds.Require(userId, "User");
         var secret = Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
-        var info = new ApiKeyInfo(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), name, userId, _time.GetUtcNow(), null);
+        var info = new ApiKeyInfo(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), name, userId, ServerDatabase.Now(_time), null);
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO api_keys (id, name, user_id, key_hash, created_at) VALUES ($id, $name, $user, $hash, $created)";
-        command.Parameters.AddWithValue("$id", info.Id);
-        command.Parameters.AddWithValue("$name", name);
-        command.Parameters.AddWithValue("$user", userId);
-        command.Parameters.AddWithValue("$hash", Hash(secret));
-        command.Parameters.AddWithValue("$created", ServerDatabase.Timestamp(info.CreatedAt));
+        using var command = connection.Command("INSERT INTO api_keys (id, name, user_id, key_hash, created_at) VALUES (@id, @name, @user, @hash, @created)")
+            .With("@id", info.Id)
+            .With("@name", name)
+            .With("@user", userId)
+            .With("@hash", Hash(secret))
+            .With("@created", database.Timestamp(info.CreatedAt));
         try
         {
             command.ExecuteNonQuery();
         }
-        catch (SqliteException e) when (e.SqliteErrorCode == 19) // constraint: an active key has this name
+        catch (DbException e) when (database.IsUniqueViolation(e)) // an active key has this name
         {
             throw new InvalidInputException($"An active key named '{name}' exists; pick another name or revoke it first (`minime keys revoke {name}`).");
         }
@@ -54,9 +55,8 @@ public sealed class ApiKeyStore(ServerDatabase database, TimeProvider? time = nu
     public IReadOnlyList<ApiKeyInfo> List(bool includeRevoked)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, name, user_id, created_at, revoked_at FROM api_keys" +
-                              (includeRevoked ? "" : " WHERE revoked_at IS NULL") + " ORDER BY created_at, id";
+        using var command = connection.Command("SELECT id, name, user_id, created_at, revoked_at FROM api_keys" +
+                                               (includeRevoked ? "" : " WHERE revoked_at IS NULL") + " ORDER BY created_at, id");
         using var reader = command.ExecuteReader();
         var keys = new List<ApiKeyInfo>();
         while (reader.Read()) keys.Add(Read(reader));
@@ -67,15 +67,15 @@ public sealed class ApiKeyStore(ServerDatabase database, TimeProvider? time = nu
     public ApiKeyInfo Revoke(string idOrName)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(idOrName);
-        var key = List(includeRevoked: false).FirstOrDefault(k => k.Id == idOrName || k.Name == idOrName)
-            ?? throw new NotFoundException($"No active key with id or name '{idOrName}'; `minime keys list` shows them.");
-        var revokedAt = _time.GetUtcNow();
+        NotFoundException Missing() => new($"No active key with id or name '{idOrName}'; `minime keys list` shows them.");
+        var key = List(includeRevoked: false).FirstOrDefault(k => k.Id == idOrName || k.Name == idOrName) ?? throw Missing();
+        var revokedAt = ServerDatabase.Now(_time);
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE api_keys SET revoked_at = $at WHERE id = $id AND revoked_at IS NULL";
-        command.Parameters.AddWithValue("$at", ServerDatabase.Timestamp(revokedAt));
-        command.Parameters.AddWithValue("$id", key.Id);
-        command.ExecuteNonQuery();
+        using var command = connection.Command("UPDATE api_keys SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL")
+            .With("@at", database.Timestamp(revokedAt))
+            .With("@id", key.Id);
+        // Zero rows: another server or CLI revoked it in the meantime.
+        if (command.ExecuteNonQuery() == 0) throw Missing();
         return key with { RevokedAt = revokedAt };
     }
 
@@ -84,9 +84,8 @@ public sealed class ApiKeyStore(ServerDatabase database, TimeProvider? time = nu
     {
         if (string.IsNullOrEmpty(secret) || !secret.StartsWith(Prefix, StringComparison.Ordinal) || secret.Length > 128) return null;
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, name, user_id, created_at, revoked_at FROM api_keys WHERE key_hash = $hash AND revoked_at IS NULL";
-        command.Parameters.AddWithValue("$hash", Hash(secret));
+        using var command = connection.Command("SELECT id, name, user_id, created_at, revoked_at FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL")
+            .With("@hash", Hash(secret));
         using var reader = command.ExecuteReader();
         return reader.Read() ? Read(reader) : null;
     }
@@ -96,10 +95,10 @@ public sealed class ApiKeyStore(ServerDatabase database, TimeProvider? time = nu
     private static string Base64Url(byte[] bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static ApiKeyInfo Read(SqliteDataReader reader) => new(
+    private ApiKeyInfo Read(DbDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),
         reader.GetString(2),
-        ServerDatabase.ParseTimestamp(reader.GetString(3)),
-        reader.IsDBNull(4) ? null : ServerDatabase.ParseTimestamp(reader.GetString(4)));
+        database.ReadTimestamp(reader, 3),
+        database.ReadTimestampOrNull(reader, 4));
 }

@@ -1,12 +1,15 @@
+using System.Data.Common;
 using System.Security.Cryptography;
-using Microsoft.Data.Sqlite;
 using MiniMe.Server.Storage;
 
 namespace MiniMe.Server.Conversations;
 
 /// <summary>
-/// Conversations and their messages in server.db. Every query is scoped by the user: another user's
-/// conversation is indistinguishable from one that does not exist.
+/// Conversations and their messages in the server database (<see cref="ServerDatabase"/>). Every
+/// query is scoped by the user: another user's conversation is indistinguishable from one that does
+/// not exist. Several servers may append to one conversation at once: an append locks the
+/// conversation's row before it takes a message id, so ids grow in commit order within a conversation
+/// (a reader never sees a later id before an earlier one), and a summary only ever moves forward.
 /// </summary>
 public sealed class ConversationStore(ServerDatabase database, TimeProvider? time = null)
 {
@@ -16,15 +19,14 @@ public sealed class ConversationStore(ServerDatabase database, TimeProvider? tim
 
     public Conversation Create(string userId, string firstMessage)
     {
-        var now = _time.GetUtcNow();
+        var now = ServerDatabase.Now(_time);
         var conversation = new Conversation("c_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), TitleFrom(firstMessage), now, now, 0);
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO conversations (id, user_id, title, created_at, updated_at) VALUES ($id, $user, $title, $at, $at)";
-        command.Parameters.AddWithValue("$id", conversation.Id);
-        command.Parameters.AddWithValue("$user", userId);
-        command.Parameters.AddWithValue("$title", conversation.Title);
-        command.Parameters.AddWithValue("$at", ServerDatabase.Timestamp(now));
+        using var command = connection.Command("INSERT INTO conversations (id, user_id, title, created_at, updated_at) VALUES (@id, @user, @title, @at, @at)")
+            .With("@id", conversation.Id)
+            .With("@user", userId)
+            .With("@title", conversation.Title)
+            .With("@at", database.Timestamp(now));
         command.ExecuteNonQuery();
         return conversation;
     }
@@ -32,10 +34,9 @@ public sealed class ConversationStore(ServerDatabase database, TimeProvider? tim
     public Conversation? Get(string userId, string id)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = ListSql + " WHERE c.user_id = $user AND c.id = $id";
-        command.Parameters.AddWithValue("$user", userId);
-        command.Parameters.AddWithValue("$id", id);
+        using var command = connection.Command(ListSql + " WHERE c.user_id = @user AND c.id = @id")
+            .With("@user", userId)
+            .With("@id", id);
         using var reader = command.ExecuteReader();
         return reader.Read() ? ReadConversation(reader) : null;
     }
@@ -47,10 +48,9 @@ public sealed class ConversationStore(ServerDatabase database, TimeProvider? tim
     public IReadOnlyList<Conversation> List(string userId, int limit)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = ListSql + " WHERE c.user_id = $user ORDER BY c.updated_at DESC, c.id LIMIT $limit";
-        command.Parameters.AddWithValue("$user", userId);
-        command.Parameters.AddWithValue("$limit", limit);
+        using var command = connection.Command(ListSql + " WHERE c.user_id = @user ORDER BY c.updated_at DESC, c.id LIMIT @limit")
+            .With("@user", userId)
+            .With("@limit", limit);
         using var reader = command.ExecuteReader();
         var list = new List<Conversation>();
         while (reader.Read()) list.Add(ReadConversation(reader));
@@ -61,24 +61,21 @@ public sealed class ConversationStore(ServerDatabase database, TimeProvider? tim
     public IReadOnlyList<ConversationMessage> Messages(string userId, string id, int? last = null)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        using var command = connection.Command("""
             SELECT m.id, m.role, m.content, m.created_at, m.run_id, m.prompt_tokens, m.completion_tokens
             FROM messages m JOIN conversations c ON c.id = m.conversation_id
-            WHERE c.user_id = $user AND c.id = $id
-            ORDER BY m.id DESC LIMIT $limit
-            """;
-        command.Parameters.AddWithValue("$user", userId);
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$limit", last ?? -1);
+            WHERE c.user_id = @user AND c.id = @id
+            ORDER BY m.id DESC
+            """ + (last is null ? "" : " LIMIT @limit"))
+            .With("@user", userId)
+            .With("@id", id);
+        if (last is { } count) command.With("@limit", count);
         using var reader = command.ExecuteReader();
         var list = new List<ConversationMessage>();
         while (reader.Read())
             list.Add(new ConversationMessage(
-                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), ServerDatabase.ParseTimestamp(reader.GetString(3)),
-                reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetInt64(5),
-                reader.IsDBNull(6) ? null : reader.GetInt64(6)));
+                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), database.ReadTimestamp(reader, 3),
+                reader.GetStringOrNull(4), reader.GetInt64OrNull(5), reader.GetInt64OrNull(6)));
         list.Reverse();
         return list;
     }
@@ -86,34 +83,31 @@ public sealed class ConversationStore(ServerDatabase database, TimeProvider? tim
     public ConversationMessage Append(string userId, string conversationId, ConversationMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var now = _time.GetUtcNow();
+        var now = ServerDatabase.Now(_time);
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction();
-        using (var touch = connection.CreateCommand())
+        // First, so the row lock is held (to commit) before the message takes its id.
+        using (var touch = connection.Command("UPDATE conversations SET updated_at = @at WHERE id = @id AND user_id = @user", transaction)
+                   .With("@at", database.Timestamp(now))
+                   .With("@id", conversationId)
+                   .With("@user", userId))
         {
-            touch.Transaction = transaction;
-            touch.CommandText = "UPDATE conversations SET updated_at = $at WHERE id = $id AND user_id = $user";
-            touch.Parameters.AddWithValue("$at", ServerDatabase.Timestamp(now));
-            touch.Parameters.AddWithValue("$id", conversationId);
-            touch.Parameters.AddWithValue("$user", userId);
             if (touch.ExecuteNonQuery() == 0)
                 throw new NotFoundException($"No conversation '{conversationId}'; it may have been deleted.");
         }
-        using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = """
+        using var insert = connection.Command("""
             INSERT INTO messages (conversation_id, role, content, created_at, run_id, prompt_tokens, completion_tokens)
-            VALUES ($conversation, $role, $content, $at, $run, $prompt, $completion)
+            VALUES (@conversation, @role, @content, @at, @run, @prompt, @completion)
             RETURNING id
-            """;
-        insert.Parameters.AddWithValue("$conversation", conversationId);
-        insert.Parameters.AddWithValue("$role", message.Role);
-        insert.Parameters.AddWithValue("$content", message.Content);
-        insert.Parameters.AddWithValue("$at", ServerDatabase.Timestamp(now));
-        insert.Parameters.AddWithValue("$run", (object?)message.RunId ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$prompt", (object?)message.PromptTokens ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$completion", (object?)message.CompletionTokens ?? DBNull.Value);
-        var id = (long)insert.ExecuteScalar()!;
+            """, transaction)
+            .With("@conversation", conversationId)
+            .With("@role", message.Role)
+            .With("@content", message.Content)
+            .With("@at", database.Timestamp(now))
+            .With("@run", message.RunId)
+            .With("@prompt", message.PromptTokens)
+            .With("@completion", message.CompletionTokens);
+        var id = Convert.ToInt64(insert.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
         transaction.Commit();
         return message with { Id = id, CreatedAt = now };
     }
@@ -122,24 +116,29 @@ public sealed class ConversationStore(ServerDatabase database, TimeProvider? tim
     public (string? Summary, long Through) Summary(string userId, string id)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT summary, summarized_through FROM conversations WHERE id = $id AND user_id = $user";
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$user", userId);
+        using var command = connection.Command("SELECT summary, summarized_through FROM conversations WHERE id = @id AND user_id = @user")
+            .With("@id", id)
+            .With("@user", userId);
         using var reader = command.ExecuteReader();
-        return reader.Read() ? (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1)) : (null, 0);
+        return reader.Read() ? (reader.GetStringOrNull(0), reader.GetInt64(1)) : (null, 0);
     }
 
-    public void SetSummary(string userId, string id, string summary, long through)
+    /// <summary>
+    /// Keeps a summary covering every message up to <paramref name="through"/>, unless one reaching
+    /// further is stored already (another server summarized the same conversation meanwhile): each
+    /// summary folds all turns before its mark, so the one reaching furthest loses nothing.
+    /// </summary>
+    /// <returns>False when the stored summary already reached as far.</returns>
+    public bool SetSummary(string userId, string id, string summary, long through)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE conversations SET summary = $summary, summarized_through = $through WHERE id = $id AND user_id = $user";
-        command.Parameters.AddWithValue("$summary", summary);
-        command.Parameters.AddWithValue("$through", through);
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$user", userId);
-        command.ExecuteNonQuery();
+        using var command = connection.Command(
+                "UPDATE conversations SET summary = @summary, summarized_through = @through WHERE id = @id AND user_id = @user AND summarized_through < @through")
+            .With("@summary", summary)
+            .With("@through", through)
+            .With("@id", id)
+            .With("@user", userId);
+        return command.ExecuteNonQuery() > 0;
     }
 
     /// <summary>Messages with after &lt; id &lt; before, oldest first.</summary>
@@ -150,20 +149,19 @@ public sealed class ConversationStore(ServerDatabase database, TimeProvider? tim
     public bool Delete(string userId, string id)
     {
         using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM conversations WHERE id = $id AND user_id = $user";
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$user", userId);
+        using var command = connection.Command("DELETE FROM conversations WHERE id = @id AND user_id = @user")
+            .With("@id", id)
+            .With("@user", userId);
         return command.ExecuteNonQuery() > 0;
     }
 
     private const string ListSql =
         "SELECT c.id, c.title, c.created_at, c.updated_at, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) FROM conversations c";
 
-    private static Conversation ReadConversation(SqliteDataReader reader) => new(
+    private Conversation ReadConversation(DbDataReader reader) => new(
         reader.GetString(0), reader.GetString(1),
-        ServerDatabase.ParseTimestamp(reader.GetString(2)), ServerDatabase.ParseTimestamp(reader.GetString(3)),
-        reader.GetInt32(4));
+        database.ReadTimestamp(reader, 2), database.ReadTimestamp(reader, 3),
+        checked((int)reader.GetInt64(4)));
 
     private static string TitleFrom(string message)
     {

@@ -1,44 +1,77 @@
-using System.Globalization;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using MiniMe.Configuration;
 
 namespace MiniMe.Server.Storage;
 
 /// <summary>
-/// server.db in the workspace: API keys, conversations, proposals waiting for approval and facts.
-/// A file of its own (not memory.db), versioned with PRAGMA user_version by <see cref="ServerSchema"/>,
-/// so the server's tables never interfere with the memory store's migrations.
+/// Where the server's own state lives (API keys, conversations, proposals): with memory.store sqlite,
+/// server.db in the workspace (<see cref="SqliteServerDatabase"/>); with memory.store postgres, a schema
+/// of that PostgreSQL database (<see cref="PostgresServerDatabase"/>), so several servers over one
+/// database share it. The stores are written once against ADO.NET with @name parameters, which both
+/// providers accept; what the two SQL dialects do differently is answered here, not in the stores.
 /// </summary>
-public sealed class ServerDatabase
+public abstract class ServerDatabase : IAsyncDisposable
 {
-    public const string FileName = "server.db";
-
-    private readonly string _connectionString;
     private readonly Lock _initLock = new();
     private bool _initialized;
 
-    public ServerDatabase(string path)
+    /// <summary>The one place that picks the server's database from memory.store, for the server and the CLI alike.</summary>
+    public static ServerDatabase For(Workspace workspace, MemoryOptions memory)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        Path = System.IO.Path.GetFullPath(path);
-        _connectionString = new SqliteConnectionStringBuilder
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentNullException.ThrowIfNull(memory);
+        return memory.Store switch
         {
-            DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+            MemoryStoreKind.Postgres => new PostgresServerDatabase(memory.ConnectionString ?? ""),
+            _ => new SqliteServerDatabase(System.IO.Path.Combine(workspace.Root, SqliteServerDatabase.FileName)),
+        };
     }
 
-    public static ServerDatabase For(Workspace workspace) => new(System.IO.Path.Combine(workspace.Root, FileName));
+    /// <summary>Where the state is, safe to print: the file, or host, port, database and user (never a password).</summary>
+    public abstract string Location { get; }
 
-    public string Path { get; }
-
-    /// <summary>An open connection with foreign keys on; the schema is created or migrated on first use.</summary>
-    public SqliteConnection Open()
+    /// <summary>An open connection; the schema is created or migrated on first use (once per instance).</summary>
+    public DbConnection Open()
     {
         EnsureSchema();
-        return OpenRaw();
+        return OpenConnection();
+    }
+
+    /// <summary>
+    /// Now, to the microsecond: PostgreSQL keeps no finer time, so a store returns exactly what it
+    /// later reads back, whichever database it is on.
+    /// </summary>
+    internal static DateTimeOffset Now(TimeProvider time) => Microseconds(time.GetUtcNow());
+
+    internal static DateTimeOffset Microseconds(DateTimeOffset value) =>
+        new(value.UtcTicks - value.UtcTicks % 10, TimeSpan.Zero);
+
+    /// <summary>A timestamp as this database stores it (a parameter value).</summary>
+    internal abstract object Timestamp(DateTimeOffset value);
+
+    internal abstract DateTimeOffset ReadTimestamp(DbDataReader reader, int ordinal);
+
+    internal DateTimeOffset? ReadTimestampOrNull(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : ReadTimestamp(reader, ordinal);
+
+    /// <summary>The statement broke a unique constraint (an active key's name, a primary key).</summary>
+    internal abstract bool IsUniqueViolation(DbException exception);
+
+    /// <summary>The text column as an ORDER BY term comparing bytes, as SQLite's BINARY collation does.</summary>
+    internal abstract string OrderBinary(string column);
+
+    /// <summary>After rows were written with their own ids into an id-generating column, new rows continue after the largest.</summary>
+    internal abstract Task ContinueIdsAsync(DbConnection connection, DbTransaction transaction, string table, string column, CancellationToken cancellationToken);
+
+    protected abstract DbConnection OpenConnection();
+
+    /// <summary>Creates or migrates the tables over a fresh connection; runs once per instance, first.</summary>
+    protected abstract void Migrate();
+
+    public virtual ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
     }
 
     private void EnsureSchema()
@@ -47,42 +80,40 @@ public sealed class ServerDatabase
         lock (_initLock)
         {
             if (_initialized) return;
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-            using (var connection = OpenRaw())
-            {
-                Execute(connection, "PRAGMA journal_mode = WAL");
-                ServerSchema.Migrate(connection, Path);
-            }
+            Migrate();
             Volatile.Write(ref _initialized, true);
         }
     }
+}
 
-    private SqliteConnection OpenRaw()
+/// <summary>Commands and reads the stores share, over any ADO.NET provider.</summary>
+internal static class ServerSql
+{
+    public static DbCommand Command(this DbConnection connection, string sql, DbTransaction? transaction = null)
     {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            connection.Open();
-            Execute(connection, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
-            return connection;
-        }
-        catch (SqliteException e)
-        {
-            connection.Dispose();
-            throw new ConfigException($"Cannot open server database {Path}: {e.Message}", e);
-        }
-    }
-
-    internal static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
-    {
-        using var command = connection.CreateCommand();
+        var command = connection.CreateCommand();
         command.CommandText = sql;
         command.Transaction = transaction;
+        return command;
+    }
+
+    /// <summary>Adds a parameter (null as SQL NULL) and returns the command, so parameters read as one list.</summary>
+    public static DbCommand With(this DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return command;
+    }
+
+    public static void Execute(this DbConnection connection, string sql, DbTransaction? transaction = null)
+    {
+        using var command = connection.Command(sql, transaction);
         command.ExecuteNonQuery();
     }
 
-    internal static string Timestamp(DateTimeOffset value) => value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+    public static string? GetStringOrNull(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
-    internal static DateTimeOffset ParseTimestamp(string value) =>
-        DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    public static long? GetInt64OrNull(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
 }

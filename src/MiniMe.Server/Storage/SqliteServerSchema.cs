@@ -1,13 +1,13 @@
+using System.Data.Common;
 using System.Globalization;
-using Microsoft.Data.Sqlite;
 using MiniMe.Configuration;
 
 namespace MiniMe.Server.Storage;
 
 /// <summary>Creates and migrates server.db, versioned with PRAGMA user_version. Every row belongs to a user.</summary>
-internal static class ServerSchema
+internal static class SqliteServerSchema
 {
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     private static readonly string[] Version1 =
     [
@@ -63,6 +63,7 @@ internal static class ServerSchema
         )
         """,
         "CREATE INDEX ix_proposals_user ON proposals(user_id, status, created_at)",
+        // Unused since facts moved to the memory store; kept so old files and new ones have one shape.
         """
         CREATE TABLE facts (
             id INTEGER PRIMARY KEY,
@@ -81,30 +82,33 @@ internal static class ServerSchema
         "CREATE UNIQUE INDEX ux_facts_user_key ON facts(user_id, key)",
     ];
 
-    // Version 2: a proposal being decided records which server process claimed it ("pid:start"), so a
-    // claim left by a server that died can be told from one still running.
+    // Version 2: a proposal being decided records which server process claimed it, so a claim left by
+    // a server that died can be told from one still running.
     private static readonly string[] Version2 =
     [
         "ALTER TABLE proposals ADD COLUMN claimed_by TEXT",
     ];
 
-    public static void Migrate(SqliteConnection connection, string path)
+    // Version 3: and when, so a claim from another host (whose process cannot be checked) can expire.
+    private static readonly string[] Version3 =
+    [
+        "ALTER TABLE proposals ADD COLUMN claimed_at TEXT",
+    ];
+
+    public static void Migrate(DbConnection connection, string path)
     {
-        using var read = connection.CreateCommand();
-        read.CommandText = "PRAGMA user_version";
+        using var read = connection.Command("PRAGMA user_version");
         var version = Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
         if (version > CurrentVersion)
             throw new ConfigException($"{path} has schema version {version}, newer than this MiniMe ({CurrentVersion}); upgrade MiniMe.");
         if (version == CurrentVersion) return;
 
         using var transaction = connection.BeginTransaction();
-        if (version < 1)
-            foreach (var statement in Version1)
-                ServerDatabase.Execute(connection, statement, transaction);
-        if (version < 2)
-            foreach (var statement in Version2)
-                ServerDatabase.Execute(connection, statement, transaction);
-        ServerDatabase.Execute(connection, $"PRAGMA user_version = {CurrentVersion}", transaction);
+        string[][] versions = [Version1, Version2, Version3];
+        for (var v = version + 1; v <= CurrentVersion; v++)
+            foreach (var statement in versions[v - 1])
+                connection.Execute(statement, transaction);
+        connection.Execute($"PRAGMA user_version = {CurrentVersion}", transaction);
         transaction.Commit();
     }
 }

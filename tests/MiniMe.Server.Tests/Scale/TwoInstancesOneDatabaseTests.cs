@@ -113,9 +113,9 @@ public sealed class TwoInstancesOneDatabaseTests(PostgresServerFixture postgres)
 
         // Facts: distinct ones spread over both, and the same fact sent to both at the same moment.
         var facts = Enumerable.Range(0, Facts).Select(i =>
-            On(i).PostJsonAsync("/v1/memory/facts", new { text = $"Nima's project number {i} uses PostgreSQL {i + 100}" })).ToList();
+            On(i).PostJsonAsync("/v1/memory/facts", new { text = DistinctFact("own", i) })).ToList();
         var shared = Enumerable.Range(0, SharedFacts).SelectMany(i => new[] { a, b }.Select(client =>
-            client.PostJsonAsync("/v1/memory/facts", new { text = $"Nima prefers tool number {i} for shared work {i * 7}" }))).ToList();
+            client.PostJsonAsync("/v1/memory/facts", new { text = DistinctFact("shared", i) }))).ToList();
 
         // Imports: one document per request, spread over both.
         var imports = Enumerable.Range(0, Imports).Select(i => On(i).PostJsonAsync("/v1/memory/import", new
@@ -145,9 +145,8 @@ public sealed class TwoInstancesOneDatabaseTests(PostgresServerFixture postgres)
 
         // Every approved proposal ran exactly once.
         Assert.Equal(Proposals, File.ReadAllLines(Path.Combine(_root, "runs.txt")).Length);
-        foreach (var id in pending)
-            Assert.Equal("approved", (await b.GetJsonAsync($"/v1/proposals?limit=100")).EnumerateArray()
-                .Single(p => p.GetProperty("id").GetString() == id).GetProperty("status").GetString());
+        var approved = (await b.GetJsonAsync("/v1/proposals?status=approved&limit=100")).EnumerateArray().Select(p => p.GetProperty("id").GetString()!);
+        Assert.Equal(pending.Order(StringComparer.Ordinal), approved.Order(StringComparer.Ordinal));
 
         // Every chat turn is stored once, in order, whichever instance took it.
         foreach (var (id, i) in conversations.Select((id, i) => (id, i)))
@@ -162,9 +161,9 @@ public sealed class TwoInstancesOneDatabaseTests(PostgresServerFixture postgres)
         var stored = (await b.GetJsonAsync("/v1/memory/facts?limit=1000")).EnumerateArray().ToList();
         Assert.Equal(Facts + SharedFacts, stored.Count);
         for (var i = 0; i < Facts; i++)
-            Assert.Single(stored, f => f.GetProperty("text").GetString() == $"Nima's project number {i} uses PostgreSQL {i + 100}");
+            Assert.Single(stored, f => f.GetProperty("text").GetString() == DistinctFact("own", i));
         for (var i = 0; i < SharedFacts; i++)
-            Assert.Equal(2, Assert.Single(stored, f => f.GetProperty("text").GetString() == $"Nima prefers tool number {i} for shared work {i * 7}")
+            Assert.Equal(2, Assert.Single(stored, f => f.GetProperty("text").GetString() == DistinctFact("shared", i))
                 .GetProperty("seen_count").GetInt32());
 
         // Every import once, visible from both.
@@ -180,6 +179,9 @@ public sealed class TwoInstancesOneDatabaseTests(PostgresServerFixture postgres)
         Assert.Equal(Conversations * TurnsPerConversation * 2, await CountAsync(connection, "minime_server.messages"));
         Assert.Equal(Proposals, await CountAsync(connection, "minime_server.proposals"));
     }
+
+    /// <summary>A statement sharing no word with any other (numbers or shared words would make the facts contradict or repeat each other).</summary>
+    private static string DistinctFact(string kind, int i) => $"{kind}{i}alpha {kind}{i}bravo {kind}{i}charlie";
 
     private static HttpClient Client(Uri address, string key)
     {

@@ -47,6 +47,35 @@ internal sealed class PostgresConnector : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Creates the schema if needed and brings its tables up to date. The memory store and the fact
+    /// store share one schema and one migration, so initializing either creates the tables of both.
+    /// </summary>
+    public async Task MigrateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (Schema is { } schema)
+            {
+                await using var create = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS \"{schema}\"", connection);
+                try
+                {
+                    await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateSchema)
+                {
+                    // Another server created it at the same moment.
+                }
+            }
+            await PostgresSchema.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e)
+        {
+            throw new PostgresUnavailableException(
+                $"cannot set up the memory tables in PostgreSQL ({Endpoint}): {e.MessageText}; the user needs CREATE on the database's schema (for example, own the database)", e);
+        }
+    }
+
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
     internal static NpgsqlConnectionStringBuilder Parse(string connectionString)

@@ -35,27 +35,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_connector.Schema is { } schema)
-            {
-                await using var create = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS \"{schema}\"", connection);
-                try
-                {
-                    await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateSchema)
-                {
-                    // Another server created it at the same moment.
-                }
-            }
-            await PostgresSchema.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException e)
-        {
-            throw new PostgresUnavailableException(
-                $"cannot set up the memory tables in PostgreSQL ({Endpoint}): {e.MessageText}; the user needs CREATE on the database's schema (for example, own the database)", e);
-        }
+        await _connector.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
         var path = await VectorSearchPath.DetectAsync(connection, _vectorSearch, cancellationToken).ConfigureAwait(false);
         if (path.UsesPgvector)
         {

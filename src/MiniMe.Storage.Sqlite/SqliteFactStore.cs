@@ -16,12 +16,10 @@ namespace MiniMe.Storage.Sqlite;
 /// </summary>
 public sealed partial class SqliteFactStore : IFactStore, IAsyncDisposable
 {
-    private const string Columns =
-        "f.id, f.text, f.category, f.source, f.confidence, f.importance, f.status, f.created_at, f.updated_at, " +
-        "f.last_seen_at, f.seen_count, f.superseded_at, f.superseded_by, f.retracted_at";
-    private const int ColumnCount = 14;
-    private const string HistoryColumns = "id, fact_id, change, at, text, related_fact_id, detail";
-    private const string ReviewColumns = "id, candidate_id, existing_id, kind, reason, confidence, status, created_at, resolved_at";
+    private const string Columns = FactRows.FactColumns;
+    private const int ColumnCount = FactRows.FactColumnCount;
+    private const string HistoryColumns = FactRows.HistoryColumns;
+    private const string ReviewColumns = FactRows.ReviewColumns;
 
     private static readonly string Active = FactCodes.Code(FactStatus.Active);
     private static readonly string Pending = FactCodes.Code(FactStatus.Pending);
@@ -390,41 +388,14 @@ public sealed partial class SqliteFactStore : IFactStore, IAsyncDisposable
         return result;
     }
 
-    private static Fact ReadFact(SqliteDataReader r) => new(
-        Id: r.GetInt64(0),
-        Text: r.GetString(1),
-        Category: r.GetString(2),
-        Source: FactCodes.Parse<FactSource>(r.GetString(3)),
-        Confidence: r.GetDouble(4),
-        Importance: r.GetDouble(5),
-        Status: FactCodes.Parse<FactStatus>(r.GetString(6)),
-        CreatedAt: ParseStamp(r.GetString(7)),
-        UpdatedAt: ParseStamp(r.GetString(8)),
-        LastSeenAt: ParseStamp(r.GetString(9)),
-        SeenCount: r.GetInt32(10),
-        SupersededAt: r.IsDBNull(11) ? null : ParseStamp(r.GetString(11)),
-        SupersededBy: r.IsDBNull(12) ? null : r.GetInt64(12),
-        RetractedAt: r.IsDBNull(13) ? null : ParseStamp(r.GetString(13)));
+    private static Fact ReadFact(SqliteDataReader r) => FactRows.ReadFact(r, Time);
 
-    private static FactHistoryEntry ReadHistory(SqliteDataReader r) => new(
-        Id: r.GetInt64(0),
-        FactId: r.GetInt64(1),
-        Change: FactCodes.Parse<FactChange>(r.GetString(2)),
-        At: ParseStamp(r.GetString(3)),
-        Text: r.IsDBNull(4) ? null : r.GetString(4),
-        RelatedFactId: r.IsDBNull(5) ? null : r.GetInt64(5),
-        Detail: r.IsDBNull(6) ? null : r.GetString(6));
+    private static FactHistoryEntry ReadHistory(SqliteDataReader r) => FactRows.ReadHistory(r, Time);
 
-    private static FactReview ReadReview(SqliteDataReader r) => new(
-        Id: r.GetInt64(0),
-        CandidateId: r.GetInt64(1),
-        ExistingId: r.IsDBNull(2) ? null : r.GetInt64(2),
-        Kind: FactCodes.Parse<FactReviewKind>(r.GetString(3)),
-        Reason: r.GetString(4),
-        Confidence: r.GetDouble(5),
-        Status: FactCodes.Parse<FactReviewStatus>(r.GetString(6)),
-        CreatedAt: ParseStamp(r.GetString(7)),
-        ResolvedAt: r.IsDBNull(8) ? null : ParseStamp(r.GetString(8)));
+    private static FactReview ReadReview(SqliteDataReader r) => FactRows.ReadReview(r, Time);
+
+    private static DateTimeOffset Time(System.Data.Common.DbDataReader r, int ordinal) => ParseStamp(r.GetString(ordinal));
+
 
     private static string Stamp(DateTimeOffset at) => at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 

@@ -1,4 +1,9 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using MiniMe.Configuration;
+using MiniMe.Hosting;
+using MiniMe.Hosting.Users;
+using MiniMe.Memory.Facts;
 using MiniMe.Tests.Support;
 using Npgsql;
 
@@ -39,11 +44,11 @@ public sealed class PostgresFactsCliTests(PostgresServerFixture server) : IDispo
         return connectionString;
     }
 
-    private static async Task<List<(string Text, string Status, int SeenCount)>> RowsAsync(string connectionString)
+    private static async Task<List<(string Text, string Status, int SeenCount)>> RowsAsync(string connectionString, string table = "facts")
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT text, status, seen_count FROM facts ORDER BY id", connection);
+        await using var command = new NpgsqlCommand($"SELECT text, status, seen_count FROM {table} ORDER BY id", connection);
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new List<(string, string, int)>();
         while (await reader.ReadAsync()) rows.Add((reader.GetString(0), reader.GetString(1), reader.GetInt32(2)));
@@ -70,5 +75,30 @@ public sealed class PostgresFactsCliTests(PostgresServerFixture server) : IDispo
             await RowsAsync(connectionString));
         Assert.False(File.Exists(MemoryFile), "a memory.db appeared although memory.store is postgres");
         Assert.Empty(Directory.GetFiles(Home, "memory.db*"));
+    }
+
+    [PostgresFact]
+    public async Task Each_engine_user_keeps_facts_in_the_schema_of_their_memory()
+    {
+        var connectionString = await PostgresWorkspaceAsync();
+        var workspace = new Workspace(Home);
+        var services = new ServiceCollection();
+        services.AddMiniMe(workspace, ConfigurationLoader.Load(workspace));
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var spaces = provider.GetRequiredService<UserSpaces>();
+            var owner = await spaces.Owner.FactServiceAsync(CancellationToken.None);
+            var dana = await spaces.Get("dana").FactServiceAsync(CancellationToken.None);
+            await owner.RememberAsync(new RememberRequest("prefers dark mode"), CancellationToken.None);
+            var danas = await dana.RememberAsync(new RememberRequest("prefers dark mode"), CancellationToken.None);
+            await dana.RememberAsync(new RememberRequest("prefers dark mode"), CancellationToken.None);
+
+            Assert.Equal(RememberOutcome.Added, danas.Outcome);
+            Assert.Single(await (await spaces.Owner.FactStoreAsync(CancellationToken.None)).ListAsync(new FactQuery(), CancellationToken.None));
+        }
+
+        Assert.Equal([("prefers dark mode", "active", 1)], await RowsAsync(connectionString));
+        Assert.Equal([("prefers dark mode", "active", 2)], await RowsAsync(connectionString, $"{MemoryStoreFactory.SchemaFor("dana")}.facts"));
+        Assert.Empty(Directory.GetFiles(Home, "memory.db*", SearchOption.AllDirectories));
     }
 }

@@ -29,22 +29,27 @@ public static class FactMigrator
 
     /// <summary>
     /// A target with facts, history or reviews the source lacks (written there since an earlier
-    /// migration) would never verify, and overwriting the facts they belong to would lose them: refuse
-    /// before writing anything.
+    /// migration, or into a store used before migrating) would never verify, and overwriting rows that
+    /// merely share an id would lose them: refuse before writing anything. A row is the source's when
+    /// its id and what never changes about it (when it was created, what it belongs to) agree.
     /// </summary>
     private static void RefuseForeignRows(FactExport source, FactExport target)
     {
-        Refuse("facts", source.Facts.Select(f => f.Fact.Id), target.Facts.Select(f => f.Fact.Id));
-        Refuse("fact history entries", source.History.Select(h => h.Id), target.History.Select(h => h.Id));
-        Refuse("fact reviews", source.Reviews.Select(r => r.Id), target.Reviews.Select(r => r.Id));
+        Refuse("facts", source.Facts.Select(f => f.Fact), target.Facts.Select(f => f.Fact), f => f.Id, f => Micro(f.CreatedAt));
+        Refuse("fact history entries", source.History, target.History, h => h.Id, h => (h.FactId, h.Change, Micro(h.At)));
+        Refuse("fact reviews", source.Reviews, target.Reviews, r => r.Id, r => (r.CandidateId, Micro(r.CreatedAt)));
     }
 
-    private static void Refuse(string what, IEnumerable<long> ours, IEnumerable<long> theirs)
+    private static void Refuse<T, TIdentity>(string what, IEnumerable<T> ours, IEnumerable<T> theirs, Func<T, long> id, Func<T, TIdentity> identity)
     {
-        var known = ours.ToHashSet();
-        var foreign = theirs.Where(id => !known.Contains(id)).Order().ToList();
+        var known = ours.ToDictionary(id, identity);
+        var foreign = theirs.Where(t => !known.TryGetValue(id(t), out var same) || !EqualityComparer<TIdentity>.Default.Equals(same, identity(t)))
+            .Select(id).Order().ToList();
         if (foreign.Count > 0)
             throw new MigrationException(
                 $"the target holds {what} that are not in the source ({foreign.Count}, first #{foreign[0]}); migrate into an empty database");
     }
+
+    /// <summary>Timestamps compare at PostgreSQL's resolution, as the digest does.</summary>
+    private static long Micro(DateTimeOffset value) => value.UtcTicks - (value.UtcTicks % 10);
 }

@@ -156,4 +156,18 @@ public sealed class FactMigrationTests(PostgresServerFixture server) : IAsyncLif
         Assert.Equal(report.Target.ReviewsSha256, after.ReviewsSha256);
         Assert.Equal(report.Target.VectorsSha256, after.VectorsSha256);
     }
+
+    [PostgresFact]
+    public async Task A_target_whose_facts_only_share_ids_with_the_source_is_refused_before_anything_is_written()
+    {
+        await FillSqliteAsync();
+        // PostgreSQL used before migrating: its fact #1 is not SQLite's fact #1.
+        await new FactService(_postgres, new FactOptions()).RememberAsync(new RememberRequest("written on PostgreSQL only"), None);
+        var before = await FactDigest.ComputeAsync(_postgres, None);
+
+        var refused = await Assert.ThrowsAsync<MigrationException>(() => FactMigrator.MigrateAsync(_sqlite, _postgres, None));
+
+        Assert.Contains("facts that are not in the source (1, first #1)", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await FactDigest.ComputeAsync(_postgres, None));
+    }
 }

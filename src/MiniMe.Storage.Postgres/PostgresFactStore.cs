@@ -126,10 +126,10 @@ public sealed partial class PostgresFactStore : IFactStore
             await LockAsync(connection, transaction, insert.Supersedes, cancellationToken).ConfigureAwait(false);
             foreach (var old in insert.Supersedes)
                 await RequireStatusAsync(connection, transaction, old, "supersede", cancellationToken, Active).ConfigureAwait(false);
+            await RequireFreeKeyAsync(connection, transaction, draft.Key, insert.Supersedes, cancellationToken).ConfigureAwait(false);
             // KEY SHARE: a purge of the fact under review waits for this insert, then unlinks the review as it should.
             if (insert.Review is { } request && await GetAsync(connection, transaction, request.ExistingId, " FOR KEY SHARE", cancellationToken).ConfigureAwait(false) is null)
                 throw new FactStateException($"Fact #{request.ExistingId} no longer exists; remember the fact again.");
-            await RequireFreeKeyAsync(connection, transaction, draft.Key, insert.Supersedes, cancellationToken).ConfigureAwait(false);
 
             var status = insert.Review is null ? Active : Pending;
             long id;

@@ -465,4 +465,32 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.All(results, r => Assert.Equal(fact.Id, r.Fact.Id));
         Assert.Equal(Writers - 1, (await Changes(fact.Id)).Count(c => c == FactChange.Reinforced));
     }
+
+    [StoreFact]
+    public async Task Concurrent_sightings_and_a_forget_from_two_instances_lose_no_write()
+    {
+        const int PerWriter = 10;
+        await using var second = CreateSecondWriter();
+        await second.InitializeAsync(None);
+        var seen = await Store.AddAsync(FactInsert.Active(Draft("prefers green tea"), null), Start, None);
+        var forgotten = await Store.AddAsync(FactInsert.Active(Draft("uses Rider"), null), Start, None);
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writers = new[] { Store, second }.Select(store => Task.Run(async () =>
+        {
+            await go.Task;
+            for (var i = 0; i < PerWriter; i++)
+                await store.ReinforceAsync(seen.Fact.Id, "prefers green tea", Start, None);
+        })).Append(Task.Run(async () =>
+        {
+            await go.Task;
+            await second.RetractAsync(forgotten.Fact.Id, "test", Start, None);
+        })).ToList();
+
+        go.SetResult();
+        await Task.WhenAll(writers);
+
+        Assert.Equal(1 + (2 * PerWriter), (await Store.GetAsync(seen.Fact.Id, None))!.SeenCount);
+        Assert.Equal(2 * PerWriter, (await Changes(seen.Fact.Id)).Count(c => c == FactChange.Reinforced));
+        Assert.Equal(FactStatus.Retracted, (await Store.GetAsync(forgotten.Fact.Id, None))!.Status);
+    }
 }

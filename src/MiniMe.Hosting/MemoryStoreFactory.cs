@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using MiniMe.Configuration;
 using MiniMe.Memory;
+using MiniMe.Memory.Facts;
 using MiniMe.Storage.Postgres;
 using MiniMe.Storage.Sqlite;
 using MiniMe.Tracing;
@@ -10,13 +11,19 @@ namespace MiniMe.Hosting;
 
 /// <summary>Where one user's memory lives: the workspace owner's is the workspace's own; every other user has a folder of their own.</summary>
 /// <param name="UserId">The user (the owner is config user.name).</param>
-/// <param name="DatabasePath">The user's SQLite memory file (and their facts).</param>
+/// <param name="DatabasePath">The user's SQLite memory file (documents and facts) when memory.store is sqlite.</param>
 public sealed record MemoryLocation(string UserId, bool IsOwner, string DatabasePath);
 
 /// <summary>Opens the memory store memory.store names, for any user of the engine.</summary>
 public interface IMemoryStoreFactory
 {
     IMemoryStore Create(MemoryLocation location);
+
+    /// <summary>Where the user's run traces go (memory.traces): <paramref name="directory"/>, or the user's PostgreSQL schema.</summary>
+    ITraceLog CreateTraceLog(MemoryLocation location, string directory);
+
+    /// <summary>The user's facts, in the same store as their memory (the SQLite file, or their PostgreSQL schema).</summary>
+    IFactStore CreateFacts(MemoryLocation location);
 
     /// <summary>Where the user's run traces go (memory.traces): <paramref name="directory"/>, or the user's PostgreSQL schema.</summary>
     ITraceLog CreateTraceLog(MemoryLocation location, string directory);
@@ -36,6 +43,17 @@ internal sealed class MemoryStoreFactory(MiniMeOptions options, EngineSettings s
         {
             MemoryStoreKind.Postgres => Postgres(memory.ConnectionString ?? "", memory, location.IsOwner ? null : SchemaFor(location.UserId)),
             _ => Sqlite(location.DatabasePath, options.Vectors, settings.AllowEmptyMemory),
+        };
+    }
+
+    public IFactStore CreateFacts(MemoryLocation location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        var memory = options.Memory;
+        return memory.Store switch
+        {
+            MemoryStoreKind.Postgres => new PostgresFactStore(memory.ConnectionString ?? "", location.IsOwner ? null : SchemaFor(location.UserId)),
+            _ => new SqliteFactStore(location.DatabasePath, settings.AllowEmptyMemory),
         };
     }
 

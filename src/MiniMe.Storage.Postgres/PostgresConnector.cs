@@ -60,7 +60,10 @@ internal sealed class PostgresConnector : IAsyncDisposable
         }
     }
 
-    /// <summary>Creates the store's schema when it has one of its own, then brings the tables to the current version (<see cref="PostgresSchema"/>).</summary>
+    /// <summary>
+    /// Creates the schema if needed and brings its tables up to date. The memory store and the fact
+    /// store share one schema and one migration, so initializing either creates the tables of both.
+    /// </summary>
     public async Task MigrateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         try

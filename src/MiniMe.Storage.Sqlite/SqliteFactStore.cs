@@ -11,15 +11,15 @@ namespace MiniMe.Storage.Sqlite;
 /// <summary>
 /// Facts in the memory database (schema v2): the facts table with status and supersession links,
 /// fact_history for every change, fact_reviews for the queue, and facts_fts (BM25, porter stemming)
-/// kept in step by triggers. Each state change is one BEGIN IMMEDIATE transaction.
+/// kept in step by triggers. Each state change is one BEGIN IMMEDIATE transaction, which also makes the
+/// check that no other active or pending fact holds a new key race-free across processes.
 /// </summary>
-public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
+public sealed partial class SqliteFactStore : IFactStore, IAsyncDisposable
 {
-    private const string Columns =
-        "f.id, f.text, f.category, f.source, f.confidence, f.importance, f.status, f.created_at, f.updated_at, " +
-        "f.last_seen_at, f.seen_count, f.superseded_at, f.superseded_by, f.retracted_at";
-    private const int ColumnCount = 14;
-    private const string ReviewColumns = "id, candidate_id, existing_id, kind, reason, confidence, status, created_at, resolved_at";
+    private const string Columns = FactRows.FactColumns;
+    private const int ColumnCount = FactRows.FactColumnCount;
+    private const string HistoryColumns = FactRows.HistoryColumns;
+    private const string ReviewColumns = FactRows.ReviewColumns;
 
     private static readonly string Active = FactCodes.Code(FactStatus.Active);
     private static readonly string Pending = FactCodes.Code(FactStatus.Pending);
@@ -135,6 +135,7 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
         using var connection = OpenForWrite();
         using var transaction = connection.BeginTransaction();
         foreach (var id in insert.Supersedes) RequireStatus(connection, transaction, id, "supersede", Active);
+        RequireFreeKey(connection, transaction, insert.Draft.Key, insert.Supersedes);
         if (insert.Review is { } request && Get(connection, transaction, request.ExistingId) is null)
             throw new FactStateException($"Fact #{request.ExistingId} no longer exists; remember the fact again.");
 
@@ -202,6 +203,7 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
         using var connection = OpenForWrite();
         using var transaction = connection.BeginTransaction();
         var before = RequireStatus(connection, transaction, id, "edit", Active, Pending);
+        RequireFreeKey(connection, transaction, key, [id]);
         // A vector of the old wording would be wrong for the new one: replace it, or drop it.
         Execute(connection, transaction,
             "UPDATE facts SET text = $text, normalized_key = $key, updated_at = $now, embedding_model = $model, embedding = $vector WHERE id = $id",
@@ -248,8 +250,8 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = factId is null
-            ? "SELECT id, fact_id, change, at, text, related_fact_id, detail FROM fact_history ORDER BY id DESC LIMIT $limit"
-            : "SELECT id, fact_id, change, at, text, related_fact_id, detail FROM fact_history WHERE fact_id = $fact ORDER BY id LIMIT $limit";
+            ? $"SELECT {HistoryColumns} FROM fact_history ORDER BY id DESC LIMIT $limit"
+            : $"SELECT {HistoryColumns} FROM fact_history WHERE fact_id = $fact ORDER BY id LIMIT $limit";
         command.Parameters.AddWithValue("$limit", limit);
         if (factId is { } fact) command.Parameters.AddWithValue("$fact", fact);
         var result = new List<FactHistoryEntry>();
@@ -257,14 +259,7 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
         while (reader.Read())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            result.Add(new FactHistoryEntry(
-                reader.GetInt64(0),
-                reader.GetInt64(1),
-                FactCodes.Parse<FactChange>(reader.GetString(2)),
-                ParseStamp(reader.GetString(3)),
-                reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetInt64(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6)));
+            result.Add(ReadHistory(reader));
         }
         return Task.FromResult<IReadOnlyList<FactHistoryEntry>>(result);
     }
@@ -347,6 +342,16 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
         return fact;
     }
 
+    /// <summary>Refuses a second active or pending fact with <paramref name="key"/>; <paramref name="except"/> are leaving that state in this change.</summary>
+    private static void RequireFreeKey(SqliteConnection connection, SqliteTransaction transaction, string key, IReadOnlyCollection<long> except)
+    {
+        using var command = Command(connection, transaction, "SELECT id FROM facts WHERE normalized_key = $key AND status IN ($active, $pending) ORDER BY id",
+            [("$key", key), ("$active", Active), ("$pending", Pending)]);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+            if (!except.Contains(reader.GetInt64(0))) throw new DuplicateFactException(reader.GetInt64(0));
+    }
+
     private static void AppendHistory(SqliteConnection connection, SqliteTransaction transaction, long factId, FactChange change, string now, string? text, long? related, string? detail) =>
         Execute(connection, transaction,
             "INSERT INTO fact_history (fact_id, at, change, text, related_fact_id, detail) VALUES ($fact, $now, $change, $text, $related, $detail)",
@@ -383,32 +388,14 @@ public sealed class SqliteFactStore : IFactStore, IAsyncDisposable
         return result;
     }
 
-    private static Fact ReadFact(SqliteDataReader r) => new(
-        Id: r.GetInt64(0),
-        Text: r.GetString(1),
-        Category: r.GetString(2),
-        Source: FactCodes.Parse<FactSource>(r.GetString(3)),
-        Confidence: r.GetDouble(4),
-        Importance: r.GetDouble(5),
-        Status: FactCodes.Parse<FactStatus>(r.GetString(6)),
-        CreatedAt: ParseStamp(r.GetString(7)),
-        UpdatedAt: ParseStamp(r.GetString(8)),
-        LastSeenAt: ParseStamp(r.GetString(9)),
-        SeenCount: r.GetInt32(10),
-        SupersededAt: r.IsDBNull(11) ? null : ParseStamp(r.GetString(11)),
-        SupersededBy: r.IsDBNull(12) ? null : r.GetInt64(12),
-        RetractedAt: r.IsDBNull(13) ? null : ParseStamp(r.GetString(13)));
+    private static Fact ReadFact(SqliteDataReader r) => FactRows.ReadFact(r, Time);
 
-    private static FactReview ReadReview(SqliteDataReader r) => new(
-        Id: r.GetInt64(0),
-        CandidateId: r.GetInt64(1),
-        ExistingId: r.IsDBNull(2) ? null : r.GetInt64(2),
-        Kind: FactCodes.Parse<FactReviewKind>(r.GetString(3)),
-        Reason: r.GetString(4),
-        Confidence: r.GetDouble(5),
-        Status: FactCodes.Parse<FactReviewStatus>(r.GetString(6)),
-        CreatedAt: ParseStamp(r.GetString(7)),
-        ResolvedAt: r.IsDBNull(8) ? null : ParseStamp(r.GetString(8)));
+    private static FactHistoryEntry ReadHistory(SqliteDataReader r) => FactRows.ReadHistory(r, Time);
+
+    private static FactReview ReadReview(SqliteDataReader r) => FactRows.ReadReview(r, Time);
+
+    private static DateTimeOffset Time(System.Data.Common.DbDataReader r, int ordinal) => ParseStamp(r.GetString(ordinal));
+
 
     private static string Stamp(DateTimeOffset at) => at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 

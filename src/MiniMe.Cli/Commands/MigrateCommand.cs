@@ -3,12 +3,14 @@ using System.Text.Json.Nodes;
 using MiniMe.Cli.Hosting;
 using MiniMe.Hosting;
 using MiniMe.Memory.Migration;
+using MiniMe.Storage.Postgres;
+using MiniMe.Storage.Sqlite;
 using MiniMe.Tracing;
 using Spectre.Console;
 
 namespace MiniMe.Cli.Commands;
 
-/// <summary>`minime migrate --to postgres`: copies the workspace's SQLite memory into PostgreSQL and verifies it.</summary>
+/// <summary>`minime migrate --to postgres`: copies the workspace's SQLite memory (documents, then facts) into PostgreSQL and verifies it.</summary>
 internal sealed class MigrateCommand : MiniMeCommand
 {
     private readonly Option<string> _to = new("--to") { Description = "Target store: postgres", Required = true };
@@ -19,7 +21,7 @@ internal sealed class MigrateCommand : MiniMeCommand
     private readonly Option<bool> _json = new("--json") { Description = "Print the report as JSON" };
 
     public MigrateCommand(CliContext context)
-        : base("migrate", "Copy the SQLite memory (documents, chunks, vectors) into PostgreSQL, then verify counts and checksums", context)
+        : base("migrate", "Copy the SQLite memory (documents, chunks, vectors, facts with their history and reviews) into PostgreSQL, then verify counts and checksums", context)
     {
         _to.AcceptOnlyFromAmong("postgres");
         Options.Add(_to);
@@ -51,20 +53,30 @@ internal sealed class MigrateCommand : MiniMeCommand
         var report = Context.Interactive && !json
             ? await WithProgressAsync(source, target, cancellationToken)
             : await MemoryMigrator.MigrateAsync(source, target, new ProgressLines(Context.Error), cancellationToken);
+        var facts = await MigrateFactsAsync(source.DatabasePath, connectionString, cancellationToken);
 
         if (json)
-            Out.Profile.Out.Writer.WriteLine(ToJson(report, target.Endpoint, target.VectorPath.Description).ToJsonString(JsonFormats.Indented));
+            Out.Profile.Out.Writer.WriteLine(ToJson(report, facts, target.Endpoint, target.VectorPath.Description).ToJsonString(JsonFormats.Indented));
         else
-            Render(report);
-        if (!report.Verified)
+            Render(report, facts);
+        if (!report.Verified || !facts.Verified)
             throw new MigrationException("verification failed: PostgreSQL does not hold exactly the SQLite memory (see the mismatched rows above); re-run `minime migrate`, and report it if the mismatch stays");
         if (!json)
-            Out.WriteLine($"Verified in {report.Elapsed.TotalSeconds:0.0}s: PostgreSQL holds exactly the SQLite memory. Use it with memory.store: postgres.");
+            Out.WriteLine($"Verified in {(report.Elapsed + facts.Elapsed).TotalSeconds:0.0}s: PostgreSQL holds exactly the SQLite memory and facts. Use it with memory.store: postgres.");
         return ExitCodes.Ok;
     }
 
-    private async Task<MigrationReport> WithProgressAsync(
-        Storage.Sqlite.SqliteMemoryStore source, Storage.Postgres.PostgresMemoryStore target, CancellationToken cancellationToken)
+    /// <summary>Facts after the documents, into the same schema (the workspace owner's: the connection's own).</summary>
+    private static async Task<FactMigrationReport> MigrateFactsAsync(string databasePath, string connectionString, CancellationToken cancellationToken)
+    {
+        await using var source = new SqliteFactStore(databasePath);
+        await source.InitializeAsync(cancellationToken);
+        await using var target = new PostgresFactStore(connectionString);
+        await target.InitializeAsync(cancellationToken);
+        return await FactMigrator.MigrateAsync(source, target, cancellationToken);
+    }
+
+    private async Task<MigrationReport> WithProgressAsync(SqliteMemoryStore source, PostgresMemoryStore target, CancellationToken cancellationToken)
     {
         MigrationReport? report = null;
         await Out.Progress()
@@ -85,12 +97,17 @@ internal sealed class MigrateCommand : MiniMeCommand
         return report!;
     }
 
-    private void Render(MigrationReport report)
+    private void Render(MigrationReport report, FactMigrationReport facts)
     {
         var table = new Table().AddColumns("", "SQLite", "PostgreSQL", "SHA-256", "");
         Row(table, "documents", report.Source.Documents, report.Target.Documents, report.Source.DocumentsSha256, report.Target.DocumentsSha256);
         Row(table, "chunks", report.Source.Chunks, report.Target.Chunks, report.Source.ChunksSha256, report.Target.ChunksSha256);
         Row(table, "embeddings", report.Source.Embeddings, report.Target.Embeddings, report.Source.EmbeddingsSha256, report.Target.EmbeddingsSha256);
+        var (s, t) = (facts.Source, facts.Target);
+        Row(table, "facts", s.Facts, t.Facts, s.FactsSha256, t.FactsSha256);
+        Row(table, "fact history", s.History, t.History, s.HistorySha256, t.HistorySha256);
+        Row(table, "fact reviews", s.Reviews, t.Reviews, s.ReviewsSha256, t.ReviewsSha256);
+        Row(table, "fact vectors", s.Vectors, t.Vectors, s.VectorsSha256, t.VectorsSha256);
         Out.Write(table);
     }
 
@@ -105,14 +122,33 @@ internal sealed class MigrateCommand : MiniMeCommand
             same ? "ok" : "MISMATCH");
     }
 
-    private static JsonObject ToJson(MigrationReport report, string endpoint, string vectorSearch) => new()
+    /// <summary>source/postgres are the documents' digests as before; facts has its own, and verified covers both.</summary>
+    private static JsonObject ToJson(MigrationReport report, FactMigrationReport facts, string endpoint, string vectorSearch) => new()
     {
         ["target"] = endpoint,
         ["vectorSearch"] = vectorSearch,
-        ["verified"] = report.Verified,
-        ["elapsedSeconds"] = Math.Round(report.Elapsed.TotalSeconds, 3),
+        ["verified"] = report.Verified && facts.Verified,
+        ["elapsedSeconds"] = Math.Round((report.Elapsed + facts.Elapsed).TotalSeconds, 3),
         ["source"] = Digest(report.Source),
         ["postgres"] = Digest(report.Target),
+        ["facts"] = new JsonObject
+        {
+            ["verified"] = facts.Verified,
+            ["source"] = Digest(facts.Source),
+            ["postgres"] = Digest(facts.Target),
+        },
+    };
+
+    private static JsonObject Digest(FactDigest d) => new()
+    {
+        ["facts"] = d.Facts,
+        ["history"] = d.History,
+        ["reviews"] = d.Reviews,
+        ["vectors"] = d.Vectors,
+        ["factsSha256"] = d.FactsSha256,
+        ["historySha256"] = d.HistorySha256,
+        ["reviewsSha256"] = d.ReviewsSha256,
+        ["vectorsSha256"] = d.VectorsSha256,
     };
 
     private static JsonObject Digest(MemoryDigest d) => new()

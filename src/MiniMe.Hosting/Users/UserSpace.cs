@@ -33,11 +33,11 @@ public sealed class UserSpace : IAsyncDisposable
     private readonly IServiceProvider _services;
     private readonly EmbeddingModel _embeddings;
     private readonly OpenedOnce<IMemoryStore> _store;
-    private readonly OpenedOnce<SqliteFactStore> _facts;
+    private readonly OpenedOnce<IFactStore> _facts;
     private readonly ITraceLog _traceLog;
 
     public UserSpace(UserScope scope, Workspace workspace, MiniMeOptions options, IMemoryStoreFactory stores, EmbeddingModel embeddings,
-        EngineSettings settings, IServiceProvider services)
+        IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(scope);
         _workspace = workspace;
@@ -59,10 +59,10 @@ public sealed class UserSpace : IAsyncDisposable
             if (!IsOwner) Directory.CreateDirectory(Root);
             return stores.Create(location);
         }, (store, token) => store.InitializeAsync(token));
-        _facts = new OpenedOnce<SqliteFactStore>(() =>
+        _facts = new OpenedOnce<IFactStore>(() =>
         {
             if (!IsOwner) Directory.CreateDirectory(Root);
-            return new SqliteFactStore(DatabasePath, settings.AllowEmptyMemory);
+            return stores.CreateFacts(location);
         }, (store, token) => store.InitializeAsync(token));
     }
 
@@ -74,7 +74,7 @@ public sealed class UserSpace : IAsyncDisposable
     public string FeedbackPath { get; }
     public string UploadsDirectory { get; }
 
-    /// <summary>This user's SQLite memory file (their facts; documents too unless memory.store is postgres).</summary>
+    /// <summary>This user's SQLite memory file (documents and facts), unused when memory.store is postgres.</summary>
     public string DatabasePath { get; }
 
     public FeedbackStore Feedback => new(FeedbackPath, Traces);
@@ -90,8 +90,8 @@ public sealed class UserSpace : IAsyncDisposable
     public Task<IMemoryStore> StoreAsync(CancellationToken cancellationToken) => _store.GetAsync(cancellationToken);
 
     /// <summary>
-    /// This user's facts, one store for the life of the scope: its first write checks the file for
-    /// damage once, not once per request.
+    /// This user's facts in the store memory.store names, one store for the life of the scope: on SQLite
+    /// its first write checks the file for damage once, not once per request.
     /// </summary>
     public async Task<IFactStore> FactStoreAsync(CancellationToken cancellationToken) => await _facts.GetAsync(cancellationToken).ConfigureAwait(false);
 

@@ -107,6 +107,35 @@ public sealed class MigrateCommandTests(PostgresServerFixture server) : IDisposa
     }
 
     [PostgresFact]
+    public async Task Facts_move_after_the_documents_and_the_report_verifies_them_too()
+    {
+        await CreateWorkspaceAsync();
+        Assert.Equal(0, (await Minime("remember", "lives in Oslo")).ExitCode);
+        Assert.Equal(0, (await Minime("remember", "lives in Bergen")).ExitCode);
+        Assert.Equal(0, (await Minime("remember", "prefers dark mode")).ExitCode);
+        var connectionString = await server.CreateDatabaseAsync();
+
+        var json = await Minime("migrate", "--to", "postgres", "--connection-string", connectionString, "--json");
+        Assert.True(json.ExitCode == 0, json.Error + json.Out);
+        var facts = JsonNode.Parse(json.Out)!["facts"]!;
+        Assert.True(facts["verified"]!.GetValue<bool>());
+        Assert.Equal(facts["source"]!.ToJsonString(), facts["postgres"]!.ToJsonString());
+        Assert.Equal(3, facts["source"]!["facts"]!.GetValue<long>());
+        Assert.Equal(4, facts["source"]!["history"]!.GetValue<long>());
+        Assert.True(facts["source"]!["vectors"]!.GetValue<long>() >= 1);
+
+        var human = await Minime("migrate", "--to", "postgres", "--connection-string", connectionString);
+        Assert.True(human.ExitCode == 0, human.Error);
+        Assert.Matches(@"facts\s*│\s*3\s*│\s*3\s*│\s*[0-9a-f]{64}\s*│\s*ok", human.Out);
+        Assert.Matches(@"fact history\s*│\s*4\s*│\s*4\s*│", human.Out);
+
+        // With memory.store: postgres the same facts answer from PostgreSQL.
+        WriteConfig(store: "postgres", connectionString);
+        var list = JsonNode.Parse((await Minime("facts", "list", "--all", "--json")).Out)!.AsArray();
+        Assert.Equal(["prefers dark mode", "lives in Bergen", "lives in Oslo"], list.Select(f => f!["text"]!.GetValue<string>()));
+    }
+
+    [PostgresFact]
     public async Task A_target_holding_other_documents_is_refused_before_anything_is_written()
     {
         await CreateWorkspaceAsync();

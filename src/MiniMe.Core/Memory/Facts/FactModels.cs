@@ -138,3 +138,13 @@ public sealed record FactInsertResult(Fact Fact, FactReview? Review);
 
 /// <summary>A state change raced with another writer (the fact is no longer in the state the change needs).</summary>
 public sealed class FactStateException(string message) : MiniMeException(ErrorCategory.Conflict, message);
+
+/// <summary>
+/// A write would give a second active or pending fact the key <paramref name="existingId"/> already holds:
+/// another writer stored the same statement first.
+/// </summary>
+public sealed class DuplicateFactException(long existingId)
+    : MiniMeException(ErrorCategory.Conflict, $"Fact #{existingId} already says that.")
+{
+    public long ExistingId { get; } = existingId;
+}

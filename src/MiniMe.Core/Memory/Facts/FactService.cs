@@ -58,6 +58,19 @@ public sealed class FactService(
         if (request.Importance is < 0 or > 1 || double.IsNaN(request.Importance))
             throw new InvalidInputException($"importance must be between 0 and 1 (got {request.Importance}).");
         var features = FactFeatures.Analyze(text);
+        try
+        {
+            return await RememberOnceAsync(request, text, category, features, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DuplicateFactException)
+        {
+            // Another writer stored the same statement between the look-up and the write: now it is a sighting of theirs.
+            return await RememberOnceAsync(request, text, category, features, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<RememberResult> RememberOnceAsync(RememberRequest request, string text, string? category, FactFeatures features, CancellationToken cancellationToken)
+    {
         var now = _time.GetUtcNow();
 
         // The same statement again, even one still waiting for review, is a sighting, not a new fact.

@@ -4,8 +4,10 @@ namespace MiniMe.Memory.Facts;
 /// Persistence of facts, their history and the review queue. Every method is one atomic state
 /// change, and every change appends history: nothing is deleted except by <see cref="PurgeAsync"/>.
 /// The decisions (what is a duplicate, what supersedes what) live in <see cref="FactService"/>.
+/// At most one active or pending fact holds a key: a write that would make a second one is refused
+/// with <see cref="DuplicateFactException"/>, so two writers racing on the same statement cannot both add it.
 /// </summary>
-public interface IFactStore
+public interface IFactStore : IAsyncDisposable
 {
     Task InitializeAsync(CancellationToken cancellationToken);
 
@@ -23,6 +25,7 @@ public interface IFactStore
     /// <summary>
     /// Adds a fact: active, or active superseding <see cref="FactInsert.Supersedes"/> (those must be
     /// active; they become superseded), or pending with a review item when <see cref="FactInsert.Review"/> is set.
+    /// Refused with <see cref="DuplicateFactException"/> when an active or pending fact other than those superseded has the draft's key.
     /// </summary>
     Task<FactInsertResult> AddAsync(FactInsert insert, DateTimeOffset at, CancellationToken cancellationToken);
 
@@ -33,7 +36,7 @@ public interface IFactStore
     /// <summary>Seen again: the count goes up, and confidence and importance rise to the new statement's when it gives higher ones.</summary>
     Task<Fact> ReinforceAsync(long id, string observedText, double confidence, double importance, DateTimeOffset at, CancellationToken cancellationToken);
 
-    /// <summary>Rewrites an active or pending fact; the previous text goes to history.</summary>
+    /// <summary>Rewrites an active or pending fact; the previous text goes to history. Refused with <see cref="DuplicateFactException"/> when another active or pending fact has <paramref name="key"/>.</summary>
     Task<Fact> EditAsync(long id, string text, string key, FactEmbedding? embedding, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>Marks an active or pending fact retracted (its pending reviews close as rejected).</summary>

@@ -66,8 +66,8 @@ public sealed record MemoryDigest(long Documents, long Chunks, long Embeddings, 
         }
     }
 
-    /// <summary>Length-prefixed little-endian fields, so no two different sequences hash the same bytes.</summary>
-    private sealed class Field : IDisposable
+    /// <summary>Length-prefixed little-endian fields, so no two different sequences hash the same bytes (also <see cref="FactDigest"/>'s).</summary>
+    internal sealed class Field : IDisposable
     {
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         private readonly byte[] _scratch = new byte[8];

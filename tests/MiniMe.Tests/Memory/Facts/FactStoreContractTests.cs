@@ -2,12 +2,14 @@ using MiniMe.Configuration;
 using MiniMe.Memory.Facts;
 using MiniMe.Memory.Lexical;
 using MiniMe.Tests.Context;
+using MiniMe.Tests.Support;
 
 namespace MiniMe.Tests.Memory.Facts;
 
 /// <summary>
 /// The contract every <see cref="IFactStore"/> must satisfy, exercised directly and through
 /// <see cref="FactService"/>. Each store's test class derives from this and supplies a fresh, empty store.
+/// Tests are [StoreFact]s so a store whose server is not installed reports them as skipped.
 /// </summary>
 public abstract class FactStoreContractTests : IAsyncLifetime
 {
@@ -22,6 +24,9 @@ public abstract class FactStoreContractTests : IAsyncLifetime
 
     protected abstract Task<IFactStore> CreateStoreAsync();
 
+    /// <summary>Another store instance over the same data (another process's view of it), not yet initialized.</summary>
+    protected abstract IFactStore CreateSecondWriter();
+
     public async Task InitializeAsync()
     {
         Store = await CreateStoreAsync();
@@ -29,10 +34,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Facts = new FactService(Store, new FactOptions(), time: Clock);
     }
 
-    public async Task DisposeAsync()
-    {
-        if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
-    }
+    public virtual async Task DisposeAsync() => await Store.DisposeAsync();
 
     private Task<RememberResult> Remember(string text, string? category = null) => Facts.RememberAsync(new RememberRequest(text, category), None);
 
@@ -46,7 +48,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
 
     private async Task<IReadOnlyList<FactMatch>> Search(string text) => await Store.SearchLexicalAsync(FtsQueryBuilder.Build(text)!, 10, None);
 
-    [Fact]
+    [StoreFact]
     public async Task A_new_fact_is_stored_active_with_its_fields_and_a_created_entry()
     {
         var result = await Remember("Prefers  dark mode", "Preferences");
@@ -65,7 +67,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Equal([FactChange.Created], await Changes(fact.Id));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task An_exact_duplicate_reinforces_the_known_fact_without_a_new_row()
     {
         var first = await Remember("prefers dark mode");
@@ -84,7 +86,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Equal("Prefers dark mode.", history[1].Text);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_near_duplicate_in_other_words_reinforces_and_its_wording_is_kept_in_history()
     {
         var first = await Remember("The user prefers dark mode");
@@ -97,7 +99,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Contains(await Store.GetHistoryAsync(first.Fact.Id, 10, None), h => h.Text == "I prefer dark mode");
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_contradiction_supersedes_the_old_fact_which_stays_in_history()
     {
         var old = await Remember("prefers dark mode", "ui");
@@ -122,7 +124,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Equal([result.Fact.Id], (await Search("mode")).Select(m => m.Fact.Id));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task An_uncertain_relation_waits_in_the_review_queue_and_is_not_used()
     {
         var known = await Remember("never deploys on Fridays");
@@ -141,7 +143,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Equal([FactChange.Queued], await Changes(result.Fact.Id));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Remembering_a_pending_statement_again_reinforces_it_instead_of_queueing_twice()
     {
         await Remember("prefers dark mode");
@@ -155,7 +157,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Single(await Facts.ReviewsAsync(pendingOnly: true, None));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Review_accept_makes_the_candidate_active_and_supersedes_the_existing_fact()
     {
         var known = await Remember("prefers dark mode");
@@ -175,7 +177,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Empty(await Facts.ReviewsAsync(pendingOnly: true, None));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Review_keep_both_makes_both_facts_active()
     {
         var known = await Remember("never deploys on Fridays");
@@ -188,7 +190,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Equal([FactChange.Queued, FactChange.KeptBoth], await Changes(queued.Fact.Id));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Review_reject_keeps_the_candidate_as_rejected_history_and_the_existing_fact_unchanged()
     {
         var known = await Remember("never deploys on Fridays");
@@ -203,7 +205,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Equal([FactChange.Created], await Changes(known.Fact.Id));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_resolved_review_cannot_be_resolved_again_and_unknown_reviews_are_not_found()
     {
         await Remember("never deploys on Fridays");
@@ -216,7 +218,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Equal(FactStatus.Rejected, (await Store.GetAsync(queued.Fact.Id, None))!.Status);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Accepting_after_the_existing_fact_was_forgotten_just_activates_the_candidate()
     {
         var known = await Remember("prefers dark mode");
@@ -230,7 +232,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Null(item.Existing.SupersededBy);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Forget_retracts_with_a_timestamp_and_keeps_the_fact_in_history()
     {
         var fact = await Remember("uses Rider");
@@ -250,7 +252,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.NotEqual(fact.Fact.Id, again.Fact.Id);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Forgetting_a_pending_candidate_closes_its_review()
     {
         await Remember("never deploys on Fridays");
@@ -262,7 +264,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Equal(FactReviewStatus.Rejected, Assert.Single(await Store.ListReviewsAsync(false, None)).Status);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Superseded_and_forgotten_facts_cannot_be_forgotten_or_edited_again()
     {
         var old = await Remember("lives in Oslo");
@@ -275,7 +277,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Equal(FactStatus.Superseded, (await Store.GetAsync(old.Fact.Id, None))!.Status);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Purge_deletes_the_fact_and_its_history_and_unlinks_the_fact_that_superseded_it()
     {
         var old = await Remember("lives in Oslo");
@@ -291,7 +293,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         await Assert.ThrowsAsync<NotFoundException>(() => Facts.PurgeAsync(current.Fact.Id, None));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Purging_the_fact_under_review_leaves_a_review_that_can_still_be_decided()
     {
         var known = await Remember("never deploys on Fridays");
@@ -305,7 +307,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Equal(FactStatus.Active, resolved.Candidate.Status);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Edit_keeps_the_previous_wording_in_history_and_reindexes_the_text()
     {
         var fact = await Remember("uses Rider for C#");
@@ -323,7 +325,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Equal(RememberOutcome.Reinforced, (await Remember("Uses VS Code for C#.")).Outcome);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Editing_into_the_words_of_another_fact_is_refused()
     {
         await Remember("prefers dark mode");
@@ -334,17 +336,15 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Equal("uses Rider", (await Store.GetAsync(other.Fact.Id, None))!.Text);
     }
 
-    [Theory]
-    [InlineData("")]
-    [InlineData("   ")]
-    [InlineData("?!")]
-    public async Task Empty_statements_are_refused(string text)
+    [StoreFact]
+    public async Task Empty_statements_are_refused()
     {
-        await Assert.ThrowsAsync<InvalidInputException>(() => Remember(text));
+        foreach (var text in new[] { "", "   ", "?!" })
+            await Assert.ThrowsAsync<InvalidInputException>(() => Remember(text));
         Assert.Empty(await All());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Too_long_statements_and_bad_values_are_refused_with_nothing_stored()
     {
         await Assert.ThrowsAsync<InvalidInputException>(() => Remember(new string('a', 1001)));
@@ -353,7 +353,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Empty(await All());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task List_filters_by_category_status_and_key_newest_first()
     {
         var a = await Remember("prefers dark mode", "ui");
@@ -367,7 +367,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Single(await Store.ListAsync(new FactQuery(Limit: 1), None));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Superseding_a_fact_that_is_not_active_fails_and_writes_nothing()
     {
         var old = await Remember("lives in Oslo");
@@ -381,7 +381,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Equal([FactChange.Created, FactChange.Retracted], await Changes(old.Fact.Id));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Reinforcing_a_forgotten_fact_fails()
     {
         var fact = await Remember("uses Rider");
@@ -391,7 +391,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Equal(1, (await Store.GetAsync(fact.Fact.Id, None))!.SeenCount);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Dense_search_ranks_active_facts_by_cosine_for_one_model()
     {
         var x = await Store.AddAsync(FactInsert.Active(Draft("x"), new FactEmbedding("m", new float[] { 1, 0, 0 })), Start, None);
@@ -409,7 +409,7 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Equal(Math.Sqrt(0.5), hits[1].Score, 5);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task History_of_all_facts_is_newest_first()
     {
         var a = await Remember("uses Rider");
@@ -418,5 +418,79 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         var latest = await Store.GetHistoryAsync(null, 10, None);
 
         Assert.Equal([b.Fact.Id, a.Fact.Id], latest.Select(e => e.FactId));
+    }
+
+    [StoreFact]
+    public async Task A_second_live_fact_with_a_known_key_is_refused_and_nothing_is_written()
+    {
+        var known = await Store.AddAsync(FactInsert.Active(Draft("prefers green tea"), null), Start, None);
+        var other = await Store.AddAsync(FactInsert.Active(Draft("uses Rider"), null), Start, None);
+
+        var add = await Assert.ThrowsAsync<DuplicateFactException>(() => Store.AddAsync(FactInsert.Active(Draft("Prefers green tea."), null), Start, None));
+        var queue = await Assert.ThrowsAsync<DuplicateFactException>(() =>
+            Store.AddAsync(new FactInsert(Draft("prefers green tea"), null, [], new ReviewRequest(other.Fact.Id, FactReviewKind.Duplicate, "test", 0.5), null), Start, None));
+        var edit = await Assert.ThrowsAsync<DuplicateFactException>(() =>
+            Store.EditAsync(other.Fact.Id, "prefers green tea", FactText.Key("prefers green tea"), null, Start, None));
+
+        Assert.All(new[] { add, queue, edit }, e => Assert.Equal(known.Fact.Id, e.ExistingId));
+        Assert.Equal([other.Fact.Id, known.Fact.Id], (await All()).Select(f => f.Id));
+        Assert.Equal("uses Rider", (await Store.GetAsync(other.Fact.Id, None))!.Text);
+        Assert.Empty(await Store.ListReviewsAsync(false, None));
+        // A fact may take the key of the one it supersedes, and a forgotten fact's key is free again.
+        var replacing = await Store.AddAsync(new FactInsert(Draft("prefers green tea"), null, [known.Fact.Id], null, "test"), Start, None);
+        await Store.RetractAsync(replacing.Fact.Id, null, Start, None);
+        await Store.AddAsync(FactInsert.Active(Draft("prefers green tea"), null), Start, None);
+    }
+
+    [StoreFact]
+    public async Task Concurrent_writers_of_one_new_statement_leave_one_fact_seen_by_each()
+    {
+        const int Writers = 8;
+        await using var second = CreateSecondWriter();
+        await second.InitializeAsync(None);
+        FactService[] services = [Facts, new FactService(second, new FactOptions(), time: Clock)];
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writers = Enumerable.Range(0, Writers).Select(i => Task.Run(async () =>
+        {
+            await go.Task;
+            return await services[i % 2].RememberAsync(new RememberRequest("prefers green tea"), None);
+        })).ToList();
+
+        go.SetResult();
+        var results = await Task.WhenAll(writers);
+
+        var fact = Assert.Single(await All());
+        Assert.Equal(Writers, fact.SeenCount);
+        Assert.Single(results, r => r.Outcome == RememberOutcome.Added);
+        Assert.All(results, r => Assert.Equal(fact.Id, r.Fact.Id));
+        Assert.Equal(Writers - 1, (await Changes(fact.Id)).Count(c => c == FactChange.Reinforced));
+    }
+
+    [StoreFact]
+    public async Task Concurrent_sightings_and_a_forget_from_two_instances_lose_no_write()
+    {
+        const int PerWriter = 10;
+        await using var second = CreateSecondWriter();
+        await second.InitializeAsync(None);
+        var seen = await Store.AddAsync(FactInsert.Active(Draft("prefers green tea"), null), Start, None);
+        var forgotten = await Store.AddAsync(FactInsert.Active(Draft("uses Rider"), null), Start, None);
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writers = new[] { Store, second }.Select(store => Task.Run(async () =>
+        {
+            await go.Task;
+            for (var i = 0; i < PerWriter; i++)
+                await store.ReinforceAsync(seen.Fact.Id, "prefers green tea", Start, None);
+        })).Append(Task.Run(async () =>
+        {
+            await go.Task;
+            await second.RetractAsync(forgotten.Fact.Id, "test", Start, None);
+        })).ToList();
+
+        go.SetResult();
+        await Task.WhenAll(writers);
+
+        Assert.Equal(1 + (2 * PerWriter), (await Store.GetAsync(seen.Fact.Id, None))!.SeenCount);
+        Assert.Equal(2 * PerWriter, (await Changes(seen.Fact.Id)).Count(c => c == FactChange.Reinforced));
+        Assert.Equal(FactStatus.Retracted, (await Store.GetAsync(forgotten.Fact.Id, None))!.Status);
     }
 }

@@ -3,6 +3,7 @@ using MiniMe.Configuration;
 using MiniMe.Context;
 using MiniMe.Embeddings;
 using MiniMe.Memory.Facts;
+using MiniMe.Storage.Postgres;
 using MiniMe.Storage.Sqlite;
 using MiniMe.Tests.Embeddings;
 using MiniMe.Tests.Support;
@@ -12,14 +13,18 @@ namespace MiniMe.Tests.Memory.Facts;
 /// <summary>
 /// Facts with a real (tiny, hand-written) ONNX embedding model. Words outside its vocabulary all map
 /// to [UNK], so "zorbix" and "quuxle" get the same vector while sharing no word: the vectors, not the
-/// words, decide those pairs.
+/// words, decide those pairs. Each store's test class derives from this and supplies a fresh, empty store.
 /// </summary>
-public sealed class FactVectorTests : IAsyncLifetime, IDisposable
+public abstract class FactVectorTests : IAsyncLifetime, IDisposable
 {
     private static readonly CancellationToken None = CancellationToken.None;
     private readonly TempDirectory _dir = new();
     private OnnxEmbeddingGenerator _embeddings = null!;
-    private SqliteFactStore _store = null!;
+    private IFactStore _store = null!;
+
+    protected TempDirectory Folder => _dir;
+
+    protected abstract Task<IFactStore> CreateStoreAsync();
 
     private string Model => _embeddings.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelId!;
 
@@ -30,23 +35,27 @@ public sealed class FactVectorTests : IAsyncLifetime, IDisposable
         TinyOnnxModelWriter.WriteVocab(vocab);
         TinyOnnxModelWriter.WriteModel(model, 16);
         _embeddings = new OnnxEmbeddingGenerator(new OnnxEmbeddingOptions { ModelPath = model, VocabPath = vocab });
-        _store = new SqliteFactStore(_dir.Combine("memory.db"));
+        _store = await CreateStoreAsync();
         await _store.InitializeAsync(None);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         _embeddings.Dispose();
         await _store.DisposeAsync();
     }
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose()
+    {
+        _dir.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private FactService WithVectors() => new(_store, new FactOptions(), _embeddings, Model);
 
     private FactService WordsOnly() => new(_store, new FactOptions());
 
-    [Fact]
+    [StoreFact]
     public async Task Without_vectors_statements_sharing_no_words_are_unrelated()
     {
         await WordsOnly().RememberAsync(new RememberRequest("zorbix"), None);
@@ -56,7 +65,7 @@ public sealed class FactVectorTests : IAsyncLifetime, IDisposable
         Assert.Equal(RememberOutcome.Added, second.Outcome);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task With_vectors_a_statement_with_the_same_vector_reinforces_the_known_one()
     {
         var first = await WithVectors().RememberAsync(new RememberRequest("zorbix"), None);
@@ -68,7 +77,7 @@ public sealed class FactVectorTests : IAsyncLifetime, IDisposable
         Assert.Contains("cosine", second.Reason, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Facts_stored_before_embeddings_were_configured_are_embedded_when_compared()
     {
         // Stored without a vector, so only the lexical search can find it (through "zorbix").
@@ -81,7 +90,7 @@ public sealed class FactVectorTests : IAsyncLifetime, IDisposable
         Assert.Equal(old.Fact.Id, result.Fact.Id);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Vectors_are_stored_with_the_fact_and_replaced_on_edit()
     {
         var service = WithVectors();
@@ -97,7 +106,7 @@ public sealed class FactVectorTests : IAsyncLifetime, IDisposable
         Assert.Equal(1.0, hit.Score, 4);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Retrieval_finds_facts_by_vector_when_no_word_matches()
     {
         var service = WithVectors();
@@ -111,7 +120,7 @@ public sealed class FactVectorTests : IAsyncLifetime, IDisposable
         Assert.Equal(1.0, hits[0].DenseScore!.Value, 4);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Fact_hits_become_weighted_context_blocks()
     {
         var service = WordsOnly();
@@ -131,7 +140,7 @@ public sealed class FactVectorTests : IAsyncLifetime, IDisposable
         Assert.Contains("(ops): deploys with blue green releases", blocks[0].Text, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Retrieval_returns_only_active_facts()
     {
         var service = WordsOnly();
@@ -146,5 +155,31 @@ public sealed class FactVectorTests : IAsyncLifetime, IDisposable
         Assert.Equal([current.Fact.Id], hits.Select(h => h.Fact.Id));
         Assert.DoesNotContain(hits, h => h.Fact.Id == old.Fact.Id);
         Assert.Empty(await new FactRetriever(_store).RetrieveAsync("?!", 10, None));
+    }
+}
+
+public sealed class SqliteFactVectorTests : FactVectorTests
+{
+    protected override Task<IFactStore> CreateStoreAsync() => Task.FromResult<IFactStore>(new SqliteFactStore(Folder.Combine("memory.db")));
+}
+
+/// <summary>The same, on a real PostgreSQL server (exact cosine in SQL), a fresh database per test.</summary>
+[Trait("Category", "Integration")]
+[Collection(PostgresCollection.Name)]
+[RequiresPostgres]
+public sealed class PostgresFactVectorTests(PostgresServerFixture server) : FactVectorTests
+{
+    private string _connectionString = "";
+
+    protected override async Task<IFactStore> CreateStoreAsync()
+    {
+        _connectionString = await server.CreateDatabaseAsync();
+        return new PostgresFactStore(_connectionString);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await server.DropDatabaseAsync(_connectionString);
     }
 }

@@ -14,6 +14,8 @@ public sealed class SqliteFactStoreTests : FactStoreContractTests, IDisposable
 
     protected override Task<IFactStore> CreateStoreAsync() => Task.FromResult<IFactStore>(new SqliteFactStore(DatabasePath));
 
+    protected override IFactStore CreateSecondWriter() => new SqliteFactStore(DatabasePath);
+
     public void Dispose() => _dir.Dispose();
 
     private SqliteConnection Connect()

@@ -19,9 +19,6 @@ public interface IMemoryStoreFactory
 {
     IMemoryStore Create(MemoryLocation location);
 
-    /// <summary>Where the user's run traces go (memory.traces): <paramref name="directory"/>, or the user's PostgreSQL schema.</summary>
-    ITraceLog CreateTraceLog(MemoryLocation location, string directory);
-
     /// <summary>The user's facts, in the same store as their memory (the SQLite file, or their PostgreSQL schema).</summary>
     IFactStore CreateFacts(MemoryLocation location);
 

@@ -4,14 +4,29 @@ using Npgsql;
 namespace MiniMe.Storage.Postgres;
 
 /// <summary>
-/// Owns the pooled data source for one store and turns connection failures into one actionable
-/// line naming host, port, database and user (never the password).
+/// A store's way to its PostgreSQL schema: a pooled data source shared by every store of the process
+/// that reaches the same database and schema (memory, facts and traces of one user use one pool, not
+/// three), and connection failures turned into one actionable line naming host, port, database and
+/// user (never the password).
 /// </summary>
 internal sealed class PostgresConnector : IAsyncDisposable
 {
+    /// <summary>
+    /// Connections one pool may hold when the connection string does not say (Npgsql's own default is
+    /// 100). Every MiniMe process has a pool per schema it uses, so several server instances over one
+    /// server stay under PostgreSQL's default max_connections of 100; a request finding the pool busy
+    /// waits for a connection (up to the connection Timeout) instead of failing.
+    /// </summary>
+    public const int DefaultMaxPoolSize = 16;
+
     private const string Hint = "check that the server is running and that memory.connectionString (or MINIME_MEMORY__CONNECTIONSTRING) names it";
 
+    private static readonly Dictionary<string, (NpgsqlDataSource Source, int Users)> Shared = new(StringComparer.Ordinal);
+    private static readonly Lock SharedLock = new();
+
     private readonly NpgsqlDataSource _dataSource;
+    private readonly string _key;
+    private int _disposed;
 
     /// <param name="schema">Keeps the store's tables in this schema (one per server user), created on first use; null uses the connection's own search path.</param>
     public PostgresConnector(string connectionString, string? schema = null)
@@ -25,9 +40,20 @@ internal sealed class PostgresConnector : IAsyncDisposable
             Schema = schema;
             builder.SearchPath = schema + ",public";
         }
+        if (!HasSetting(connectionString, "Maximum Pool Size", "Max Pool Size", "MaxPoolSize")) builder.MaxPoolSize = DefaultMaxPoolSize;
         Endpoint = Describe(builder);
-        _dataSource = NpgsqlDataSource.Create(builder);
+        _key = builder.ConnectionString;
+        lock (SharedLock)
+        {
+            var (source, users) = Shared.TryGetValue(_key, out var entry) ? entry : (NpgsqlDataSource.Create(builder), 0);
+            Shared[_key] = (source, users + 1);
+            _dataSource = source;
+        }
     }
+
+    private static bool HasSetting(string connectionString, params string[] names) =>
+        connectionString.Split(';').Select(part => part.Split('=', 2)[0].Trim())
+            .Any(key => names.Any(name => key.Equals(name, StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>The schema the store's tables live in, when not the connection's default.</summary>
     public string? Schema { get; }
@@ -89,7 +115,22 @@ internal sealed class PostgresConnector : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    /// <summary>Lets go of the shared pool; the last store using it closes it.</summary>
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return ValueTask.CompletedTask;
+        lock (SharedLock)
+        {
+            var (source, users) = Shared[_key];
+            if (users > 1)
+            {
+                Shared[_key] = (source, users - 1);
+                return ValueTask.CompletedTask;
+            }
+            Shared.Remove(_key);
+            return source.DisposeAsync();
+        }
+    }
 
     internal static NpgsqlConnectionStringBuilder Parse(string connectionString)
     {

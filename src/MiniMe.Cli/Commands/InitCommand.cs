@@ -1,7 +1,6 @@
 using System.CommandLine;
 using MiniMe.Cli.Hosting;
 using MiniMe.Configuration;
-using MiniMe.Storage.Sqlite;
 using MiniMe.Tools.Trust;
 using Spectre.Console;
 
@@ -25,8 +24,12 @@ internal sealed class InitCommand : MiniMeCommand
         var force = parse.GetValue(_force);
         WorkspaceInitializer.Initialize(workspace, name, force);
         var options = Engine.LoadOptions(workspace);
-        await using (var store = new SqliteMemoryStore(workspace.ResolvePath(options.Memory.Path), allowEmptyFile: force))
-            await store.InitializeAsync(cancellationToken);
+        // The store memory.store names, created (SQLite) or reached and migrated (PostgreSQL) now, so a wrong setting shows here.
+        await using (var engine = new Engine(workspace, options, allowEmptyMemory: force, Context.Trust))
+        {
+            await engine.StoreAsync(cancellationToken);
+            await engine.Owner.FactStoreAsync(cancellationToken);
+        }
         Out.MarkupLine($"[green]Initialized[/] MiniMe workspace in [bold]{Markup.Escape(Display(workspace.Root))}[/]");
         var trusted = RecordTrust(workspace, options);
         Out.MarkupLine("Tools may read the project, write under src/, tests/ and docs/, and run read-only git commands; nothing that runs code from the repository is allowed.");

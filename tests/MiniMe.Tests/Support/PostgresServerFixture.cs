@@ -57,7 +57,7 @@ public sealed class PostgresServerFixture : IAsyncLifetime
                 "fsync = off",
                 "synchronous_commit = off",
                 "full_page_writes = off",
-                "max_connections = 60",
+                "max_connections = 120",
                 "",
             ]));
             try

@@ -11,8 +11,6 @@ internal static class PostgresSchema
     /// <summary>Advisory lock key for schema changes ("minime" in ASCII).</summary>
     public const long LockKey = 0x6D696E696D65;
 
-    public const string TextSearchConfig = "english";
-
     private static readonly string[][] Versions =
     [
         // Version 1: documents, chunks with a weighted tsvector (A title, B body, C symbols), vectors as float4[].
@@ -63,6 +61,29 @@ internal static class PostgresSchema
             )
             """,
         ],
+        // Version (ranking parity, issue 17; the lead renumbers at merge): BM25 as the SQLite store's FTS5
+        // computes it. A Porter configuration with no stopword list, like FTS5's "porter unicode61" (every
+        // token type the parser can see in normalized text maps to it); each chunk's token count; the
+        // corpus totals. Existing rows are re-indexed by LexicalIndex.ReindexAsync right after.
+        [
+            "CREATE TEXT SEARCH DICTIONARY minime_porter (TEMPLATE = snowball, Language = porter)",
+            "CREATE TEXT SEARCH CONFIGURATION minime_porter (PARSER = default)",
+            """
+            ALTER TEXT SEARCH CONFIGURATION minime_porter ADD MAPPING FOR
+                asciiword, word, numword, asciihword, hword, numhword, hword_asciipart, hword_part, hword_numpart,
+                email, url, host, url_path, file, protocol, tag, entity, version, sfloat, float, int, uint
+            WITH minime_porter
+            """,
+            "ALTER TABLE chunks ADD COLUMN search_length integer",
+            """
+            CREATE TABLE lexical_stats (
+                only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+                chunk_count bigint NOT NULL,
+                token_count bigint NOT NULL
+            )
+            """,
+            "INSERT INTO lexical_stats (chunk_count, token_count) VALUES (0, 0)",
+        ],
     ];
 
     public static int CurrentVersion => Versions.Length;
@@ -88,6 +109,9 @@ internal static class PostgresSchema
                 record.Parameters.AddWithValue(v);
                 await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
+            // Chunks indexed before token counts were kept get them (and BM25's tokenization) now.
+            if (version < CurrentVersion)
+                await LexicalIndex.ReindexAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }

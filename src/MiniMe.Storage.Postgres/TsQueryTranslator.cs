@@ -22,8 +22,18 @@ internal static class TsQueryTranslator
     /// <returns>The tsquery text, or null when the expression holds no searchable word.</returns>
     public static string? Translate(string matchExpression)
     {
+        var phrases = Phrases(matchExpression);
+        return phrases.Count == 0 ? null : ToTsQuery(phrases);
+    }
+
+    /// <summary>
+    /// The phrases of the expression, each its words in order, duplicates dropped: what FTS5 scores
+    /// one by one in bm25(), and what <see cref="ToTsQuery"/> OR-s together.
+    /// </summary>
+    public static IReadOnlyList<string[]> Phrases(string matchExpression)
+    {
         ArgumentNullException.ThrowIfNull(matchExpression);
-        var phrases = new List<string>();
+        var phrases = new List<string[]>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (text, quoted) in Split(matchExpression))
         {
@@ -36,15 +46,23 @@ internal static class TsQueryTranslator
                             AddPhrase(phrases, seen, [part]);
             if (phrases.Count >= MaxPhrases) break;
         }
-        return phrases.Count == 0 ? null : string.Join(" | ", phrases);
+        return phrases;
     }
 
-    private static void AddPhrase(List<string> phrases, HashSet<string> seen, string[] words)
+    /// <summary>Each phrase as single-quoted words joined by &lt;-&gt;, the phrases OR-ed.</summary>
+    public static string ToTsQuery(IReadOnlyList<string[]> phrases)
     {
-        var kept = words.Where(w => Encoding.UTF8.GetByteCount(w) <= MaxWordBytes).Take(MaxWordsPerPhrase).ToList();
-        if (kept.Count == 0 || phrases.Count >= MaxPhrases) return;
-        var phrase = string.Join(" <-> ", kept.Select(w => "'" + w + "'"));
-        if (seen.Add(phrase)) phrases.Add(kept.Count == 1 ? phrase : "(" + phrase + ")");
+        ArgumentNullException.ThrowIfNull(phrases);
+        return string.Join(" | ", phrases.Select(p => p.Length == 1 ? Quote(p[0]) : "(" + string.Join(" <-> ", p.Select(Quote)) + ")"));
+    }
+
+    private static string Quote(string word) => "'" + word + "'";
+
+    private static void AddPhrase(List<string[]> phrases, HashSet<string> seen, string[] words)
+    {
+        var kept = words.Where(w => Encoding.UTF8.GetByteCount(w) <= MaxWordBytes).Take(MaxWordsPerPhrase).ToArray();
+        if (kept.Length == 0 || phrases.Count >= MaxPhrases) return;
+        if (seen.Add(string.Join(' ', kept))) phrases.Add(kept);
     }
 
     /// <summary>Splits into quoted strings ("" inside quotes is a literal quote) and the text between them; an unclosed quote runs to the end.</summary>

@@ -88,8 +88,10 @@ internal static class PostgresSchema
 
     public static int CurrentVersion => Versions.Length;
 
-    public static async Task MigrateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <param name="upTo">Stops at this version (tests build an older database with it); null migrates to <see cref="CurrentVersion"/>.</param>
+    public static async Task MigrateAsync(NpgsqlConnection connection, CancellationToken cancellationToken, int? upTo = null)
     {
+        var target = upTo ?? CurrentVersion;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({LockKey})", cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction,
@@ -101,7 +103,7 @@ internal static class PostgresSchema
             if (version > CurrentVersion)
                 throw new PostgresUnavailableException(
                     $"the PostgreSQL memory has schema version {version}, newer than this MiniMe ({CurrentVersion}); upgrade MiniMe");
-            for (var v = version + 1; v <= CurrentVersion; v++)
+            for (var v = version + 1; v <= target; v++)
             {
                 foreach (var statement in Versions[v - 1])
                     await ExecuteAsync(connection, transaction, statement, cancellationToken).ConfigureAwait(false);
@@ -110,7 +112,7 @@ internal static class PostgresSchema
                 await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             // Chunks indexed before token counts were kept get them (and BM25's tokenization) now.
-            if (version < CurrentVersion)
+            if (version < target && target == CurrentVersion)
                 await LexicalIndex.ReindexAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -46,8 +46,8 @@ public class PostgresMemoryStoreTests(PostgresServerFixture server) : MemoryStor
         await using var again = new PostgresMemoryStore(ConnectionString, VectorSearch);
         await again.InitializeAsync(CancellationToken.None);
         Assert.Equal(1, (await again.GetStatsAsync(CancellationToken.None)).Chunks);
-        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM schema_version"));
-        Assert.Equal(1, await ScalarAsync("SELECT max(version) FROM schema_version"));
+        Assert.Equal((long)PostgresSchema.CurrentVersion, await ScalarAsync("SELECT count(*) FROM schema_version"));
+        Assert.Equal(PostgresSchema.CurrentVersion, await ScalarAsync("SELECT max(version) FROM schema_version"));
     }
 
     [StoreFact]

@@ -26,7 +26,7 @@ internal static class Bm25Search
 
         var (lexemes, corpus) = await LexemesAsync(connection, words, cancellationToken).ConfigureAwait(false);
         var query = phrases.Select(p => p.SelectMany(w => lexemes[w]).ToArray()).ToList();
-        var rows = await OccurrencesAsync(connection, TsQueryTranslator.ToTsQuery(phrases), words, filter, cancellationToken).ConfigureAwait(false);
+        var rows = await OccurrencesAsync(connection, TsQueryTranslator.ToTsQuery(phrases), [.. query.SelectMany(p => p).Distinct(StringComparer.Ordinal)], filter, cancellationToken).ConfigureAwait(false);
         var ranked = Rank(query, rows, corpus, weights).Take(limit).ToList();
         if (ranked.Count == 0) return [];
 
@@ -147,20 +147,25 @@ internal static class Bm25Search
         return (lexemes, corpus);
     }
 
+    /// <summary>
+    /// The matching rows with the positions of the query's lexemes: setweight marks those lexemes D and
+    /// ts_filter keeps only them, so a few lexemes are unnested rather than the whole row; a position's
+    /// column follows from where the row's title and body end (positions run on without gaps).
+    /// </summary>
     private static async Task<List<Row>> OccurrencesAsync(
-        NpgsqlConnection connection, string tsquery, string[] words, SearchFilter filter, CancellationToken cancellationToken)
+        NpgsqlConnection connection, string tsquery, string[] lexemes, SearchFilter filter, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand { Connection = connection };
         var sql = new SqlText(command);
         var query = sql.Param(tsquery);
-        var wordList = sql.Param(words);
+        var wanted = sql.Param(lexemes);
         var kept = PostgresMemoryStore.FilterCondition(sql, filter) ?? "true";
         sql.Append(
             $"""
-            SELECT c.id, c.search_length, {kept}, u.lexeme, u.positions, u.weights
-            FROM chunks c CROSS JOIN LATERAL unnest(c.search) AS u(lexeme, positions, weights)
+            SELECT c.id, c.search_length, c.search_title_end, c.search_body_end, {kept}, u.lexeme, u.positions
+            FROM chunks c
+            CROSS JOIN LATERAL unnest(ts_filter(setweight(c.search, 'd', {wanted}::text[]), ARRAY['d'::"char"])) AS u(lexeme, positions, weights)
             WHERE c.search @@ to_tsquery('{LexicalIndex.Config}', {query})
-              AND u.lexeme = ANY(ARRAY(SELECT l.lexeme FROM unnest({wordList}::text[]) AS w, unnest(to_tsvector('{LexicalIndex.Config}', w)) AS l))
             """);
         var rows = new Dictionary<long, Row>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -168,12 +173,13 @@ internal static class Bm25Search
         {
             var id = reader.GetInt64(0);
             if (!rows.TryGetValue(id, out var row))
-                rows[id] = row = new Row(id, reader.GetInt32(1), reader.GetBoolean(2), new Dictionary<string, Dictionary<int, char>>(StringComparer.Ordinal));
-            var positions = reader.GetFieldValue<short[]>(4);
-            var letters = reader.GetFieldValue<string[]>(5);
+                rows[id] = row = new Row(id, reader.GetInt32(1), reader.GetBoolean(4), new Dictionary<string, Dictionary<int, char>>(StringComparer.Ordinal));
+            var (titleEnd, bodyEnd) = (reader.GetInt32(2), reader.GetInt32(3));
+            var positions = reader.GetFieldValue<short[]>(6);
             var at = new Dictionary<int, char>(positions.Length);
-            for (var i = 0; i < positions.Length; i++) at[positions[i]] = letters[i][0];
-            row.Positions[reader.GetString(3)] = at;
+            foreach (var position in positions)
+                at[position] = position <= titleEnd ? 'A' : position <= bodyEnd ? 'B' : 'C';
+            row.Positions[reader.GetString(5)] = at;
         }
         return [.. rows.Values];
     }

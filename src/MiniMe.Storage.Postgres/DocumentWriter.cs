@@ -25,14 +25,15 @@ internal static class DocumentWriter
             RETURNING id, domain, tags
         )
         INSERT INTO chunks (document_id, ordinal, start_offset, end_offset, heading, text, content_hash, domain, tags,
-                            imported_at, reuse_count, title, symbols, search, search_length)
+                            imported_at, reuse_count, title, symbols, search, search_length, search_title_end, search_body_end)
         SELECT doc.id, t.ordinal, t.start_offset, t.end_offset, t.heading, t.text, t.content_hash, doc.domain, doc.tags,
                t.imported_at, t.reuse_count, t.title, t.symbols,
-               {LexicalIndex.Vector("t.title_words", "t.body_words", "t.symbol_words")}, t.search_length
+               {LexicalIndex.Vector("t.title_words", "t.body_words", "t.symbol_words")}, t.search_length, t.title_end, t.body_end
         FROM doc, unnest($8::integer[], $9::integer[], $10::integer[], $11::text[], $12::text[], $13::text[],
-                         $14::timestamptz[], $15::integer[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::integer[])
+                         $14::timestamptz[], $15::integer[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
+                         $21::integer[], $22::integer[], $23::integer[])
             AS t(ordinal, start_offset, end_offset, heading, text, content_hash, imported_at, reuse_count, title, symbols,
-                 title_words, body_words, symbol_words, search_length)
+                 title_words, body_words, symbol_words, search_length, title_end, body_end)
         """;
 
     public static async Task<IReadOnlyList<WriteResult>> WriteAsync(PostgresConnector connector, IReadOnlyList<ExportedDocument> documents, CancellationToken cancellationToken)
@@ -165,12 +166,14 @@ internal static class DocumentWriter
         var titles = chunks.Select(c => SearchText.Normalize(c.Title)).ToArray();
         var bodies = chunks.Select(c => SearchText.Normalize(c.Text)).ToArray();
         var symbols = chunks.Select(c => SearchText.Normalize(c.Symbols)).ToArray();
-        var lengths = chunks.Select((_, i) => LexicalIndex.TokenCount(titles[i], bodies[i], symbols[i])).ToArray();
+        var counts = chunks.Select((_, i) => LexicalIndex.TokenCounts(titles[i], bodies[i], symbols[i])).ToArray();
         p.AddWithValue(titles);
         p.AddWithValue(bodies);
         p.AddWithValue(symbols);
-        p.AddWithValue(lengths);
-        tokens = lengths.Sum(l => (long)l);
+        p.AddWithValue(counts.Select(c => c.Length).ToArray());
+        p.AddWithValue(counts.Select(c => c.TitleEnd).ToArray());
+        p.AddWithValue(counts.Select(c => c.BodyEnd).ToArray());
+        tokens = counts.Sum(c => (long)c.Length);
         return command;
     }
 

@@ -6,7 +6,7 @@ namespace MiniMe.Storage.Postgres;
 /// The lexical index as the SQLite store's FTS5 table keeps it, so BM25 scores agree: each chunk's
 /// tsvector (A title, B body, C symbols) is built with a Porter stemmer and no stopword list (FTS5's
 /// "porter unicode61" drops nothing), chunks.search_length is the row's token count over all three
-/// columns (FTS5's column sizes), and lexical_stats holds the corpus totals (FTS5's averages record),
+/// columns (FTS5's column sizes) with the title's and body's last positions, and lexical_stats holds the corpus totals (FTS5's averages record),
 /// changed by the same transactions that write and delete chunks.
 /// </summary>
 internal static class LexicalIndex
@@ -19,16 +19,18 @@ internal static class LexicalIndex
         $"setweight(to_tsvector('{Config}', {title}), 'A') || setweight(to_tsvector('{Config}', {body}), 'B') || setweight(to_tsvector('{Config}', {symbols}), 'C')";
 
     /// <summary>
-    /// Tokens of <see cref="SearchText.Normalize"/>d columns, all counted: FTS5's row size is every token of
-    /// every column (there are no stopwords to skip).
+    /// A chunk's token counts from its <see cref="SearchText.Normalize"/>d columns: all tokens (FTS5's row
+    /// size counts every token of every column; there are no stopwords to skip), and where the title and
+    /// the body end in the tsvector, whose positions run on from column to column without gaps.
     /// </summary>
-    public static int TokenCount(params ReadOnlySpan<string> normalized)
+    public static (int Length, int TitleEnd, int BodyEnd) TokenCounts(string title, string body, string symbols)
     {
-        var count = 0;
-        foreach (var text in normalized)
-            if (text.Length > 0) count += text.AsSpan().Count(' ') + 1;
-        return count;
+        var titleEnd = Count(title);
+        var bodyEnd = titleEnd + Count(body);
+        return (bodyEnd + Count(symbols), titleEnd, bodyEnd);
     }
+
+    private static int Count(string normalized) => normalized.Length == 0 ? 0 : normalized.AsSpan().Count(' ') + 1;
 
     /// <summary>Adds chunks (and their tokens) to the corpus totals; negative to remove them.</summary>
     public static NpgsqlBatchCommand ChangeTotals(long chunks, long tokens)
@@ -56,6 +58,8 @@ internal static class LexicalIndex
             var bodies = new List<string>(Page);
             var symbols = new List<string>(Page);
             var lengths = new List<int>(Page);
+            var titleEnds = new List<int>(Page);
+            var bodyEnds = new List<int>(Page);
             await using (var select = new NpgsqlCommand(
                 "SELECT id, title, text, symbols FROM chunks WHERE search_length IS NULL AND id > $1 ORDER BY id LIMIT $2", connection, transaction))
             {
@@ -71,14 +75,19 @@ internal static class LexicalIndex
                     titles.Add(title);
                     bodies.Add(body);
                     symbols.Add(symbol);
-                    lengths.Add(TokenCount(title, body, symbol));
+                    var counts = TokenCounts(title, body, symbol);
+                    lengths.Add(counts.Length);
+                    titleEnds.Add(counts.TitleEnd);
+                    bodyEnds.Add(counts.BodyEnd);
                 }
             }
             if (ids.Count == 0) break;
             await using (var update = new NpgsqlCommand(
                 $"""
-                UPDATE chunks c SET search = {Vector("t.title", "t.body", "t.symbols")}, search_length = t.length
-                FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::integer[]) AS t(id, title, body, symbols, length)
+                UPDATE chunks c SET search = {Vector("t.title", "t.body", "t.symbols")},
+                    search_length = t.length, search_title_end = t.title_end, search_body_end = t.body_end
+                FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::integer[], $7::integer[])
+                    AS t(id, title, body, symbols, length, title_end, body_end)
                 WHERE c.id = t.id
                 """, connection, transaction))
             {
@@ -87,6 +96,8 @@ internal static class LexicalIndex
                 update.Parameters.AddWithValue(bodies.ToArray());
                 update.Parameters.AddWithValue(symbols.ToArray());
                 update.Parameters.AddWithValue(lengths.ToArray());
+                update.Parameters.AddWithValue(titleEnds.ToArray());
+                update.Parameters.AddWithValue(bodyEnds.ToArray());
                 await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             after = ids[^1];
@@ -94,6 +105,6 @@ internal static class LexicalIndex
         await PostgresSchema.ExecuteAsync(connection, transaction,
             "UPDATE lexical_stats SET chunk_count = (SELECT count(*) FROM chunks), token_count = (SELECT coalesce(sum(search_length), 0) FROM chunks)",
             cancellationToken).ConfigureAwait(false);
-        await PostgresSchema.ExecuteAsync(connection, transaction, "ALTER TABLE chunks ALTER COLUMN search_length SET NOT NULL", cancellationToken).ConfigureAwait(false);
+        await PostgresSchema.ExecuteAsync(connection, transaction, "ALTER TABLE chunks ALTER COLUMN search_length SET NOT NULL, ALTER COLUMN search_title_end SET NOT NULL, ALTER COLUMN search_body_end SET NOT NULL", cancellationToken).ConfigureAwait(false);
     }
 }

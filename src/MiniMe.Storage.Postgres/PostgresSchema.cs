@@ -63,7 +63,7 @@ internal static class PostgresSchema
         ],
         // Version (ranking parity, issue 17; the lead renumbers at merge): BM25 as the SQLite store's FTS5
         // computes it. A Porter configuration with no stopword list, like FTS5's "porter unicode61" (every
-        // token type the parser can see in normalized text maps to it); each chunk's token count; the
+        // token type the parser can see in normalized text maps to it); each chunk's token counts; the
         // corpus totals. Existing rows are re-indexed by LexicalIndex.ReindexAsync right after.
         [
             "CREATE TEXT SEARCH DICTIONARY minime_porter (TEMPLATE = snowball, Language = porter)",
@@ -74,7 +74,8 @@ internal static class PostgresSchema
                 email, url, host, url_path, file, protocol, tag, entity, version, sfloat, float, int, uint
             WITH minime_porter
             """,
-            "ALTER TABLE chunks ADD COLUMN search_length integer",
+            // Tokens in all (BM25's |D|), and the last position of the title and of the body in search.
+            "ALTER TABLE chunks ADD COLUMN search_length integer, ADD COLUMN search_title_end integer, ADD COLUMN search_body_end integer",
             """
             CREATE TABLE lexical_stats (
                 only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),

@@ -118,11 +118,13 @@ public sealed class PostgresRankingParityTests(PostgresServerFixture server) : I
     }
 
     [StoreFact]
-    public async Task Phrases_score_per_occurrence_of_the_whole_phrase()
+    public async Task Phrases_score_per_occurrence_of_the_whole_phrase_and_per_mention_in_the_query()
     {
         await WriteBothAsync(Corpus);
         await AssertSameRankingAsync("\"http client factory\" OR \"client\"");
         await AssertSameRankingAsync(FtsQueryBuilder.Build("HttpClientFactory creates clients")!);
+        // One phrase written twice ("--http-client" gives both) counts twice in FTS5.
+        await AssertSameRankingAsync("\"http-client\" OR \"http client\" OR \"factory\"");
     }
 
     [StoreFact]

@@ -5,6 +5,7 @@ using MiniMe.Memory.Lexical;
 using MiniMe.Memory.Retrieval;
 using MiniMe.Storage.Postgres;
 using MiniMe.Storage.Sqlite;
+using MiniMe.Tests.Memory.Evaluation;
 using MiniMe.Tests.Support;
 using Npgsql;
 
@@ -222,6 +223,33 @@ public sealed class PostgresRankingParityTests(PostgresServerFixture server) : I
         Assert.True(sqlite.Ndcg > 0.3, $"SQLite nDCG@10 {sqlite.Ndcg}");
         Assert.Equal(sqlite.Ndcg, postgres.Ndcg, 0.01);
         Assert.Equal(sqlite.Mrr, postgres.Mrr, 0.01);
+    }
+
+    [StoreFact]
+    public async Task Eval_retrieval_on_the_postgres_store_reports_the_sqlite_figures_and_leaves_no_schema_behind()
+    {
+        var home = _dir.Combine("ws");
+        Assert.Equal(0, (await CliRunner.RunAsync("init", "--home", home, "--name", "t")).ExitCode);
+        var config = Path.Combine(home, "config.yaml");
+        var dataset = TinyBeir.Write(_dir.Combine("tiny"));
+        var onSqlite = await CliRunner.RunAsync("eval", "retrieval", "--dataset", dataset, "--home", home, "--mode", "lexical");
+        Assert.Equal(0, onSqlite.ExitCode);
+
+        var yaml = await File.ReadAllTextAsync(config);
+        Assert.Contains("  store: sqlite", yaml, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(config, yaml.Replace("  store: sqlite", $"  store: postgres\n  connectionString: \"{_connectionString}\"", StringComparison.Ordinal));
+        var onPostgres = await CliRunner.RunAsync("eval", "retrieval", "--dataset", dataset, "--home", home, "--mode", "lexical");
+        Assert.True(onPostgres.ExitCode == 0, onPostgres.Error + onPostgres.Out);
+
+        Assert.Equal(Metrics(onSqlite.Out), Metrics(onPostgres.Out));
+        Assert.Contains($"nDCG@10    {TinyBeir.Ndcg10.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}", onPostgres.Out, StringComparison.Ordinal);
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var schemas = new NpgsqlCommand("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'minime_eval_%'", connection);
+        Assert.Equal(0L, await schemas.ExecuteScalarAsync());
+
+        static string[] Metrics(string output) =>
+            [.. output.Split('\n').Where(l => l.StartsWith("nDCG@", StringComparison.Ordinal) || l.StartsWith("recall@", StringComparison.Ordinal) || l.StartsWith("MRR@", StringComparison.Ordinal))];
     }
 
     /// <summary>lexical_stats holds exactly the rows and tokens in chunks, as FTS5's averages record does.</summary>

@@ -47,7 +47,8 @@ if (!known.Contains(command))
 }
 var rc = 0;
 if (command is "all" or "search")
-    rc |= await SearchBenchmark.RunAsync(Sizes("--sizes", [10_000, 100_000]), Option("--queries", 300), cancel.Token);
+    rc |= await SearchBenchmark.RunAsync(Sizes("--sizes", [10_000, 100_000]), Option("--queries", 300),
+        Array.IndexOf(args, "--postgres") is var p and >= 0 && p + 1 < args.Length ? args[p + 1] : null, cancel.Token);
 if (command is "all" or "import")
     rc |= await ImportBenchmark.RunAsync(Option("--files", 3000), cancel.Token);
 if (command is "all" or "coldstart")

@@ -12,6 +12,9 @@ internal static class DocumentWriter
 {
     private const string DeleteChunks = "DELETE FROM chunks WHERE document_id = (SELECT id FROM documents WHERE source = $1)";
 
+    private const string LockSources =
+        "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(s, 0) AS k FROM unnest($1::text[]) AS s ORDER BY 1) x";
+
     private static readonly string UpsertWithChunks =
         $"""
         WITH doc AS (
@@ -22,16 +25,15 @@ internal static class DocumentWriter
             RETURNING id, domain, tags
         )
         INSERT INTO chunks (document_id, ordinal, start_offset, end_offset, heading, text, content_hash, domain, tags,
-                            imported_at, reuse_count, title, symbols, search)
+                            imported_at, reuse_count, title, symbols, search, search_length, search_title_end, search_body_end)
         SELECT doc.id, t.ordinal, t.start_offset, t.end_offset, t.heading, t.text, t.content_hash, doc.domain, doc.tags,
                t.imported_at, t.reuse_count, t.title, t.symbols,
-               setweight(to_tsvector('{PostgresSchema.TextSearchConfig}', t.title_words), 'A')
-               || setweight(to_tsvector('{PostgresSchema.TextSearchConfig}', t.body_words), 'B')
-               || setweight(to_tsvector('{PostgresSchema.TextSearchConfig}', t.symbol_words), 'C')
+               {LexicalIndex.Vector("t.title_words", "t.body_words", "t.symbol_words")}, t.search_length, t.title_end, t.body_end
         FROM doc, unnest($8::integer[], $9::integer[], $10::integer[], $11::text[], $12::text[], $13::text[],
-                         $14::timestamptz[], $15::integer[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[])
+                         $14::timestamptz[], $15::integer[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
+                         $21::integer[], $22::integer[], $23::integer[])
             AS t(ordinal, start_offset, end_offset, heading, text, content_hash, imported_at, reuse_count, title, symbols,
-                 title_words, body_words, symbol_words)
+                 title_words, body_words, symbol_words, search_length, title_end, body_end)
         """;
 
     public static async Task<IReadOnlyList<WriteResult>> WriteAsync(PostgresConnector connector, IReadOnlyList<ExportedDocument> documents, CancellationToken cancellationToken)
@@ -42,21 +44,24 @@ internal static class DocumentWriter
 
         await using var connection = await connector.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var sources = documents.Select(d => d.Document.Source).ToArray();
+        var (oldChunks, oldTokens) = await LockAndMeasureAsync(connection, transaction, sources, cancellationToken).ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection, transaction);
-        // Locks are taken in key order so two batches touching the same sources cannot deadlock.
-        var lockSources = new NpgsqlBatchCommand(
-            "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(s, 0) AS k FROM unnest($1::text[]) AS s ORDER BY 1) x");
-        lockSources.Parameters.AddWithValue(documents.Select(d => d.Document.Source).ToArray());
-        batch.BatchCommands.Add(lockSources);
         var deletes = new List<NpgsqlBatchCommand>(documents.Count);
+        var written = new Dictionary<string, (long Chunks, long Tokens)>(StringComparer.Ordinal);
         foreach (var document in documents)
         {
             var delete = new NpgsqlBatchCommand(DeleteChunks);
             delete.Parameters.AddWithValue(document.Document.Source);
             batch.BatchCommands.Add(delete);
             deletes.Add(delete);
-            batch.BatchCommands.Add(Upsert(document));
+            batch.BatchCommands.Add(Upsert(document, out var tokens));
+            // A source written twice in one batch keeps only its last version.
+            written[document.Document.Source] = (document.Chunks.Count, tokens);
         }
+        // Last, so the one-row totals stay locked only for the commit.
+        batch.BatchCommands.Add(LexicalIndex.ChangeTotals(
+            written.Values.Sum(w => w.Chunks) - oldChunks, written.Values.Sum(w => w.Tokens) - oldTokens));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         // Commit is the only point of no return: cancellation before it rolls the whole batch back.
         cancellationToken.ThrowIfCancellationRequested();
@@ -74,19 +79,23 @@ internal static class DocumentWriter
         if (distinct.Length == 0) return 0;
         await using var connection = await connector.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var locks = new NpgsqlCommand(
-            "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(s, 0) AS k FROM unnest($1::text[]) AS s ORDER BY 1) x", connection, transaction))
+        await using (var locks = new NpgsqlCommand(LockSources, connection, transaction))
         {
             locks.Parameters.AddWithValue(distinct);
             await locks.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         var hashes = new List<string>();
+        var tokens = 0L;
         await using (var chunks = new NpgsqlCommand(
-            "DELETE FROM chunks WHERE document_id IN (SELECT id FROM documents WHERE source = ANY($1)) RETURNING content_hash", connection, transaction))
+            "DELETE FROM chunks WHERE document_id IN (SELECT id FROM documents WHERE source = ANY($1)) RETURNING content_hash, search_length", connection, transaction))
         {
             chunks.Parameters.AddWithValue(distinct);
             await using var reader = await chunks.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) hashes.Add(reader.GetString(0));
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                hashes.Add(reader.GetString(0));
+                tokens += reader.GetInt32(1);
+            }
         }
         await using (var documents = new NpgsqlCommand("DELETE FROM documents WHERE source = ANY($1)", connection, transaction))
         {
@@ -100,12 +109,38 @@ internal static class DocumentWriter
             orphans.Parameters.AddWithValue(hashes.Distinct(StringComparer.Ordinal).ToArray());
             await orphans.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
+        await using (var totals = new NpgsqlBatch(connection, transaction))
+        {
+            totals.BatchCommands.Add(LexicalIndex.ChangeTotals(-hashes.Count, -tokens));
+            await totals.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
         cancellationToken.ThrowIfCancellationRequested();
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return hashes.Count;
     }
 
-    private static NpgsqlBatchCommand Upsert(ExportedDocument document)
+    /// <summary>
+    /// Takes the per-source locks (in key order, so two batches touching the same sources cannot
+    /// deadlock) and measures the chunks and tokens those sources hold now, which the write replaces.
+    /// </summary>
+    private static async Task<(long Chunks, long Tokens)> LockAndMeasureAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string[] sources, CancellationToken cancellationToken)
+    {
+        await using (var locks = new NpgsqlCommand(LockSources, connection, transaction))
+        {
+            locks.Parameters.AddWithValue(sources);
+            await locks.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await using var measure = new NpgsqlCommand(
+            "SELECT count(*), coalesce(sum(search_length), 0)::bigint FROM chunks WHERE document_id IN (SELECT id FROM documents WHERE source = ANY($1))",
+            connection, transaction);
+        measure.Parameters.AddWithValue(sources);
+        await using var reader = await measure.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    private static NpgsqlBatchCommand Upsert(ExportedDocument document, out long tokens)
     {
         var d = document.Document;
         var chunks = document.Chunks;
@@ -128,9 +163,17 @@ internal static class DocumentWriter
         p.AddWithValue(chunks.Select(c => c.ReuseCount).ToArray());
         p.AddWithValue(chunks.Select(c => c.Title).ToArray());
         p.AddWithValue(chunks.Select(c => c.Symbols).ToArray());
-        p.AddWithValue(chunks.Select(c => SearchText.Normalize(c.Title)).ToArray());
-        p.AddWithValue(chunks.Select(c => SearchText.Normalize(c.Text)).ToArray());
-        p.AddWithValue(chunks.Select(c => SearchText.Normalize(c.Symbols)).ToArray());
+        var titles = chunks.Select(c => SearchText.Normalize(c.Title)).ToArray();
+        var bodies = chunks.Select(c => SearchText.Normalize(c.Text)).ToArray();
+        var symbols = chunks.Select(c => SearchText.Normalize(c.Symbols)).ToArray();
+        var counts = chunks.Select((_, i) => LexicalIndex.TokenCounts(titles[i], bodies[i], symbols[i])).ToArray();
+        p.AddWithValue(titles);
+        p.AddWithValue(bodies);
+        p.AddWithValue(symbols);
+        p.AddWithValue(counts.Select(c => c.Length).ToArray());
+        p.AddWithValue(counts.Select(c => c.TitleEnd).ToArray());
+        p.AddWithValue(counts.Select(c => c.BodyEnd).ToArray());
+        tokens = counts.Sum(c => (long)c.Length);
         return command;
     }
 

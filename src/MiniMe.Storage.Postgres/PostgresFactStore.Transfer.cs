@@ -75,7 +75,7 @@ public sealed partial class PostgresFactStore : IFactExport, IFactImport
                                last_seen_at, seen_count, superseded_at, superseded_by, retracted_at, search)
             SELECT t.id, t.text, t.key, t.category, t.source, t.confidence, t.importance, t.status, t.created_at, t.updated_at,
                    t.last_seen_at, t.seen_count, t.superseded_at, t.superseded_by, t.retracted_at,
-                   to_tsvector('{PostgresSchema.TextSearchConfig}', t.words)
+                   to_tsvector('{LexicalIndex.Config}', t.words)
             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[],
                         $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::integer[], $13::timestamptz[], $14::bigint[],
                         $15::timestamptz[], $16::text[])

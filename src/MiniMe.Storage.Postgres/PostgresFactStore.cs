@@ -30,7 +30,7 @@ public sealed partial class PostgresFactStore : IFactStore
 
     private static readonly string Active = FactCodes.Code(FactStatus.Active);
     private static readonly string Pending = FactCodes.Code(FactStatus.Pending);
-    private static readonly string ToTsVector = $"to_tsvector('{PostgresSchema.TextSearchConfig}', $1)";
+    private static readonly string ToTsVector = $"to_tsvector('{LexicalIndex.Config}', $1)";
 
     private readonly PostgresConnector _connector;
 
@@ -80,7 +80,7 @@ public sealed partial class PostgresFactStore : IFactStore
         await using var command = Command(connection, null,
             $"""
             SELECT {Columns}, ts_rank_cd(f.search, q, 1)::float8 AS rank
-            FROM facts f, to_tsquery('{PostgresSchema.TextSearchConfig}', $1) AS q
+            FROM facts f, to_tsquery('{LexicalIndex.Config}', $1) AS q
             WHERE f.search @@ q AND f.status = $2
             ORDER BY rank DESC, f.id LIMIT $3
             """,

@@ -7,8 +7,8 @@ namespace MiniMe.Storage.Postgres;
 
 /// <summary>
 /// The server memory store: the same contract as the SQLite store on PostgreSQL. Lexical search is
-/// PostgreSQL full-text search (a weighted tsvector per chunk under a GIN index, ranked by ts_rank_cd
-/// with the BM25 field weights); vectors are float4[] keyed by content hash, searched with pgvector's
+/// PostgreSQL full-text search (a weighted tsvector per chunk under a GIN index) ranked by the same
+/// BM25 as the SQLite store's FTS5 (<see cref="Bm25Search"/>); vectors are float4[] keyed by content hash, searched with pgvector's
 /// HNSW index when the server has the extension and by an exact cosine scan in SQL otherwise.
 /// </summary>
 public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, IMemoryImport
@@ -83,23 +83,9 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
         ArgumentException.ThrowIfNullOrWhiteSpace(matchExpression);
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(weights);
-        var tsquery = TsQueryTranslator.Translate(matchExpression);
-        if (tsquery is null || limit < 1) return [];
-
+        if (limit < 1) return [];
         await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand { Connection = connection };
-        var sql = new SqlText(command);
-        var query = sql.Param(tsquery);
-        var rankWeights = sql.Param(RankWeights(weights));
-        sql.Append(
-            $"""
-            SELECT {ChunkColumns}, ts_rank_cd({rankWeights}::real[], c.search, to_tsquery('{PostgresSchema.TextSearchConfig}', {query}), 1)::float8 AS rank
-            FROM chunks c JOIN documents d ON d.id = c.document_id
-            WHERE c.search @@ to_tsquery('{PostgresSchema.TextSearchConfig}', {query})
-            """);
-        AppendFilter(sql, filter);
-        sql.Append($" ORDER BY rank DESC, c.id LIMIT {sql.Param(limit)}");
-        return await ReadCandidatesAsync(command, cancellationToken).ConfigureAwait(false);
+        return await Bm25Search.SearchAsync(connection, matchExpression, limit, filter, weights, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<Candidate>> SearchDenseAsync(string model, ReadOnlyMemory<float> query, int limit, SearchFilter filter, CancellationToken cancellationToken)
@@ -262,17 +248,6 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
         lock (_indexLock) _indexedDims.Add(dims);
     }
 
-    /// <summary>ts_rank_cd weights {D, C, B, A}: symbols are C, body B, title A; scaled into [0, 1] as PostgreSQL requires.</summary>
-    internal static float[] RankWeights(Bm25Weights weights)
-    {
-        var title = Math.Max(0, weights.Title);
-        var body = Math.Max(0, weights.Body);
-        var symbols = Math.Max(0, weights.Symbols);
-        var max = Math.Max(title, Math.Max(body, symbols));
-        if (max <= 0) return [0, 0, 0, 0];
-        return [0, (float)(symbols / max), (float)(body / max), (float)(title / max)];
-    }
-
     internal const string ChunkColumns =
         "c.id, d.source, c.start_offset, c.end_offset, c.domain, c.tags, c.text, c.heading, c.content_hash, c.imported_at, c.reuse_count";
     private const int ChunkColumnCount = 11;
@@ -302,10 +277,19 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
 
     internal static void AppendFilter(SqlText sql, SearchFilter filter)
     {
+        if (FilterCondition(sql, filter) is { } condition)
+            sql.Append($" AND {condition}");
+    }
+
+    /// <summary>The filter as one condition on chunks c (its values as parameters of <paramref name="sql"/>), or null when it keeps everything.</summary>
+    internal static string? FilterCondition(SqlText sql, SearchFilter filter)
+    {
+        var conditions = new List<string>(2);
         if (filter.Domain is { Length: > 0 } domain)
-            sql.Append($" AND c.domain = {sql.Param(domain)}");
+            conditions.Add($"c.domain = {sql.Param(domain)}");
         if (filter.Tags is { Count: > 0 } tags)
-            sql.Append($" AND c.tags @> {sql.Param(tags.ToArray())}::text[]");
+            conditions.Add($"c.tags @> {sql.Param(tags.ToArray())}::text[]");
+        return conditions.Count == 0 ? null : "(" + string.Join(" AND ", conditions) + ")";
     }
 
     internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));

@@ -11,8 +11,6 @@ internal static class PostgresSchema
     /// <summary>Advisory lock key for schema changes ("minime" in ASCII).</summary>
     public const long LockKey = 0x6D696E696D65;
 
-    public const string TextSearchConfig = "english";
-
     private static readonly string[][] Versions =
     [
         // Version 1: documents, chunks with a weighted tsvector (A title, B body, C symbols), vectors as float4[].
@@ -128,7 +126,31 @@ internal static class PostgresSchema
             )
             """,
         ],
-        // Traces (memory.traces: postgres): the lines of each run in append order, as the JSONL files hold them.
+        // Version 3: BM25 as the SQLite store's FTS5
+        // computes it. A Porter configuration with no stopword list, like FTS5's "porter unicode61" (every
+        // token type the parser can see in normalized text maps to it); each chunk's token counts; the
+        // corpus totals. Existing rows are re-indexed by LexicalIndex.ReindexAsync right after.
+        [
+            "CREATE TEXT SEARCH DICTIONARY minime_porter (TEMPLATE = snowball, Language = porter)",
+            "CREATE TEXT SEARCH CONFIGURATION minime_porter (PARSER = default)",
+            """
+            ALTER TEXT SEARCH CONFIGURATION minime_porter ADD MAPPING FOR
+                asciiword, word, numword, asciihword, hword, numhword, hword_asciipart, hword_part, hword_numpart,
+                email, url, host, url_path, file, protocol, tag, entity, version, sfloat, float, int, uint
+            WITH minime_porter
+            """,
+            // Tokens in all (BM25's |D|), and the last position of the title and of the body in search.
+            "ALTER TABLE chunks ADD COLUMN search_length integer, ADD COLUMN search_title_end integer, ADD COLUMN search_body_end integer",
+            """
+            CREATE TABLE lexical_stats (
+                only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+                chunk_count bigint NOT NULL,
+                token_count bigint NOT NULL
+            )
+            """,
+            "INSERT INTO lexical_stats (chunk_count, token_count) VALUES (0, 0)",
+        ],
+        // Version 4: traces (memory.traces: postgres): the lines of each run in append order, as the JSONL files hold them.
         [
             """
             CREATE TABLE trace_events (
@@ -143,8 +165,10 @@ internal static class PostgresSchema
 
     public static int CurrentVersion => Versions.Length;
 
-    public static async Task MigrateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <param name="upTo">Stops at this version (tests build an older database with it); null migrates to <see cref="CurrentVersion"/>.</param>
+    public static async Task MigrateAsync(NpgsqlConnection connection, CancellationToken cancellationToken, int? upTo = null)
     {
+        var target = upTo ?? CurrentVersion;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({LockKey})", cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction,
@@ -156,7 +180,7 @@ internal static class PostgresSchema
             if (version > CurrentVersion)
                 throw new PostgresUnavailableException(
                     $"the PostgreSQL memory has schema version {version}, newer than this MiniMe ({CurrentVersion}); upgrade MiniMe");
-            for (var v = version + 1; v <= CurrentVersion; v++)
+            for (var v = version + 1; v <= target; v++)
             {
                 foreach (var statement in Versions[v - 1])
                     await ExecuteAsync(connection, transaction, statement, cancellationToken).ConfigureAwait(false);
@@ -164,6 +188,9 @@ internal static class PostgresSchema
                 record.Parameters.AddWithValue(v);
                 await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
+            // Chunks indexed before token counts were kept get them (and BM25's tokenization) now.
+            if (version < target && target == CurrentVersion)
+                await LexicalIndex.ReindexAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }

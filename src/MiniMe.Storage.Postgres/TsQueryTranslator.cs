@@ -22,29 +22,48 @@ internal static class TsQueryTranslator
     /// <returns>The tsquery text, or null when the expression holds no searchable word.</returns>
     public static string? Translate(string matchExpression)
     {
+        var phrases = Phrases(matchExpression);
+        return phrases.Count == 0 ? null : ToTsQuery(phrases);
+    }
+
+    /// <summary>
+    /// The phrases of the expression, each its words in order: what FTS5 scores one by one in bm25().
+    /// A phrase given twice stays twice ("api-key" OR "api key" are one phrase that FTS5 counts twice),
+    /// so the scores agree; <see cref="ToTsQuery"/> lists it once.
+    /// </summary>
+    public static IReadOnlyList<string[]> Phrases(string matchExpression)
+    {
         ArgumentNullException.ThrowIfNull(matchExpression);
-        var phrases = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var phrases = new List<string[]>();
         foreach (var (text, quoted) in Split(matchExpression))
         {
             if (quoted)
-                AddPhrase(phrases, seen, SearchText.Words(text));
+                AddPhrase(phrases, SearchText.Words(text));
             else
                 foreach (var word in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
                     if (!Operators.Contains(word))
                         foreach (var part in SearchText.Words(word))
-                            AddPhrase(phrases, seen, [part]);
+                            AddPhrase(phrases, [part]);
             if (phrases.Count >= MaxPhrases) break;
         }
-        return phrases.Count == 0 ? null : string.Join(" | ", phrases);
+        return phrases;
     }
 
-    private static void AddPhrase(List<string> phrases, HashSet<string> seen, string[] words)
+    /// <summary>Each distinct phrase as single-quoted words joined by &lt;-&gt;, the phrases OR-ed.</summary>
+    public static string ToTsQuery(IReadOnlyList<string[]> phrases)
     {
-        var kept = words.Where(w => Encoding.UTF8.GetByteCount(w) <= MaxWordBytes).Take(MaxWordsPerPhrase).ToList();
-        if (kept.Count == 0 || phrases.Count >= MaxPhrases) return;
-        var phrase = string.Join(" <-> ", kept.Select(w => "'" + w + "'"));
-        if (seen.Add(phrase)) phrases.Add(kept.Count == 1 ? phrase : "(" + phrase + ")");
+        ArgumentNullException.ThrowIfNull(phrases);
+        return string.Join(" | ", phrases
+            .Select(p => p.Length == 1 ? Quote(p[0]) : "(" + string.Join(" <-> ", p.Select(Quote)) + ")")
+            .Distinct(StringComparer.Ordinal));
+    }
+
+    private static string Quote(string word) => "'" + word + "'";
+
+    private static void AddPhrase(List<string[]> phrases, string[] words)
+    {
+        var kept = words.Where(w => Encoding.UTF8.GetByteCount(w) <= MaxWordBytes).Take(MaxWordsPerPhrase).ToArray();
+        if (kept.Length > 0 && phrases.Count < MaxPhrases) phrases.Add(kept);
     }
 
     /// <summary>Splits into quoted strings ("" inside quotes is a literal quote) and the text between them; an unclosed quote runs to the end.</summary>

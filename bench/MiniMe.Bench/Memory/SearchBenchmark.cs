@@ -6,27 +6,33 @@ using MiniMe.Configuration;
 using MiniMe.Memory;
 using MiniMe.Memory.Lexical;
 using MiniMe.Memory.Retrieval;
+using MiniMe.Storage.Postgres;
 using MiniMe.Storage.Sqlite;
+using Npgsql;
 
 namespace MiniMe.Bench.Memory;
 
 /// <summary>
 /// Search latency of the embedded default (SQLite FTS5 BM25 through the HybridRetriever, exactly what
-/// `minime search` runs) at growing corpus sizes.
+/// `minime search` runs) at growing corpus sizes; with --postgres CONNECTION the same on the PostgreSQL
+/// store, in a schema of its own that is dropped afterwards.
 /// </summary>
 public static class SearchBenchmark
 {
     private const int ChunksPerDocument = 10;
     private const int WordsPerChunk = 150;
 
-    public static async Task<int> RunAsync(int[] sizes, int queries, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(int[] sizes, int queries, string? postgres, CancellationToken cancellationToken)
     {
         var directory = Path.Combine(Path.GetTempPath(), "minime-bench-search-" + Environment.ProcessId);
+        var schema = "minime_bench_" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Directory.CreateDirectory(directory);
         try
         {
-            Report.Header("Search latency (lexical BM25, k=8)", "chunks", "queries", "p50 ms", "p95 ms", "p99 ms", "db MB", "load s");
-            await using var store = new SqliteMemoryStore(Path.Combine(directory, "memory.db"));
+            Report.Header($"Search latency (lexical BM25, k=8, {(postgres is null ? "SQLite" : "PostgreSQL")})", "chunks", "queries", "p50 ms", "p95 ms", "p99 ms", "db MB", "load s");
+            await using IMemoryStore store = postgres is null
+                ? new SqliteMemoryStore(Path.Combine(directory, "memory.db"))
+                : new PostgresMemoryStore(postgres, PostgresVectorSearch.Exact, schema);
             await store.InitializeAsync(cancellationToken);
             var corpus = new SyntheticCorpus();
             var loaded = 0;
@@ -37,16 +43,25 @@ public static class SearchBenchmark
                 var loadSeconds = load.Elapsed.TotalSeconds;
                 var retriever = new HybridRetriever(store, new RetrievalOptions(), embeddings: null, embeddingModel: null);
                 var samples = await MeasureAsync(retriever, new SyntheticCorpus(seed: 7), queries, cancellationToken);
-                var megabytes = Directory.EnumerateFiles(directory).Sum(f => new FileInfo(f).Length) / 1048576.0;
+                var megabytes = postgres is null
+                    ? (Directory.EnumerateFiles(directory).Sum(f => new FileInfo(f).Length) / 1048576.0).ToString("0", System.Globalization.CultureInfo.InvariantCulture)
+                    : "–";
                 Report.Row(size.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), queries,
                     Stats.Ms(Stats.Percentile(samples, 50)), Stats.Ms(Stats.Percentile(samples, 95)), Stats.Ms(Stats.Percentile(samples, 99)),
-                    megabytes.ToString("0", System.Globalization.CultureInfo.InvariantCulture), loadSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture));
+                    megabytes, loadSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture));
             }
             return 0;
         }
         finally
         {
             Directory.Delete(directory, recursive: true);
+            if (postgres is not null)
+            {
+                await using var connection = new NpgsqlConnection(postgres);
+                await connection.OpenAsync(CancellationToken.None);
+                await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE", connection);
+                await drop.ExecuteNonQueryAsync(CancellationToken.None);
+            }
         }
     }
 
@@ -66,7 +81,7 @@ public static class SearchBenchmark
     }
 
     /// <summary>Adds chunks [from, to) of the synthetic corpus (10 per document, 150 words each) in batches of 200 documents.</summary>
-    internal static async Task<int> LoadAsync(SqliteMemoryStore store, SyntheticCorpus corpus, int from, int to, CancellationToken cancellationToken)
+    internal static async Task<int> LoadAsync(IMemoryStore store, SyntheticCorpus corpus, int from, int to, CancellationToken cancellationToken)
     {
         var batch = new List<DocumentWrite>();
         for (var chunkIndex = from; chunkIndex < to; chunkIndex += ChunksPerDocument)

@@ -5,7 +5,6 @@ using MiniMe.Cli.Hosting;
 using MiniMe.Configuration;
 using MiniMe.Memory.Evaluation;
 using MiniMe.Memory.Retrieval;
-using MiniMe.Storage.Sqlite;
 using MiniMe.Tracing;
 
 namespace MiniMe.Cli.Commands;
@@ -47,23 +46,14 @@ internal sealed class EvalCommand : Command
             var workspace = ResolveWorkspace(parse);
             var options = Engine.LoadOptions(workspace);
             await using var engine = new Engine(workspace, options);
-            var temp = Directory.CreateTempSubdirectory("minime-eval-");
             IReadOnlyList<EvaluationReport> reports;
-            try
+            await using (var scratch = await ScratchStore.CreateAsync(options, cancellationToken))
             {
-                await using (var store = new SqliteMemoryStore(Path.Combine(temp.FullName, "memory.db"), options.Vectors))
-                {
-                    await store.InitializeAsync(cancellationToken);
-                    var evaluator = new RetrievalEvaluator(store, options.Retrieval, options.Import, engine.Embeddings, engine.EmbeddingModel);
-                    var variants = parse.GetValue(_compare)
-                        ? FusionGrid.Variants(options.Retrieval)
-                        : Modes(parse.GetValue(_mode)!, engine.Embeddings is not null && engine.EmbeddingModel is not null, options.Retrieval);
-                    reports = await evaluator.CompareAsync(dataset, k, variants, cancellationToken);
-                }
-            }
-            finally
-            {
-                temp.Delete(recursive: true);
+                var evaluator = new RetrievalEvaluator(scratch.Store, options.Retrieval, options.Import, engine.Embeddings, engine.EmbeddingModel);
+                var variants = parse.GetValue(_compare)
+                    ? FusionGrid.Variants(options.Retrieval)
+                    : Modes(parse.GetValue(_mode)!, engine.Embeddings is not null && engine.EmbeddingModel is not null, options.Retrieval);
+                reports = await evaluator.CompareAsync(dataset, k, variants, cancellationToken);
             }
 
             if (parse.GetValue(_json))

@@ -58,13 +58,6 @@ public sealed class PostgresQueryTranslationTests
         Assert.Equal(expected, SearchText.Normalize(text));
 
     [Fact]
-    public void Rank_weights_are_scaled_into_the_range_postgres_accepts()
-    {
-        Assert.Equal([0f, 0.28f, 0.4f, 1f], PostgresMemoryStore.RankWeights(new MiniMe.Memory.Bm25Weights(2.5, 1.0, 0.7)));
-        Assert.Equal([0f, 0f, 0f, 0f], PostgresMemoryStore.RankWeights(new MiniMe.Memory.Bm25Weights(0, 0, 0)));
-    }
-
-    [Fact]
     public async Task An_unreachable_server_is_one_line_naming_host_port_and_database_without_the_password()
     {
         int port;

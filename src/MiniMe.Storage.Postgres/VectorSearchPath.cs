@@ -86,8 +86,8 @@ public sealed record VectorSearchPath(bool UsesPgvector, string? PgvectorVersion
         return (await InstalledAsync(connection, cancellationToken).ConfigureAwait(false), null);
     }
 
-    /// <summary>The HNSW index name for one vector size.</summary>
-    internal static string IndexName(int dims) => "ix_embeddings_hnsw_" + dims.ToString(CultureInfo.InvariantCulture);
+    /// <summary>The HNSW index name for one vector size (operators may inspect or REINDEX it).</summary>
+    public static string IndexName(int dims) => "ix_embeddings_hnsw_" + dims.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Creates the partial HNSW index for one vector size (an expression index over the float4[] column)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MiniMe.Configuration;
 using MiniMe.Memory;
 using Npgsql;
 
@@ -9,6 +10,9 @@ internal static class DenseSearch
 {
     /// <summary>pgvector's ef_search ceiling.</summary>
     internal const int MaxEfSearch = 1000;
+
+    /// <summary>vectors.efSearch within pgvector's range (1..1000).</summary>
+    internal static int EfSearch(VectorOptions options) => Math.Clamp(options.EfSearch, 1, MaxEfSearch);
 
     /// <summary>
     /// Exact: the similarity of every vector of the model with the query, computed in SQL (pgvector's
@@ -21,7 +25,7 @@ internal static class DenseSearch
         var sql = new SqlText(command);
         var q = sql.Param(query);
         var score = path.UsesPgvector && query.Length <= VectorSearchPath.MaxVectorDimensions
-            ? Similarity($"{path.IndexedExpression("e", query.Length)} {path.CosineDistance} {q}::real[]::{path.VectorType(query.Length)}")
+            ? FullSimilarity(path, q, query.Length)
             : $"(SELECT sum(a::float8 * b::float8) FROM unnest(e.vector, {q}::real[]) AS t(a, b))";
         sql.Append(
             $"""
@@ -82,13 +86,15 @@ internal static class DenseSearch
         var command = new NpgsqlCommand { Connection = connection };
         var sql = new SqlText(command);
         var dims = query.Length.ToString(CultureInfo.InvariantCulture);
-        var distance = $"{path.IndexedExpression("e", query.Length)} {path.CosineDistance} {sql.Param(query)}::real[]::{path.VectorType(query.Length)}";
+        var q = sql.Param(query);
+        var distance = $"{path.IndexedExpression("e", query.Length)} {path.CosineDistance} {q}::real[]::{path.IndexType(query.Length)}";
         // The literal dims matches the partial index predicate; everything from outside is a parameter.
+        // A halfvec index orders the candidates; their scores are full precision, as the exact scan's.
         sql.Append(
             $"""
             SELECT {PostgresMemoryStore.ChunkColumns}, s.score
             FROM (
-                SELECT e.content_hash, {Similarity(distance)} AS score
+                SELECT e.content_hash, {FullSimilarity(path, q, query.Length)} AS score
                 FROM embeddings e
                 WHERE e.dims = {dims} AND e.model = {sql.Param(model)}
                 ORDER BY {distance}
@@ -103,8 +109,12 @@ internal static class DenseSearch
         return command;
     }
 
-    /// <summary>1 - cosine distance; a zero vector (distance NaN) scores 0, as in the dot-product scan.</summary>
-    private static string Similarity(string distance) => $"coalesce(1 - nullif(({distance})::float8, 'NaN'), 0)";
+    /// <summary>1 - full-precision cosine distance; a zero vector (distance NaN) scores 0, as in the dot-product scan.</summary>
+    private static string FullSimilarity(VectorSearchPath path, string query, int dims)
+    {
+        var type = path.VectorType(dims);
+        return $"coalesce(1 - nullif(((e.vector::{type}) {path.CosineDistance} {query}::real[]::{type})::float8, 'NaN'), 0)";
+    }
 
     private static async Task<IReadOnlyList<Candidate>> RunAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {

@@ -139,10 +139,10 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
         var vector = query.ToArray();
         var path = VectorPath;
         await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
-        if (path.UsesPgvector && vector.Length <= VectorSearchPath.MaxHnswDimensions
+        if (path.UsesPgvector && vector.Length <= path.HnswDimensionLimit
             && await VectorCountAsync(connection, model, vector.Length, cancellationToken).ConfigureAwait(false) >= _vectors.AnnThreshold)
         {
-            var approximate = await DenseSearch.ApproximateAsync(connection, path, model, vector, limit, _vectors.EfSearch, filter, cancellationToken).ConfigureAwait(false);
+            var approximate = await DenseSearch.ApproximateAsync(connection, path, model, vector, limit, DenseSearch.EfSearch(_vectors), filter, cancellationToken).ConfigureAwait(false);
             // Filters apply after the index; when they leave too few candidates, the exact scan is the answer.
             if (approximate.Count >= limit) return approximate;
         }

@@ -16,6 +16,15 @@ public sealed record VectorSearchPath(bool UsesPgvector, string? PgvectorVersion
     /// <summary>pgvector's vector type holds at most this many dimensions.</summary>
     internal const int MaxVectorDimensions = 16000;
 
+    /// <summary>pgvector's HNSW index over halfvec handles at most this many dimensions.</summary>
+    private const int MaxHalfHnswDimensions = 4000;
+
+    /// <summary>The index holds halfvec copies (vectors.halfPrecision, pgvector 0.7 or later).</summary>
+    internal bool HalfPrecision { get; init; }
+
+    /// <summary>The largest vector size the HNSW index takes.</summary>
+    internal int HnswDimensionLimit => HalfPrecision ? MaxHalfHnswDimensions : MaxHnswDimensions;
+
     /// <summary>
     /// The schema pgvector's types and operators live in. Every reference is qualified with it, so the
     /// store works whatever the search path (a server user's schema does not list the extension's).
@@ -40,16 +49,21 @@ public sealed record VectorSearchPath(bool UsesPgvector, string? PgvectorVersion
                 throw new PostgresUnavailableException($"memory.vectorSearch is pgvector but {reason}; install pgvector on the server or use auto");
             return Exact(reason!);
         }
-        var hnsw = string.Create(CultureInfo.InvariantCulture,
-            $"m={options.M}, ef_construction={options.EfConstruction}, ef_search={options.EfSearch}");
+        var half = options.HalfPrecision && SupportsHalfvec(found.Version);
+        var hnsw = string.Join(", ", [half ? "halfvec" : "vector", .. IndexOptions(options), "ef_search=" + DenseSearch.EfSearch(options).ToString(CultureInfo.InvariantCulture)]);
         var threshold = options.AnnThreshold > 0
             ? string.Create(CultureInfo.InvariantCulture, $"from {options.AnnThreshold} vectors of a model; exact pgvector scan below that or when filters leave too few candidates")
             : "exact pgvector scan when filters leave too few candidates";
         return new VectorSearchPath(true, found.Version, $"pgvector {found.Version}: HNSW index (cosine, {hnsw}) per vector size {threshold}")
         {
             ExtensionSchema = found.Schema,
+            HalfPrecision = half,
         };
     }
+
+    /// <summary>halfvec arrived in pgvector 0.7.0.</summary>
+    private static bool SupportsHalfvec(string version) =>
+        Version.TryParse(version, out var v) && v >= new Version(0, 7, 0);
 
     private static VectorSearchPath Exact(string reason) =>
         new(false, null, $"exact cosine in SQL over float4[] ({reason})");
@@ -91,21 +105,26 @@ public sealed record VectorSearchPath(bool UsesPgvector, string? PgvectorVersion
 
     /// <summary>
     /// Creates the partial HNSW index for one vector size (an expression index over the float4[] column)
-    /// with vectors.m and vectors.efConstruction, and rebuilds it when it was built with other values.
+    /// with vectors.m and vectors.efConstruction over vector or halfvec (vectors.halfPrecision), and
+    /// rebuilds it when it was built with other values.
     /// </summary>
     /// <returns>Whether the index was created or rebuilt.</returns>
     internal async Task<bool> EnsureIndexAsync(NpgsqlConnection connection, int dims, VectorOptions options, CancellationToken cancellationToken)
     {
-        if (dims is < 1 or > MaxHnswDimensions) return false;
+        if (dims < 1 || dims > HnswDimensionLimit) return false;
         var name = IndexName(dims);
         var wanted = IndexOptions(options);
+        var opclass = HalfPrecision ? "halfvec_cosine_ops" : "vector_cosine_ops";
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await PostgresSchema.ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({PostgresSchema.LockKey})", cancellationToken).ConfigureAwait(false);
         string[]? existing;
+        string? existingOpclass;
         bool exists;
         await using (var command = new NpgsqlCommand(
             """
-            SELECT c.reloptions FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            SELECT c.reloptions, opc.opcname::text FROM pg_index i
+            JOIN pg_class c ON c.oid = i.indexrelid
+            JOIN pg_opclass opc ON opc.oid = i.indclass[0]
             WHERE i.indrelid = 'embeddings'::regclass AND c.relname = $1
             """, connection, transaction))
         {
@@ -113,8 +132,9 @@ public sealed record VectorSearchPath(bool UsesPgvector, string? PgvectorVersion
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             exists = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             existing = exists && !reader.IsDBNull(0) ? reader.GetFieldValue<string[]>(0) : null;
+            existingOpclass = exists ? reader.GetString(1) : null;
         }
-        if (exists && existing is not null && wanted.Order().SequenceEqual(existing.Order(), StringComparer.Ordinal))
+        if (exists && existing is not null && existingOpclass == opclass && wanted.Order().SequenceEqual(existing.Order(), StringComparer.Ordinal))
         {
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return false;
@@ -123,25 +143,39 @@ public sealed record VectorSearchPath(bool UsesPgvector, string? PgvectorVersion
         if (exists)
             await PostgresSchema.ExecuteAsync(connection, transaction, $"DROP INDEX {name}", cancellationToken).ConfigureAwait(false);
         await PostgresSchema.ExecuteAsync(connection, transaction,
-            $"CREATE INDEX {name} ON embeddings USING hnsw ({IndexedExpression(null, dims)} {Qualified("vector_cosine_ops")}) " +
+            $"CREATE INDEX {name} ON embeddings USING hnsw ({IndexedExpression(null, dims)} {Qualified(opclass)}) " +
             $"WITH ({string.Join(", ", wanted)}) WHERE dims = {dims.ToString(CultureInfo.InvariantCulture)}",
             cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 
-    /// <summary>The index's storage parameters as PostgreSQL lists them in pg_class.reloptions.</summary>
-    internal static string[] IndexOptions(VectorOptions options) =>
-    [
-        "m=" + options.M.ToString(CultureInfo.InvariantCulture),
-        "ef_construction=" + options.EfConstruction.ToString(CultureInfo.InvariantCulture),
-    ];
+    /// <summary>
+    /// The index's storage parameters as PostgreSQL lists them in pg_class.reloptions: vectors.m and
+    /// vectors.efConstruction within pgvector's limits (m 2..100, ef_construction 4..1000 and at least 2m),
+    /// which are narrower than the in-process index's.
+    /// </summary>
+    internal static string[] IndexOptions(VectorOptions options)
+    {
+        var m = Math.Clamp(options.M, 2, 100);
+        var efConstruction = Math.Clamp(Math.Max(options.EfConstruction, 2 * m), 4, 1000);
+        return
+        [
+            "m=" + m.ToString(CultureInfo.InvariantCulture),
+            "ef_construction=" + efConstruction.ToString(CultureInfo.InvariantCulture),
+        ];
+    }
 
     /// <summary>Expression matching the index for <paramref name="dims"/>, so the planner can use it.</summary>
-    internal string IndexedExpression(string? alias, int dims) => $"({(alias is null ? "" : alias + ".")}vector::{VectorType(dims)})";
+    internal string IndexedExpression(string? alias, int dims) => $"({(alias is null ? "" : alias + ".")}vector::{IndexType(dims)})";
 
-    /// <summary>pgvector's vector type of <paramref name="dims"/> dimensions.</summary>
-    internal string VectorType(int dims) => $"{Qualified("vector")}({dims.ToString(CultureInfo.InvariantCulture)})";
+    /// <summary>The type the index holds: halfvec or vector of <paramref name="dims"/> dimensions.</summary>
+    internal string IndexType(int dims) => HalfPrecision ? Sized("halfvec", dims) : VectorType(dims);
+
+    /// <summary>pgvector's full-precision vector type of <paramref name="dims"/> dimensions (exact scans).</summary>
+    internal string VectorType(int dims) => Sized("vector", dims);
+
+    private string Sized(string type, int dims) => $"{Qualified(type)}({dims.ToString(CultureInfo.InvariantCulture)})";
 
     /// <summary>pgvector's cosine distance operator.</summary>
     internal string CosineDistance => ExtensionSchema is null ? "<=>" : $"OPERATOR({Quote(ExtensionSchema)}.<=>)";

@@ -13,8 +13,8 @@ namespace MiniMe.Bench.Memory;
 
 /// <summary>
 /// Dense search on PostgreSQL, on the same 384-dimension vectors (MiniLM's size, clustered like
-/// sentence embeddings): MiniMe's exact paths, its pgvector HNSW path, a halfvec HNSW index, and the
-/// SQLite store's own index. The floor is the bare pgvector query (nearest ids only, no chunk join)
+/// sentence embeddings): MiniMe's exact paths, its pgvector HNSW index over vector and over halfvec
+/// (vectors.halfPrecision), and the SQLite store's own index. The floor is the bare pgvector query (nearest ids only, no chunk join)
 /// on the same index; recall@10 is against the exact top 10 computed in memory. The cluster is a
 /// throwaway one, started like the tests' (<see cref="PostgresCluster"/>).
 /// </summary>
@@ -24,9 +24,8 @@ public static class PgvectorBenchmark
     private const int Dims = 384;
     private const int K = 10;
     private const int ChunksPerDocument = 100;
-    private const string HalfIndex = "ix_bench_halfvec";
 
-    public static async Task<int> RunAsync(int[] sizes, int queries, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(int[] sizes, int queries, int efSearch, CancellationToken cancellationToken)
     {
         if (PostgresBinaries.PgvectorSkipReason is { } reason)
         {
@@ -36,7 +35,7 @@ public static class PgvectorBenchmark
         // Room for an in-memory HNSW build at 100k x 384 (pgvector warns and slows down past maintenance_work_mem).
         await using var cluster = await PostgresCluster.StartAsync(PostgresBinaries.Found!,
             ["maintenance_work_mem = '1GB'", "shared_buffers = '512MB'", "max_parallel_maintenance_workers = 1"]);
-        var options = new VectorOptions();
+        var options = new VectorOptions { EfSearch = efSearch };
         Console.WriteLine();
         Console.WriteLine($"HNSW m={options.M}, ef_construction={options.EfConstruction}, ef_search={options.EfSearch}; {queries} queries after 10 warm-up; k={K}");
         Report.Header("Dense search, 384 dims (PostgreSQL exact / HNSW vector / HNSW halfvec, SQLite HNSW)",
@@ -71,36 +70,40 @@ public static class PgvectorBenchmark
 
             // Opening with pgvector builds the index over the loaded vectors (m and ef_construction from vectors.*).
             var build = Stopwatch.StartNew();
-            await using var hnsw = new PostgresMemoryStore(connectionString, PostgresVectorSearch.Pgvector, vectors: Copy(options, annThreshold: 0));
-            await hnsw.InitializeAsync(ct);
-            var vectorBuild = build.Elapsed.TotalSeconds;
-            await using var pgExact = new PostgresMemoryStore(connectionString, PostgresVectorSearch.Pgvector, vectors: Copy(options, annThreshold: int.MaxValue));
+            await using var pgExact = new PostgresMemoryStore(connectionString, PostgresVectorSearch.Pgvector, vectors: Copy(options, int.MaxValue, half: false));
             await pgExact.InitializeAsync(ct);
-            await using var arrayExact = new PostgresMemoryStore(connectionString, PostgresVectorSearch.Exact);
-            await arrayExact.InitializeAsync(ct);
-
+            var vectorBuild = build.Elapsed.TotalSeconds;
             await using var sql = new NpgsqlConnection(connectionString);
             await sql.OpenAsync(ct);
-            build.Restart();
-            await ExecuteAsync(sql, null,
-                $"CREATE INDEX {HalfIndex} ON embeddings USING hnsw ((vector::halfvec({Dims})) halfvec_cosine_ops) " +
-                $"WITH (m = {options.M}, ef_construction = {options.EfConstruction}) WHERE dims = {Dims}", ct);
-            var halfBuild = build.Elapsed.TotalSeconds;
-            var vectorMb = await IndexMegabytesAsync(sql, VectorSearchPath.IndexName(Dims), ct);
-            var halfMb = await IndexMegabytesAsync(sql, HalfIndex, ct);
+            var vectorMb = await IndexMegabytesAsync(sql, ct);
 
-            var vectorFloor = await MeasureSqlAsync(sql, "vector", options.EfSearch, queries, queryCount, truth, indexScans: true, ct);
-            var halfFloor = await MeasureSqlAsync(sql, "halfvec", options.EfSearch, queries, queryCount, truth, indexScans: true, ct);
+            await using (var arrayExact = new PostgresMemoryStore(connectionString, PostgresVectorSearch.Exact))
+            {
+                await arrayExact.InitializeAsync(ct);
+                // Seconds per query: a handful is enough to show it.
+                var arrayRun = await MeasureStoreAsync(arrayExact, queries, Math.Clamp(200_000 / size, 5, queryCount), truth, ct);
+                Row(size, "PostgreSQL exact, float4[] dot product (no pgvector)", "—", "—", arrayRun, null);
+            }
             var exactFloor = await MeasureSqlAsync(sql, "vector", options.EfSearch, queries, queryCount, truth, indexScans: false, ct);
+            Row(size, "PostgreSQL exact, pgvector distance scan", "—", "—", await MeasureStoreAsync(pgExact, queries, queryCount, truth, ct), exactFloor);
 
-            var arrayRun = await MeasureStoreAsync(arrayExact, queries, Math.Min(queryCount, 50), truth, ct);
-            Row(size, "PostgreSQL exact, float4[] dot product (no pgvector)", "—", "—", arrayRun, null);
-            var exactRun = await MeasureStoreAsync(pgExact, queries, queryCount, truth, ct);
-            Row(size, "PostgreSQL exact, pgvector distance scan", "—", "—", exactRun, exactFloor);
-            var hnswRun = await MeasureStoreAsync(hnsw, queries, queryCount, truth, ct);
-            Row(size, "PostgreSQL HNSW vector (what MiniMe runs)", Mb(vectorMb), Seconds(vectorBuild), hnswRun, vectorFloor);
-            Row(size, "PostgreSQL HNSW halfvec (bare query)", Mb(halfMb), Seconds(halfBuild), halfFloor, halfFloor);
-            Report.Row(size.ToString("N0", CultureInfo.InvariantCulture), "  bare vector query (floor of the HNSW row)", "", "", Recall(vectorFloor.Recall), "", "", "", "");
+            await using (var full = new PostgresMemoryStore(connectionString, PostgresVectorSearch.Pgvector, vectors: Copy(options, 0, half: false)))
+            {
+                await full.InitializeAsync(ct);
+                var floor = await MeasureSqlAsync(sql, "vector", options.EfSearch, queries, queryCount, truth, indexScans: true, ct);
+                Row(size, "PostgreSQL HNSW vector (vectors.halfPrecision false)", Mb(vectorMb), Seconds(vectorBuild), await MeasureStoreAsync(full, queries, queryCount, truth, ct), floor);
+            }
+
+            // Opening with halfPrecision rebuilds the index over halfvec.
+            build.Restart();
+            await using (var half = new PostgresMemoryStore(connectionString, PostgresVectorSearch.Pgvector, vectors: Copy(options, 0, half: true)))
+            {
+                await half.InitializeAsync(ct);
+                var halfBuild = build.Elapsed.TotalSeconds;
+                var halfMb = await IndexMegabytesAsync(sql, ct);
+                var floor = await MeasureSqlAsync(sql, "halfvec", options.EfSearch, queries, queryCount, truth, indexScans: true, ct);
+                Row(size, "PostgreSQL HNSW halfvec (vectors.halfPrecision true)", Mb(halfMb), Seconds(halfBuild), await MeasureStoreAsync(half, queries, queryCount, truth, ct), floor);
+            }
 
             var sqliteRun = await MeasureSqliteAsync(documents, vectors, options, queries, queryCount, truth, ct);
             Row(size, "SQLite HNSW (memory.db.<model>.hnsw)", Mb(sqliteRun.IndexMb), Seconds(sqliteRun.BuildSeconds), sqliteRun.Run, null);
@@ -125,9 +128,10 @@ public static class PgvectorBenchmark
 
     private static string Seconds(double value) => value.ToString("0.0", CultureInfo.InvariantCulture);
 
-    private static VectorOptions Copy(VectorOptions options, int annThreshold) => new()
+    private static VectorOptions Copy(VectorOptions options, int annThreshold, bool half) => new()
     {
         AnnThreshold = annThreshold,
+        HalfPrecision = half,
         M = options.M,
         EfConstruction = options.EfConstruction,
         EfSearch = options.EfSearch,
@@ -213,7 +217,7 @@ public static class PgvectorBenchmark
             var path = Path.Combine(directory, "memory.db");
             double buildSeconds;
             Run run;
-            await using (var store = new SqliteMemoryStore(path, Copy(options, annThreshold: 0)))
+            await using (var store = new SqliteMemoryStore(path, Copy(options, 0, half: false)))
             {
                 await store.InitializeAsync(ct);
                 foreach (var batch in documents.Chunk(20)) await store.WriteDocumentsAsync(batch, ct);
@@ -232,10 +236,10 @@ public static class PgvectorBenchmark
         }
     }
 
-    private static async Task<double> IndexMegabytesAsync(NpgsqlConnection connection, string index, CancellationToken ct)
+    private static async Task<double> IndexMegabytesAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("SELECT pg_relation_size(to_regclass($1))", connection);
-        command.Parameters.AddWithValue(index);
+        command.Parameters.AddWithValue(VectorSearchPath.IndexName(Dims));
         return (long)(await command.ExecuteScalarAsync(ct))! / 1048576.0;
     }
 

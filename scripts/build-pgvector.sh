@@ -15,8 +15,11 @@
 # share and lib folders relative to its binary, so that copy is a server with pgvector. The staged bin
 # folder is then printed on stdout, for MINIME_TEST_POSTGRES_BIN (scripts/test.sh exports it).
 #
-# Idempotent: does nothing when vector.control of the same version is already installed. Every failure
-# is one line on stderr and exit 0: the pgvector tests then skip with their reason.
+# MINIME_PGVECTOR_INSTALL=staged stages even as root (leaves the server's folders alone).
+#
+# Idempotent: does nothing when vector.control of the same version is already installed (or, without
+# the vendored source, of any version). Every failure is one line on stderr and exit 0: the pgvector
+# tests then skip with their reason.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 folder=pgvector-0.8.6
@@ -60,32 +63,38 @@ bin="$(pg_bin)"
 [ -n "$bin" ] && [ -x "$bin/initdb" ] || fail "no PostgreSQL server binaries (/usr/lib/postgresql/*/bin/initdb)"
 pg_config="$bin/pg_config"
 [ -x "$pg_config" ] || fail "no pg_config in $bin"
-source="$(vendor_source)" || fail "vendored source $folder not found (looked in \$MINIME_VENDOR_DIR, $root/../shared/vendor and the origin remote's ../shared/vendor)"
-version="$(control_version "$source/vector.control")"
-
 sharedir="$("$pg_config" --sharedir)"
 pkglibdir="$("$pg_config" --pkglibdir)"
+if ! source="$(vendor_source)"; then
+  # Without the source, an installed pgvector of any version is what the tests get.
+  [ -f "$sharedir/extension/vector.control" ] && [ -f "$pkglibdir/vector.so" ] && exit 0
+  fail "vendored source $folder not found (looked in \$MINIME_VENDOR_DIR, $root/../shared/vendor and the origin remote's ../shared/vendor)"
+fi
+version="$(control_version "$source/vector.control")"
 installed() { [ "$(control_version "$1$sharedir/extension/vector.control")" = "$version" ] && [ -f "$1$pkglibdir/vector.so" ]; }
-if installed ""; then exit 0; fi
 
-pgxs="$("$pg_config" --pgxs)"
-[ -f "$pgxs" ] || fail "PGXS missing ($pgxs): install postgresql-server-dev-$(basename "$(dirname "$bin")") (scripts/install-deps.sh does as root)"
-command -v make >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1 || fail "make or gcc missing: install build-essential"
-
-if [ "$(id -u)" -eq 0 ]; then
+if [ "${MINIME_PGVECTOR_INSTALL:-}" = staged ]; then
+  mode=staged; sudo=()
+elif [ "$(id -u)" -eq 0 ]; then
   mode=system; sudo=()
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
   mode=system; sudo=(sudo -n)
 else
   mode=staged; sudo=()
 fi
-
 stage="${MINIME_PGVECTOR_STAGE:-$root/artifacts/postgres-pgvector}"
 staged_bin="$stage$bin"
+if [ "$mode" = system ] && installed ""; then exit 0; fi
 if [ "$mode" = staged ] && [ -x "$staged_bin/postgres" ] && installed "$stage"; then
   echo "$staged_bin"
   exit 0
 fi
+# Without root, a matching system install still serves (someone installed it for us).
+if [ "$mode" = staged ] && [ -z "${MINIME_PGVECTOR_INSTALL:-}" ] && installed ""; then exit 0; fi
+
+pgxs="$("$pg_config" --pgxs)"
+[ -f "$pgxs" ] || fail "PGXS missing ($pgxs): install postgresql-server-dev-$(basename "$(dirname "$bin")") (scripts/install-deps.sh does as root)"
+command -v make >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1 || fail "make or gcc missing: install build-essential"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/minime-pgvector.XXXXXX")" || fail "cannot create a temporary folder"
 trap 'rm -rf "$work"' EXIT

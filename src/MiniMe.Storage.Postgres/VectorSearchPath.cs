@@ -142,10 +142,15 @@ public sealed record VectorSearchPath(bool UsesPgvector, string? PgvectorVersion
         // dims and the options are integers we format ourselves: no user text reaches this DDL.
         if (exists)
             await PostgresSchema.ExecuteAsync(connection, transaction, $"DROP INDEX {name}", cancellationToken).ConfigureAwait(false);
-        await PostgresSchema.ExecuteAsync(connection, transaction,
+        // Building over many stored vectors takes minutes (100k x 384: about one on 2 cores), longer than
+        // any command timeout; the cancellation token still stops it.
+        await using (var create = new NpgsqlCommand(
             $"CREATE INDEX {name} ON embeddings USING hnsw ({IndexedExpression(null, dims)} {Qualified(opclass)}) " +
             $"WITH ({string.Join(", ", wanted)}) WHERE dims = {dims.ToString(CultureInfo.InvariantCulture)}",
-            cancellationToken).ConfigureAwait(false);
+            connection, transaction) { CommandTimeout = 0 })
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }

@@ -13,6 +13,9 @@ mkdir -p "$results"
 
 # System packages for the integration tests (sandbox, PostgreSQL, browser); a no-op when present.
 bash "$root/scripts/install-deps.sh"
+# pgvector from the vendored source, so its tests run; prints a bin folder only when it had to stage a server copy.
+pgvector_bin="$(bash "$root/scripts/build-pgvector.sh")"
+[ -n "$pgvector_bin" ] && export MINIME_TEST_POSTGRES_BIN="$pgvector_bin"
 
 dotnet build MiniMe.slnx -c Release --nologo -v quiet -warnaserror
 build_rc=$?

@@ -28,7 +28,8 @@ public interface IMemoryStoreFactory
 
 /// <summary>
 /// memory.store: sqlite (a file per user) or postgres (one database; the owner in the connection's
-/// schema, every other server user in a schema of their own), with vectors.* for the SQLite index.
+/// schema, every other server user in a schema of their own), with vectors.* for the SQLite index
+/// and for pgvector's HNSW index.
 /// </summary>
 internal sealed class MemoryStoreFactory(MiniMeOptions options, EngineSettings settings) : IMemoryStoreFactory
 {
@@ -38,7 +39,7 @@ internal sealed class MemoryStoreFactory(MiniMeOptions options, EngineSettings s
         var memory = options.Memory;
         return memory.Store switch
         {
-            MemoryStoreKind.Postgres => Postgres(memory.ConnectionString ?? "", memory, location.IsOwner ? null : SchemaFor(location.UserId)),
+            MemoryStoreKind.Postgres => Postgres(memory.ConnectionString ?? "", memory, options.Vectors, location.IsOwner ? null : SchemaFor(location.UserId)),
             _ => Sqlite(location.DatabasePath, options.Vectors, settings.AllowEmptyMemory),
         };
     }
@@ -65,8 +66,8 @@ internal sealed class MemoryStoreFactory(MiniMeOptions options, EngineSettings s
     public static SqliteMemoryStore Sqlite(string databasePath, VectorOptions vectors, bool allowEmptyFile = false) =>
         new(databasePath, vectors, allowEmptyFile);
 
-    public static PostgresMemoryStore Postgres(string connectionString, MemoryOptions memory, string? schema = null) =>
-        new(connectionString, VectorSearch(memory), schema);
+    public static PostgresMemoryStore Postgres(string connectionString, MemoryOptions memory, VectorOptions vectors, string? schema = null) =>
+        new(connectionString, VectorSearch(memory), schema, vectors);
 
     private static PostgresVectorSearch VectorSearch(MemoryOptions memory) => memory.VectorSearch switch
     {

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using MiniMe.Configuration;
 using MiniMe.Memory;
 using Npgsql;
 
@@ -15,15 +17,19 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
 {
     private readonly PostgresConnector _connector;
     private readonly PostgresVectorSearch _vectorSearch;
+    private readonly VectorOptions _vectors;
     private readonly HashSet<int> _indexedDims = [];
     private readonly Lock _indexLock = new();
+    private readonly ConcurrentDictionary<(string Model, int Dims), long> _vectorCounts = new();
     private VectorSearchPath? _vectorPath;
 
     /// <param name="schema">Keeps this store's tables in their own schema (a server user's memory), created on first use.</param>
-    public PostgresMemoryStore(string connectionString, PostgresVectorSearch vectorSearch = PostgresVectorSearch.Auto, string? schema = null)
+    /// <param name="vectors">vectors.*: HNSW m and ef_construction for the pgvector index, ef_search per search, and the size below which searches are exact.</param>
+    public PostgresMemoryStore(string connectionString, PostgresVectorSearch vectorSearch = PostgresVectorSearch.Auto, string? schema = null, VectorOptions? vectors = null)
     {
         _connector = new PostgresConnector(connectionString, schema);
         _vectorSearch = vectorSearch;
+        _vectors = vectors ?? new VectorOptions();
     }
 
     /// <summary>Where the store connects ("host=... port=... database=... user=..."), without the password.</summary>
@@ -36,7 +42,8 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
     {
         await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
         await _connector.MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
-        var path = await VectorSearchPath.DetectAsync(connection, _vectorSearch, cancellationToken).ConfigureAwait(false);
+        var path = await VectorSearchPath.DetectAsync(connection, _vectorSearch, _vectors, _connector.Schema is not null, cancellationToken).ConfigureAwait(false);
+        _vectorPath = path;
         if (path.UsesPgvector)
         {
             // Vectors stay float4[]; pgvector only indexes them, so the client never sees its types.
@@ -44,9 +51,9 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
             await using (var command = new NpgsqlCommand("SELECT DISTINCT dims FROM embeddings", connection))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) dims.Add(reader.GetInt32(0));
+            // Also rebuilds an index built with other vectors.m / vectors.efConstruction.
             foreach (var d in dims) await EnsureHnswIndexAsync(connection, d, cancellationToken).ConfigureAwait(false);
         }
-        _vectorPath = path;
     }
 
     public async Task<IReadOnlyDictionary<string, string>> GetDocumentHashesAsync(CancellationToken cancellationToken)
@@ -69,12 +76,14 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
             now,
             w.Chunks.Select(c => new ExportedChunk(c.Ordinal, c.StartOffset, c.EndOffset, c.Text, c.ContentHash, c.Heading, c.Title, c.Symbols, now, 0)).ToList()))
             .ToList();
+        _vectorCounts.Clear();
         return await DocumentWriter.WriteAsync(_connector, exported, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<int> DeleteDocumentsAsync(IReadOnlyCollection<string> sources, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sources);
+        _vectorCounts.Clear();
         return DocumentWriter.DeleteAsync(_connector, sources, cancellationToken);
     }
 
@@ -94,14 +103,32 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
         ArgumentNullException.ThrowIfNull(filter);
         if (limit < 1 || query.IsEmpty) return [];
         var vector = query.ToArray();
+        var path = VectorPath;
         await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
-        if (VectorPath.UsesPgvector && vector.Length <= VectorSearchPath.MaxHnswDimensions)
+        if (path.UsesPgvector && vector.Length <= path.HnswDimensionLimit
+            && await VectorCountAsync(connection, model, vector.Length, cancellationToken).ConfigureAwait(false) >= _vectors.AnnThreshold)
         {
-            var approximate = await DenseSearch.ApproximateAsync(connection, model, vector, limit, filter, cancellationToken).ConfigureAwait(false);
+            var approximate = await DenseSearch.ApproximateAsync(connection, path, model, vector, limit, DenseSearch.EfSearch(_vectors), filter, cancellationToken).ConfigureAwait(false);
             // Filters apply after the index; when they leave too few candidates, the exact scan is the answer.
             if (approximate.Count >= limit) return approximate;
         }
-        return await DenseSearch.ExactAsync(connection, model, vector, limit, filter, cancellationToken).ConfigureAwait(false);
+        return await DenseSearch.ExactAsync(connection, path, model, vector, limit, filter, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Vectors of one model and size, for vectors.annThreshold: counted once and kept until this store
+    /// writes or deletes (another instance's writes can leave it stale, which only picks the other exact path).
+    /// </summary>
+    private async Task<long> VectorCountAsync(NpgsqlConnection connection, string model, int dims, CancellationToken cancellationToken)
+    {
+        if (_vectors.AnnThreshold <= 0) return 0;
+        if (_vectorCounts.TryGetValue((model, dims), out var count)) return count;
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM embeddings WHERE model = $1 AND dims = $2", connection);
+        command.Parameters.AddWithValue(model);
+        command.Parameters.AddWithValue(dims);
+        count = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        _vectorCounts[(model, dims)] = count;
+        return count;
     }
 
     public async Task<IReadOnlyList<PendingEmbedding>> GetPendingEmbeddingsAsync(string model, string? afterContentHash, int limit, CancellationToken cancellationToken)
@@ -214,6 +241,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
     private async Task UpsertEmbeddingsAsync(IReadOnlyList<ExportedEmbedding> embeddings, CancellationToken cancellationToken)
     {
         if (embeddings.Count == 0) return;
+        _vectorCounts.Clear();
         await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -244,7 +272,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IMemoryExport, I
     {
         lock (_indexLock)
             if (_indexedDims.Contains(dims)) return;
-        await VectorSearchPath.EnsureIndexAsync(connection, dims, cancellationToken).ConfigureAwait(false);
+        await VectorPath.EnsureIndexAsync(connection, dims, _vectors, cancellationToken).ConfigureAwait(false);
         lock (_indexLock) _indexedDims.Add(dims);
     }
 

@@ -195,7 +195,7 @@ public static class AnnBenchmark
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
     /// <summary>The true top-k (by dot product of unit vectors) for every query, in parallel.</summary>
-    private static int[][] ExactTopK(float[] data, int size, float[] queries, int count, int dims, int k, CancellationToken ct)
+    internal static int[][] ExactTopK(float[] data, int size, float[] queries, int count, int dims, int k, CancellationToken ct)
     {
         var truth = new int[count][];
         Parallel.For(0, count, new ParallelOptions { CancellationToken = ct }, qi =>

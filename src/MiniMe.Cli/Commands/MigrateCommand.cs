@@ -41,7 +41,7 @@ internal sealed class MigrateCommand : MiniMeCommand
         if (!File.Exists(source.DatabasePath))
             throw new NotFoundException($"no SQLite memory at {Display(source.DatabasePath)}; nothing to migrate (run `minime import` first)");
         await source.InitializeAsync(cancellationToken);
-        await using var target = MemoryStoreFactory.Postgres(connectionString, memory);
+        await using var target = MemoryStoreFactory.Postgres(connectionString, memory, engine.Options.Vectors);
         await target.InitializeAsync(cancellationToken);
 
         var json = parse.GetValue(_json);

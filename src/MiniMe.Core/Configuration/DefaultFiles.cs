@@ -51,6 +51,7 @@ internal static class DefaultFiles
           m: 16                  # HNSW links per node (memory.db.<model>.hnsw); changing it rebuilds
           efConstruction: 120    # HNSW build effort
           efSearch: 128          # HNSW query effort: higher = better recall, slower
+          halfPrecision: true    # PostgreSQL: pgvector's HNSW index stores halfvec (smaller, same recall)
 
         facts:
           reinforceConfidence: 0.8   # a duplicate this sure reinforces the known fact (no new row)

@@ -153,6 +153,12 @@ public sealed class VectorOptions
     public int EfConstruction { get; set; } = 120;
     /// <summary>HNSW candidate list while searching: higher is slower and more accurate.</summary>
     public int EfSearch { get; set; } = 128;
+    /// <summary>
+    /// PostgreSQL only: pgvector's HNSW index keeps half-precision copies (halfvec), 43% smaller at the
+    /// same recall@10 on 384-dimension vectors (docs/benchmarks.md); stored vectors and exact scans stay
+    /// full precision. Changing it rebuilds the index.
+    /// </summary>
+    public bool HalfPrecision { get; set; } = true;
 }
 
 public sealed class LlmOptions

@@ -30,7 +30,7 @@ internal sealed class ScratchStore : IAsyncDisposable
         {
             var connectionString = options.Memory.ConnectionString ?? "";
             var schema = "minime_eval_" + Guid.NewGuid().ToString("N")[..12];
-            var store = MemoryStoreFactory.Postgres(connectionString, options.Memory, schema);
+            var store = MemoryStoreFactory.Postgres(connectionString, options.Memory, options.Vectors, schema);
             scratch = new ScratchStore(store, async () =>
             {
                 await store.DisposeAsync();

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using MiniMe.Tracing;
 using Npgsql;
 
@@ -59,6 +61,37 @@ public sealed class PostgresTraceLog : ITraceLog, IAsyncDisposable
         return ids;
     }
 
+    /// <summary>
+    /// Copies every run of <paramref name="source"/> here, each run replacing its namesake in one
+    /// transaction (so a re-run converges), then compares both sides: runs, lines and a SHA-256 over
+    /// run ids and lines in order.
+    /// </summary>
+    public async Task<TraceCopyReport> CopyFromAsync(ITraceLog source, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var runs = source.RunIds().Where(RunId.IsValid).Order(StringComparer.Ordinal).ToList();
+        Open().Dispose();   // migrated before the first copy
+        await using var connection = await _connector.OpenAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var runId in runs)
+        {
+            var lines = source.ReadLines(runId) ?? [];
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (var delete = new NpgsqlCommand("DELETE FROM trace_events WHERE run_id = $1", connection, transaction))
+            {
+                delete.Parameters.AddWithValue(runId);
+                await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            await using (var insert = new NpgsqlCommand("INSERT INTO trace_events (run_id, line) SELECT $1, line FROM unnest($2::text[]) WITH ORDINALITY AS l(line, n) ORDER BY n", connection, transaction))
+            {
+                insert.Parameters.AddWithValue(runId);
+                insert.Parameters.AddWithValue(lines.ToArray());
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        return new TraceCopyReport(TraceDigest.Of(source, runs), TraceDigest.Of(this, runs));
+    }
+
     public ValueTask DisposeAsync() => _connector.DisposeAsync();
 
     private NpgsqlConnection Open()
@@ -86,4 +119,32 @@ public sealed class PostgresTraceLog : ITraceLog, IAsyncDisposable
         }
         return connection;
     }
+}
+
+/// <summary>Runs, lines and a SHA-256 over run ids and their lines in order: equal digests mean equal traces.</summary>
+public sealed record TraceDigest(long Runs, long Lines, string Sha256)
+{
+    internal static TraceDigest Of(ITraceLog log, IReadOnlyList<string> runs)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long present = 0, lines = 0;
+        foreach (var runId in runs)
+        {
+            if (log.ReadLines(runId) is not { } read) continue;
+            present++;
+            hash.AppendData(Encoding.UTF8.GetBytes(runId + "\n"));
+            foreach (var line in read)
+            {
+                lines++;
+                hash.AppendData(Encoding.UTF8.GetBytes(line + "\n"));
+            }
+        }
+        return new TraceDigest(present, lines, Convert.ToHexStringLower(hash.GetHashAndReset()));
+    }
+}
+
+/// <summary>What a trace copy found on both sides.</summary>
+public sealed record TraceCopyReport(TraceDigest Source, TraceDigest Target)
+{
+    public bool Verified => Source == Target;
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using MiniMe.Cli.Hosting;
 using MiniMe.Hosting;
 using MiniMe.Memory.Migration;
+using MiniMe.Server.Storage;
 using MiniMe.Storage.Postgres;
 using MiniMe.Storage.Sqlite;
 using MiniMe.Tracing;
@@ -19,14 +20,16 @@ internal sealed class MigrateCommand : MiniMeCommand
         Description = "PostgreSQL connection string (default: memory.connectionString or MINIME_MEMORY__CONNECTIONSTRING)",
     };
     private readonly Option<bool> _json = new("--json") { Description = "Print the report as JSON" };
+    private readonly Option<bool> _traces = new("--traces") { Description = "Also copy the run traces (traces/*.jsonl), for memory.traces: postgres" };
 
     public MigrateCommand(CliContext context)
-        : base("migrate", "Copy the SQLite memory (documents, chunks, vectors, facts with their history and reviews) into PostgreSQL, then verify counts and checksums", context)
+        : base("migrate", "Copy the SQLite memory (documents, chunks, vectors, facts with their history and reviews), the server's keys, conversations and proposals, and with --traces the run traces into PostgreSQL, then verify counts and checksums", context)
     {
         _to.AcceptOnlyFromAmong("postgres");
         Options.Add(_to);
         Options.Add(_connectionString);
         Options.Add(_json);
+        Options.Add(_traces);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
@@ -54,15 +57,23 @@ internal sealed class MigrateCommand : MiniMeCommand
             ? await WithProgressAsync(source, target, cancellationToken)
             : await MemoryMigrator.MigrateAsync(source, target, new ProgressLines(Context.Error), cancellationToken);
         var facts = await MigrateFactsAsync(source.DatabasePath, connectionString, cancellationToken);
+        var server = await ServerStateMigrator.MigrateAsync(engine.Workspace, connectionString, cancellationToken);
+        TraceCopyReport? traces = null;
+        if (parse.GetValue(_traces))
+        {
+            await using var log = new PostgresTraceLog(connectionString);
+            traces = await log.CopyFromAsync(new FileTraceLog(engine.Workspace.TracesDirectory), cancellationToken);
+        }
 
         if (json)
-            Out.Profile.Out.Writer.WriteLine(ToJson(report, facts, target.Endpoint, target.VectorPath.Description).ToJsonString(JsonFormats.Indented));
+            Out.Profile.Out.Writer.WriteLine(ToJson(report, facts, server, traces, target.Endpoint, target.VectorPath.Description).ToJsonString(JsonFormats.Indented));
         else
-            Render(report, facts);
-        if (!report.Verified || !facts.Verified)
+            Render(report, facts, server, traces);
+        if (!report.Verified || !facts.Verified || server is { Verified: false } || traces is { Verified: false })
             throw new MigrationException("verification failed: PostgreSQL does not hold exactly the SQLite memory (see the mismatched rows above); re-run `minime migrate`, and report it if the mismatch stays");
         if (!json)
-            Out.WriteLine($"Verified in {(report.Elapsed + facts.Elapsed).TotalSeconds:0.0}s: PostgreSQL holds exactly the SQLite memory and facts. Use it with memory.store: postgres.");
+            Out.WriteLine($"Verified in {(report.Elapsed + facts.Elapsed + (server?.Elapsed ?? TimeSpan.Zero)).TotalSeconds:0.0}s: PostgreSQL holds exactly the SQLite memory, facts{(server is null ? "" : ", keys, conversations and proposals")}{(traces is null ? "" : " and traces")}. " +
+                $"Use it with memory.store: postgres{(traces is null ? "" : " and memory.traces: postgres")}; stop `minime serve` before migrating again.");
         return ExitCodes.Ok;
     }
 
@@ -97,7 +108,7 @@ internal sealed class MigrateCommand : MiniMeCommand
         return report!;
     }
 
-    private void Render(MigrationReport report, FactMigrationReport facts)
+    private void Render(MigrationReport report, FactMigrationReport facts, ServerStateReport? server, TraceCopyReport? traces)
     {
         var table = new Table().AddColumns("", "SQLite", "PostgreSQL", "SHA-256", "");
         Row(table, "documents", report.Source.Documents, report.Target.Documents, report.Source.DocumentsSha256, report.Target.DocumentsSha256);
@@ -108,6 +119,13 @@ internal sealed class MigrateCommand : MiniMeCommand
         Row(table, "fact history", s.History, t.History, s.HistorySha256, t.HistorySha256);
         Row(table, "fact reviews", s.Reviews, t.Reviews, s.ReviewsSha256, t.ReviewsSha256);
         Row(table, "fact vectors", s.Vectors, t.Vectors, s.VectorsSha256, t.VectorsSha256);
+        foreach (var check in server?.Tables ?? [])
+            Row(table, check.Table, check.SourceRows, check.TargetRows, check.SourceSha256, check.TargetSha256);
+        if (traces is not null)
+        {
+            Row(table, "trace runs", traces.Source.Runs, traces.Target.Runs, traces.Source.Sha256, traces.Target.Sha256);
+            Row(table, "trace lines", traces.Source.Lines, traces.Target.Lines, traces.Source.Sha256, traces.Target.Sha256);
+        }
         Out.Write(table);
     }
 
@@ -123,11 +141,11 @@ internal sealed class MigrateCommand : MiniMeCommand
     }
 
     /// <summary>source/postgres are the documents' digests as before; facts has its own, and verified covers both.</summary>
-    private static JsonObject ToJson(MigrationReport report, FactMigrationReport facts, string endpoint, string vectorSearch) => new()
+    private static JsonObject ToJson(MigrationReport report, FactMigrationReport facts, ServerStateReport? server, TraceCopyReport? traces, string endpoint, string vectorSearch) => new()
     {
         ["target"] = endpoint,
         ["vectorSearch"] = vectorSearch,
-        ["verified"] = report.Verified && facts.Verified,
+        ["verified"] = report.Verified && facts.Verified && server is not { Verified: false } && traces is not { Verified: false },
         ["elapsedSeconds"] = Math.Round((report.Elapsed + facts.Elapsed).TotalSeconds, 3),
         ["source"] = Digest(report.Source),
         ["postgres"] = Digest(report.Target),
@@ -136,6 +154,24 @@ internal sealed class MigrateCommand : MiniMeCommand
             ["verified"] = facts.Verified,
             ["source"] = Digest(facts.Source),
             ["postgres"] = Digest(facts.Target),
+        },
+        ["server"] = server is null ? null : new JsonObject
+        {
+            ["verified"] = server.Verified,
+            ["tables"] = new JsonArray([.. server.Tables.Select(t => (JsonNode?)new JsonObject
+            {
+                ["table"] = t.Table,
+                ["source"] = t.SourceRows,
+                ["postgres"] = t.TargetRows,
+                ["sourceSha256"] = t.SourceSha256,
+                ["postgresSha256"] = t.TargetSha256,
+            })]),
+        },
+        ["traces"] = traces is null ? null : new JsonObject
+        {
+            ["verified"] = traces.Verified,
+            ["source"] = new JsonObject { ["runs"] = traces.Source.Runs, ["lines"] = traces.Source.Lines, ["sha256"] = traces.Source.Sha256 },
+            ["postgres"] = new JsonObject { ["runs"] = traces.Target.Runs, ["lines"] = traces.Target.Lines, ["sha256"] = traces.Target.Sha256 },
         },
     };
 

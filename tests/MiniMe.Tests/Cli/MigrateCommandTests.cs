@@ -139,6 +139,45 @@ public sealed class MigrateCommandTests(PostgresServerFixture server) : IDisposa
     }
 
     [PostgresFact]
+    public async Task Keys_conversations_proposals_and_with_traces_the_runs_move_too_and_answer_from_postgres()
+    {
+        await CreateWorkspaceAsync();
+        var key = JsonNode.Parse((await Minime("keys", "create", "laptop", "--json")).Out)!["key"]!.GetValue<string>();
+        var ask = await Minime("ask", "--dry-run", "Add retries to the HTTP client");
+        Assert.True(ask.ExitCode == 0, ask.Error);
+        var runId = System.Text.RegularExpressions.Regex.Match(ask.Out, @"run_id: (\S+)").Groups[1].Value;
+        var connectionString = await server.CreateDatabaseAsync();
+
+        var json = await Minime("migrate", "--to", "postgres", "--connection-string", connectionString, "--traces", "--json");
+        Assert.True(json.ExitCode == 0, json.Error + json.Out);
+        var report = JsonNode.Parse(json.Out)!;
+        Assert.True(report["verified"]!.GetValue<bool>());
+        var tables = report["server"]!["tables"]!.AsArray().ToDictionary(t => t!["table"]!.GetValue<string>(), t => t!);
+        Assert.Equal(1, tables["api_keys"]["postgres"]!.GetValue<long>());
+        Assert.Equal(tables["api_keys"]["sourceSha256"]!.GetValue<string>(), tables["api_keys"]["postgresSha256"]!.GetValue<string>());
+        Assert.Equal(1, report["traces"]!["postgres"]!["runs"]!.GetValue<long>());
+        Assert.Equal(report["traces"]!["source"]!.ToJsonString(), report["traces"]!["postgres"]!.ToJsonString());
+
+        // A re-run converges (every run replaced, not appended twice).
+        var again = JsonNode.Parse((await Minime("migrate", "--to", "postgres", "--connection-string", connectionString, "--traces", "--json")).Out)!;
+        Assert.Equal(report["traces"]!["postgres"]!.ToJsonString(), again["traces"]!["postgres"]!.ToJsonString());
+
+        // Switched over, the key and the run answer from PostgreSQL.
+        WriteConfig(store: "postgres", connectionString);
+        var config = File.ReadAllText(Path.Combine(Home, "config.yaml")).Replace("  path: memory.db\n", "  path: memory.db\n  traces: postgres\n", StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(Home, "config.yaml"), config);
+        File.Delete(Path.Combine(Home, "server.db"));
+        Directory.Delete(Path.Combine(Home, "traces"), recursive: true);
+        var keys = await Minime("keys", "list", "--json");
+        Assert.True(keys.ExitCode == 0, keys.Error);
+        Assert.Contains("laptop", keys.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, keys.Out, StringComparison.Ordinal);
+        var runs = await Minime("runs", "--json");
+        Assert.True(runs.ExitCode == 0, runs.Error);
+        Assert.Equal(runId, JsonNode.Parse(runs.Out)!.AsArray()[0]!["run_id"]!.GetValue<string>());
+    }
+
+    [PostgresFact]
     public async Task A_target_holding_other_documents_is_refused_before_anything_is_written()
     {
         await CreateWorkspaceAsync();

@@ -21,11 +21,13 @@ using MiniMe.Bench.Tracing;
 //   dotnet run -c Release --project bench/MiniMe.Bench -- sandbox --runs 30 --files 10000
 //   dotnet run -c Release --project bench/MiniMe.Bench -- embed --texts 2000 --runs 2
 //   dotnet run -c Release --project bench/MiniMe.Bench -- pgvector --sizes 20000,100000 --queries 200 [--ef-search 128]
-// Commands: all (search, import, coldstart, agents, server, redact, teardown, sandbox) | search | import | coldstart | agents | server | redact | teardown | sandbox | ann | integrity | embed | hybrid | pgvector
+//   dotnet run -c Release --project bench/MiniMe.Bench -- scale --requests 1500 --concurrency 8 --seconds 40 --docs 200
+// Commands: all (search, import, coldstart, agents, server, redact, teardown, sandbox) | search | import | coldstart | agents | server | redact | teardown | sandbox | ann | integrity | embed | hybrid | pgvector | scale
 // `hybrid` (the bundled model: import with vectors, hybrid search) is not part of `all` either: embedding 10k chunks takes minutes on 2 cores.
 // `ann` is not part of `all`: its 1M-vector run takes minutes and ~2 GB of memory; nor is `integrity`
 // (the damage check at writer open), which builds its own 100k-chunk database; nor is `embed` (minutes of CPU);
-// nor is `pgvector` (dense search on PostgreSQL vs SQLite; needs PostgreSQL with pgvector, scripts/build-pgvector.sh).
+// nor is `pgvector` (dense search on PostgreSQL vs SQLite; needs PostgreSQL with pgvector, scripts/build-pgvector.sh);
+// nor is `scale` (two `minime serve` instances over one PostgreSQL vs one; needs the PostgreSQL server binaries).
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
@@ -41,7 +43,7 @@ Console.WriteLine($"# MiniMe benchmarks — {DateTime.UtcNow:yyyy-MM-dd HH:mm} U
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
 Console.WriteLine($"command: dotnet run -c Release --project bench/MiniMe.Bench -- {string.Join(' ', args)}");
 
-var known = new[] { "all", "search", "import", "coldstart", "agents", "server", "redact", "teardown", "sandbox", "ann", "integrity", "embed", "hybrid", "pgvector" };
+var known = new[] { "all", "search", "import", "coldstart", "agents", "server", "redact", "teardown", "sandbox", "ann", "integrity", "embed", "hybrid", "pgvector", "scale" };
 if (!known.Contains(command))
 {
     Console.Error.WriteLine($"unknown benchmark '{command}'; use one of: {string.Join(", ", known)}");
@@ -73,6 +75,8 @@ if (command is "hybrid")
     rc |= await HybridBenchmark.RunAsync(Option("--import-chunks", 10_000), Sizes("--sizes", [10_000, 100_000]), Option("--queries", 200), cancel.Token);
 if (command is "pgvector")
     rc |= await PgvectorBenchmark.RunAsync(Sizes("--sizes", [20_000]), Option("--queries", 200), Option("--ef-search", 128), cancel.Token);
+if (command is "scale")
+    rc |= await ScaleBenchmark.RunAsync(args[1..], cancel.Token);
 if (command is "ann")
     rc |= await AnnBenchmark.RunAsync(args[1..], cancel.Token);
 return rc;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,21 +32,15 @@ public static class ServerBenchmark
         var docs = Option(args, "--docs", 200);
 
         var home = Path.Combine(Path.GetTempPath(), "minime-bench-server-" + Environment.ProcessId);
-        var workspace = new Workspace(Path.Combine(home, ".minime"));
-        WorkspaceInitializer.Initialize(workspace, "bench", force: true);
-        var server = new ServerOptions { RateLimitPermits = int.MaxValue, RateLimitWindowSeconds = 1 };
-        var app = MiniMeServer.Build(workspace, ConfigurationLoader.Load(workspace), server, "http://127.0.0.1:0",
-            engine => engine.UseChatClient(new InstantChatClient()));
-        await app.StartAsync(cancellationToken);
+        var workspace = CreateWorkspace(home);
+        var app = await StartAsync(workspace, ConfigurationLoader.Load(workspace), cancellationToken);
         try
         {
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = new Uri(MiniMeServer.Addresses(app)[0]) };
-            var key = app.Services.GetRequiredService<ApiKeyStore>().Create("bench", "bench").Secret;
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            using var http = Client(app, concurrency, CreateKey(app));
             await ImportCorpusAsync(http, docs, cancellationToken);
 
-            for (var i = 0; i < 30; i++) await ChatAsync(http, i, cancellationToken); // warm-up: JIT, pools, caches
-            var (samples, elapsed) = await LoadAsync(http, requests, concurrency, TimeSpan.FromSeconds(seconds), cancellationToken);
+            await WarmUpAsync(http, cancellationToken);
+            var (samples, elapsed) = await LoadAsync([http], requests, concurrency, TimeSpan.FromSeconds(seconds), cancellationToken);
             Report.Header($"POST /v1/chat (instant model, {concurrency} concurrent clients, {docs} documents in memory)",
                 "requests", "seconds", "req/s", "p50 ms", "p99 ms", "max ms");
             Report.Row(samples.Count, elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture),
@@ -67,7 +62,44 @@ public static class ServerBenchmark
         }
     }
 
-    private static async Task ImportCorpusAsync(HttpClient http, int docs, CancellationToken cancellationToken)
+    /// <summary>Chats sent to each instance before a measured load (JIT, pools, caches); each is a conversation of two messages.</summary>
+    internal const int WarmUpRequests = 30;
+
+    /// <summary>A fresh workspace with the default config under <paramref name="home"/>.</summary>
+    internal static Workspace CreateWorkspace(string home)
+    {
+        var workspace = new Workspace(Path.Combine(home, ".minime"));
+        WorkspaceInitializer.Initialize(workspace, "bench", force: true);
+        return workspace;
+    }
+
+    /// <summary>A started server on a free loopback port with the instant model and no effective rate limit.</summary>
+    internal static async Task<WebApplication> StartAsync(Workspace workspace, MiniMeOptions options, CancellationToken cancellationToken)
+    {
+        var server = new ServerOptions { RateLimitPermits = int.MaxValue, RateLimitWindowSeconds = 1 };
+        var app = MiniMeServer.Build(workspace, options, server, "http://127.0.0.1:0",
+            engine => engine.UseChatClient(new InstantChatClient()));
+        await app.StartAsync(cancellationToken);
+        return app;
+    }
+
+    /// <summary>An API key made through the store the app registers (with memory.store postgres, every instance over that database accepts it).</summary>
+    internal static string CreateKey(WebApplication app) => app.Services.GetRequiredService<ApiKeyStore>().Create("bench", "bench").Secret;
+
+    /// <summary>A client of one instance holding up to <paramref name="connections"/> connections, sending the key.</summary>
+    internal static HttpClient Client(WebApplication app, int connections, string key)
+    {
+        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections }) { BaseAddress = new Uri(MiniMeServer.Addresses(app)[0]) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return http;
+    }
+
+    internal static async Task WarmUpAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < WarmUpRequests; i++) await ChatAsync(http, i, cancellationToken);
+    }
+
+    internal static async Task ImportCorpusAsync(HttpClient http, int docs, CancellationToken cancellationToken)
     {
         var corpus = new SyntheticCorpus(seed: 5);
         for (var batch = 0; batch < docs; batch += 50)
@@ -96,14 +128,19 @@ public static class ServerBenchmark
         await response.Content.ReadAsByteArrayAsync(cancellationToken);
     }
 
-    /// <summary>Workers take request numbers until the count or the time limit is reached.</summary>
-    private static async Task<(List<double> Samples, TimeSpan Elapsed)> LoadAsync(HttpClient http, int requests, int concurrency, TimeSpan limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Workers take request numbers until the count or the time limit is reached; worker w sends to
+    /// client w mod the number of clients, so several instances share the workers evenly.
+    /// </summary>
+    internal static async Task<(List<double> Samples, TimeSpan Elapsed)> LoadAsync(
+        IReadOnlyList<HttpClient> clients, int requests, int concurrency, TimeSpan limit, CancellationToken cancellationToken)
     {
         var samples = new List<double>(requests);
         var next = -1;
         var clock = Stopwatch.StartNew();
-        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
         {
+            var http = clients[w % clients.Count];
             var mine = new List<double>();
             while (Interlocked.Increment(ref next) < requests && clock.Elapsed < limit)
             {
@@ -142,6 +179,6 @@ public static class ServerBenchmark
         return (firstByte, firstToken, total);
     }
 
-    private static int Option(string[] args, string name, int fallback) =>
+    internal static int Option(string[] args, string name, int fallback) =>
         Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 }

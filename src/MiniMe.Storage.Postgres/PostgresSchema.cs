@@ -3,8 +3,8 @@ using Npgsql;
 namespace MiniMe.Storage.Postgres;
 
 /// <summary>
-/// Creates and migrates the PostgreSQL schema. Each version is a list of statements applied in one
-/// transaction and recorded in schema_version; an advisory lock keeps concurrent starts from racing.
+/// The memory's tables in PostgreSQL (documents, chunks, vectors, facts, traces), migrated by
+/// <see cref="VersionedSchema"/>: each version a list of statements applied in one transaction.
 /// </summary>
 internal static class PostgresSchema
 {
@@ -163,37 +163,15 @@ internal static class PostgresSchema
         ],
     ];
 
-    public static int CurrentVersion => Versions.Length;
+    private static readonly VersionedSchema Schema = new(LockKey, null, Versions, "the PostgreSQL memory has");
+
+    public static int CurrentVersion => Schema.CurrentVersion;
 
     /// <param name="upTo">Stops at this version (tests build an older database with it); null migrates to <see cref="CurrentVersion"/>.</param>
-    public static async Task MigrateAsync(NpgsqlConnection connection, CancellationToken cancellationToken, int? upTo = null)
-    {
-        var target = upTo ?? CurrentVersion;
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({LockKey})", cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, transaction,
-            "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-            cancellationToken).ConfigureAwait(false);
-        await using (var command = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_version", connection, transaction))
-        {
-            var version = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-            if (version > CurrentVersion)
-                throw new PostgresUnavailableException(
-                    $"the PostgreSQL memory has schema version {version}, newer than this MiniMe ({CurrentVersion}); upgrade MiniMe");
-            for (var v = version + 1; v <= target; v++)
-            {
-                foreach (var statement in Versions[v - 1])
-                    await ExecuteAsync(connection, transaction, statement, cancellationToken).ConfigureAwait(false);
-                await using var record = new NpgsqlCommand("INSERT INTO schema_version (version) VALUES ($1)", connection, transaction);
-                record.Parameters.AddWithValue(v);
-                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+    public static Task MigrateAsync(NpgsqlConnection connection, CancellationToken cancellationToken, int? upTo = null) =>
+        Schema.ApplyAsync(connection, cancellationToken, upTo, (transaction, _, reached) =>
             // Chunks indexed before token counts were kept get them (and BM25's tokenization) now.
-            if (version < target && target == CurrentVersion)
-                await LexicalIndex.ReindexAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        }
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
+            reached == CurrentVersion ? LexicalIndex.ReindexAsync(connection, transaction, cancellationToken) : Task.CompletedTask);
 
     internal static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using MiniMe.Storage.Postgres;
 using Npgsql;
 
@@ -6,9 +5,8 @@ namespace MiniMe.Server.Storage;
 
 /// <summary>
 /// Creates and migrates the server's tables in PostgreSQL: the same tables as server.db (without its
-/// unused facts table) with PostgreSQL's types. Each version is applied in one transaction under an
-/// advisory lock and recorded in the schema's own schema_version, so servers starting together over
-/// one database migrate it once.
+/// unused facts table) with PostgreSQL's types, in their own schema with its own schema_version,
+/// migrated by <see cref="VersionedSchema"/> so servers starting together over one database migrate it once.
 /// </summary>
 internal static class PostgresServerSchema
 {
@@ -80,31 +78,11 @@ internal static class PostgresServerSchema
     public static int CurrentVersion => Versions.Length;
 
     /// <param name="endpoint">Names the database in errors.</param>
-    public static void Migrate(NpgsqlConnection connection, string endpoint)
-    {
-        using var transaction = connection.BeginTransaction();
-        connection.Execute($"SELECT pg_advisory_xact_lock({LockKey})", transaction);
-        // Under the lock, so two servers starting together do not race to create the schema.
-        connection.Execute($"CREATE SCHEMA IF NOT EXISTS {PostgresServerDatabase.SchemaName}", transaction);
-        connection.Execute($"SET LOCAL search_path TO {PostgresServerDatabase.SchemaName}", transaction);
-        connection.Execute(
-            $"CREATE TABLE IF NOT EXISTS {PostgresServerDatabase.SchemaName}.schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-            transaction);
-        using (var read = connection.Command($"SELECT coalesce(max(version), 0) FROM {PostgresServerDatabase.SchemaName}.schema_version", transaction))
-        {
-            var version = Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
-            if (version > CurrentVersion)
-                throw new PostgresUnavailableException(
-                    $"the server tables in PostgreSQL ({endpoint}) have schema version {version}, newer than this MiniMe ({CurrentVersion}); upgrade MiniMe");
-            for (var v = version + 1; v <= CurrentVersion; v++)
-            {
-                foreach (var statement in Versions[v - 1])
-                    connection.Execute(statement, transaction);
-                using var record = connection.Command($"INSERT INTO {PostgresServerDatabase.SchemaName}.schema_version (version) VALUES (@version)", transaction)
-                    .With("@version", v);
-                record.ExecuteNonQuery();
-            }
-        }
-        transaction.Commit();
-    }
+    /// <remarks>
+    /// The server's stores are synchronous (as over SQLite); the one-time migration waits for the
+    /// shared runner. No MiniMe host installs a synchronization context, so waiting cannot deadlock.
+    /// </remarks>
+    public static void Migrate(NpgsqlConnection connection, string endpoint) =>
+        new VersionedSchema(LockKey, PostgresServerDatabase.SchemaName, Versions, $"the server tables in PostgreSQL ({endpoint}) have")
+            .ApplyAsync(connection, CancellationToken.None).GetAwaiter().GetResult();
 }

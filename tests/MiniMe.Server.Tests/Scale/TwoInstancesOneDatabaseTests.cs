@@ -8,6 +8,7 @@ using MiniMe.Server.Tests.Support;
 using MiniMe.Testing;
 using MiniMe.Tests.Support;
 using Npgsql;
+using Xunit.Abstractions;
 
 namespace MiniMe.Server.Tests.Scale;
 
@@ -19,7 +20,7 @@ namespace MiniMe.Server.Tests.Scale;
 /// </summary>
 [Trait("Category", "Integration")]
 [Collection(PostgresCollection.Name)]
-public sealed class TwoInstancesOneDatabaseTests(PostgresServerFixture postgres) : IAsyncLifetime
+public sealed class TwoInstancesOneDatabaseTests(PostgresServerFixture postgres, ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Conversations = 8;
     private const int TurnsPerConversation = 4;
@@ -98,86 +99,94 @@ public sealed class TwoInstancesOneDatabaseTests(PostgresServerFixture postgres)
         using var a = Client(first.BaseAddress, key);
         using var b = Client(second.BaseAddress, key);
         HttpClient On(int i) => i % 2 == 0 ? a : b;
-
-        // Chats: each conversation starts on one instance and alternates turns between the two, all conversations at once.
-        var chats = Enumerable.Range(0, Conversations).Select(async c =>
+        try
         {
-            string? conversation = null;
-            for (var turn = 0; turn < TurnsPerConversation; turn++)
+
+            // Chats: each conversation starts on one instance and alternates turns between the two, all conversations at once.
+            var chats = Enumerable.Range(0, Conversations).Select(async c =>
             {
-                var reply = await On(c + turn).PostJsonAsync("/v1/chat", new { message = $"conversation {c} turn {turn}", conversation_id = conversation });
-                conversation = reply.GetProperty("conversation_id").GetString();
+                string? conversation = null;
+                for (var turn = 0; turn < TurnsPerConversation; turn++)
+                {
+                    var reply = await On(c + turn).PostJsonAsync("/v1/chat", new { message = $"conversation {c} turn {turn}", conversation_id = conversation });
+                    conversation = reply.GetProperty("conversation_id").GetString();
+                }
+                return conversation!;
+            }).ToList();
+
+            // Facts: distinct ones spread over both, and the same fact sent to both at the same moment.
+            var facts = Enumerable.Range(0, Facts).Select(i =>
+                On(i).PostJsonAsync("/v1/memory/facts", new { text = DistinctFact("own", i) })).ToList();
+            var shared = Enumerable.Range(0, SharedFacts).SelectMany(i => new[] { a, b }.Select(client =>
+                client.PostJsonAsync("/v1/memory/facts", new { text = DistinctFact("shared", i) }))).ToList();
+
+            // Imports: one document per request, spread over both.
+            var imports = Enumerable.Range(0, Imports).Select(i => On(i).PostJsonAsync("/v1/memory/import", new
+            {
+                documents = new[] { new { name = $"note-{i}.md", content = $"# Note {i}\n\nThe load test wrote note {i} about sharding {i * 13}." } },
+            })).ToList();
+
+            // Proposals: asked on alternating instances, then each approved on both instances at once.
+            var asks = Enumerable.Range(0, Proposals).Select(i =>
+                On(i).PostJsonAsync("/v1/ask", new { task = $"Design and implement marker module {i}, refactor the service layer and add integration tests" })).ToList();
+
+            var conversations = await Task.WhenAll(chats);
+            await Task.WhenAll(facts);
+            await Task.WhenAll(shared);
+            await Task.WhenAll(imports);
+            await Task.WhenAll(asks);
+
+            var pending = (await a.GetJsonAsync("/v1/proposals?status=pending&limit=100")).EnumerateArray().Select(p => p.GetProperty("id").GetString()!).ToList();
+            Assert.Equal(Proposals, pending.Count);
+            var decisions = await Task.WhenAll(pending.Select(async id =>
+            {
+                var both = await Task.WhenAll(a.PostAsJsonAsync($"/v1/proposals/{id}/approve", new { }), b.PostAsJsonAsync($"/v1/proposals/{id}/approve", new { }));
+                return both.Select(r => r.StatusCode).OrderBy(s => (int)s).ToArray();
+            }));
+            foreach (var codes in decisions)
+                Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], codes);
+
+            // Every approved proposal ran exactly once.
+            Assert.Equal(Proposals, File.ReadAllLines(Path.Combine(_root, "runs.txt")).Length);
+            var approved = (await b.GetJsonAsync("/v1/proposals?status=approved&limit=100")).EnumerateArray().Select(p => p.GetProperty("id").GetString()!);
+            Assert.Equal(pending.Order(StringComparer.Ordinal), approved.Order(StringComparer.Ordinal));
+
+            // Every chat turn is stored once, in order, whichever instance took it.
+            foreach (var (id, i) in conversations.Select((id, i) => (id, i)))
+            {
+                var messages = (await On(i + 1).GetJsonAsync($"/v1/conversations/{id}")).GetProperty("messages").EnumerateArray()
+                    .Where(m => m.GetProperty("role").GetString() == "user").Select(m => m.GetProperty("content").GetString()).ToList();
+                Assert.Equal(Enumerable.Range(0, TurnsPerConversation).Select(t => $"conversation {i} turn {t}"), messages);
             }
-            return conversation!;
-        }).ToList();
+            Assert.Equal(Conversations, (await a.GetJsonAsync("/v1/conversations?limit=100")).EnumerateArray().Count());
 
-        // Facts: distinct ones spread over both, and the same fact sent to both at the same moment.
-        var facts = Enumerable.Range(0, Facts).Select(i =>
-            On(i).PostJsonAsync("/v1/memory/facts", new { text = DistinctFact("own", i) })).ToList();
-        var shared = Enumerable.Range(0, SharedFacts).SelectMany(i => new[] { a, b }.Select(client =>
-            client.PostJsonAsync("/v1/memory/facts", new { text = DistinctFact("shared", i) }))).ToList();
+            // Every fact once; a fact sent to both instances at once is one fact seen twice.
+            var stored = (await b.GetJsonAsync("/v1/memory/facts?limit=1000")).EnumerateArray().ToList();
+            Assert.Equal(Facts + SharedFacts, stored.Count);
+            for (var i = 0; i < Facts; i++)
+                Assert.Single(stored, f => f.GetProperty("text").GetString() == DistinctFact("own", i));
+            for (var i = 0; i < SharedFacts; i++)
+                Assert.Equal(2, Assert.Single(stored, f => f.GetProperty("text").GetString() == DistinctFact("shared", i))
+                    .GetProperty("seen_count").GetInt32());
 
-        // Imports: one document per request, spread over both.
-        var imports = Enumerable.Range(0, Imports).Select(i => On(i).PostJsonAsync("/v1/memory/import", new
-        {
-            documents = new[] { new { name = $"note-{i}.md", content = $"# Note {i}\n\nThe load test wrote note {i} about sharding {i * 13}." } },
-        })).ToList();
+            // Every import once, visible from both.
+            var documents = (await a.GetJsonAsync("/v1/documents")).GetProperty("documents").EnumerateArray().Select(d => d.GetProperty("source").GetString()!).ToList();
+            Assert.Equal(Imports, documents.Count(s => s.Contains("note-", StringComparison.Ordinal)));
+            var hit = (await b.GetJsonAsync("/v1/memory/search?q=sharding&k=20")).GetProperty("hits").EnumerateArray().Count();
+            Assert.Equal(Imports, hit);
 
-        // Proposals: asked on alternating instances, then each approved on both instances at once.
-        var asks = Enumerable.Range(0, Proposals).Select(i =>
-            On(i).PostJsonAsync("/v1/ask", new { task = $"Design and implement marker module {i}, refactor the service layer and add integration tests" })).ToList();
-
-        var conversations = await Task.WhenAll(chats);
-        await Task.WhenAll(facts);
-        await Task.WhenAll(shared);
-        await Task.WhenAll(imports);
-        await Task.WhenAll(asks);
-
-        var pending = (await a.GetJsonAsync("/v1/proposals?status=pending&limit=100")).EnumerateArray().Select(p => p.GetProperty("id").GetString()!).ToList();
-        Assert.Equal(Proposals, pending.Count);
-        var decisions = await Task.WhenAll(pending.Select(async id =>
-        {
-            var both = await Task.WhenAll(a.PostAsJsonAsync($"/v1/proposals/{id}/approve", new { }), b.PostAsJsonAsync($"/v1/proposals/{id}/approve", new { }));
-            return both.Select(r => r.StatusCode).OrderBy(s => (int)s).ToArray();
-        }));
-        foreach (var codes in decisions)
-            Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], codes);
-
-        // Every approved proposal ran exactly once.
-        Assert.Equal(Proposals, File.ReadAllLines(Path.Combine(_root, "runs.txt")).Length);
-        var approved = (await b.GetJsonAsync("/v1/proposals?status=approved&limit=100")).EnumerateArray().Select(p => p.GetProperty("id").GetString()!);
-        Assert.Equal(pending.Order(StringComparer.Ordinal), approved.Order(StringComparer.Ordinal));
-
-        // Every chat turn is stored once, in order, whichever instance took it.
-        foreach (var (id, i) in conversations.Select((id, i) => (id, i)))
-        {
-            var messages = (await On(i + 1).GetJsonAsync($"/v1/conversations/{id}")).GetProperty("messages").EnumerateArray()
-                .Where(m => m.GetProperty("role").GetString() == "user").Select(m => m.GetProperty("content").GetString()).ToList();
-            Assert.Equal(Enumerable.Range(0, TurnsPerConversation).Select(t => $"conversation {i} turn {t}"), messages);
+            // The rows are in PostgreSQL; nothing went to a SQLite file.
+            Assert.Empty(Directory.GetFiles(_root, "*.db", SearchOption.AllDirectories));
+            await using var connection = new NpgsqlConnection(_connectionString);
+            await connection.OpenAsync();
+            Assert.Equal(Conversations * TurnsPerConversation * 2, await CountAsync(connection, "minime_server.messages"));
+            Assert.Equal(Proposals, await CountAsync(connection, "minime_server.proposals"));
         }
-        Assert.Equal(Conversations, (await a.GetJsonAsync("/v1/conversations?limit=100")).EnumerateArray().Count());
-
-        // Every fact once; a fact sent to both instances at once is one fact seen twice.
-        var stored = (await b.GetJsonAsync("/v1/memory/facts?limit=1000")).EnumerateArray().ToList();
-        Assert.Equal(Facts + SharedFacts, stored.Count);
-        for (var i = 0; i < Facts; i++)
-            Assert.Single(stored, f => f.GetProperty("text").GetString() == DistinctFact("own", i));
-        for (var i = 0; i < SharedFacts; i++)
-            Assert.Equal(2, Assert.Single(stored, f => f.GetProperty("text").GetString() == DistinctFact("shared", i))
-                .GetProperty("seen_count").GetInt32());
-
-        // Every import once, visible from both.
-        var documents = (await a.GetJsonAsync("/v1/documents")).GetProperty("documents").EnumerateArray().Select(d => d.GetProperty("source").GetString()!).ToList();
-        Assert.Equal(Imports, documents.Count(s => s.Contains("note-", StringComparison.Ordinal)));
-        var hit = (await b.GetJsonAsync("/v1/memory/search?q=sharding&k=20")).GetProperty("hits").EnumerateArray().Count();
-        Assert.Equal(Imports, hit);
-
-        // The rows are in PostgreSQL; nothing went to a SQLite file.
-        Assert.Empty(Directory.GetFiles(_root, "*.db", SearchOption.AllDirectories));
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        Assert.Equal(Conversations * TurnsPerConversation * 2, await CountAsync(connection, "minime_server.messages"));
-        Assert.Equal(Proposals, await CountAsync(connection, "minime_server.proposals"));
+        finally
+        {
+            // What each server logged (the reason behind a 500, say), shown with a failure.
+            output.WriteLine($"first instance:\n{first.Output}\nsecond instance:\n{second.Output}");
+        }
     }
 
     /// <summary>A statement sharing no word with any other (numbers or shared words would make the facts contradict or repeat each other).</summary>

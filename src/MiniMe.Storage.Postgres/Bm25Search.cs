@@ -24,6 +24,11 @@ internal static class Bm25Search
         if (phrases.Count == 0 || limit < 1) return [];
         var words = phrases.SelectMany(p => p).Distinct(StringComparer.Ordinal).ToArray();
 
+        // One snapshot for the corpus totals, the matching rows and their text. Under READ COMMITTED each
+        // statement would see what other writers committed since the previous one: rows imported after
+        // the totals were read would match while the totals miss them (N < n makes idf the log of a
+        // negative number, NaN), and a chunk could vanish between ranking and reading it.
+        await using var snapshot = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         var (lexemes, corpus) = await LexemesAsync(connection, words, cancellationToken).ConfigureAwait(false);
         var query = phrases.Select(p => p.SelectMany(w => lexemes[w]).ToArray()).ToList();
         var rows = await OccurrencesAsync(connection, TsQueryTranslator.ToTsQuery(phrases), [.. query.SelectMany(p => p).Distinct(StringComparer.Ordinal)], filter, cancellationToken).ConfigureAwait(false);
@@ -42,7 +47,7 @@ internal static class Bm25Search
                 chunks[chunk.Id] = chunk;
             }
         }
-        // A chunk deleted between the two reads is simply left out.
+        await snapshot.CommitAsync(cancellationToken).ConfigureAwait(false);
         return ranked.Where(r => chunks.ContainsKey(r.Id)).Select(r => new Candidate(chunks[r.Id], r.Score)).ToList();
     }
 

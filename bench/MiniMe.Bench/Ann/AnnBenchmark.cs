@@ -12,7 +12,9 @@ namespace MiniMe.Bench.Ann;
 /// recall@k against an exact scan, single-thread query latency (p50/p95/p99) and memory.
 /// Usage: ann [--sizes 100000,1000000] [--dims 384] [--queries 1000] [--k 10] [--m 16]
 ///            [--ef-construction 120] [--ef-search 64,128,256] [--threads N] [--clusters N]
-///            [--seed 42] [--no-persist] [--no-int8] [--json FILE]
+///            [--seed 42] [--no-persist] [--no-int8] [--no-usearch] [--json FILE]
+/// With USearch (the default) the same vectors are indexed by USearch 2.26.6 with the same M,
+/// efConstruction and threads, and each efSearch is measured on both, with the ratios MiniMe / USearch.
 /// </summary>
 public static class AnnBenchmark
 {
@@ -147,6 +149,9 @@ public static class AnnBenchmark
         result["queries"] = runs;
         index.Dispose();
 
+        if (settings.USearch)
+            result["usearch"] = MeasureUSearch(settings, data, size, queries, truth, buildSeconds, runs, ct);
+
         if (settings.Int8)
         {
             var scan = new Int8Scan(data, size, dims);
@@ -163,6 +168,44 @@ public static class AnnBenchmark
             };
         }
         return result;
+    }
+
+    /// <summary>The same build and queries on USearch, printed beside MiniMe's figures with the ratios.</summary>
+    private static JsonObject MeasureUSearch(AnnSettings settings, float[] data, int size, float[] queries, int[][] truth,
+        double miniMeBuildSeconds, JsonArray miniMeRuns, CancellationToken ct)
+    {
+        using var peer = new USearchPeer(settings.Dims, settings.M, settings.EfConstruction);
+        var clock = Stopwatch.StartNew();
+        peer.Build(data, size, settings.Threads, ct);
+        var buildSeconds = clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"USearch {USearchPeer.Version}: build {buildSeconds:0.0}s ({size / buildSeconds:N0} vectors/s), index memory {peer.MemoryBytes / (1024.0 * 1024.0):N0} MB; " +
+            $"build ratio MiniMe/USearch {miniMeBuildSeconds / buildSeconds:0.00}");
+        var runs = new JsonArray();
+        for (var e = 0; e < settings.EfSearch.Count; e++)
+        {
+            var ef = settings.EfSearch[e];
+            peer.SetExpansionSearch(ef);
+            var run = Measure(q => peer.Search(q, settings.K), queries, settings.Queries, settings.Dims, settings.K, truth);
+            var ours = miniMeRuns[e]!["p50Ms"]!.GetValue<double>();
+            Console.WriteLine($"USearch efSearch={ef,4}: recall@{settings.K}={run.Recall:0.0000}  p50={run.P50:0.000} ms  p95={run.P95:0.000} ms  " +
+                $"p50 ratio MiniMe/USearch {ours / run.P50:0.00} (MiniMe recall {miniMeRuns[e]!["recall"]!.GetValue<double>():0.0000})");
+            runs.Add(new JsonObject
+            {
+                ["efSearch"] = ef,
+                ["recall"] = Math.Round(run.Recall, 4),
+                ["p50Ms"] = Math.Round(run.P50, 4),
+                ["p95Ms"] = Math.Round(run.P95, 4),
+                ["p50RatioMiniMeOverUSearch"] = Math.Round(ours / run.P50, 3),
+            });
+        }
+        return new JsonObject
+        {
+            ["version"] = USearchPeer.Version,
+            ["buildSeconds"] = Math.Round(buildSeconds, 2),
+            ["buildRatioMiniMeOverUSearch"] = Math.Round(miniMeBuildSeconds / buildSeconds, 3),
+            ["indexMb"] = Math.Round(peer.MemoryBytes / (1024.0 * 1024.0), 1),
+            ["queries"] = runs,
+        };
     }
 
     private sealed record QueryRun(double Recall, double P50, double P95, double P99, double Mean);

@@ -8,7 +8,7 @@ internal sealed record AnnSettings
 {
     public const string Usage =
         "usage: ann [--sizes 100000,1000000] [--dims 384] [--queries 1000] [--k 10] [--m 16] [--ef-construction 120] " +
-        "[--ef-search 64,128,256] [--threads N] [--clusters N] [--seed 42] [--no-persist] [--no-int8] [--json FILE]";
+        "[--ef-search 64,128,256] [--threads N] [--clusters N] [--seed 42] [--no-persist] [--no-int8] [--no-usearch] [--json FILE]";
 
     public IReadOnlyList<int> Sizes { get; init; } = [100_000];
     public int Dims { get; init; } = 384;
@@ -22,6 +22,7 @@ internal sealed record AnnSettings
     public int Seed { get; init; } = 42;
     public bool Persist { get; init; } = true;
     public bool Int8 { get; init; } = true;
+    public bool USearch { get; init; } = true;
     public string? JsonPath { get; init; }
 
     public static AnnSettings Parse(string[] args)
@@ -44,6 +45,7 @@ internal sealed record AnnSettings
                 "--seed" => s with { Seed = Int(Value(), "--seed", 0) },
                 "--no-persist" => s with { Persist = false },
                 "--no-int8" => s with { Int8 = false },
+                "--no-usearch" => s with { USearch = false },
                 "--json" => s with { JsonPath = Value() },
                 _ => throw new FormatException($"unknown option {args[i]}"),
             };

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
+using MiniMe.Bench.Support;
 using Microsoft.Extensions.AI;
 using MiniMe.Agents;
 using MiniMe.Context;
@@ -27,15 +29,24 @@ public static class OrchestrationBenchmark
         var directory = Path.Combine(Path.GetTempPath(), "minime-bench-agents-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            var traces = new TraceStore(Path.Combine(directory, "traces"));
+            var traceDirectory = Path.Combine(directory, "traces");
+            var floorDirectory = Path.Combine(directory, "floor");
+            Directory.CreateDirectory(floorDirectory);
+            var traces = new TraceStore(traceDirectory);
+            var counter = new TimedTokenCounter(new TiktokenTokenCounter());
             var scripted = new ScriptedChatClient { Responder = call => ScriptedReply.Text(Reply(call.SystemText)) with { ChunkSize = 16 } };
             var timed = new TimedChatClient(scripted);
-            var team = new AgentTeam(ModelPipeline.Build(timed, PriceTable.Empty, new TiktokenTokenCounter()), new AgentTeamOptions { Model = "scripted-model" }, traces);
+            var team = new AgentTeam(ModelPipeline.Build(timed, PriceTable.Empty, counter), new AgentTeamOptions { Model = "scripted-model" }, traces);
             var masks = new MiniMe.Masks.MaskWeights { MaxIterations = 3, Rigor = 0.5, Temperature = 0.3 };
             var context = string.Join("\n", Enumerable.Range(0, 40).Select(i => $"- memory {i}: the service layer caches responses for {i} minutes and logs every external call."));
 
             var overhead = new List<double>(runs);
             var totals = new List<double>(runs);
+            var counting = new List<double>(runs);
+            var floorEach = new List<double>(runs);
+            var floorEnd = new List<double>(runs);
+            var lineCount = 0;
+            long byteCount = 0;
             for (var i = 0; i < warmup + runs; i++)
             {
                 ct.ThrowIfCancellationRequested();
@@ -43,19 +54,40 @@ public static class OrchestrationBenchmark
                 var request = new TeamRequest(runId, "Add a greeting helper with tests", "You are MiniMe.\n" + context, masks, [],
                     new Dictionary<string, IReadOnlyList<MiniMe.Identity.WeightedPrinciple>>(), new RunMeter(1_000_000));
                 timed.Reset();
+                counter.Reset();
                 var clock = Stopwatch.StartNew();
                 var result = await team.RunAsync(request, null, ct).ConfigureAwait(false);
                 var total = clock.Elapsed.TotalMilliseconds;
                 if (result.Proposals.Count != 2 || result.Calls.Count != 4)
                     throw new InvalidOperationException($"unexpected run: {result.Calls.Count} calls, {result.Proposals.Count} proposals");
+                var countingMs = counter.Elapsed.TotalMilliseconds;
+
+                // The floor, measured right after the run: the same trace lines (the same bytes) appended
+                // to a fresh file, (a) with one fsync per line (durability per line, as MiniMe did before
+                // group commit), (b) written line by line with one fsync at the end (durable at run end).
+                var lines = File.ReadAllLines(traces.PathFor(runId)).Select(l => Encoding.UTF8.GetBytes(l + "\n")).ToArray();
+                var each = FloorAppend(Path.Combine(floorDirectory, runId + ".each.jsonl"), lines, fsyncEachLine: true);
+                var end = FloorAppend(Path.Combine(floorDirectory, runId + ".end.jsonl"), lines, fsyncEachLine: false);
                 if (i < warmup) continue;
+                lineCount = lines.Length;
+                byteCount = lines.Sum(l => (long)l.Length);
                 totals.Add(total);
                 overhead.Add(total - timed.Elapsed.TotalMilliseconds);
+                counting.Add(countingMs);
+                floorEach.Add(each);
+                floorEnd.Add(end);
             }
 
-            Console.WriteLine($"agents: orchestration overhead per run (4 agent calls, model time excluded), {runs} runs after {warmup} warm-up");
-            Console.WriteLine($"  overhead  p50 {P(overhead, 0.50)} ms  p95 {P(overhead, 0.95)} ms  mean {F(overhead.Average())} ms");
-            Console.WriteLine($"  with the scripted model  p50 {P(totals, 0.50)} ms  p95 {P(totals, 0.95)} ms");
+            Report.Header($"agents: orchestration overhead per run (4 agent calls, model time excluded), {runs} runs after {warmup} warm-up; "
+                + $"floor = the run's {lineCount} trace lines ({byteCount} bytes) appended to a file; ratio = MiniMe / floor (lower is better)",
+                "measure", "p50 ms", "p95 ms", "ratio p50 (vs fsync per line)", "ratio p50 (vs one fsync at end)");
+            var eachP50 = Stats.Percentile(floorEach, 50);
+            var endP50 = Stats.Percentile(floorEnd, 50);
+            Report.Row("MiniMe overhead", P(overhead, 0.50), P(overhead, 0.95), Ratio(Stats.Percentile(overhead, 50), eachP50), Ratio(Stats.Percentile(overhead, 50), endP50));
+            Report.Row("  of which token counting", P(counting, 0.50), P(counting, 0.95), "", "");
+            Report.Row($"floor: {lineCount} lines, one fsync per line", P(floorEach, 0.50), P(floorEach, 0.95), "1.00", Ratio(eachP50, endP50));
+            Report.Row($"floor: {lineCount} lines written, one fsync at the end", P(floorEnd, 0.50), P(floorEnd, 0.95), Ratio(endP50, eachP50), "1.00");
+            Report.Row("MiniMe with the scripted model", P(totals, 0.50), P(totals, 0.95), "", "");
             return 0;
         }
         finally
@@ -63,6 +95,24 @@ public static class OrchestrationBenchmark
             if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
         }
     }
+
+    /// <summary>Appends <paramref name="lines"/> to a new file through one handle; returns the milliseconds taken.</summary>
+    private static double FloorAppend(string path, byte[][] lines, bool fsyncEachLine)
+    {
+        var clock = Stopwatch.StartNew();
+        using (var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0))
+        {
+            foreach (var line in lines)
+            {
+                stream.Write(line);
+                if (fsyncEachLine) stream.Flush(flushToDisk: true);
+            }
+            if (!fsyncEachLine) stream.Flush(flushToDisk: true);
+        }
+        return clock.Elapsed.TotalMilliseconds;
+    }
+
+    private static string Ratio(double value, double floor) => (value / floor).ToString("0.00", CultureInfo.InvariantCulture) + "x";
 
     private static string Reply(string system) =>
         system.Contains("You are the Architect", StringComparison.Ordinal)
@@ -86,6 +136,26 @@ public static class OrchestrationBenchmark
     }
 
     private static string F(double v) => v.ToString("0.000", CultureInfo.InvariantCulture);
+
+    /// <summary>Accumulates the time spent counting tokens (cache look-ups included).</summary>
+    private sealed class TimedTokenCounter(ITokenCounter inner) : ITokenCounter
+    {
+        private long _ticks;
+
+        public string Name => inner.Name;
+
+        public TimeSpan Elapsed => TimeSpan.FromTicks(Interlocked.Read(ref _ticks));
+
+        public void Reset() => Interlocked.Exchange(ref _ticks, 0);
+
+        public int Count(string text)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var n = inner.Count(text);
+            Interlocked.Add(ref _ticks, Stopwatch.GetElapsedTime(start).Ticks);
+            return n;
+        }
+    }
 
     /// <summary>Accumulates the time spent inside the model client (the part that is not orchestration).</summary>
     private sealed class TimedChatClient(IChatClient inner) : DelegatingChatClient(inner)

@@ -40,6 +40,14 @@ public sealed class PostgresTraceLog : ITraceLog, IAsyncDisposable
         command.ExecuteNonQuery();
     }
 
+    /// <summary>Nothing to wait for: every <see cref="Append"/> is a committed INSERT, as durable when it returns as the server makes a commit (synchronous_commit, on by default).</summary>
+    public void Flush(string runId)
+    {
+    }
+
+    /// <inheritdoc cref="Flush"/>
+    public ValueTask FlushAsync(string runId, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
     public IReadOnlyList<string>? ReadLines(string runId)
     {
         using var connection = Open();

@@ -97,7 +97,7 @@ public sealed class AgentInvoker
         var record = new AgentCallRecord(spec.Name, call.Model ?? _options.Model, scope.Iteration, attempt, call.PromptTokens, call.CompletionTokens,
             call.UsageEstimated, call.LatencyMs, call.Cost, valid, read.Repairs, errors, call.HttpRetries);
 
-        _traces.Append(scope.RunId, TraceEventTypes.AgentOutput, new JsonObject
+        _traces.AppendBatched(scope.RunId, TraceEventTypes.AgentOutput, new JsonObject
         {
             ["agent"] = spec.Name,
             ["iteration"] = scope.Iteration,

@@ -31,9 +31,27 @@ public sealed class AgentTeam
 
     public AgentTeamOptions Options { get; }
 
+    /// <summary>
+    /// Runs the team. Its trace events are appended without waiting for the disk (group commit); they are
+    /// all durable before the proposals are handed to the observer (an approval prompt may follow), before
+    /// the result is returned, and before an exception leaves.
+    /// </summary>
     public async Task<TeamResult> RunAsync(TeamRequest request, TeamObserver? observer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        try
+        {
+            return await RunTeamAsync(request, observer, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _traces.Flush(request.RunId);
+            throw;
+        }
+    }
+
+    private async Task<TeamResult> RunTeamAsync(TeamRequest request, TeamObserver? observer, CancellationToken cancellationToken)
+    {
         var calls = new List<AgentCallRecord>();
         var reviews = new List<CriticReview>();
         var skipped = await RouteAsync(request, observer, cancellationToken).ConfigureAwait(false);
@@ -81,7 +99,7 @@ public sealed class AgentTeam
         }
 
         foreach (var proposal in proposals)
-            _traces.Append(request.RunId, TraceEventTypes.ActionProposal, new JsonObject
+            _traces.AppendBatched(request.RunId, TraceEventTypes.ActionProposal, new JsonObject
             {
                 ["id"] = proposal.Id,
                 ["tool"] = proposal.Tool,
@@ -90,6 +108,7 @@ public sealed class AgentTeam
                 ["proposed_by"] = proposal.ProposedBy,
                 ["status"] = "proposed",
             });
+        await _traces.FlushAsync(request.RunId, cancellationToken).ConfigureAwait(false);
         if (observer is not null) await observer(new ProposalsReady(proposals), cancellationToken).ConfigureAwait(false);
 
         return new TeamResult(plan?.Value, build?.Value, reviews, integration, proposals, calls, [.. skipped], iterations,
@@ -104,7 +123,7 @@ public sealed class AgentTeam
             var weight = request.Masks.AgentRouting.TryGetValue(agent, out var w) ? w : 1.0;
             if (weight >= Options.SkipAgentsBelow) continue;
             skipped.Add(agent);
-            _traces.Append(request.RunId, TraceEventTypes.AgentSkipped, new JsonObject
+            _traces.AppendBatched(request.RunId, TraceEventTypes.AgentSkipped, new JsonObject
             {
                 ["agent"] = agent,
                 ["weight"] = Math.Round(weight, 4),
@@ -130,7 +149,7 @@ public sealed class AgentTeam
             suggestions.AddRange(answer.Value.Suggestions);
         }
         var review = new CriticReview(round, modelValid && !violations.Any(v => v.Blocking), violations, suggestions, modelReview);
-        _traces.Append(request.RunId, TraceEventTypes.CriticReview, new JsonObject
+        _traces.AppendBatched(request.RunId, TraceEventTypes.CriticReview, new JsonObject
         {
             ["iteration"] = round,
             ["valid"] = review.Valid,

@@ -48,7 +48,7 @@ public sealed class ModelCallTraceChatClient(IChatClient innerClient) : ModelCal
         }
         if (info.TraceData is { } extra)
             foreach (var (key, value) in extra) data[key] = value?.DeepClone();
-        info.Traces.Append(info.RunId, TraceEventTypes.AgentCall, data);
+        info.Traces.AppendBatched(info.RunId, TraceEventTypes.AgentCall, data);
     }
 
     public static string Status(ModelCallStatus status) => status switch

@@ -5,6 +5,14 @@ namespace MiniMe.Tracing;
 /// default) or a database table, so every server instance over one database sees every run.
 /// <see cref="TraceStore"/> formats, redacts and parses the lines; a log only stores them in order.
 /// Run ids reaching a log are already valid (<see cref="RunId.IsValid"/>).
+/// <para>
+/// What is durable when: <see cref="Append"/> returns once the line is written, after every line
+/// appended to the run before it — a crash of this process (even SIGKILL) loses none of the returned
+/// lines, and readers see them at once. Surviving an operating-system crash or a power loss is
+/// <em>durability</em>: a line is durable once a <see cref="Flush"/> or <see cref="FlushAsync"/> for its
+/// run, called after the line was appended, has returned. A log may make lines durable sooner (the file
+/// log group-commits in the background; the PostgreSQL log commits every INSERT), never later.
+/// </para>
 /// </summary>
 public interface ITraceLog
 {
@@ -16,41 +24,18 @@ public interface ITraceLog
 
     bool Exists(string runId);
 
-    /// <summary>Appends one whole line, durably, after every line appended before it.</summary>
+    /// <summary>Appends one whole line after every line appended to the run before it: written when this returns, durable after the next flush of the run.</summary>
     void Append(string runId, string line);
+
+    /// <summary>Returns when every line appended to the run before the call is durable.</summary>
+    void Flush(string runId);
+
+    /// <summary>Completes when every line appended to the run before the call is durable.</summary>
+    ValueTask FlushAsync(string runId, CancellationToken cancellationToken = default);
 
     /// <summary>The run's lines in the order they were appended; null when there is no such run.</summary>
     IReadOnlyList<string>? ReadLines(string runId);
 
     /// <summary>Every run with at least one line, in any order.</summary>
     IEnumerable<string> RunIds();
-}
-
-/// <summary>The traces folder: one JSON Lines file per run, appended with <see cref="JsonLinesFile"/> (torn lines never swallow the next).</summary>
-public sealed class FileTraceLog(string directory) : ITraceLog
-{
-    public string Directory { get; } = Path.GetFullPath(directory);
-
-    public string Location => Directory;
-
-    public string LocationOf(string runId) => Path.Combine(Directory, runId + ".jsonl");
-
-    public bool Exists(string runId) => File.Exists(LocationOf(runId));
-
-    public void Append(string runId, string line)
-    {
-        System.IO.Directory.CreateDirectory(Directory);
-        JsonLinesFile.AppendLine(LocationOf(runId), line);
-    }
-
-    public IReadOnlyList<string>? ReadLines(string runId)
-    {
-        var path = LocationOf(runId);
-        return File.Exists(path) ? File.ReadAllLines(path) : null;
-    }
-
-    public IEnumerable<string> RunIds() =>
-        System.IO.Directory.Exists(Directory)
-            ? System.IO.Directory.EnumerateFiles(Directory, "*.jsonl").Select(p => Path.GetFileNameWithoutExtension(p)!)
-            : [];
 }

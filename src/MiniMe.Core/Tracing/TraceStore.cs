@@ -10,8 +10,11 @@ public sealed record RunSummary(string RunId, DateTimeOffset Started, string Tas
 /// <summary>
 /// Run traces: one JSON object per line with timestamp, event_type and data, kept by an
 /// <see cref="ITraceLog"/> (by default one JSONL file per run in the traces folder). Appends are
-/// whole lines, flushed immediately, so a crash leaves a readable trace; secrets are redacted before
-/// writing.
+/// whole lines, written at once, so a crash leaves a readable trace; secrets are redacted before
+/// writing. <see cref="Append"/> returns once the event is durable (on disk); <see cref="AppendBatched"/>
+/// returns once it is written (a crash of the process loses nothing the OS has) and leaves the fsync to
+/// the log's group commit, made durable by the run's next durable append or <see cref="FlushAsync"/>
+/// (the agent team flushes before it hands over its proposals and before it returns).
 /// </summary>
 public sealed class TraceStore(ITraceLog log, TimeProvider? time = null)
 {
@@ -34,8 +37,20 @@ public sealed class TraceStore(ITraceLog log, TimeProvider? time = null)
         ? runId
         : throw new InvalidInputException($"'{runId}' is not a valid run id (letters, digits, '-' and '_' only).");
 
-    /// <summary>Appends one event (redacted) to the run's trace.</summary>
+    /// <summary>Appends one event (redacted) to the run's trace; durable (with every earlier event of the run) when this returns.</summary>
     public TraceEvent Append(string runId, string eventType, JsonObject data)
+    {
+        var traceEvent = AppendBatched(runId, eventType, data);
+        log.Flush(runId);
+        return traceEvent;
+    }
+
+    /// <summary>
+    /// Appends one event (redacted) to the run's trace without waiting for the disk: written (in order)
+    /// when this returns, durable after the run's next <see cref="Append"/>, <see cref="Flush"/> or
+    /// <see cref="FlushAsync"/> (and usually sooner: the file log fsyncs in the background).
+    /// </summary>
+    public TraceEvent AppendBatched(string runId, string eventType, JsonObject data)
     {
         ArgumentNullException.ThrowIfNull(data);
         Valid(runId);
@@ -50,6 +65,12 @@ public sealed class TraceStore(ITraceLog log, TimeProvider? time = null)
         log.Append(runId, line);
         return traceEvent;
     }
+
+    /// <summary>Returns when every event appended to the run before the call is durable.</summary>
+    public void Flush(string runId) => log.Flush(Valid(runId));
+
+    /// <summary>Completes when every event appended to the run before the call is durable.</summary>
+    public ValueTask FlushAsync(string runId, CancellationToken cancellationToken = default) => log.FlushAsync(Valid(runId), cancellationToken);
 
     /// <summary>Reads a run's events; a torn line (crash mid-write) is skipped, not fatal, wherever it is.</summary>
     public IReadOnlyList<TraceEvent> Read(string runId)

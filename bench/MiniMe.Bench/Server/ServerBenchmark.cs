@@ -2,14 +2,17 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using MiniMe.Bench.Support;
 using MiniMe.Configuration;
+using MiniMe.Hosting.Users;
 using MiniMe.Server;
 using MiniMe.Server.Auth;
+using MiniMe.Server.Chat;
 
 namespace MiniMe.Bench.Server;
 
@@ -18,7 +21,9 @@ namespace MiniMe.Bench.Server;
 /// (N concurrent workers, bounded by a request count and a time limit), then the first-byte and
 /// first-token latency of POST /v1/chat/stream. Each chat turn does the real work: auth, rate limit,
 /// classification, masks, BM25 retrieval over an imported corpus, context assembly, history, the
-/// conversation rows in server.db and a fsync'ed trace.
+/// conversation rows in server.db and a fsync'ed trace. The embedding model is instant too (hashed words, 384
+/// dimensions): dense search and the vector fill run over real vectors, without ONNX time. Beside it, in the same run, the floors of
+/// <see cref="ChatFloor"/>: a minimal API doing the same durable I/O per turn, and one doing none.
 ///   server [--requests 2000] [--concurrency 8] [--seconds 60] [--streams 300] [--docs 200]
 /// </summary>
 public static class ServerBenchmark
@@ -33,19 +38,38 @@ public static class ServerBenchmark
 
         var home = Path.Combine(Path.GetTempPath(), "minime-bench-server-" + Environment.ProcessId);
         var workspace = CreateWorkspace(home);
-        var app = await StartAsync(workspace, ConfigurationLoader.Load(workspace), cancellationToken);
+        var app = await StartAsync(workspace, ConfigurationLoader.Load(workspace), cancellationToken, instantEmbeddings: true);
         try
         {
             using var http = Client(app, concurrency, CreateKey(app));
             await ImportCorpusAsync(http, docs, cancellationToken);
+            var filling = Stopwatch.StartNew();
+            await WaitForVectorsAsync(app, cancellationToken);
+            Console.WriteLine(FormattableString.Invariant($"vectors of the imported corpus filled in by the server in {filling.Elapsed.TotalSeconds:0.0} s (before the measured loads, so they do not compete with them)"));
 
             await WarmUpAsync(http, cancellationToken);
-            var (samples, elapsed) = await LoadAsync([http], requests, concurrency, TimeSpan.FromSeconds(seconds), cancellationToken);
-            Report.Header($"POST /v1/chat (instant model, {concurrency} concurrent clients, {docs} documents in memory)",
-                "requests", "seconds", "req/s", "p50 ms", "p99 ms", "max ms");
-            Report.Row(samples.Count, elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture),
-                (samples.Count / elapsed.TotalSeconds).ToString("0", CultureInfo.InvariantCulture),
-                Stats.Ms(Stats.Percentile(samples, 50)), Stats.Ms(Stats.Percentile(samples, 99)), Stats.Ms(samples.Max()));
+            var (sample, traceLines) = await SampleAsync(http, workspace, cancellationToken);
+            await using var durable = await ChatFloor.Durable(Path.Combine(home, "floor"), sample, traceLines, cancellationToken);
+            await using var bare = await ChatFloor.Bare(Path.Combine(home, "bare"), sample, cancellationToken);
+            using var durableHttp = FloorClient(durable, concurrency);
+            using var bareHttp = FloorClient(bare, concurrency);
+            await WarmUpAsync(durableHttp, cancellationToken);
+            await WarmUpAsync(bareHttp, cancellationToken);
+
+            var limit = TimeSpan.FromSeconds(seconds);
+            var miniMe = await LoadAsync([http], requests, concurrency, limit, cancellationToken);
+            var floor = await LoadAsync([durableHttp], requests, concurrency, limit, cancellationToken);
+            var plain = await LoadAsync([bareHttp], requests, concurrency, limit, cancellationToken);
+            Report.Header($"POST /v1/chat (instant model, {concurrency} concurrent clients, {docs} documents in memory; " +
+                    $"floor: a minimal API doing the same durable I/O per turn, 2 message rows committed + {traceLines.Count} trace lines, one fsync)",
+                "server", "requests", "seconds", "req/s", "p50 ms", "p99 ms", "max ms", "p99 / p50");
+            LoadRow("MiniMe", miniMe);
+            LoadRow("floor: same durable I/O", floor);
+            LoadRow("bare minimal API, no I/O (reference)", plain);
+            var (miniMeRate, floorRate) = (Rate(miniMe), Rate(floor));
+            Console.WriteLine();
+            Console.WriteLine(FormattableString.Invariant($"MiniMe / floor: throughput {miniMeRate / floorRate:0.000}× (higher is better; goal >= 0.25), p50 {Stats.Percentile(miniMe.Samples, 50) / Stats.Percentile(floor.Samples, 50):0.00}× (a time: lower is better)"));
+            Console.WriteLine(FormattableString.Invariant($"p99 / p50: MiniMe {Spread(miniMe.Samples):0.0}, floor {Spread(floor.Samples):0.0} (goal for MiniMe <= 5); MiniMe / bare: throughput {miniMeRate / Rate(plain):0.000}×"));
 
             var (firstByte, firstToken, total) = await StreamAsync(http, streams, TimeSpan.FromSeconds(seconds), cancellationToken);
             Report.Header("POST /v1/chat/stream (instant model, one client, sequential)", "streams", "first byte p50 ms", "first byte p99 ms", "first token p50 ms", "first token p99 ms", "whole stream p50 ms");
@@ -62,6 +86,32 @@ public static class ServerBenchmark
         }
     }
 
+    /// <summary>One chat's reply and its trace lines: what the floors answer and write.</summary>
+    private static async Task<(ChatReply Reply, IReadOnlyList<string> TraceLines)> SampleAsync(HttpClient http, Workspace workspace, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync("/v1/chat", new { message = Questions[0] }, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        var reply = await response.Content.ReadFromJsonAsync<ChatReply>(SnakeCase, cancellationToken)
+            ?? throw new InvalidOperationException("/v1/chat answered null");
+        var lines = await File.ReadAllLinesAsync(Path.Combine(workspace.TracesDirectory, reply.RunId + ".jsonl"), cancellationToken);
+        return (reply, lines);
+    }
+
+    private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private static HttpClient FloorClient(ChatFloor floor, int connections) =>
+        new(new SocketsHttpHandler { MaxConnectionsPerServer = connections }) { BaseAddress = floor.Address };
+
+    private static double Rate((List<double> Samples, TimeSpan Elapsed) load) => load.Samples.Count / load.Elapsed.TotalSeconds;
+
+    private static double Spread(List<double> samples) => Stats.Percentile(samples, 99) / Stats.Percentile(samples, 50);
+
+    private static void LoadRow(string server, (List<double> Samples, TimeSpan Elapsed) load) =>
+        Report.Row(server, load.Samples.Count, load.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture),
+            Rate(load).ToString("0", CultureInfo.InvariantCulture),
+            Stats.Ms(Stats.Percentile(load.Samples, 50)), Stats.Ms(Stats.Percentile(load.Samples, 99)), Stats.Ms(load.Samples.Max()),
+            Spread(load.Samples).ToString("0.0", CultureInfo.InvariantCulture));
+
     /// <summary>Chats sent to each instance before a measured load (JIT, pools, caches); each is a conversation of two messages.</summary>
     internal const int WarmUpRequests = 30;
 
@@ -74,11 +124,16 @@ public static class ServerBenchmark
     }
 
     /// <summary>A started server on a free loopback port with the instant model and no effective rate limit.</summary>
-    internal static async Task<WebApplication> StartAsync(Workspace workspace, MiniMeOptions options, CancellationToken cancellationToken)
+    /// <param name="instantEmbeddings">The instant embedding model instead of embeddings.model (the bundled minilm by default, whose
+    /// fill of the corpus takes minutes on 2 cores and whose query embedding is model time, like the chat model's).</param>
+    internal static async Task<WebApplication> StartAsync(Workspace workspace, MiniMeOptions options, CancellationToken cancellationToken, bool instantEmbeddings = false)
     {
         var server = new ServerOptions { RateLimitPermits = int.MaxValue, RateLimitWindowSeconds = 1 };
-        var app = MiniMeServer.Build(workspace, options, server, "http://127.0.0.1:0",
-            engine => engine.UseChatClient(new InstantChatClient()));
+        var app = MiniMeServer.Build(workspace, options, server, "http://127.0.0.1:0", engine =>
+        {
+            engine.UseChatClient(new InstantChatClient());
+            if (instantEmbeddings) engine.UseEmbeddings(new InstantEmbeddingGenerator());
+        });
         await app.StartAsync(cancellationToken);
         return app;
     }
@@ -92,6 +147,17 @@ public static class ServerBenchmark
         var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections }) { BaseAddress = new Uri(MiniMeServer.Addresses(app)[0]) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return http;
+    }
+
+    /// <summary>
+    /// Waits until the server's background fill has embedded every imported chunk (embeddings.model is
+    /// minilm by default), so a measured load neither competes with the fill nor sees dense results appear.
+    /// </summary>
+    internal static async Task WaitForVectorsAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        var fill = await app.Services.GetRequiredService<UserSpaces>().Owner.VectorBackfillAsync(cancellationToken);
+        if (fill is null) return;
+        while (await fill.PendingAsync(cancellationToken) > 0) await Task.Delay(250, cancellationToken);
     }
 
     internal static async Task WarmUpAsync(HttpClient http, CancellationToken cancellationToken)

@@ -35,6 +35,7 @@ public sealed class UserSpace : IAsyncDisposable
     private readonly OpenedOnce<IMemoryStore> _store;
     private readonly OpenedOnce<IFactStore> _facts;
     private readonly ITraceLog _traceLog;
+    private readonly CachedIdentity _identity;
 
     public UserSpace(UserScope scope, Workspace workspace, MiniMeOptions options, IMemoryStoreFactory stores, EmbeddingModel embeddings,
         IServiceProvider services)
@@ -50,6 +51,7 @@ public sealed class UserSpace : IAsyncDisposable
         IdentityPath = IsOwner ? workspace.IdentityPath : Path.Combine(Root, "identity.yaml");
         FeedbackPath = IsOwner ? workspace.FeedbackPath : Path.Combine(Root, "feedback.jsonl");
         UploadsDirectory = Path.Combine(Root, "uploads");
+        _identity = new CachedIdentity(IdentityPath);
         DatabasePath = IsOwner ? workspace.ResolvePath(options.Memory.Path) : Path.Combine(Root, "memory.db");
         var location = new MemoryLocation(UserId, IsOwner, DatabasePath);
         _traceLog = stores.CreateTraceLog(location, IsOwner ? workspace.TracesDirectory : Path.Combine(Root, "traces"));
@@ -83,8 +85,15 @@ public sealed class UserSpace : IAsyncDisposable
 
     public string? EmbeddingModel => _embeddings.ModelId;
 
-    /// <summary>The user's identity, read fresh so an edit applies to the next run.</summary>
-    public IdentityDocument LoadIdentity() => IdentityLoader.Load(IdentityPath);
+    /// <summary>
+    /// The user's identity. identity.yaml is parsed once and kept while the file stays as it was (its
+    /// size and last write time, one stat per call), so an edit, by PUT /v1/profile or by hand, applies to
+    /// the next run without every request re-reading and re-parsing the YAML.
+    /// </summary>
+    public IdentityDocument LoadIdentity() => _identity.Load();
+
+    /// <summary>Drops the parsed identity, so the next <see cref="LoadIdentity"/> reads the file: for a writer in this process (PUT /v1/profile), whatever the file's stamp says.</summary>
+    public void IdentityWritten() => _identity.Forget();
 
     /// <summary>The memory store memory.store names, created and migrated on first use.</summary>
     public Task<IMemoryStore> StoreAsync(CancellationToken cancellationToken) => _store.GetAsync(cancellationToken);

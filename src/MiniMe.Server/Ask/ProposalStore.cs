@@ -75,7 +75,7 @@ public sealed class ProposalStore
     {
         ArgumentNullException.ThrowIfNull(proposal);
         var stored = new StoredProposal("p_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), runId, proposal, ProposalStatuses.Pending, ServerDatabase.Now(_time), null, null);
-        using var connection = _database.Open();
+        using var connection = _database.OpenForWrite();
         using var command = connection.Command("""
             INSERT INTO proposals (id, user_id, run_id, tool, arguments, rationale, proposed_by, status, created_at)
             VALUES (@id, @user, @run, @tool, @arguments, @rationale, @by, @status, @at)
@@ -122,7 +122,7 @@ public sealed class ProposalStore
     /// </summary>
     public StoredProposal Claim(string userId, string id)
     {
-        using (var connection = _database.Open())
+        using (var connection = _database.OpenForWrite())
         using (var command = connection.Command(
                    "UPDATE proposals SET status = 'deciding', claimed_by = @claimer, claimed_at = @at WHERE user_id = @user AND id = @id AND status = 'pending'")
                    .With("@claimer", _process.Id)
@@ -193,7 +193,7 @@ public sealed class ProposalStore
     /// <summary>Moves a proposal this server process claimed; false when it is not (or no longer) claimed by it.</summary>
     private bool Move(string userId, string id, string status, string? note, DateTimeOffset? decidedAt)
     {
-        using var connection = _database.Open();
+        using var connection = _database.OpenForWrite();
         using var command = connection.Command("""
             UPDATE proposals SET status = @status, decided_at = @at, note = @note, claimed_by = NULL, claimed_at = NULL
             WHERE user_id = @user AND id = @id AND status = 'deciding' AND claimed_by = @claimer

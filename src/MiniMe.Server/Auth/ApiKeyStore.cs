@@ -34,7 +34,7 @@ public sealed class ApiKeyStore(ServerDatabase database, TimeProvider? time = nu
         UserIds.Require(userId, "User");
         var secret = Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
         var info = new ApiKeyInfo(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), name, userId, ServerDatabase.Now(_time), null);
-        using var connection = database.Open();
+        using var connection = database.OpenForWrite();
         using var command = connection.Command("INSERT INTO api_keys (id, name, user_id, key_hash, created_at) VALUES (@id, @name, @user, @hash, @created)")
             .With("@id", info.Id)
             .With("@name", name)
@@ -70,7 +70,7 @@ public sealed class ApiKeyStore(ServerDatabase database, TimeProvider? time = nu
         NotFoundException Missing() => new($"No active key with id or name '{idOrName}'; `minime keys list` shows them.");
         var key = List(includeRevoked: false).FirstOrDefault(k => k.Id == idOrName || k.Name == idOrName) ?? throw Missing();
         var revokedAt = ServerDatabase.Now(_time);
-        using var connection = database.Open();
+        using var connection = database.OpenForWrite();
         using var command = connection.Command("UPDATE api_keys SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL")
             .With("@at", database.Timestamp(revokedAt))
             .With("@id", key.Id);

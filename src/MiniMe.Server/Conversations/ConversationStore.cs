@@ -21,7 +21,7 @@ public sealed class ConversationStore(ServerDatabase database, TimeProvider? tim
     {
         var now = ServerDatabase.Now(_time);
         var conversation = new Conversation("c_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), TitleFrom(firstMessage), now, now, 0);
-        using var connection = database.Open();
+        using var connection = database.OpenForWrite();
         using var command = connection.Command("INSERT INTO conversations (id, user_id, title, created_at, updated_at) VALUES (@id, @user, @title, @at, @at)")
             .With("@id", conversation.Id)
             .With("@user", userId)
@@ -84,7 +84,7 @@ public sealed class ConversationStore(ServerDatabase database, TimeProvider? tim
     {
         ArgumentNullException.ThrowIfNull(message);
         var now = ServerDatabase.Now(_time);
-        using var connection = database.Open();
+        using var connection = database.OpenForWrite();
         using var transaction = connection.BeginTransaction();
         // First, so the row lock is held (to commit) before the message takes its id.
         using (var touch = connection.Command("UPDATE conversations SET updated_at = @at WHERE id = @id AND user_id = @user", transaction)
@@ -131,7 +131,7 @@ public sealed class ConversationStore(ServerDatabase database, TimeProvider? tim
     /// <returns>False when the stored summary already reached as far.</returns>
     public bool SetSummary(string userId, string id, string summary, long through)
     {
-        using var connection = database.Open();
+        using var connection = database.OpenForWrite();
         using var command = connection.Command(
                 "UPDATE conversations SET summary = @summary, summarized_through = @through WHERE id = @id AND user_id = @user AND summarized_through < @through")
             .With("@summary", summary)
@@ -148,7 +148,7 @@ public sealed class ConversationStore(ServerDatabase database, TimeProvider? tim
     /// <summary>Deletes a conversation and its messages; false when the user has no such conversation.</summary>
     public bool Delete(string userId, string id)
     {
-        using var connection = database.Open();
+        using var connection = database.OpenForWrite();
         using var command = connection.Command("DELETE FROM conversations WHERE id = @id AND user_id = @user")
             .With("@id", id)
             .With("@user", userId);

@@ -85,6 +85,7 @@ internal static class ProfileEndpoints
         var temporary = space.IdentityPath + ".tmp";
         File.WriteAllText(temporary, yaml);
         File.Move(temporary, space.IdentityPath, overwrite: true);
+        space.IdentityWritten();
         return parsed;
     }
 }

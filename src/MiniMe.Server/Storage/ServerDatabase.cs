@@ -38,6 +38,36 @@ public abstract class ServerDatabase : IAsyncDisposable
     }
 
     /// <summary>
+    /// An open connection to write with (<see cref="Open"/> reads). Where the database has one writer
+    /// at a time (SQLite), this process's writers take turns here, each holding its turn until the
+    /// connection is disposed: concurrent requests queue in order instead of colliding inside the
+    /// database and backing off in its busy handler. PostgreSQL locks rows, so its writers do not queue.
+    /// </summary>
+    public DbConnection OpenForWrite()
+    {
+        if (WriterTurns is not { } turns) return Open();
+        turns.Wait();
+        try
+        {
+            var connection = Open();
+            var released = 0;
+            connection.Disposed += (_, _) =>
+            {
+                if (Interlocked.Exchange(ref released, 1) == 0) turns.Release();
+            };
+            return connection;
+        }
+        catch
+        {
+            turns.Release();
+            throw;
+        }
+    }
+
+    /// <summary>One turn at a time for <see cref="OpenForWrite"/>; null when writers need not queue in the process.</summary>
+    protected virtual SemaphoreSlim? WriterTurns => null;
+
+    /// <summary>
     /// Now, to the microsecond: PostgreSQL keeps no finer time, so a store returns exactly what it
     /// later reads back, whichever database it is on.
     /// </summary>

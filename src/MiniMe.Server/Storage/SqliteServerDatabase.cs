@@ -9,12 +9,19 @@ namespace MiniMe.Server.Storage;
 /// server.db in the workspace (memory.store sqlite). A file of its own (not memory.db), versioned with
 /// PRAGMA user_version by <see cref="SqliteServerSchema"/>, so the server's tables never interfere
 /// with the memory store's migrations; WAL and a busy timeout let the CLI and the server share it.
+/// Every connection sets SQLite's own busy_timeout: a writer that finds the file locked (the CLI, another
+/// server) is retried by SQLite within milliseconds, never by Microsoft.Data.Sqlite's fixed 150 ms sleeps;
+/// and this process's writers take turns before they reach the file (<see cref="ServerDatabase.OpenForWrite"/>).
 /// </summary>
 public sealed class SqliteServerDatabase : ServerDatabase
 {
     public const string FileName = "server.db";
 
+    /// <summary>How long SQLite retries a locked file before a statement fails (milliseconds).</summary>
+    internal const int BusyTimeoutMs = 30_000;
+
     private readonly string _connectionString;
+    private readonly SemaphoreSlim _writerTurns = new(1, 1);
 
     public SqliteServerDatabase(string path)
     {
@@ -47,7 +54,7 @@ public sealed class SqliteServerDatabase : ServerDatabase
         try
         {
             connection.Open();
-            connection.Execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+            connection.Execute($"PRAGMA busy_timeout = {BusyTimeoutMs}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
             return connection;
         }
         catch (SqliteException e)
@@ -56,6 +63,8 @@ public sealed class SqliteServerDatabase : ServerDatabase
             throw new ConfigException($"Cannot open server database {Path}: {e.Message}", e);
         }
     }
+
+    protected override SemaphoreSlim WriterTurns => _writerTurns;
 
     internal override object Timestamp(DateTimeOffset value) => value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 

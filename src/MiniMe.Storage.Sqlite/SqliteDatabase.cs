@@ -85,7 +85,9 @@ public sealed class SqliteDatabase
         try
         {
             connection.Open();
-            SqliteSchema.Execute(connection, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+            // busy_timeout: SQLite retries a locked file within milliseconds; without it Microsoft.Data.Sqlite's own
+            // retry for DefaultTimeout sleeps 150 ms between tries (half of a chat turn's time under load).
+            SqliteSchema.Execute(connection, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;");
             return connection;
         }
         catch (SqliteException e)

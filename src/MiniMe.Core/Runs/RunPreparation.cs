@@ -90,14 +90,14 @@ public sealed class RunPreparation(
         start["domain"] = profile.Domain;
         start["complexity"] = Math.Round(profile.Complexity, 4);
         start["budget_tokens"] = input.BudgetTokens;
-        traces.Append(runId, TraceEventTypes.TaskStart, start);
+        traces.AppendBatched(runId, TraceEventTypes.TaskStart, start);
 
         classifyStage?.Dispose();
         var extra = input.Extra is null ? [] : await input.Extra(cancellationToken).ConfigureAwait(false);
 
         using var masksStage = Stage("masks", runId);
         var masks = policy.Compute(profile);
-        traces.Append(runId, TraceEventTypes.MaskGeneration, RunTraceData.Masks(policy.Name, profile, masks));
+        traces.AppendBatched(runId, TraceEventTypes.MaskGeneration, RunTraceData.Masks(policy.Name, profile, masks));
 
         masksStage?.Dispose();
         using var retrievalStage = Stage("retrieval", runId);
@@ -118,7 +118,7 @@ public sealed class RunPreparation(
             ["category"] = f.Fact.Category,
             ["score"] = Math.Round(f.Score, 6),
         })]);
-        traces.Append(runId, TraceEventTypes.Retrieval, retrievalData);
+        traces.AppendBatched(runId, TraceEventTypes.Retrieval, retrievalData);
 
         retrievalStage?.Dispose();
         using var contextStage = Stage("context", runId);
@@ -132,7 +132,7 @@ public sealed class RunPreparation(
         await RecordReuseAsync(retrieval.Hits, context, cancellationToken).ConfigureAwait(false);
         var contextData = RunTraceData.Context(context);
         foreach (var (key, value) in input.ContextData ?? []) contextData[key] = value?.DeepClone();
-        traces.Append(runId, TraceEventTypes.ContextAssembly, contextData);
+        traces.AppendBatched(runId, TraceEventTypes.ContextAssembly, contextData);
         return new PreparedRun(runId, profile, masks, principles, retrieval, factHits, context);
     }
 

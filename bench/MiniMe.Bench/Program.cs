@@ -16,6 +16,7 @@ using MiniMe.Bench.Tracing;
 //   dotnet run -c Release --project bench/MiniMe.Bench -- hybrid --import-chunks 10000 --sizes 10000,100000 --queries 200
 //   dotnet run -c Release --project bench/MiniMe.Bench -- server --requests 2000 --concurrency 8 --seconds 60 --streams 300
 //   dotnet run -c Release --project bench/MiniMe.Bench -- integrity --sizes 10000,100000 --runs 5
+//   dotnet run -c Release --project bench/MiniMe.Bench -- coldstart --runs 15 --chunks 10000 [--cli DIR-WITH-minime.dll]
 //   dotnet run -c Release --project bench/MiniMe.Bench -- redact --iterations 2000
 //   dotnet run -c Release --project bench/MiniMe.Bench -- teardown --runs 10 --processes 256 --timeout 10
 //   dotnet run -c Release --project bench/MiniMe.Bench -- sandbox --runs 30 --files 10000
@@ -56,7 +57,8 @@ if (command is "all" or "search")
 if (command is "all" or "import")
     rc |= await ImportBenchmark.RunAsync(Option("--files", 3000), cancel.Token);
 if (command is "all" or "coldstart")
-    rc |= await ColdStartBenchmark.RunAsync(Option("--runs", 15), cancel.Token);
+    rc |= await ColdStartBenchmark.RunAsync(Option("--runs", 15), Option("--chunks", 10_000),
+        Array.IndexOf(args, "--cli") is var cliAt and >= 0 && cliAt + 1 < args.Length ? args[cliAt + 1] : null, cancel.Token);
 if (command is "all" or "agents")
     rc |= await OrchestrationBenchmark.RunAsync(command == "agents" ? args[1..] : [], cancel.Token);
 if (command is "all" or "server")

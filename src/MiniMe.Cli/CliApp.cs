@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reflection;
 using MiniMe.Cli.Commands;
 using MiniMe.Cli.Hosting;
 using Spectre.Console;
@@ -35,6 +36,11 @@ public static class CliApp
         root.Subcommands.Add(new KeysCommand(context));
         return root;
     }
+
+    /// <summary>The version `minime --version` prints: the CLI assembly's informational version (what <see cref="RootCommand"/> reports).</summary>
+    public static string Version =>
+        typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(CliApp).Assembly.GetName().Version?.ToString() ?? "";
 
     /// <summary>
     /// Runs one invocation. Usage errors exit 2; see <see cref="ExitCodes"/>. Cancelling

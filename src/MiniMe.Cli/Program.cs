@@ -1,4 +1,13 @@
 using MiniMe.Cli;
+using MiniMe.Cli.Hosting;
+
+// `minime --version` alone prints what System.CommandLine's --version prints, without building the command
+// tree, the console or the signal handlers first; anything more (--version with other tokens) goes the usual way.
+if (args is ["--version"])
+{
+    Console.Out.WriteLine(CliApp.Version);
+    return ExitCodes.Ok;
+}
 
 // Ctrl+C and SIGTERM cancel the command's token (exit 130 once it has wound down); a second one quits at once.
 using var termination = TerminationSignals.Register(Console.Error);

@@ -21,7 +21,7 @@ internal sealed class RunsCommand : MiniMeCommand
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        await using var engine = OpenEngine(parse);
+        await using var engine = Engine.OpenTraces(parse.GetValue(GlobalOptions.Home));
         var limit = parse.GetValue(_limit);
         var runs = engine.Traces.List(limit);
         if (parse.GetValue(_json))

@@ -21,7 +21,7 @@ internal sealed class TraceCommand : MiniMeCommand
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        await using var engine = OpenEngine(parse);
+        await using var engine = Engine.OpenTraces(parse.GetValue(GlobalOptions.Home));
         var traces = engine.Traces;
         var runId = parse.GetValue(_runId)!.Trim();
         var events = traces.Read(runId);

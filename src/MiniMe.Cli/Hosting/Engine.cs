@@ -46,6 +46,20 @@ internal sealed class Engine : IAsyncDisposable
 
     public TraceStore Traces => Owner.Traces;
 
+    /// <summary>
+    /// The owner's run traces alone, for `runs` and `trace`: the workspace must be initialized and its
+    /// config.yaml is checked as for every command, but no engine (DI container, stores, models) is built.
+    /// The trace log is the one the engine's owner space would use (memory.traces: files or postgres).
+    /// </summary>
+    public static OwnerTraces OpenTraces(string? home)
+    {
+        var workspace = Workspace.Resolve(home);
+        workspace.EnsureInitialized();
+        var options = LoadOptions(workspace);
+        var location = new MemoryLocation(options.User.Name, IsOwner: true, workspace.ResolvePath(options.Memory.Path));
+        return new OwnerTraces(new MemoryStoreFactory(options, new EngineSettings()).CreateTraceLog(location, workspace.TracesDirectory));
+    }
+
     public static Engine Open(string? home, bool allowEmptyMemory = false, TrustStore? trust = null)
     {
         var workspace = Workspace.Resolve(home);
@@ -86,4 +100,12 @@ internal sealed class Engine : IAsyncDisposable
     public ToolHost CreateTools() => Owner.CreateTools();
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
+}
+
+/// <summary>The workspace owner's <see cref="TraceStore"/> without the engine (<see cref="Engine.OpenTraces"/>); disposing closes its log.</summary>
+internal sealed class OwnerTraces(ITraceLog log) : IAsyncDisposable
+{
+    public TraceStore Traces { get; } = new(log);
+
+    public ValueTask DisposeAsync() => log is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
 }

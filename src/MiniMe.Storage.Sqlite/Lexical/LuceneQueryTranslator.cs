@@ -3,15 +3,13 @@ using Lucene.Net.Analysis;
 using Lucene.Net.Analysis.TokenAttributes;
 using Lucene.Net.Index;
 using Lucene.Net.Search;
-using MiniMe.Memory;
 
 namespace MiniMe.Storage.Sqlite.Lexical;
 
 /// <summary>
-/// Translates the match expressions FtsQueryBuilder writes (quoted strings joined by OR) into a Lucene query: each
-/// string analyzed like chunks_fts analyzes it, one word a term query and several a phrase, asked of title, body and
-/// symbols with the column weights as boosts, all optional (BM25 summed over the fields that match).
-/// Any other FTS5 syntax is not translated: the caller asks FTS5 itself.
+/// Reads the match expressions FtsQueryBuilder writes (quoted strings joined by OR) as phrases for the Lucene folder:
+/// each string analyzed like chunks_fts analyzes it (one word: a term; several: a phrase with positions), ranked by
+/// <see cref="Fts5Ranking"/>. Any other FTS5 syntax is not translated: the caller asks FTS5 itself.
 /// </summary>
 internal static class LuceneQueryTranslator
 {
@@ -52,33 +50,9 @@ internal static class LuceneQueryTranslator
         }
     }
 
-    /// <returns>The query, or null when no phrase has a word left after analysis (nothing can match).</returns>
-    public static Query? Translate(IReadOnlyList<string> phrases, Bm25Weights weights, Analyzer analyzer)
-    {
-        var boosts = new[] { weights.Title, weights.Body, weights.Symbols };
-        var query = new BooleanQuery(disableCoord: true);
-        foreach (var phrase in phrases)
-        {
-            var terms = Analyze(analyzer, phrase);
-            if (terms.Count == 0) continue;
-            for (var f = 0; f < Fields.Length; f++)
-            {
-                // FTS5 multiplies a column's hits by its weight; a weight of 0 means the column adds nothing.
-                if (boosts[f] <= 0) continue;
-                Query clause;
-                if (terms.Count == 1) clause = new TermQuery(new Term(Fields[f], terms[0].Term));
-                else
-                {
-                    var phraseQuery = new PhraseQuery();
-                    foreach (var (term, position) in terms) phraseQuery.Add(new Term(Fields[f], term), position);
-                    clause = phraseQuery;
-                }
-                clause.Boost = (float)boosts[f];
-                query.Add(clause, Occur.SHOULD);
-            }
-        }
-        return query.Clauses.Count == 0 ? null : query;
-    }
+    /// <summary>Each phrase as its analyzed terms with positions (empty when nothing is left of it).</summary>
+    public static List<IReadOnlyList<(string Term, int Position)>> AnalyzeAll(IReadOnlyList<string> phrases, Analyzer analyzer) =>
+        [.. phrases.Select(p => (IReadOnlyList<(string, int)>)Analyze(analyzer, p))];
 
     private static List<(string Term, int Position)> Analyze(Analyzer analyzer, string text)
     {

@@ -30,14 +30,15 @@ namespace MiniMe.Storage.Sqlite.Lexical;
 internal sealed class SqliteLexicalIndex : IDisposable
 {
     private const string IndexIdKey = "minime.index_id";
-    private const string GenerationKey = "minime.generation";
+    /// <summary>Versioned with the index's layout (exact lengths as norms): a folder of another layout has no generation and is rebuilt.</summary>
+    private const string GenerationKey = "minime.generation.v1";
     private static readonly TimeSpan IdleCommit = TimeSpan.FromMilliseconds(500);
     /// <summary>How long a write waits for another process's writer before leaving the catch-up to the next search.</summary>
     private static readonly TimeSpan WriteLockWait = TimeSpan.FromSeconds(2);
 
     private readonly Func<SqliteConnection> _open;
     private readonly Fts5LikeAnalyzer _analyzer = new();
-    private readonly BM25Similarity _similarity = new();
+    private readonly Fts5Similarity _similarity = new();
     private readonly System.Threading.Lock _writeGate = new();
     private readonly System.Threading.Lock _readGate = new();
     private readonly ConcurrentBag<Session> _sessions = [];
@@ -71,7 +72,8 @@ internal sealed class SqliteLexicalIndex : IDisposable
     public IReadOnlyList<Candidate>? TrySearch(string matchExpression, int limit, SearchFilter filter, Bm25Weights weights, CancellationToken cancellationToken)
     {
         if (LuceneQueryTranslator.Phrases(matchExpression) is not { } phrases) return null;
-        var query = LuceneQueryTranslator.Translate(phrases, weights, _analyzer);
+        var analyzed = LuceneQueryTranslator.AnalyzeAll(phrases, _analyzer);
+        double[] columnWeights = [weights.Title, weights.Body, weights.Symbols];
         var session = _sessions.TryTake(out var pooled) ? pooled : new Session(_open());
         try
         {
@@ -85,10 +87,9 @@ internal sealed class SqliteLexicalIndex : IDisposable
                 if (searcher is null) continue;
                 try
                 {
-                    if (query is null) return [];
-                    var top = searcher.Search(query, ToFilter(filter), limit);
-                    var hits = new List<(long Id, float Score)>(top.ScoreDocs.Length);
-                    foreach (var hit in top.ScoreDocs) hits.Add((searcher.ChunkId(hit.Doc), hit.Score));
+                    var top = Fts5Ranking.Rank(searcher, searcher.Statistics, analyzed, columnWeights, ToFilter(filter), limit, session.Scratch);
+                    var hits = new List<(long Id, double Score)>(top.Count);
+                    foreach (var (doc, score) in top) hits.Add((searcher.ChunkId(doc), score));
                     var rows = session.Fetch(transaction, hits.Select(h => h.Id), cancellationToken);
                     var result = new List<Candidate>(hits.Count);
                     foreach (var (id, score) in hits)
@@ -507,6 +508,7 @@ internal sealed class SqliteLexicalIndex : IDisposable
             var data = ((DirectoryReader)reader).IndexCommit.UserData;
             IndexId = data.TryGetValue(IndexIdKey, out var id) ? id : null;
             Generation = data.TryGetValue(GenerationKey, out var g) ? long.Parse(g, CultureInfo.InvariantCulture) : -1;
+            Statistics = new Fts5Ranking.Statistics(reader);
             var leaves = reader.Leaves;
             _bases = new int[leaves.Count];
             _ids = new NumericDocValues[leaves.Count];
@@ -520,6 +522,8 @@ internal sealed class SqliteLexicalIndex : IDisposable
         public string? IndexId { get; }
 
         public long Generation { get; }
+
+        public Fts5Ranking.Statistics Statistics { get; }
 
         public long ChunkId(int doc)
         {
@@ -555,6 +559,8 @@ internal sealed class SqliteLexicalIndex : IDisposable
         }
 
         public SqliteConnection Connection { get; }
+
+        public Fts5Ranking.Scratch Scratch { get; } = new();
 
         public (string IndexId, long Generation) ReadState(SqliteTransaction transaction)
         {

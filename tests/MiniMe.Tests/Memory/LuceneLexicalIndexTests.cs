@@ -81,6 +81,29 @@ public sealed class LuceneLexicalIndexTests : IDisposable
     }
 
     [Fact]
+    public async Task Lucene_ranks_and_scores_exactly_as_fts5_bm25_does()
+    {
+        await using var store = await OpenAsync();
+        var writes = Enumerable.Range(0, 40).Select(i => Doc($"/src/Cache{i % 7}/Http{i}Client.cs", i % 2 == 0 ? "backend" : "general", [],
+            string.Join(' ', Enumerable.Range(0, 5 + i % 11).Select(k => (k * 7 + i) % 5 == 0 ? "retry" : (k + i) % 3 == 0 ? "cache eviction" : "HttpClientFactory words")),
+            $"retries of the cache number {i} backoff")).ToList();
+        await store.WriteDocumentsAsync(writes, None);
+        foreach (var (words, weights) in new[] { ("retry cache", Weights), ("http client factory", Weights), ("HttpClientFactory eviction", new Bm25Weights(1, 1, 1)), ("cache", new Bm25Weights(0.5, 1, 2)) })
+        {
+            var match = FtsQueryBuilder.Build(words)!;
+            var lucene = store.LexicalIndex!.TrySearch(match, 30, SearchFilter.None, weights, None);
+            Assert.NotNull(lucene);
+            var fts = store.SearchFts5(match, 30, SearchFilter.None, weights, None);
+            Assert.Equal(fts.Count, lucene.Count);
+            for (var i = 0; i < fts.Count; i++)
+                Assert.True(Math.Abs(fts[i].RawScore - lucene[i].RawScore) <= 1e-9 * Math.Max(1, Math.Abs(fts[i].RawScore)),
+                    $"{words} #{i}: FTS5 {fts[i].Chunk.Source} {fts[i].RawScore}, Lucene {lucene[i].Chunk.Source} {lucene[i].RawScore}");
+            // Equal scores may come in either order; the sets of each score are the same.
+            Assert.Equal(fts.Select(c => (Math.Round(c.RawScore, 9), c.Chunk.Id)).Order(), lucene.Select(c => (Math.Round(c.RawScore, 9), c.Chunk.Id)).Order());
+        }
+    }
+
+    [Fact]
     public async Task A_missing_folder_is_rebuilt_from_memory_db()
     {
         await using (var store = await OpenAsync()) await SeedAsync(store);

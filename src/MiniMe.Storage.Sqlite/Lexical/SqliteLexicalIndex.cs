@@ -51,6 +51,7 @@ internal sealed class SqliteLexicalIndex : IDisposable
     private bool _pending;
     private bool _checked;
     private bool _forceRebuild;
+    private volatile bool _refreshWanted;
     private bool _disposed;
 
     public SqliteLexicalIndex(string databasePath, Func<SqliteConnection> open)
@@ -179,15 +180,7 @@ internal sealed class SqliteLexicalIndex : IDisposable
             if (_disposed) return;
             _disposed = true;
             _idle.Dispose();
-            try
-            {
-                if (_writer is not null && _pending) CommitLocked();
-            }
-            catch (Exception e) when (IsIndexFailure(e))
-            {
-                Problem = $"could not commit {IndexPath}: {e.Message}; it will be caught up from memory.db next time";
-            }
-            DropWriter();
+            CloseLocked();
             lock (_readGate)
             {
                 _manager?.Dispose();
@@ -253,6 +246,11 @@ internal sealed class SqliteLexicalIndex : IDisposable
                     _forceRebuild = true;
                     return null;
                 }
+            }
+            if (_refreshWanted)
+            {
+                _refreshWanted = false;
+                _manager.MaybeRefreshBlocking();
             }
             var searcher = (LexicalSearcher)_manager.Acquire();
             if (Matches(searcher, indexId, generation, session, transaction)) return searcher;
@@ -422,16 +420,29 @@ internal sealed class SqliteLexicalIndex : IDisposable
         lock (_writeGate)
         {
             if (_disposed || _writer is null) return;
-            try
-            {
-                if (_pending) CommitLocked();
-            }
-            catch (Exception e) when (IsIndexFailure(e))
-            {
-                Problem = $"could not commit {IndexPath}: {e.Message}; it will be caught up from memory.db next time";
-            }
-            DropWriter();
+            CloseLocked();
         }
+    }
+
+    /// <summary>Commits, lets running merges finish (a rollback would abort them and leave many small segments), and releases the lock.</summary>
+    private void CloseLocked()
+    {
+        if (_writer is not { } writer) return;
+        try
+        {
+            if (_pending) CommitLocked();
+            writer.Dispose(waitForMerges: true);
+            // The merged segments are a new commit at the same generation: let the next search pick them up.
+            _refreshWanted = true;
+            _writer = null;
+            _writerIndexId = null;
+            _writerGeneration = 0;
+        }
+        catch (Exception e) when (IsIndexFailure(e))
+        {
+            Problem = $"could not commit {IndexPath}: {e.Message}; it will be caught up from memory.db next time";
+        }
+        DropWriter();
     }
 
     private void DropWriter()
@@ -552,7 +563,8 @@ internal sealed class SqliteLexicalIndex : IDisposable
             _state = connection.CreateCommand();
             _state.CommandText = "SELECT index_id, generation FROM lexical_state WHERE id = 1";
             _fetch = connection.CreateCommand();
-            _fetch.CommandText = $"SELECT {SqliteMemoryStore.ChunkColumns} FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN (SELECT value FROM json_each($ids))";
+            // CROSS JOIN keeps the id list the outer loop: rowid lookups, never a scan of chunks.
+            _fetch.CommandText = $"SELECT {SqliteMemoryStore.ChunkColumns} FROM json_each($ids) AS j CROSS JOIN chunks c ON c.id = j.value JOIN documents d ON d.id = c.document_id";
             _ids = _fetch.Parameters.Add("$ids", SqliteType.Text);
             _count = connection.CreateCommand();
             _count.CommandText = "SELECT COUNT(*) FROM chunks";

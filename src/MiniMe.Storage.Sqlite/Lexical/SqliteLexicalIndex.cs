@@ -507,11 +507,10 @@ internal sealed class SqliteLexicalIndex : IDisposable
             or InvalidOperationException or ArgumentException or IndexOutOfRangeException or NullReferenceException or FormatException
             or ObjectDisposedException;
 
-    /// <summary>A searcher that knows the commit it reads and reads chunk ids from doc values.</summary>
+    /// <summary>A searcher that knows the commit it reads, with every document's chunk id read once from doc values (shared by concurrent searches).</summary>
     private sealed class LexicalSearcher : IndexSearcher
     {
-        private readonly int[] _bases;
-        private readonly NumericDocValues[] _ids;
+        private readonly long[] _ids;
 
         public LexicalSearcher(IndexReader reader, Similarity similarity) : base(reader)
         {
@@ -520,13 +519,11 @@ internal sealed class SqliteLexicalIndex : IDisposable
             IndexId = data.TryGetValue(IndexIdKey, out var id) ? id : null;
             Generation = data.TryGetValue(GenerationKey, out var g) ? long.Parse(g, CultureInfo.InvariantCulture) : -1;
             Statistics = new Fts5Ranking.Statistics(reader);
-            var leaves = reader.Leaves;
-            _bases = new int[leaves.Count];
-            _ids = new NumericDocValues[leaves.Count];
-            for (var i = 0; i < leaves.Count; i++)
+            _ids = new long[reader.MaxDoc];
+            foreach (var leaf in reader.Leaves)
             {
-                _bases[i] = leaves[i].DocBase;
-                _ids[i] = leaves[i].AtomicReader.GetNumericDocValues("rowid") ?? throw new CorruptIndexException($"segment {leaves[i]} holds no chunk ids");
+                var ids = leaf.AtomicReader.GetNumericDocValues("rowid") ?? throw new CorruptIndexException($"segment {leaf} holds no chunk ids");
+                for (var d = 0; d < leaf.AtomicReader.MaxDoc; d++) _ids[leaf.DocBase + d] = ids.Get(d);
             }
         }
 
@@ -536,12 +533,7 @@ internal sealed class SqliteLexicalIndex : IDisposable
 
         public Fts5Ranking.Statistics Statistics { get; }
 
-        public long ChunkId(int doc)
-        {
-            var leaf = Array.BinarySearch(_bases, doc);
-            if (leaf < 0) leaf = ~leaf - 1;
-            return _ids[leaf].Get(doc - _bases[leaf]);
-        }
+        public long ChunkId(int doc) => _ids[doc];
     }
 
     private sealed class Factory(Similarity similarity) : SearcherFactory

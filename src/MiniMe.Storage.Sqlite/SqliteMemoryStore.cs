@@ -7,6 +7,7 @@ using Microsoft.Data.Sqlite;
 using MiniMe.Configuration;
 using MiniMe.Memory;
 using MiniMe.Memory.Vectors;
+using MiniMe.Storage.Sqlite.Lexical;
 
 namespace MiniMe.Storage.Sqlite;
 
@@ -14,21 +15,29 @@ namespace MiniMe.Storage.Sqlite;
 /// The embedded memory store: one SQLite file in WAL mode, FTS5 (porter stemming) for BM25,
 /// vectors as float32 blobs keyed by content hash so unchanged text is never re-embedded.
 /// Dense search scans exactly below <see cref="VectorOptions.AnnThreshold"/> vectors and uses an
-/// HNSW index file per embedding model above it.
+/// HNSW index file per embedding model above it. Lexical search asks the Lucene.Net index in the folder memory.db.lexical
+/// (<see cref="SqliteLexicalIndex"/>, a cache of memory.db kept exact by a generation counter) and FTS5 whenever that
+/// index cannot answer exactly (being rebuilt, behind and locked by another process, or an expression it does not translate).
 /// </summary>
 public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMaintenance, IMemoryExport
 {
     private readonly SqliteDatabase _database;
     private readonly VectorOptions _vectorOptions;
     private readonly ConcurrentDictionary<string, SqliteVectorIndex> _vectorIndexes = new(StringComparer.Ordinal);
+    private readonly SqliteLexicalIndex? _lexical;
 
     /// <param name="allowEmptyFile">Start an empty memory in a 0-byte memory.db (--force) instead of refusing it.</param>
-    public SqliteMemoryStore(string databasePath, VectorOptions? vectorOptions = null, bool allowEmptyFile = false)
+    /// <param name="lexicalEngine">Fts5 ranks with FTS5's bm25() only (no Lucene folder): what the PostgreSQL store reproduces.</param>
+    public SqliteMemoryStore(string databasePath, VectorOptions? vectorOptions = null, bool allowEmptyFile = false, SqliteLexicalEngine lexicalEngine = SqliteLexicalEngine.Lucene)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
         _vectorOptions = vectorOptions ?? new VectorOptions();
         _database = new SqliteDatabase(databasePath, allowEmptyFile);
+        if (lexicalEngine == SqliteLexicalEngine.Lucene) _lexical = new SqliteLexicalIndex(_database.Path, _database.Open);
     }
+
+    /// <summary>The Lucene index beside memory.db, or null when the store ranks with FTS5 only.</summary>
+    internal SqliteLexicalIndex? LexicalIndex => _lexical;
 
     public string DatabasePath => _database.Path;
 
@@ -61,12 +70,20 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
         using var connection = OpenForWrite();
         using var transaction = connection.BeginTransaction();
         using var statements = new WriteStatements(connection, transaction);
+        var generation = BeginGeneration(connection, transaction);
         var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        var written = new List<(long, long?, IReadOnlyList<(long, ChunkRecord)>, DocumentRecord)>(documents.Count);
         foreach (var write in documents)
-            results.Add(statements.Write(write, now));
+        {
+            var (result, documentId, replaced, chunkIds) = statements.Write(write, now, generation);
+            results.Add(result);
+            written.Add((documentId, replaced, chunkIds, write.Document));
+        }
         // Commit is the only point of no return: cancellation before it rolls the whole batch back.
         cancellationToken.ThrowIfCancellationRequested();
         transaction.Commit();
+        // After the commit: the Lucene folder is a cache of memory.db and catches up from lexical_log if this is interrupted.
+        _lexical?.OnWritten(generation, written);
         return Task.FromResult<IReadOnlyList<WriteResult>>(results);
     }
 
@@ -87,7 +104,12 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
                 command.CommandText = sql;
                 return command;
             }
+            var generation = BeginGeneration(connection, transaction);
+            var deletedDocuments = new List<long>();
             using var find = Make("SELECT id FROM documents WHERE source = $source");
+            using var log = Make(LogChunksSql);
+            log.Parameters.AddWithValue("$gen", generation);
+            var logDocument = log.Parameters.Add("$doc", SqliteType.Integer);
             using var chunkHashes = Make("SELECT DISTINCT content_hash FROM chunks WHERE document_id = $doc");
             using var deleteFts = Make("DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE document_id = $doc)");
             using var deleteChunks = Make("DELETE FROM chunks WHERE document_id = $doc");
@@ -98,6 +120,9 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
                 find.Parameters.Clear();
                 find.Parameters.AddWithValue("$source", source);
                 if (find.ExecuteScalar() is not long id) continue;
+                deletedDocuments.Add(id);
+                logDocument.Value = id;
+                log.ExecuteNonQuery();
                 chunkHashes.Parameters.Clear();
                 chunkHashes.Parameters.AddWithValue("$doc", id);
                 using (var reader = chunkHashes.ExecuteReader())
@@ -122,6 +147,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
             }
             cancellationToken.ThrowIfCancellationRequested();
             transaction.Commit();
+            _lexical?.OnDeleted(generation, deletedDocuments);
         }
         // After the commit: the index files are caches of memory.db; a loaded one drops the vectors now.
         foreach (var group in orphaned.GroupBy(o => o.Model, StringComparer.Ordinal))
@@ -134,6 +160,13 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
         ArgumentException.ThrowIfNullOrWhiteSpace(matchExpression);
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(weights);
+        if (_lexical?.TrySearch(matchExpression, limit, filter, weights, cancellationToken) is { } hits) return Task.FromResult(hits);
+        return Task.FromResult(SearchFts5(matchExpression, limit, filter, weights, cancellationToken));
+    }
+
+    /// <summary>FTS5's bm25() over chunks_fts: the engine when the Lucene folder cannot answer exactly, and the only one with <see cref="SqliteLexicalEngine.Fts5"/>.</summary>
+    internal IReadOnlyList<Candidate> SearchFts5(string matchExpression, int limit, SearchFilter filter, Bm25Weights weights, CancellationToken cancellationToken)
+    {
         using var connection = Open();
         using var command = connection.CreateCommand();
         StringBuilder sql;
@@ -178,7 +211,30 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
             // FTS5's bm25() is negative, lower is better; flip it so higher is better everywhere.
             result.Add(new Candidate(ReadChunk(reader), -reader.GetDouble(ChunkColumnCount)));
         }
-        return Task.FromResult<IReadOnlyList<Candidate>>(result);
+        return result;
+    }
+
+    /// <summary>Logs every chunk of a document under the transaction's generation (before its rows go, after new ones come).</summary>
+    private const string LogChunksSql = "INSERT OR IGNORE INTO lexical_log (generation, chunk_id) SELECT $gen, id FROM chunks WHERE document_id = $doc";
+
+    /// <summary>
+    /// Bumps memory.db's lexical generation inside a write transaction, and prunes the log up to what this process last
+    /// committed to the Lucene folder (an index behind pruned_through is rebuilt rather than caught up).
+    /// </summary>
+    private long BeginGeneration(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        if (_lexical is { CommittedGeneration: > 0 and var committed })
+        {
+            command.CommandText =
+                "DELETE FROM lexical_log WHERE generation <= $through; UPDATE lexical_state SET pruned_through = max(pruned_through, $through) WHERE id = 1";
+            command.Parameters.AddWithValue("$through", committed);
+            command.ExecuteNonQuery();
+            command.Parameters.Clear();
+        }
+        command.CommandText = "UPDATE lexical_state SET generation = generation + 1 WHERE id = 1 RETURNING generation";
+        return (long)command.ExecuteScalar()!;
     }
 
     public Task<IReadOnlyList<Candidate>> SearchDenseAsync(string model, ReadOnlyMemory<float> query, int limit, SearchFilter filter, CancellationToken cancellationToken)
@@ -432,6 +488,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
     public ValueTask DisposeAsync()
     {
         foreach (var index in _vectorIndexes.Values) index.Save();
+        _lexical?.Dispose();
         // Pooled connections keep the WAL open; release them so the file can be copied or deleted.
         SqliteConnection.ClearAllPools();
         _database.RecordWrites();
@@ -446,11 +503,11 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
     /// <summary>For writes: the first one makes sure the file is not damaged (<see cref="SqliteDatabase.EnsureSound"/>).</summary>
     private SqliteConnection OpenForWrite() => _database.OpenForWrite();
 
-    private const string ChunkColumns =
+    internal const string ChunkColumns =
         "c.id, d.source, c.start_offset, c.end_offset, c.domain, c.tags, c.text, c.heading, c.content_hash, c.imported_at, c.reuse_count";
     private const int ChunkColumnCount = 11;
 
-    private static StoredChunk ReadChunk(SqliteDataReader reader) => new(
+    internal static StoredChunk ReadChunk(SqliteDataReader reader) => new(
         Id: reader.GetInt64(0),
         Source: reader.GetString(1),
         StartOffset: reader.GetInt32(2),
@@ -490,6 +547,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
         private readonly SqliteCommand _upsertDocument;
         private readonly SqliteCommand _insertChunk;
         private readonly SqliteCommand _insertFts;
+        private readonly SqliteCommand _log;
 
         public WriteStatements(SqliteConnection connection, SqliteTransaction transaction)
         {
@@ -513,22 +571,26 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
                 """);
             _insertChunk = Make(
                 """
-                INSERT INTO chunks (document_id, ordinal, start_offset, end_offset, heading, text, content_hash, domain, tags, imported_at)
-                VALUES ($doc, $ordinal, $start, $end, $heading, $text, $hash, $domain, $tags, $now)
+                INSERT INTO chunks (document_id, ordinal, start_offset, end_offset, heading, text, content_hash, domain, tags, imported_at, title, symbols)
+                VALUES ($doc, $ordinal, $start, $end, $heading, $text, $hash, $domain, $tags, $now, $title, $symbols)
                 RETURNING id
                 """);
             _insertFts = Make("INSERT INTO chunks_fts (rowid, title, body, symbols) VALUES ($id, $title, $body, $symbols)");
+            _log = Make(LogChunksSql);
         }
 
-        public WriteResult Write(DocumentWrite write, string now)
+        public (WriteResult Result, long DocumentId, long? Replaced, IReadOnlyList<(long, ChunkRecord)> Chunks) Write(DocumentWrite write, string now, long generation)
         {
             var document = write.Document;
             var tags = TagCodec.Encode(document.Tags);
             var removed = 0;
             _findDocument.Parameters.Clear();
             _findDocument.Parameters.AddWithValue("$source", document.Source);
+            long? replaced = null;
             if (_findDocument.ExecuteScalar() is long existing)
             {
+                replaced = existing;
+                Run(_log, ("$gen", generation), ("$doc", existing));
                 Run(_deleteFts, ("$doc", existing));
                 removed = Run(_deleteChunks, ("$doc", existing));
             }
@@ -542,6 +604,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
             _upsertDocument.Parameters.AddWithValue("$now", now);
             var documentId = (long)_upsertDocument.ExecuteScalar()!;
 
+            var chunkIds = new List<(long, ChunkRecord)>(write.Chunks.Count);
             foreach (var chunk in write.Chunks)
             {
                 _insertChunk.Parameters.Clear();
@@ -555,10 +618,14 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
                 _insertChunk.Parameters.AddWithValue("$domain", document.Domain);
                 _insertChunk.Parameters.AddWithValue("$tags", tags);
                 _insertChunk.Parameters.AddWithValue("$now", now);
+                _insertChunk.Parameters.AddWithValue("$title", chunk.Title);
+                _insertChunk.Parameters.AddWithValue("$symbols", chunk.Symbols);
                 var chunkId = (long)_insertChunk.ExecuteScalar()!;
                 Run(_insertFts, ("$id", chunkId), ("$title", chunk.Title), ("$body", chunk.Text), ("$symbols", chunk.Symbols));
+                chunkIds.Add((chunkId, chunk));
             }
-            return new WriteResult(write.Chunks.Count, removed);
+            Run(_log, ("$gen", generation), ("$doc", documentId));
+            return (new WriteResult(write.Chunks.Count, removed), documentId, replaced, chunkIds);
         }
 
         private static int Run(SqliteCommand command, params (string Name, object Value)[] parameters)
@@ -576,6 +643,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
             _upsertDocument.Dispose();
             _insertChunk.Dispose();
             _insertFts.Dispose();
+            _log.Dispose();
         }
     }
 }

@@ -5,7 +5,7 @@ namespace MiniMe.Storage.Sqlite;
 /// <summary>Creates and migrates the SQLite schema, versioned with PRAGMA user_version.</summary>
 internal static class SqliteSchema
 {
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     private static readonly string[] Version1 =
     [
@@ -130,6 +130,33 @@ internal static class SqliteSchema
         """,
     ];
 
+    /// <summary>
+    /// The Lucene index's bookkeeping (SqliteLexicalIndex): each chunk's title and symbols columns (FTS5's are
+    /// contentless, and a rebuild needs them; NULL in rows from before: derived from source, heading and text), which memory this is (index_id, fresh per file), a generation
+    /// bumped by every transaction that changes chunks, and the chunk ids each generation added or removed, so an index
+    /// that is behind catches up from the log instead of being rebuilt. The log holds only generations past pruned_through.
+    /// Idempotent, so a file whose user_version was set back (tests do) migrates again cleanly.
+    /// </summary>
+    private static readonly string[] Version3 =
+    [
+        """
+        CREATE TABLE IF NOT EXISTS lexical_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            index_id TEXT NOT NULL,
+            generation INTEGER NOT NULL,
+            pruned_through INTEGER NOT NULL
+        )
+        """,
+        "INSERT OR IGNORE INTO lexical_state (id, index_id, generation, pruned_through) VALUES (1, lower(hex(randomblob(16))), 1, 0)",
+        """
+        CREATE TABLE IF NOT EXISTS lexical_log (
+            generation INTEGER NOT NULL,
+            chunk_id INTEGER NOT NULL,
+            PRIMARY KEY (generation, chunk_id)
+        ) WITHOUT ROWID
+        """,
+    ];
+
     public static void Migrate(SqliteConnection connection)
     {
         var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version"), System.Globalization.CultureInfo.InvariantCulture);
@@ -148,6 +175,14 @@ internal static class SqliteSchema
         if (version < 2)
             foreach (var statement in Version2)
                 Execute(connection, statement, transaction);
+        if (version < 3)
+        {
+            foreach (var column in new[] { "title", "symbols" })
+                if (Scalar(connection, $"SELECT COUNT(*) FROM pragma_table_info('chunks') WHERE name = '{column}'", transaction) is 0L)
+                    Execute(connection, $"ALTER TABLE chunks ADD COLUMN {column} TEXT", transaction);
+            foreach (var statement in Version3)
+                Execute(connection, statement, transaction);
+        }
         Execute(connection, $"PRAGMA user_version = {CurrentVersion}", transaction);
         transaction.Commit();
     }

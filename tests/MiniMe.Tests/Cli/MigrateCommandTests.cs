@@ -51,7 +51,7 @@ public sealed class MigrateCommandTests(PostgresServerFixture server) : IDisposa
         Assert.True(second.ExitCode == 0, second.Error);
         Assert.Equal(report["postgres"]!.ToJsonString(), JsonNode.Parse(second.Out)!["postgres"]!.ToJsonString());
 
-        await using var sqlite = new SqliteMemoryStore(Path.Combine(Home, "memory.db"));
+        await using var sqlite = new SqliteMemoryStore(Path.Combine(Home, "memory.db"), lexicalEngine: SqliteLexicalEngine.Fts5);
         await using var postgres = new PostgresMemoryStore(connectionString, PostgresVectorSearch.Exact);
         await sqlite.InitializeAsync(CancellationToken.None);
         await postgres.InitializeAsync(CancellationToken.None);

@@ -29,7 +29,7 @@ public sealed class PostgresRankingParityTests(PostgresServerFixture server) : I
 
     public async Task InitializeAsync()
     {
-        _sqlite = new SqliteMemoryStore(_dir.Combine("memory.db"));
+        _sqlite = new SqliteMemoryStore(_dir.Combine("memory.db"), lexicalEngine: SqliteLexicalEngine.Fts5);
         await _sqlite.InitializeAsync(CancellationToken.None);
         if (server.Binaries is null) return;
         _connectionString = await server.CreateDatabaseAsync();
@@ -159,7 +159,7 @@ public sealed class PostgresRankingParityTests(PostgresServerFixture server) : I
         await _postgres.WriteDocumentsAsync([Doc("/a.md", "cache", "shorter now"), rewritten], CancellationToken.None);
         await AssertTotalsAreExactAsync();
 
-        await using var survivors = new SqliteMemoryStore(_dir.Combine("survivors.db"));
+        await using var survivors = new SqliteMemoryStore(_dir.Combine("survivors.db"), lexicalEngine: SqliteLexicalEngine.Fts5);
         await survivors.InitializeAsync(CancellationToken.None);
         await survivors.WriteDocumentsAsync(
             [.. Corpus.Where(d => d.Document.Source is not ("/a.md" or "/b.md" or "/i.md")), rewritten], CancellationToken.None);

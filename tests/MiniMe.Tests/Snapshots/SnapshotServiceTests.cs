@@ -376,7 +376,7 @@ public sealed class SnapshotServiceTests : IAsyncLifetime, IDisposable
         var error = await Assert.ThrowsAsync<SnapshotException>(() => Snapshots.RestoreAsync("future", None));
 
         Assert.Contains("newer than this MiniMe", error.Message, StringComparison.Ordinal);
-        Assert.Equal(2L, Scalar(DatabasePath, "PRAGMA user_version"));
+        Assert.Equal((long)MiniMe.Storage.Sqlite.SqliteSchema.CurrentVersion, Scalar(DatabasePath, "PRAGMA user_version"));
     }
 
     [Fact]

@@ -11,4 +11,10 @@ public sealed class EngineSettings
     /// is set (the CLI); false when the host has its own OpenTelemetry pipeline (the server).
     /// </summary>
     public bool OwnTelemetry { get; set; } = true;
+
+    /// <summary>
+    /// The process searches many times (the server): memory.lexical auto opens the Lucene.Net index,
+    /// whose start-up cost a one-shot command would not earn back.
+    /// </summary>
+    public bool LongRunning { get; set; }
 }

@@ -40,7 +40,7 @@ internal sealed class MemoryStoreFactory(MiniMeOptions options, EngineSettings s
         return memory.Store switch
         {
             MemoryStoreKind.Postgres => Postgres(memory.ConnectionString ?? "", memory, options.Vectors, location.IsOwner ? null : SchemaFor(location.UserId)),
-            _ => Sqlite(location.DatabasePath, options.Vectors, settings.AllowEmptyMemory),
+            _ => Sqlite(location.DatabasePath, options.Vectors, settings.AllowEmptyMemory, LexicalEngine(memory.Lexical, settings.LongRunning)),
         };
     }
 
@@ -63,8 +63,17 @@ internal sealed class MemoryStoreFactory(MiniMeOptions options, EngineSettings s
             : new FileTraceLog(directory);
     }
 
-    public static SqliteMemoryStore Sqlite(string databasePath, VectorOptions vectors, bool allowEmptyFile = false) =>
-        new(databasePath, vectors, allowEmptyFile);
+    public static SqliteMemoryStore Sqlite(string databasePath, VectorOptions vectors, bool allowEmptyFile = false,
+        SqliteLexicalEngine lexical = SqliteLexicalEngine.Lucene) =>
+        new(databasePath, vectors, allowEmptyFile, lexical);
+
+    /// <summary>memory.lexical for a process that searches often (<paramref name="longRunning"/>) or once.</summary>
+    public static SqliteLexicalEngine LexicalEngine(LexicalEngineKind kind, bool longRunning) => kind switch
+    {
+        LexicalEngineKind.Lucene => SqliteLexicalEngine.Lucene,
+        LexicalEngineKind.Fts5 => SqliteLexicalEngine.Fts5,
+        _ => longRunning ? SqliteLexicalEngine.Lucene : SqliteLexicalEngine.Fts5,
+    };
 
     public static PostgresMemoryStore Postgres(string connectionString, MemoryOptions memory, VectorOptions vectors, string? schema = null) =>
         new(connectionString, VectorSearch(memory), schema, vectors);

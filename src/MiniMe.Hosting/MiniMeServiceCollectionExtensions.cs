@@ -107,6 +107,13 @@ public sealed class MiniMeBuilder(IServiceCollection services, EngineSettings se
         return this;
     }
 
+    /// <summary>The host runs for a long time and searches often (the server): see <see cref="EngineSettings.LongRunning"/>.</summary>
+    public MiniMeBuilder LongRunning(bool longRunning = true)
+    {
+        settings.LongRunning = longRunning;
+        return this;
+    }
+
     /// <summary>The host exports telemetry itself (the server's OpenTelemetry): the engine starts no OTLP exporter of its own.</summary>
     public MiniMeBuilder UseHostTelemetry()
     {

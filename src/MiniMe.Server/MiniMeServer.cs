@@ -71,7 +71,7 @@ public static class MiniMeServer
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel);
 
         var services = builder.Services;
-        var miniMe = services.AddMiniMe(workspace, options).UseHostTelemetry();
+        var miniMe = services.AddMiniMe(workspace, options).UseHostTelemetry().LongRunning();
         engine?.Invoke(miniMe);
         AddServices(services, workspace, options, server);
         configure?.Invoke(services);

@@ -551,16 +551,18 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
 
         public WriteStatements(SqliteConnection connection, SqliteTransaction transaction)
         {
-            SqliteCommand Make(string sql)
+            // Parameters are added once and only their values change: no re-binding by name per row.
+            SqliteCommand Make(string sql, params string[] names)
             {
                 var command = connection.CreateCommand();
                 command.Transaction = transaction;
                 command.CommandText = sql;
+                foreach (var name in names) command.Parameters.Add(new SqliteParameter(name, null));
                 return command;
             }
-            _findDocument = Make("SELECT id FROM documents WHERE source = $source");
-            _deleteFts = Make("DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE document_id = $doc)");
-            _deleteChunks = Make("DELETE FROM chunks WHERE document_id = $doc");
+            _findDocument = Make("SELECT id FROM documents WHERE source = $source", "$source");
+            _deleteFts = Make("DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE document_id = $doc)", "$doc");
+            _deleteChunks = Make("DELETE FROM chunks WHERE document_id = $doc", "$doc");
             _upsertDocument = Make(
                 """
                 INSERT INTO documents (source, content_hash, size_bytes, modified_at, domain, tags, imported_at)
@@ -568,15 +570,15 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
                 ON CONFLICT(source) DO UPDATE SET content_hash = excluded.content_hash, size_bytes = excluded.size_bytes,
                     modified_at = excluded.modified_at, domain = excluded.domain, tags = excluded.tags, imported_at = excluded.imported_at
                 RETURNING id
-                """);
+                """, "$source", "$hash", "$size", "$modified", "$domain", "$tags", "$now");
             _insertChunk = Make(
                 """
                 INSERT INTO chunks (document_id, ordinal, start_offset, end_offset, heading, text, content_hash, domain, tags, imported_at, title, symbols)
                 VALUES ($doc, $ordinal, $start, $end, $heading, $text, $hash, $domain, $tags, $now, $title, $symbols)
                 RETURNING id
-                """);
-            _insertFts = Make("INSERT INTO chunks_fts (rowid, title, body, symbols) VALUES ($id, $title, $body, $symbols)");
-            _log = Make(LogChunksSql);
+                """, "$doc", "$ordinal", "$start", "$end", "$heading", "$text", "$hash", "$domain", "$tags", "$now", "$title", "$symbols");
+            _insertFts = Make("INSERT INTO chunks_fts (rowid, title, body, symbols) VALUES ($id, $title, $body, $symbols)", "$id", "$title", "$body", "$symbols");
+            _log = Make(LogChunksSql, "$gen", "$doc");
         }
 
         public (WriteResult Result, long DocumentId, long? Replaced, IReadOnlyList<(long, ChunkRecord)> Chunks) Write(DocumentWrite write, string now, long generation)
@@ -584,55 +586,34 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
             var document = write.Document;
             var tags = TagCodec.Encode(document.Tags);
             var removed = 0;
-            _findDocument.Parameters.Clear();
-            _findDocument.Parameters.AddWithValue("$source", document.Source);
             long? replaced = null;
-            if (_findDocument.ExecuteScalar() is long existing)
+            if (Set(_findDocument, document.Source).ExecuteScalar() is long existing)
             {
                 replaced = existing;
-                Run(_log, ("$gen", generation), ("$doc", existing));
-                Run(_deleteFts, ("$doc", existing));
-                removed = Run(_deleteChunks, ("$doc", existing));
+                Set(_log, generation, existing).ExecuteNonQuery();
+                Set(_deleteFts, existing).ExecuteNonQuery();
+                removed = Set(_deleteChunks, existing).ExecuteNonQuery();
             }
-            _upsertDocument.Parameters.Clear();
-            _upsertDocument.Parameters.AddWithValue("$source", document.Source);
-            _upsertDocument.Parameters.AddWithValue("$hash", document.ContentHash);
-            _upsertDocument.Parameters.AddWithValue("$size", document.SizeBytes);
-            _upsertDocument.Parameters.AddWithValue("$modified", document.ModifiedAt.ToString("O", CultureInfo.InvariantCulture));
-            _upsertDocument.Parameters.AddWithValue("$domain", document.Domain);
-            _upsertDocument.Parameters.AddWithValue("$tags", tags);
-            _upsertDocument.Parameters.AddWithValue("$now", now);
-            var documentId = (long)_upsertDocument.ExecuteScalar()!;
+            var documentId = (long)Set(_upsertDocument, document.Source, document.ContentHash, document.SizeBytes,
+                document.ModifiedAt.ToString("O", CultureInfo.InvariantCulture), document.Domain, tags, now).ExecuteScalar()!;
 
             var chunkIds = new List<(long, ChunkRecord)>(write.Chunks.Count);
             foreach (var chunk in write.Chunks)
             {
-                _insertChunk.Parameters.Clear();
-                _insertChunk.Parameters.AddWithValue("$doc", documentId);
-                _insertChunk.Parameters.AddWithValue("$ordinal", chunk.Ordinal);
-                _insertChunk.Parameters.AddWithValue("$start", chunk.StartOffset);
-                _insertChunk.Parameters.AddWithValue("$end", chunk.EndOffset);
-                _insertChunk.Parameters.AddWithValue("$heading", (object?)chunk.Heading ?? DBNull.Value);
-                _insertChunk.Parameters.AddWithValue("$text", chunk.Text);
-                _insertChunk.Parameters.AddWithValue("$hash", chunk.ContentHash);
-                _insertChunk.Parameters.AddWithValue("$domain", document.Domain);
-                _insertChunk.Parameters.AddWithValue("$tags", tags);
-                _insertChunk.Parameters.AddWithValue("$now", now);
-                _insertChunk.Parameters.AddWithValue("$title", chunk.Title);
-                _insertChunk.Parameters.AddWithValue("$symbols", chunk.Symbols);
-                var chunkId = (long)_insertChunk.ExecuteScalar()!;
-                Run(_insertFts, ("$id", chunkId), ("$title", chunk.Title), ("$body", chunk.Text), ("$symbols", chunk.Symbols));
+                var chunkId = (long)Set(_insertChunk, documentId, chunk.Ordinal, chunk.StartOffset, chunk.EndOffset, (object?)chunk.Heading ?? DBNull.Value,
+                    chunk.Text, chunk.ContentHash, document.Domain, tags, now, chunk.Title, chunk.Symbols).ExecuteScalar()!;
+                Set(_insertFts, chunkId, chunk.Title, chunk.Text, chunk.Symbols).ExecuteNonQuery();
                 chunkIds.Add((chunkId, chunk));
             }
-            Run(_log, ("$gen", generation), ("$doc", documentId));
+            Set(_log, generation, documentId).ExecuteNonQuery();
             return (new WriteResult(write.Chunks.Count, removed), documentId, replaced, chunkIds);
         }
 
-        private static int Run(SqliteCommand command, params (string Name, object Value)[] parameters)
+        /// <summary>The command with its parameters' values, in the order they were added.</summary>
+        private static SqliteCommand Set(SqliteCommand command, params object[] values)
         {
-            command.Parameters.Clear();
-            foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
-            return command.ExecuteNonQuery();
+            for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i];
+            return command;
         }
 
         public void Dispose()

@@ -21,6 +21,8 @@ public sealed class MemoryTests
         var hit = search.GetProperty("hits")[0];
         Assert.Contains("additive first", hit.GetProperty("text").GetString(), StringComparison.Ordinal);
         Assert.Equal("Migrations", hit.GetProperty("heading").GetString());
+        // The server searches many times: memory.lexical auto answers from the Lucene.Net folder beside memory.db.
+        Assert.True(Directory.Exists(server.Workspace.ResolvePath("memory.db") + ".lexical"), "the server did not use the Lucene index");
 
         var overview = await client.GetJsonAsync("/v1/memory");
         Assert.Equal(1, overview.GetProperty("stats").GetProperty("documents").GetInt64());

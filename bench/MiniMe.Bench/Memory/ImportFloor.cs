@@ -66,8 +66,8 @@ internal static class ImportFloor
             "INSERT INTO documents (source, content_hash, size_bytes, modified_at, domain, tags, imported_at) VALUES ($source, $hash, $size, $modified, $domain, '', $now) RETURNING id",
             "$source", "$hash", "$size", "$modified", "$domain", "$now");
         using var chunk = Prepare(connection, transaction,
-            "INSERT INTO chunks (document_id, ordinal, start_offset, end_offset, heading, text, content_hash, domain, tags, imported_at) VALUES ($doc, $ordinal, $start, $end, $heading, $text, $hash, $domain, '', $now) RETURNING id",
-            "$doc", "$ordinal", "$start", "$end", "$heading", "$text", "$hash", "$domain", "$now");
+            "INSERT INTO chunks (document_id, ordinal, start_offset, end_offset, heading, text, content_hash, domain, tags, imported_at, title, symbols) VALUES ($doc, $ordinal, $start, $end, $heading, $text, $hash, $domain, '', $now, $title, $symbols) RETURNING id",
+            "$doc", "$ordinal", "$start", "$end", "$heading", "$text", "$hash", "$domain", "$now", "$title", "$symbols");
         using var fts = Prepare(connection, transaction, "INSERT INTO chunks_fts (rowid, title, body, symbols) VALUES ($id, $title, $body, $symbols)",
             "$id", "$title", "$body", "$symbols");
         foreach (var write in rows)
@@ -77,7 +77,7 @@ internal static class ImportFloor
             var id = (long)document.ExecuteScalar()!;
             foreach (var c in write.Chunks)
             {
-                Set(chunk, id, c.Ordinal, c.StartOffset, c.EndOffset, (object?)c.Heading ?? DBNull.Value, c.Text, c.ContentHash, d.Domain, now);
+                Set(chunk, id, c.Ordinal, c.StartOffset, c.EndOffset, (object?)c.Heading ?? DBNull.Value, c.Text, c.ContentHash, d.Domain, now, c.Title, c.Symbols);
                 var chunkId = (long)chunk.ExecuteScalar()!;
                 Set(fts, chunkId, c.Title, c.Text, c.Symbols);
                 fts.ExecuteNonQuery();

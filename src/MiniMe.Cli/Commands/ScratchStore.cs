@@ -43,7 +43,9 @@ internal sealed class ScratchStore : IAsyncDisposable
         else
         {
             var temp = Directory.CreateTempSubdirectory("minime-eval-");
-            var store = MemoryStoreFactory.Sqlite(Path.Combine(temp.FullName, "memory.db"), options.Vectors);
+            // An evaluation searches hundreds of times: memory.lexical auto means Lucene.Net here.
+            var store = MemoryStoreFactory.Sqlite(Path.Combine(temp.FullName, "memory.db"), options.Vectors,
+                lexical: MemoryStoreFactory.LexicalEngine(options.Memory.Lexical, longRunning: true));
             scratch = new ScratchStore(store, async () =>
             {
                 await store.DisposeAsync();

@@ -15,6 +15,7 @@ internal static class DefaultFiles
           # connectionString: Host=127.0.0.1;Database=minime;Username=minime   # or MINIME_MEMORY__CONNECTIONSTRING
           vectorSearch: auto     # postgres only: auto | exact | pgvector
           traces: files          # run traces: files (traces/, one JSONL file per run) | postgres (with the memory; every server instance sees every run)
+          lexical: auto          # sqlite only: auto (Lucene.Net index memory.db.lexical/ in serve and eval, FTS5 in one-shot commands) | lucene | fts5
 
         import:
           chunkChars: 1200       # target chunk size; chunks break on paragraph boundaries

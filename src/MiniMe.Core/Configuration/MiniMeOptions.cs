@@ -32,6 +32,8 @@ public sealed class MemoryOptions
     public VectorSearchMode VectorSearch { get; set; } = VectorSearchMode.Auto;
     /// <summary>Run traces: files (default, one JSON Lines file per run) or postgres (with the memory, so every server instance sees every run).</summary>
     public TraceStoreKind Traces { get; set; } = TraceStoreKind.Files;
+    /// <summary>SQLite store: auto (Lucene.Net in long-running processes, FTS5 in one-shot commands), lucene or fts5.</summary>
+    public LexicalEngineKind Lexical { get; set; } = LexicalEngineKind.Auto;
 }
 
 public sealed class ImportOptions

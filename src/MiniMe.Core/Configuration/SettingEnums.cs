@@ -27,6 +27,17 @@ public enum MemoryStoreKind
     Postgres,
 }
 
+/// <summary>memory.lexical: which index answers BM25 searches on the SQLite store (both rank with FTS5's bm25() formula).</summary>
+public enum LexicalEngineKind
+{
+    /// <summary>Lucene.Net in processes that search many times (serve, eval); FTS5 in one-shot commands, which would spend more opening the index than they save.</summary>
+    Auto,
+    /// <summary>The Lucene.Net postings in memory.db.lexical/ (a cache of memory.db), FTS5 whenever it cannot answer exactly.</summary>
+    Lucene,
+    /// <summary>SQLite FTS5 only: no memory.db.lexical/ folder is opened (writes still log what it needs to catch up).</summary>
+    Fts5,
+}
+
 /// <summary>memory.traces: where run traces are kept.</summary>
 public enum TraceStoreKind
 {

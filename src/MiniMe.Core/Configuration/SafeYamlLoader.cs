@@ -90,8 +90,9 @@ public static class SafeYamlLoader
     private sealed class LimitedParser(Parser parser, string sourceName) : IParser
     {
         private readonly Dictionary<string, long> _anchors = new(StringComparer.Ordinal);
-        // One frame per open collection: its anchor and the node count when it opened.
-        private readonly Stack<(string? Anchor, long StartCount)> _open = new();
+        // One frame per open collection: its anchor and the node count when it opened (a class: a stack of
+        // tuples would be JIT-compiled at start-up, a stack of references is precompiled).
+        private readonly Stack<Frame> _open = new();
         private long _nodes;
         private int _aliases;
 
@@ -136,7 +137,7 @@ public static class SafeYamlLoader
                 case NodeEvent collection and (SequenceStart or MappingStart):
                     if (_open.Count >= MaxDepth)
                         throw Refused(sourceName, collection.Start, $"YAML nested more than {MaxDepth} levels deep");
-                    _open.Push((collection.Anchor.IsEmpty ? null : collection.Anchor.Value, _nodes));
+                    _open.Push(new Frame(collection.Anchor.IsEmpty ? null : collection.Anchor.Value, _nodes));
                     _nodes = Add(_nodes, 1);
                     break;
                 case SequenceEnd or MappingEnd:
@@ -156,6 +157,8 @@ public static class SafeYamlLoader
         Check(yaml, sourceName);
         return deserializer.Deserialize<T>(yaml);
     }
+
+    private sealed record Frame(string? Anchor, long StartCount);
 
     private static long Add(long count, long more) => count > long.MaxValue - more ? long.MaxValue : count + more;
 

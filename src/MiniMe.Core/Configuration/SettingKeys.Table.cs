@@ -10,90 +10,90 @@ public sealed partial class SettingKeys
     /// </summary>
     internal static SettingKeys OfMiniMeOptions() => new(Section(
         ("user", Section(
-            ("name", Value<string>()))),
+            ("name", Value(typeof(string))))),
         ("memory", Section(
-            ("store", Value<MemoryStoreKind>()),
-            ("path", Value<string>()),
-            ("connectionString", Value<string>()),
-            ("vectorSearch", Value<VectorSearchMode>()),
-            ("traces", Value<TraceStoreKind>()))),
+            ("store", Value(typeof(MemoryStoreKind))),
+            ("path", Value(typeof(string))),
+            ("connectionString", Value(typeof(string))),
+            ("vectorSearch", Value(typeof(VectorSearchMode))),
+            ("traces", Value(typeof(TraceStoreKind))))),
         ("import", Section(
-            ("chunkChars", Value<int>()),
-            ("overlapChars", Value<int>()),
-            ("maxFileBytes", Value<long>()),
-            ("ignoreDirectories", List(Value<string>())))),
+            ("chunkChars", Value(typeof(int))),
+            ("overlapChars", Value(typeof(int))),
+            ("maxFileBytes", Value(typeof(long))),
+            ("ignoreDirectories", List(Value(typeof(string)))))),
         ("retrieval", Section(
-            ("defaultK", Value<int>()),
-            ("titleWeight", Value<double>()),
-            ("bodyWeight", Value<double>()),
-            ("symbolWeight", Value<double>()),
-            ("fusion", Value<FusionMethod>()),
-            ("rrfK", Value<int>()),
-            ("normalization", Value<ScoreNormalization>()),
-            ("denseWeight", Value<double>()),
-            ("identifierDenseWeight", Value<double>()),
-            ("denseFloor", Value<double>()),
-            ("denseMinBest", Value<double>()),
-            ("recencyHalfLifeDays", Value<double>()))),
+            ("defaultK", Value(typeof(int))),
+            ("titleWeight", Value(typeof(double))),
+            ("bodyWeight", Value(typeof(double))),
+            ("symbolWeight", Value(typeof(double))),
+            ("fusion", Value(typeof(FusionMethod))),
+            ("rrfK", Value(typeof(int))),
+            ("normalization", Value(typeof(ScoreNormalization))),
+            ("denseWeight", Value(typeof(double))),
+            ("identifierDenseWeight", Value(typeof(double))),
+            ("denseFloor", Value(typeof(double))),
+            ("denseMinBest", Value(typeof(double))),
+            ("recencyHalfLifeDays", Value(typeof(double))))),
         ("context", Section(
-            ("budgetTokens", Value<int>()))),
+            ("budgetTokens", Value(typeof(int))))),
         ("embeddings", Section(
-            ("model", Value<string>()),
-            ("provider", Value<EmbeddingProvider?>()),
-            ("modelPath", Value<string>()),
-            ("vocabPath", Value<string>()),
-            ("pooling", Value<MiniMe.Embeddings.EmbeddingPooling?>()),
-            ("queryPrefix", Value<string>()),
-            ("documentPrefix", Value<string>()),
-            ("maxTokens", Value<int?>()),
-            ("maxWindows", Value<int>()),
-            ("threads", Value<int>()),
-            ("batchSize", Value<int>()),
-            ("cacheDirectory", Value<string>()),
+            ("model", Value(typeof(string))),
+            ("provider", Value(typeof(EmbeddingProvider?))),
+            ("modelPath", Value(typeof(string))),
+            ("vocabPath", Value(typeof(string))),
+            ("pooling", Value(typeof(MiniMe.Embeddings.EmbeddingPooling?))),
+            ("queryPrefix", Value(typeof(string))),
+            ("documentPrefix", Value(typeof(string))),
+            ("maxTokens", Value(typeof(int?))),
+            ("maxWindows", Value(typeof(int))),
+            ("threads", Value(typeof(int))),
+            ("batchSize", Value(typeof(int))),
+            ("cacheDirectory", Value(typeof(string))),
             // Read-only, so never bound; known all the same, as to reflection (a key the binder ignores, not a typo).
-            ("effectiveModel", Value<string>()),
-            ("enabled", Value<bool>()))),
+            ("effectiveModel", Value(typeof(string))),
+            ("enabled", Value(typeof(bool))))),
         ("vectors", Section(
-            ("annThreshold", Value<int>()),
-            ("m", Value<int>()),
-            ("efConstruction", Value<int>()),
-            ("efSearch", Value<int>()),
-            ("halfPrecision", Value<bool>()))),
+            ("annThreshold", Value(typeof(int))),
+            ("m", Value(typeof(int))),
+            ("efConstruction", Value(typeof(int))),
+            ("efSearch", Value(typeof(int))),
+            ("halfPrecision", Value(typeof(bool))))),
         ("facts", Section(
-            ("reinforceConfidence", Value<double>()),
-            ("supersedeConfidence", Value<double>()),
-            ("reviewConfidence", Value<double>()),
-            ("duplicateCosine", Value<double>()),
-            ("relatedCosine", Value<double>()),
-            ("candidates", Value<int>()),
-            ("maxChars", Value<int>()))),
+            ("reinforceConfidence", Value(typeof(double))),
+            ("supersedeConfidence", Value(typeof(double))),
+            ("reviewConfidence", Value(typeof(double))),
+            ("duplicateCosine", Value(typeof(double))),
+            ("relatedCosine", Value(typeof(double))),
+            ("candidates", Value(typeof(int))),
+            ("maxChars", Value(typeof(int))))),
         ("llm", Section(
-            ("provider", Value<LlmProvider>()),
-            ("endpoint", Value<string>()),
-            ("model", Value<string>()),
-            ("apiKeyVariable", Value<string>()),
-            ("timeoutSeconds", Value<int>()),
-            ("maxRetries", Value<int>()),
-            ("retryBaseDelayMs", Value<int>()),
-            ("maxRunTokens", Value<int>()),
-            ("maxOutputTokens", Value<int>()),
-            ("maxIterations", Value<int>()),
-            ("maxRepairAttempts", Value<int>()),
-            ("skipAgentsBelow", Value<double>()),
-            ("temperature", Value<double?>()),
-            ("responseFormat", Value<LlmResponseFormat>()),
+            ("provider", Value(typeof(LlmProvider))),
+            ("endpoint", Value(typeof(string))),
+            ("model", Value(typeof(string))),
+            ("apiKeyVariable", Value(typeof(string))),
+            ("timeoutSeconds", Value(typeof(int))),
+            ("maxRetries", Value(typeof(int))),
+            ("retryBaseDelayMs", Value(typeof(int))),
+            ("maxRunTokens", Value(typeof(int))),
+            ("maxOutputTokens", Value(typeof(int))),
+            ("maxIterations", Value(typeof(int))),
+            ("maxRepairAttempts", Value(typeof(int))),
+            ("skipAgentsBelow", Value(typeof(double))),
+            ("temperature", Value(typeof(double?))),
+            ("responseFormat", Value(typeof(LlmResponseFormat))),
             ("prices", List(Section(
-                ("model", Value<string>()),
-                ("inputPerMillion", Value<decimal>()),
-                ("outputPerMillion", Value<decimal>())))))),
+                ("model", Value(typeof(string))),
+                ("inputPerMillion", Value(typeof(decimal))),
+                ("outputPerMillion", Value(typeof(decimal)))))))),
         ("tools", Section(
-            ("root", Value<string>()),
-            ("commandTimeoutSeconds", Value<int>()),
-            ("maxOutputBytes", Value<int>()),
-            ("maxFileBytes", Value<long>()),
-            ("sandbox", Value<SandboxMode>()),
-            ("allowNetwork", Value<bool>()),
-            ("sandboxReadOnly", List(Value<string>()))))));
+            ("root", Value(typeof(string))),
+            ("commandTimeoutSeconds", Value(typeof(int))),
+            ("maxOutputBytes", Value(typeof(int))),
+            ("maxFileBytes", Value(typeof(long))),
+            ("sandbox", Value(typeof(SandboxMode))),
+            ("allowNetwork", Value(typeof(bool))),
+            ("sandboxReadOnly", List(Value(typeof(string))))))));
 
     private static Node Section(params (string Name, Node Node)[] children)
     {
@@ -102,10 +102,11 @@ public sealed partial class SettingKeys
         return section;
     }
 
-    private static Node Value<T>()
+    /// <summary>A single value of <paramref name="declared"/> (not generic: an instantiation per value type would be JIT-compiled at start-up).</summary>
+    private static Node Value(Type declared)
     {
-        var underlying = Nullable.GetUnderlyingType(typeof(T));
-        var type = underlying ?? typeof(T);
+        var underlying = Nullable.GetUnderlyingType(declared);
+        var type = underlying ?? declared;
         return new Node(Kind.Value, type) { Optional = underlying is not null || !type.IsValueType };
     }
 

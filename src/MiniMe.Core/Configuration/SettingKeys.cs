@@ -151,21 +151,29 @@ public sealed partial class SettingKeys
     {
         ArgumentNullException.ThrowIfNull(document);
         var reported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var problems = new List<((long Line, long Column) At, string Message)>();
+        var problems = new List<Located>();
         // Mapping keys, and the values' own keys: a list written where a single value goes (store: [sqlite]) has no mapping key of its own.
-        var keys = document.KeyLocations.Select(k => (k.Key, At: k.Value))
-            .Concat(document.Values.Keys.Where(k => !document.KeyLocations.ContainsKey(k))
-                .Select(k => (Key: k, At: document.ValueLocations.TryGetValue(k, out var v) ? v : (Line: 0L, Column: 0L))));
-        foreach (var (key, at) in keys)
-        {
-            if (Check(key) is not { } unknown) continue;
-            var unknownKey = string.Join(':', unknown.Path);
-            if (!reported.Add(unknownKey)) continue;
-            var where = document.KeyLocations.TryGetValue(unknownKey, out var start) ? start : at;
-            problems.Add((where, $"{document.SourceName}:{where.Line}:{where.Column}: {unknown.Describe()}"));
-        }
+        // Plain loops over reference types: no LINQ over tuples to JIT-compile at start-up.
+        foreach (var (key, at) in document.KeyLocations) CheckKey(key, at);
+        foreach (var key in document.Values.Keys)
+            if (!document.KeyLocations.ContainsKey(key))
+                CheckKey(key, document.ValueLocations.TryGetValue(key, out var v) ? v : Nowhere);
+        if (problems.Count == 0) return [];
         return [.. problems.OrderBy(p => p.At.Line).ThenBy(p => p.At.Column).Select(p => p.Message)];
+
+        void CheckKey(string key, YamlPosition at)
+        {
+            if (Check(key) is not { } unknown) return;
+            var unknownKey = string.Join(':', unknown.Path);
+            if (!reported.Add(unknownKey)) return;
+            var where = document.KeyLocations.TryGetValue(unknownKey, out var start) ? start : at;
+            problems.Add(new Located(where, $"{document.SourceName}:{where.Line}:{where.Column}: {unknown.Describe()}"));
+        }
     }
+
+    private static readonly YamlPosition Nowhere = new(0, 0);
+
+    private sealed record Located(YamlPosition At, string Message);
 
     /// <summary>
     /// Environment variables with <paramref name="prefix"/> that name a known section but an unknown
@@ -177,9 +185,13 @@ public sealed partial class SettingKeys
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentException.ThrowIfNullOrEmpty(prefix);
         var problems = new List<string>();
-        foreach (var (variable, _) in environment.OrderBy(e => e.Key, StringComparer.Ordinal))
+        // The prefixed names, sorted (no LINQ over key-value structs to JIT-compile at start-up).
+        var variables = new List<string>();
+        foreach (var (name, _) in environment)
+            if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) variables.Add(name);
+        variables.Sort(StringComparer.Ordinal);
+        foreach (var variable in variables)
         {
-            if (!variable.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) continue;
             var rest = variable[prefix.Length..];
             var cut = rest.IndexOf("__", StringComparison.Ordinal);
             if (cut <= 0 || !IsSection(rest[..cut])) continue;

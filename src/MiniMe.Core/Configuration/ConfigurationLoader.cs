@@ -17,8 +17,8 @@ public static partial class ConfigurationLoader
 {
     public const string EnvironmentPrefix = "MINIME_";
 
-    /// <summary>The keys of <see cref="MiniMeOptions"/>; hosts that bind more sections extend it (<see cref="SettingKeys.WithSection{TSection}"/>).</summary>
-    public static SettingKeys Keys { get; } = SettingKeys.For<MiniMeOptions>();
+    /// <summary>The keys of <see cref="MiniMeOptions"/> (a written-out table, no reflection); hosts that bind more sections extend it (<see cref="SettingKeys.WithSection{TSection}"/>).</summary>
+    public static SettingKeys Keys { get; } = SettingKeys.OfMiniMeOptions();
 
     public static IConfigurationRoot Build(Workspace workspace, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
@@ -39,7 +39,8 @@ public static partial class ConfigurationLoader
             unknown.AddRange(keys.CheckDocument(file).Select(p => Positioned(file, p)));
         unknown.AddRange(keys.CheckEnvironment(EnvironmentVariables(), EnvironmentPrefix).Select(p => new Problem(p, Order: 1)));
 
-        var (options, invalid) = Bind<MiniMeOptions>(sources, keys, section: null, new MiniMeOptionsValidator());
+        // A call on the concrete type, which the configuration binding source generator compiles (no reflection).
+        var (options, invalid) = Bind(sources, keys, section: null, new MiniMeOptionsValidator(), static (configuration, options) => configuration.Bind(options));
         if (invalid.Count == 0 && unknown.Count > 0) throw new UnknownSettingsException([.. unknown.Select(p => p.Text)]);
         if (invalid.Count > 0 || unknown.Count > 0)
             throw new InvalidSettingsException([.. unknown.Concat(invalid).OrderBy(p => p.Order).ThenBy(p => p.Line).ThenBy(p => p.Column).Select(p => p.Text)]);
@@ -58,13 +59,20 @@ public static partial class ConfigurationLoader
         ArgumentException.ThrowIfNullOrWhiteSpace(section);
         ArgumentNullException.ThrowIfNull(validator);
         var keys = SettingKeys.For<Empty>().WithSection<TSection>(section);
-        var (options, invalid) = Bind(Sources.Open(workspace, overrides), keys, section, validator);
+        var (options, invalid) = Bind(Sources.Open(workspace, overrides), keys, section, validator, (configuration, options) => BindByReflection(configuration, options));
         if (invalid.Count > 0)
             throw new InvalidSettingsException([.. invalid.OrderBy(p => p.Order).ThenBy(p => p.Line).ThenBy(p => p.Column).Select(p => p.Text)]);
         return options;
     }
 
     private sealed class Empty;
+
+    /// <summary>
+    /// The reflection binder, for a section type known only to the host (server): a generic call the source
+    /// generator cannot compile. Taken as a method group, not called, so the generator leaves it alone
+    /// (it reports every call it cannot intercept, and its reports cannot be silenced in source).
+    /// </summary>
+    private static readonly Action<IConfiguration, object?> BindByReflection = ConfigurationBinder.Bind;
 
     /// <summary>One problem, sorted by where it is: config.yaml in file order, then variables, then the rest.</summary>
     private sealed record Problem(string Text, int Order, long Line = 0, long Column = 0);
@@ -74,7 +82,8 @@ public static partial class ConfigurationLoader
     /// what fits (a value that does not is left at its default, so the other checks still run), then
     /// validates. Returns the options and every problem found.
     /// </summary>
-    private static (T Options, List<Problem> Problems) Bind<T>(Sources sources, SettingKeys keys, string? section, IValidateOptions<T> validator)
+    /// <param name="bind">Binds the configuration into the options (a call on the concrete type where there is one).</param>
+    private static (T Options, List<Problem> Problems) Bind<T>(Sources sources, SettingKeys keys, string? section, IValidateOptions<T> validator, Action<IConfiguration, T> bind)
         where T : class, new()
     {
         var problems = new List<Problem>();
@@ -95,7 +104,7 @@ public static partial class ConfigurationLoader
         var options = new T();
         try
         {
-            (section is null ? configuration : (IConfiguration)configuration.GetSection(section)).Bind(options);
+            bind(section is null ? configuration : configuration.GetSection(section), options);
         }
         catch (InvalidOperationException e)
         {

@@ -26,7 +26,8 @@ internal sealed class Failures
 
     public void Defined<TEnum>(string setting, TEnum value) where TEnum : struct, Enum
     {
-        if (!Enum.IsDefined(value)) _list.Add($"{setting}: {SettingValues.NotOneOf(value.ToString(), SettingValues.Names(typeof(TEnum)))}");
+        // The non-generic overload: Enum.IsDefined<TEnum> is JIT-compiled anew for every enum at start-up.
+        if (!Enum.IsDefined(typeof(TEnum), value)) _list.Add($"{setting}: {SettingValues.NotOneOf(value.ToString(), SettingValues.Names(typeof(TEnum)))}");
     }
 
     public ValidateOptionsResult Result => _list.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(_list);

@@ -47,58 +47,107 @@ public static class SafeYamlLoader
     /// <summary>Checks <paramref name="yaml"/> against the limits; throws a <see cref="ConfigException"/> naming <paramref name="sourceName"/> when over.</summary>
     public static void Check(string yaml, string sourceName)
     {
+        var parser = Open(yaml, sourceName);
+        while (parser.MoveNext())
+        {
+        }
+    }
+
+    /// <summary>
+    /// Loads <paramref name="yaml"/> into <paramref name="stream"/> in one pass of the parser, the limits
+    /// checked on each event before the tree takes it (the tree never expands an alias, so nothing
+    /// outgrows them before they are checked). The errors are those of checking the whole text first,
+    /// then loading it: a syntax error or a limit anywhere in the text wins over a loading error
+    /// (a duplicate key, an unknown alias) met earlier, so the rest is read through before it is thrown.
+    /// </summary>
+    public static void Load(YamlStream stream, string yaml, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var parser = Open(yaml, sourceName);
+        try
+        {
+            stream.Load(parser);
+        }
+        catch (Exception) when (!parser.Failed)
+        {
+            while (parser.MoveNext())
+            {
+            }
+            throw;
+        }
+    }
+
+    private static LimitedParser Open(string yaml, string sourceName)
+    {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(sourceName);
         if (yaml.Length > MaxBytes || Encoding.UTF8.GetByteCount(yaml) > MaxBytes)
             throw TooLarge(sourceName, Encoding.UTF8.GetByteCount(yaml));
+        return new LimitedParser(new Parser(new StringReader(yaml)), sourceName);
+    }
 
-        var parser = new Parser(new StringReader(yaml));
-        var anchors = new Dictionary<string, long>(StringComparer.Ordinal);
-        // One frame per open collection: its anchor and the node count when it opened.
-        var open = new Stack<(string? Anchor, long StartCount)>();
-        long nodes = 0;
-        var aliases = 0;
-        while (parser.MoveNext())
+    /// <summary>The parser's events, each checked against the limits as it is read; <see cref="Failed"/> once the parser or a limit threw.</summary>
+    private sealed class LimitedParser(Parser parser, string sourceName) : IParser
+    {
+        private readonly Dictionary<string, long> _anchors = new(StringComparer.Ordinal);
+        // One frame per open collection: its anchor and the node count when it opened (a class: a stack of
+        // tuples would be JIT-compiled at start-up, a stack of references is precompiled).
+        private readonly Stack<Frame> _open = new();
+        private long _nodes;
+        private int _aliases;
+
+        public bool Failed { get; private set; }
+
+        public ParsingEvent? Current => parser.Current;
+
+        public bool MoveNext()
         {
-            switch (parser.Current)
+            try
+            {
+                if (!parser.MoveNext()) return false;
+                Count(parser.Current!);
+                return true;
+            }
+            catch
+            {
+                Failed = true;
+                throw;
+            }
+        }
+
+        private void Count(ParsingEvent current)
+        {
+            switch (current)
             {
                 case AnchorAlias alias:
                     var name = alias.Value.Value;
-                    if (++aliases > MaxAliases)
+                    if (++_aliases > MaxAliases)
                         throw Refused(sourceName, alias.Start, $"more than {MaxAliases} YAML aliases; write the values out instead");
-                    if (open.Any(frame => frame.Anchor == name))
+                    if (_open.Any(frame => frame.Anchor == name))
                         throw Refused(sourceName, alias.Start, $"the alias *{name} refers to a node that contains it");
                     // An alias whose anchor is unknown is a syntax error the loader reports; count it as one node.
-                    nodes = Add(nodes, anchors.TryGetValue(name, out var size) ? size : 1);
-                    if (nodes > MaxNodes)
+                    _nodes = Add(_nodes, _anchors.TryGetValue(name, out var size) ? size : 1);
+                    if (_nodes > MaxNodes)
                         throw Refused(sourceName, alias.Start, $"YAML aliases expand the document past {MaxNodes.ToString("N0", CultureInfo.InvariantCulture)} nodes (an alias bomb?)");
                     break;
                 case Scalar scalar:
-                    nodes = Add(nodes, 1);
-                    if (!scalar.Anchor.IsEmpty) anchors[scalar.Anchor.Value] = 1;
+                    _nodes = Add(_nodes, 1);
+                    if (!scalar.Anchor.IsEmpty) _anchors[scalar.Anchor.Value] = 1;
                     break;
                 case NodeEvent collection and (SequenceStart or MappingStart):
-                    if (open.Count >= MaxDepth)
+                    if (_open.Count >= MaxDepth)
                         throw Refused(sourceName, collection.Start, $"YAML nested more than {MaxDepth} levels deep");
-                    open.Push((collection.Anchor.IsEmpty ? null : collection.Anchor.Value, nodes));
-                    nodes = Add(nodes, 1);
+                    _open.Push(new Frame(collection.Anchor.IsEmpty ? null : collection.Anchor.Value, _nodes));
+                    _nodes = Add(_nodes, 1);
                     break;
                 case SequenceEnd or MappingEnd:
-                    var (anchor, start) = open.Pop();
-                    if (anchor is not null) anchors[anchor] = nodes - start;
+                    var (anchor, start) = _open.Pop();
+                    if (anchor is not null) _anchors[anchor] = _nodes - start;
                     break;
             }
-            if (nodes > MaxNodes)
-                throw Refused(sourceName, parser.Current!.Start, $"the document has more than {MaxNodes.ToString("N0", CultureInfo.InvariantCulture)} nodes");
+            if (_nodes > MaxNodes)
+                throw Refused(sourceName, current.Start, $"the document has more than {MaxNodes.ToString("N0", CultureInfo.InvariantCulture)} nodes");
         }
-    }
-
-    /// <summary>Checks the limits, then loads <paramref name="yaml"/> into <paramref name="stream"/>.</summary>
-    public static void Load(YamlStream stream, string yaml, string sourceName)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        Check(yaml, sourceName);
-        stream.Load(new StringReader(yaml));
     }
 
     /// <summary>Checks the limits, then deserializes <paramref name="yaml"/>.</summary>
@@ -108,6 +157,8 @@ public static class SafeYamlLoader
         Check(yaml, sourceName);
         return deserializer.Deserialize<T>(yaml);
     }
+
+    private sealed record Frame(string? Anchor, long StartCount);
 
     private static long Add(long count, long more) => count > long.MaxValue - more ? long.MaxValue : count + more;
 

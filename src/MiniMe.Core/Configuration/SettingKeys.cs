@@ -35,13 +35,16 @@ public sealed record UnknownSetting(IReadOnlyList<string> Path, IReadOnlyList<st
 }
 
 /// <summary>
-/// The configuration keys that options classes bind, read by reflection: a class is a section of its
+/// The configuration keys that options classes bind. <see cref="ConfigurationLoader.Keys"/> (config.yaml's
+/// own sections) is a written-out table (SettingKeys.Table.cs), so a command's start-up walks no types;
+/// <see cref="For{TRoot}"/> and <see cref="WithSection{TSection}"/> read a type by reflection, each section
+/// only when a key under it is first looked at. Either way: a class is a section of its
 /// public properties; strings, numbers, booleans, enums and the like are single values; a list is a
 /// list of its element (objects or values); a dictionary has any keys with its value type. Names match
 /// case-insensitively, as Microsoft.Extensions.Configuration binds them. Used to refuse typos
 /// ("retreival:", MINIME_LLM__PROVDER) that binding would silently ignore.
 /// </summary>
-public sealed class SettingKeys
+public sealed partial class SettingKeys
 {
     private enum Kind { Section, Value, List, Map }
 
@@ -51,7 +54,8 @@ public sealed class SettingKeys
         /// <summary>For a single value: the type it binds to (nullable unwrapped, <see cref="Nullable"/> kept in <see cref="Optional"/>).</summary>
         public Type? ValueType { get; } = valueType;
         public bool Optional { get; init; }
-        public Dictionary<string, (string Name, Node Node)> Children { get; } = new(StringComparer.OrdinalIgnoreCase);
+        /// <summary>A section's settings by name (any case); each resolved when first looked at (<see cref="Build"/> reads a type's properties then).</summary>
+        public Dictionary<string, (string Name, Lazy<Node> Node)> Children { get; } = new(StringComparer.OrdinalIgnoreCase);
         public Node? Element { get; set; }
     }
 
@@ -62,18 +66,20 @@ public sealed class SettingKeys
     /// <summary>The keys of <typeparamref name="TRoot"/> as the whole configuration (config.yaml's top level).</summary>
     public static SettingKeys For<TRoot>() => new(Build(typeof(TRoot), depth: 0));
 
+    private static (string Name, Lazy<Node> Node) Lazily(string name, Type type, int depth) => (name, new Lazy<Node>(() => Build(type, depth)));
+
     /// <summary>A copy that also knows <typeparamref name="TSection"/> under the top-level <paramref name="name"/> (e.g. server).</summary>
     public SettingKeys WithSection<TSection>(string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var root = new Node(Kind.Section);
         foreach (var (key, child) in _root.Children) root.Children[key] = child;
-        root.Children[name] = (name, Build(typeof(TSection), depth: 0));
+        root.Children[name] = Lazily(name, typeof(TSection), depth: 0);
         return new SettingKeys(root);
     }
 
     /// <summary>True when <paramref name="name"/> (any case) is a top-level section.</summary>
-    public bool IsSection(string name) => _root.Children.TryGetValue(name, out var child) && child.Node.Kind != Kind.Value;
+    public bool IsSection(string name) => _root.Children.TryGetValue(name, out var child) && child.Node.Value.Kind != Kind.Value;
 
     /// <summary>Null when every segment of the key ("llm:provider", ':'-separated) is known, else the first unknown one.</summary>
     public UnknownSetting? Check(string key)
@@ -90,7 +96,7 @@ public sealed class SettingKeys
                 case Kind.Section:
                     if (node.Children.TryGetValue(segment, out var child))
                     {
-                        node = child.Node;
+                        node = child.Node.Value;
                         break;
                     }
                     var known = node.Children.Values.Select(c => c.Name).ToList();
@@ -124,7 +130,7 @@ public sealed class SettingKeys
             {
                 case Kind.Section when node.Children.TryGetValue(segment, out var child):
                     names.Add(child.Name);
-                    node = child.Node;
+                    node = child.Node.Value;
                     break;
                 case Kind.List or Kind.Map:
                     names.Add(segment);
@@ -145,21 +151,29 @@ public sealed class SettingKeys
     {
         ArgumentNullException.ThrowIfNull(document);
         var reported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var problems = new List<((long Line, long Column) At, string Message)>();
+        var problems = new List<Located>();
         // Mapping keys, and the values' own keys: a list written where a single value goes (store: [sqlite]) has no mapping key of its own.
-        var keys = document.KeyLocations.Select(k => (k.Key, At: k.Value))
-            .Concat(document.Values.Keys.Where(k => !document.KeyLocations.ContainsKey(k))
-                .Select(k => (Key: k, At: document.ValueLocations.TryGetValue(k, out var v) ? v : (Line: 0L, Column: 0L))));
-        foreach (var (key, at) in keys)
-        {
-            if (Check(key) is not { } unknown) continue;
-            var unknownKey = string.Join(':', unknown.Path);
-            if (!reported.Add(unknownKey)) continue;
-            var where = document.KeyLocations.TryGetValue(unknownKey, out var start) ? start : at;
-            problems.Add((where, $"{document.SourceName}:{where.Line}:{where.Column}: {unknown.Describe()}"));
-        }
+        // Plain loops over reference types: no LINQ over tuples to JIT-compile at start-up.
+        foreach (var (key, at) in document.KeyLocations) CheckKey(key, at);
+        foreach (var key in document.Values.Keys)
+            if (!document.KeyLocations.ContainsKey(key))
+                CheckKey(key, document.ValueLocations.TryGetValue(key, out var v) ? v : Nowhere);
+        if (problems.Count == 0) return [];
         return [.. problems.OrderBy(p => p.At.Line).ThenBy(p => p.At.Column).Select(p => p.Message)];
+
+        void CheckKey(string key, YamlPosition at)
+        {
+            if (Check(key) is not { } unknown) return;
+            var unknownKey = string.Join(':', unknown.Path);
+            if (!reported.Add(unknownKey)) return;
+            var where = document.KeyLocations.TryGetValue(unknownKey, out var start) ? start : at;
+            problems.Add(new Located(where, $"{document.SourceName}:{where.Line}:{where.Column}: {unknown.Describe()}"));
+        }
     }
+
+    private static readonly YamlPosition Nowhere = new(0, 0);
+
+    private sealed record Located(YamlPosition At, string Message);
 
     /// <summary>
     /// Environment variables with <paramref name="prefix"/> that name a known section but an unknown
@@ -171,9 +185,13 @@ public sealed class SettingKeys
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentException.ThrowIfNullOrEmpty(prefix);
         var problems = new List<string>();
-        foreach (var (variable, _) in environment.OrderBy(e => e.Key, StringComparer.Ordinal))
+        // The prefixed names, sorted (no LINQ over key-value structs to JIT-compile at start-up).
+        var variables = new List<string>();
+        foreach (var (name, _) in environment)
+            if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) variables.Add(name);
+        variables.Sort(StringComparer.Ordinal);
+        foreach (var variable in variables)
         {
-            if (!variable.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) continue;
             var rest = variable[prefix.Length..];
             var cut = rest.IndexOf("__", StringComparison.Ordinal);
             if (cut <= 0 || !IsSection(rest[..cut])) continue;
@@ -239,7 +257,7 @@ public sealed class SettingKeys
         {
             if (property.GetIndexParameters().Length > 0 || property.GetMethod is not { IsPublic: true }) continue;
             var name = char.ToLowerInvariant(property.Name[0]) + property.Name[1..];
-            section.Children[name] = (name, Build(property.PropertyType, depth + 1));
+            section.Children[name] = Lazily(name, property.PropertyType, depth + 1);
         }
         return section;
     }

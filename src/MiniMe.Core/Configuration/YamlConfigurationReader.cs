@@ -10,12 +10,18 @@ namespace MiniMe.Configuration;
 public sealed record YamlConfigurationDocument(
     string SourceName,
     Dictionary<string, string?> Values,
-    IReadOnlyDictionary<string, (long Line, long Column)> KeyLocations)
+    IReadOnlyDictionary<string, YamlPosition> KeyLocations)
 {
     /// <summary>Where each scalar value was written ("llm:provider" → the position of "openai").</summary>
-    public IReadOnlyDictionary<string, (long Line, long Column)> ValueLocations { get; init; } =
-        new Dictionary<string, (long Line, long Column)>(StringComparer.OrdinalIgnoreCase);
+    public IReadOnlyDictionary<string, YamlPosition> ValueLocations { get; init; } =
+        new Dictionary<string, YamlPosition>(StringComparer.OrdinalIgnoreCase);
 }
+
+/// <summary>
+/// A line and column in a YAML file (1-based). A class, not a tuple: dictionaries of it share the
+/// precompiled code of reference types, where a struct's would be JIT-compiled at every command's start.
+/// </summary>
+public sealed record YamlPosition(long Line, long Column);
 
 /// <summary>
 /// Reads a YAML mapping into flat configuration keys ("memory:path") so it can feed
@@ -45,8 +51,8 @@ public static class YamlConfigurationReader
     public static YamlConfigurationDocument ReadDocument(string yaml, string sourceName)
     {
         var result = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        var locations = new Dictionary<string, (long Line, long Column)>(StringComparer.OrdinalIgnoreCase);
-        var values = new Dictionary<string, (long Line, long Column)>(StringComparer.OrdinalIgnoreCase);
+        var locations = new Dictionary<string, YamlPosition>(StringComparer.OrdinalIgnoreCase);
+        var values = new Dictionary<string, YamlPosition>(StringComparer.OrdinalIgnoreCase);
         var document = new YamlConfigurationDocument(sourceName, result, locations) { ValueLocations = values };
         var stream = new YamlStream();
         try
@@ -116,7 +122,7 @@ public static class YamlConfigurationReader
         return cut >= 0 ? message[(cut + 3)..] : message;
     }
 
-    private static void Flatten(YamlNode node, string? prefix, Dictionary<string, string?> into, Dictionary<string, (long, long)> locations, Dictionary<string, (long, long)> values)
+    private static void Flatten(YamlNode node, string? prefix, Dictionary<string, string?> into, Dictionary<string, YamlPosition> locations, Dictionary<string, YamlPosition> values)
     {
         switch (node)
         {
@@ -125,7 +131,7 @@ public static class YamlConfigurationReader
                 {
                     var name = key is YamlScalarNode s ? s.Value ?? "" : key.ToString();
                     var path = prefix is null ? name : $"{prefix}:{name}";
-                    locations.TryAdd(path, (key.Start.Line, key.Start.Column));
+                    locations.TryAdd(path, new YamlPosition(key.Start.Line, key.Start.Column));
                     Flatten(value, path, into, locations, values);
                 }
                 break;
@@ -135,7 +141,7 @@ public static class YamlConfigurationReader
                 break;
             case YamlScalarNode scalar when prefix is not null:
                 into[prefix] = scalar.Value;
-                values[prefix] = (scalar.Start.Line, scalar.Start.Column);
+                values[prefix] = new YamlPosition(scalar.Start.Line, scalar.Start.Column);
                 break;
         }
     }

@@ -16,7 +16,8 @@ public sealed partial class SettingKeys
             ("path", Value(typeof(string))),
             ("connectionString", Value(typeof(string))),
             ("vectorSearch", Value(typeof(VectorSearchMode))),
-            ("traces", Value(typeof(TraceStoreKind))))),
+            ("traces", Value(typeof(TraceStoreKind))),
+            ("lexical", Value(typeof(LexicalEngineKind))))),
         ("import", Section(
             ("chunkChars", Value(typeof(int))),
             ("overlapChars", Value(typeof(int))),

@@ -24,6 +24,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
     private readonly SqliteDatabase _database;
     private readonly VectorOptions _vectorOptions;
     private readonly ConcurrentDictionary<string, SqliteVectorIndex> _vectorIndexes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SqliteExactScanCache> _exactScans = new(StringComparer.Ordinal);
     private readonly SqliteLexicalIndex? _lexical;
 
     /// <param name="allowEmptyFile">Start an empty memory in a 0-byte memory.db (--force) instead of refusing it.</param>
@@ -258,7 +259,10 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
                 fetch = Math.Min(fetch * 8, 4096);
             }
         }
-        var exact = ExactScan(connection, model, query.Span, filter, cancellationToken);
+        // Unfiltered: the in-memory copy of the model's vectors (checked against memory.db's vector generation).
+        var exact = filter.Domain is not { Length: > 0 } && filter.Tags is not { Count: > 0 }
+            ? _exactScans.GetOrAdd(model, m => new SqliteExactScanCache(m)).Scan(connection, query.Span, cancellationToken)
+            : ExactScan(connection, model, query.Span, filter, cancellationToken);
         return Task.FromResult(ResolveChunks(connection, exact, limit, filter, cancellationToken));
     }
 

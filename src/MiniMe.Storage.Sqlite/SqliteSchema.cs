@@ -5,7 +5,7 @@ namespace MiniMe.Storage.Sqlite;
 /// <summary>Creates and migrates the SQLite schema, versioned with PRAGMA user_version.</summary>
 internal static class SqliteSchema
 {
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
     private static readonly string[] Version1 =
     [
@@ -157,6 +157,20 @@ internal static class SqliteSchema
         """,
     ];
 
+    /// <summary>
+    /// A generation of the embeddings table, bumped by triggers on every insert, update and delete (from any
+    /// process or code path), so the in-memory copy the exact dense scan keeps (<see cref="SqliteExactScanCache"/>)
+    /// knows with one row read whether it still holds what memory.db holds. Idempotent, like Version3.
+    /// </summary>
+    private static readonly string[] Version4 =
+    [
+        "CREATE TABLE IF NOT EXISTS vector_state (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL)",
+        "INSERT OR IGNORE INTO vector_state (id, generation) VALUES (1, 1)",
+        "CREATE TRIGGER IF NOT EXISTS embeddings_inserted AFTER INSERT ON embeddings BEGIN UPDATE vector_state SET generation = generation + 1 WHERE id = 1; END",
+        "CREATE TRIGGER IF NOT EXISTS embeddings_updated AFTER UPDATE ON embeddings BEGIN UPDATE vector_state SET generation = generation + 1 WHERE id = 1; END",
+        "CREATE TRIGGER IF NOT EXISTS embeddings_deleted AFTER DELETE ON embeddings BEGIN UPDATE vector_state SET generation = generation + 1 WHERE id = 1; END",
+    ];
+
     public static void Migrate(SqliteConnection connection)
     {
         var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version"), System.Globalization.CultureInfo.InvariantCulture);
@@ -183,6 +197,9 @@ internal static class SqliteSchema
             foreach (var statement in Version3)
                 Execute(connection, statement, transaction);
         }
+        if (version < 4)
+            foreach (var statement in Version4)
+                Execute(connection, statement, transaction);
         Execute(connection, $"PRAGMA user_version = {CurrentVersion}", transaction);
         transaction.Commit();
     }

@@ -97,18 +97,28 @@ internal static class SqliteServerSchema
 
     public static void Migrate(DbConnection connection, string path)
     {
-        using var read = connection.Command("PRAGMA user_version");
-        var version = Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
-        if (version > CurrentVersion)
-            throw new ConfigException($"{path} has schema version {version}, newer than this MiniMe ({CurrentVersion}); upgrade MiniMe.");
-        if (version == CurrentVersion) return;
+        if (Version(connection, null, path) == CurrentVersion) return;
 
+        // BEGIN IMMEDIATE, then read the version again under the write lock: two processes (or two instances)
+        // opening a new server.db at once both saw version 0, and the second failed on "table already exists".
         using var transaction = connection.BeginTransaction();
+        var version = Version(connection, transaction, path);
+        if (version == CurrentVersion) return;
         string[][] versions = [Version1, Version2, Version3];
         for (var v = version + 1; v <= CurrentVersion; v++)
             foreach (var statement in versions[v - 1])
                 connection.Execute(statement, transaction);
         connection.Execute($"PRAGMA user_version = {CurrentVersion}", transaction);
         transaction.Commit();
+    }
+
+    private static int Version(DbConnection connection, DbTransaction? transaction, string path)
+    {
+        using var read = connection.Command("PRAGMA user_version");
+        read.Transaction = transaction;
+        var version = Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+        if (version > CurrentVersion)
+            throw new ConfigException($"{path} has schema version {version}, newer than this MiniMe ({CurrentVersion}); upgrade MiniMe.");
+        return version;
     }
 }

@@ -314,7 +314,10 @@ public sealed class Importer(
             if (batch.Count == 0) return;
             DocumentWrite[] documents = [.. batch];
             batch.Clear();
-            _pending = Task.Run(() => store.WriteDocumentsAsync(documents, cancellationToken), cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            // A batch handed over is written whole even if the import is cancelled meanwhile (as when writes were
+            // inline): what was read before Ctrl+C is kept, and the next import skips it.
+            _pending = Task.Run(() => store.WriteDocumentsAsync(documents, CancellationToken.None), CancellationToken.None);
         }
 
         /// <summary>Waits for the write in flight and records it; its failure surfaces here.</summary>

@@ -40,19 +40,29 @@ public sealed class StaleStagingTests : IDisposable
         Directory.CreateDirectory(SnapshotsDirectory);
     }
 
-    private string[] Staging(string name) => Directory.GetDirectories(SnapshotsDirectory, $".staging-{name}-*");
-
-    /// <summary>Starts `minime snapshot create NAME` as a child process and waits until its staging folder exists.</summary>
-    private async Task<(Process Process, string Staging)> StartSnapshotAsync(string name)
+    /// <summary>
+    /// Starts `minime snapshot create NAME` as a child process and waits until its staging folder exists; with
+    /// <paramref name="killOnSight"/> it sends SIGKILL the moment it sees it. The watch runs on a thread of its
+    /// own, polling every millisecond: a thread-pool continuation can be starved for longer than the whole
+    /// snapshot takes while the rest of the suite runs on two cores, and then the staging folder came and went
+    /// unseen.
+    /// </summary>
+    private static async Task<(Process Process, string Staging)> StartSnapshotAsync(string name, string home, string snapshots, bool killOnSight = false)
     {
-        var process = Process.Start(MinimeProcess.StartInfo(["snapshot", "create", name, "--home", Home]))!;
+        var process = Process.Start(MinimeProcess.StartInfo(["snapshot", "create", name, "--home", home]))!;
         process.StandardInput.Close();
-        var deadline = Stopwatch.StartNew();
-        while (Staging(name).Length == 0 && !process.HasExited && deadline.Elapsed < TimeSpan.FromMinutes(2))
-            await Task.Delay(5);
-        var staging = Staging(name);
-        Assert.False(staging.Length == 0, $"no staging folder appeared (exited: {process.HasExited}); grow the workspace");
-        Assert.False(process.HasExited, "the snapshot finished before it could be caught mid-way; grow the workspace");
+        var (staging, caughtRunning) = await Task.Factory.StartNew(() =>
+        {
+            var deadline = Stopwatch.StartNew();
+            string[] found;
+            while ((found = Directory.GetDirectories(snapshots, $".staging-{name}-*")).Length == 0 && !process.HasExited && deadline.Elapsed < TimeSpan.FromMinutes(2))
+                Thread.Sleep(1);
+            var running = !process.HasExited;
+            if (killOnSight && found.Length > 0 && running) process.Kill(); // SIGKILL on Unix: no handler, no finally block runs
+            return (found, running);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Assert.False(staging.Length == 0, $"no staging folder appeared (exited: {process.HasExited}{(process.HasExited ? $", code {process.ExitCode}" : "")}); grow the workspace");
+        Assert.True(caughtRunning, "the snapshot finished before it could be caught mid-way; grow the workspace");
         return (process, staging[0]);
     }
 
@@ -60,12 +70,8 @@ public sealed class StaleStagingTests : IDisposable
     public async Task A_snapshot_killed_with_SIGKILL_leaves_staging_that_the_next_snapshot_command_removes()
     {
         await BuildAsync();
-        var (process, staging) = await StartSnapshotAsync("killed");
-        using (process)
-        {
-            process.Kill(); // SIGKILL on Unix: no handler, no finally block runs
-            await process.WaitForExitAsync();
-        }
+        var (process, staging) = await StartSnapshotAsync("killed", Home, SnapshotsDirectory, killOnSight: true);
+        using (process) await process.WaitForExitAsync();
         Assert.True(Directory.Exists(staging), "the killed snapshot should have left its staging folder behind");
 
         var list = JsonNode.Parse((await Ok("snapshot", "list", "--json")).Out)!.AsArray();
@@ -81,7 +87,7 @@ public sealed class StaleStagingTests : IDisposable
     {
         await BuildAsync();
         Directory.CreateDirectory(Path.Combine(SnapshotsDirectory, ".staging-abandoned-0123"));
-        var (process, staging) = await StartSnapshotAsync("running");
+        var (process, staging) = await StartSnapshotAsync("running", Home, SnapshotsDirectory);
         using (process)
         {
             await Ok("snapshot", "list");

@@ -71,9 +71,10 @@ public static class MiniMeServer
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel);
 
         var services = builder.Services;
-        var miniMe = services.AddMiniMe(workspace, options).UseHostTelemetry().LongRunning();
+        services.AddSingleton(server);
+        var miniMe = services.AddMiniMe(workspace, options).UseHostTelemetry().LongRunning().AddPersonalLayer();
         engine?.Invoke(miniMe);
-        AddServices(services, workspace, options, server);
+        AddServices(services, server);
         configure?.Invoke(services);
         RedactingLoggerProvider.DecorateAll(services);
 
@@ -97,22 +98,12 @@ public static class MiniMeServer
     public static IReadOnlyList<string> Addresses(WebApplication app) =>
         [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
 
-    private static void AddServices(IServiceCollection services, Workspace workspace, MiniMeOptions options, ServerOptions server)
+    /// <summary>What only the HTTP face has; the engine and the personal layer are registered by then.</summary>
+    private static void AddServices(IServiceCollection services, ServerOptions server)
     {
         services.AddRoutingCore();
-        services.AddSingleton(server);
-        services.AddSingleton(_ => ServerDatabase.For(workspace, options.Memory));   // server.db, or PostgreSQL with memory.store postgres
-        services.AddSingleton<ApiKeyStore>();
-        services.AddSingleton<ConversationStore>();
-        services.AddSingleton<ProposalStore>();
-        services.AddSingleton<ConversationSummarizer>();
-        services.AddSingleton<ChatService>();
         services.AddSingleton<Indexing.VectorFillService>();
         services.AddHostedService(sp => sp.GetRequiredService<Indexing.VectorFillService>());
-        services.AddSingleton<ServerMetrics>();
-        services.AddSingleton<IUserFacts, FactServiceUserFacts>();
-        services.AddSingleton<IAskService, AskService>();
-        services.AddSingleton<IProposalDecider, ToolProposalDecider>();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Fill);
         services.AddExceptionHandler<ExceptionProblems>();

@@ -32,7 +32,7 @@ internal sealed class Engine : IAsyncDisposable
         Workspace = workspace;
         Options = options;
         var services = new ServiceCollection();
-        var engine = services.AddMiniMe(workspace, options).AllowEmptyMemory(allowEmptyMemory);
+        var engine = services.AddMiniMe(workspace, options).AllowEmptyMemory(allowEmptyMemory).AddPersonalLayer();
         if (trust is not null) engine.UseTrust(trust);
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         Owner = _services.GetRequiredService<UserSpaces>().Owner;
@@ -98,6 +98,12 @@ internal sealed class Engine : IAsyncDisposable
 
     /// <summary>The workspace's tools, auditing into the owner's traces.</summary>
     public ToolHost CreateTools() => Owner.CreateTools();
+
+    /// <summary>
+    /// A service of the one composition root (the personal layer's ChatService, ConversationStore, ...),
+    /// the same registrations `minime serve` resolves; created on first use.
+    /// </summary>
+    public T Service<T>() where T : notnull => _services.GetRequiredService<T>();
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 }

@@ -340,6 +340,8 @@ public sealed class ContextBroker : IContextBroker
         ContextBlockKind.DomainConstraints => "## Domain constraints",
         ContextBlockKind.ToolSchemas => "## Tools",
         ContextBlockKind.Memory => "## Memory",
+        ContextBlockKind.Goals => "## Goals",
+        ContextBlockKind.Knowledge => "## Knowledge packs",
         ContextBlockKind.History => "## History",
         ContextBlockKind.Task => "## Task",
         _ => "## " + kind,

@@ -8,6 +8,10 @@ public enum ContextBlockKind
     DomainConstraints,
     ToolSchemas,
     Memory,
+    /// <summary>The user's goals that bear on the task (an <see cref="IContextSource"/>).</summary>
+    Goals,
+    /// <summary>Rules, facts and documents of the active knowledge packs whose topics match the task.</summary>
+    Knowledge,
     History,
     Task,
 }

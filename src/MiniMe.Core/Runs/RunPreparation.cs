@@ -61,7 +61,9 @@ public sealed class RunPreparation(
     IContextBroker broker,
     IdentityDocument identity,
     TraceStore traces,
-    IFactRetriever? facts = null)
+    IFactRetriever? facts = null,
+    IReadOnlyList<IContextSource>? sources = null,
+    string userId = "")
 {
     /// <summary>Facts about the user added to a run's context at most.</summary>
     public const int MaxFacts = 5;
@@ -94,6 +96,7 @@ public sealed class RunPreparation(
 
         classifyStage?.Dispose();
         var extra = input.Extra is null ? [] : await input.Extra(cancellationToken).ConfigureAwait(false);
+        var sourced = await SourcedBlocksAsync(new ContextSourceRequest(userId, runId, input.Text, profile), cancellationToken).ConfigureAwait(false);
 
         using var masksStage = Stage("masks", runId);
         var masks = policy.Compute(profile);
@@ -128,6 +131,7 @@ public sealed class RunPreparation(
         if (input.TaskBlock) blocks.InsertRange(blocks.Count - 1, factBlocks);
         else blocks.AddRange(factBlocks);
         blocks.AddRange(extra);
+        blocks.AddRange(sourced);
         var context = broker.Assemble(new ContextRequest(blocks, input.BudgetTokens));
         await RecordReuseAsync(retrieval.Hits, context, cancellationToken).ConfigureAwait(false);
         var contextData = RunTraceData.Context(context);
@@ -154,6 +158,28 @@ public sealed class RunPreparation(
         {
             System.Diagnostics.Trace.TraceWarning($"minime: could not count the reuse of {used.Count} memory chunks: {e.Message}");
         }
+    }
+
+    /// <summary>Each registered <see cref="IContextSource"/>'s blocks; a source that fails is traced (error, with its name) and skipped.</summary>
+    private async Task<List<ContextBlock>> SourcedBlocksAsync(ContextSourceRequest request, CancellationToken cancellationToken)
+    {
+        var blocks = new List<ContextBlock>();
+        foreach (var source in sources ?? [])
+        {
+            try
+            {
+                blocks.AddRange(await source.BlocksAsync(request, cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                traces.AppendBatched(request.RunId, TraceEventTypes.Error, new JsonObject
+                {
+                    ["type"] = e.GetType().Name,
+                    ["message"] = $"context source {source.Name} skipped: {SecretRedactor.RedactText(e.Message)}",
+                });
+            }
+        }
+        return blocks;
     }
 
     private static string MemoryBlockId(long chunkId) => $"memory:{chunkId}";

@@ -138,7 +138,9 @@ public sealed class UserSpace : IAsyncDisposable
         _services.GetRequiredService<IContextBroker>(),
         LoadIdentity(),
         Traces,
-        await FactRetrieverAsync(cancellationToken).ConfigureAwait(false));
+        await FactRetrieverAsync(cancellationToken).ConfigureAwait(false),
+        [.. _services.GetServices<IContextSource>()],
+        UserId);
 
     /// <summary>The model pipeline, or null when llm.provider is none.</summary>
     public IChatClient? Chat => _services.GetService<IChatClient>();

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using MiniMe.Configuration;
+using MiniMe.Hosting;
+using MiniMe.Server.Ask;
+using MiniMe.Server.Auth;
+using MiniMe.Server.Chat;
+using MiniMe.Server.Conversations;
+using MiniMe.Server.Facts;
+using MiniMe.Server.Metrics;
+using MiniMe.Server.Storage;
+
+namespace MiniMe.Server;
+
+/// <summary>
+/// The personal layer over the engine: conversations and chat, proposals waiting for a decision, API
+/// keys, and what later joins them (goals, packs, schedules), all in the server database. Registered
+/// once, here, for both faces: `minime serve` and the CLI commands that work on the same data
+/// (`minime chat`, `minime goals`, ...), so a conversation started in one continues in the other.
+/// </summary>
+public static class PersonalLayer
+{
+    /// <summary>
+    /// Adds the personal layer's services. The server section of config.yaml is read on first use unless
+    /// the host registered its <see cref="ServerOptions"/> already (`serve` does, with --urls applied).
+    /// </summary>
+    public static MiniMeBuilder AddPersonalLayer(this MiniMeBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.TryAddSingleton(sp => ServerOptions.Load(sp.GetRequiredService<Workspace>()));
+        // server.db, or PostgreSQL schema minime_server with memory.store postgres.
+        services.TryAddSingleton(sp => ServerDatabase.For(sp.GetRequiredService<Workspace>(), sp.GetRequiredService<MiniMeOptions>().Memory));
+        services.AddMetrics();
+        services.TryAddSingleton<ServerMetrics>();
+        services.TryAddSingleton<ApiKeyStore>();
+        services.TryAddSingleton<ConversationStore>();
+        services.TryAddSingleton<ProposalStore>();
+        services.TryAddSingleton<ConversationSummarizer>();
+        services.TryAddSingleton<ChatService>();
+        services.TryAddSingleton<IUserFacts, FactServiceUserFacts>();
+        services.TryAddSingleton<IAskService, AskService>();
+        services.TryAddSingleton<IProposalDecider, ToolProposalDecider>();
+        return builder;
+    }
+}

@@ -12,7 +12,8 @@ using MiniMe.Hosting.Users;
 
 namespace MiniMe.Server.Endpoints;
 
-public sealed record AskBody(string? Task, string? Domain = null, int? BudgetTokens = null);
+/// <param name="DryRun">Stop after the context, as `minime ask --dry-run`: no model call, no proposals.</param>
+public sealed record AskBody(string? Task, string? Domain = null, int? BudgetTokens = null, bool DryRun = false);
 
 public sealed record ProposalView(
     string Id,
@@ -58,7 +59,7 @@ internal static class AskEndpoints
                 if (task.Length > options.MaxMessageChars) throw new InvalidInputException($"The task has {task.Length} characters; the limit is {options.MaxMessageChars}.");
                 if (body.BudgetTokens is < 100) throw new InvalidInputException("budget_tokens must be at least 100.");
                 var space = spaces.Get(user.UserId());
-                var outcome = await service.AskAsync(space, new AskRequest(task, DryRun: false, body.Domain, body.BudgetTokens), cancellationToken).ConfigureAwait(false);
+                var outcome = await service.AskAsync(space, new AskRequest(task, DryRun: body.DryRun, body.Domain, body.BudgetTokens), cancellationToken).ConfigureAwait(false);
                 var stored = outcome.Proposals.Select(p => View(proposals.Add(space.UserId, outcome.Result.RunId, p))).ToList();
                 var r = outcome.Result;
                 return TypedResults.Ok(new AskResponse(

@@ -46,12 +46,20 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
 
 /** POSTs and yields each `data:` JSON event of the server-sent event stream as it arrives. */
 export async function* stream(path, body, signal) {
-  const response = await fetch(path, {
+  yield* sse(await fetch(path, {
     method: 'POST',
     signal,
     headers: headers({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
     body: JSON.stringify(body),
-  });
+  }));
+}
+
+/** GETs a server-sent event stream (notifications) and yields each `data:` JSON event. */
+export async function* events(path, signal) {
+  yield* sse(await fetch(path, { signal, headers: headers({ Accept: 'text/event-stream' }) }));
+}
+
+async function* sse(response) {
   if (!response.ok) throw await failure(response);
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';

@@ -6,6 +6,12 @@ import * as memory from './pages/memory.js';
 import * as runs from './pages/runs.js';
 import * as trace from './pages/trace.js';
 import * as proposals from './pages/proposals.js';
+import * as ask from './pages/ask.js';
+import * as goals from './pages/goals.js';
+import * as packs from './pages/packs.js';
+import * as profile from './pages/profile.js';
+import { initTheme } from './theme.js';
+import { showAlerts } from './alerts.js';
 
 const routes = [
   { pattern: /^#\/chat(?:\/(c_[0-9a-f]+))?$/, nav: 'chat', page: chat },
@@ -13,6 +19,10 @@ const routes = [
   { pattern: /^#\/runs$/, nav: 'runs', page: runs },
   { pattern: /^#\/runs\/([A-Za-z0-9_-]+)$/, nav: 'runs', page: trace },
   { pattern: /^#\/proposals$/, nav: 'proposals', page: proposals },
+  { pattern: /^#\/ask$/, nav: 'ask', page: ask },
+  { pattern: /^#\/goals$/, nav: 'goals', page: goals },
+  { pattern: /^#\/packs$/, nav: 'packs', page: packs },
+  { pattern: /^#\/profile$/, nav: 'profile', page: profile },
 ];
 
 const main = document.getElementById('page');
@@ -53,6 +63,7 @@ async function route() {
   const match = routes.map((r) => ({ r, m: hash.match(r.pattern) })).find((x) => x.m);
   if (!match) { location.hash = '#/chat'; return; }
   for (const link of document.querySelectorAll('nav a')) link.classList.toggle('active', link.dataset.nav === match.r.nav);
+  setMenu(false);
   main.replaceChildren();
   try {
     cleanup = (await match.r.page.render(main, match.m.slice(1))) || null;
@@ -67,6 +78,16 @@ window.addEventListener('minime:unauthorized', async (event) => {
   route();
 });
 document.getElementById('forget-key').addEventListener('click', () => { apiKey.clear(); location.reload(); });
+
+// Phones: the nav is a menu opened by the ☰ button, closed again on navigation.
+const top = document.getElementById('top');
+const menuToggle = document.getElementById('menu-toggle');
+function setMenu(open) {
+  top.classList.toggle('open', open);
+  menuToggle.setAttribute('aria-expanded', String(open));
+}
+menuToggle.addEventListener('click', () => setMenu(!top.classList.contains('open')));
+initTheme(document.getElementById('theme-toggle'));
 window.addEventListener('hashchange', route);
 
-whoAmI().then(route, (error) => main.append(errorBox(error)));
+whoAmI().then(() => { showAlerts(document.getElementById('alerts')); return route(); }, (error) => main.append(errorBox(error)));

@@ -12,6 +12,8 @@ export async function render(container, [runId]) {
   const calls = modelCalls(detail.events);
   const weightsCanvas = h('canvas', { 'data-testid': 'mask-chart' });
   const routingCanvas = h('canvas', { 'data-testid': 'routing-chart' });
+  // Agent routing matters only where the team ran (ask); a chat turn is one call by "chat".
+  const teamRan = detail.events.some((e) => e.event_type === 'agent_call' && !['chat', 'summarizer'].includes(e.data.agent));
 
   container.append(
     h('p', {}, h('a', { href: '#/runs' }, '← Runs')),
@@ -22,9 +24,9 @@ export async function render(container, [runId]) {
         h('span', { class: `badge ${run.status}`, 'data-testid': 'trace-status' }, run.status),
         h('span', { class: 'muted' }, [run.mode, run.domain, `${fmt.number(run.total_tokens)} tokens`, fmt.cost(run.cost), fmt.ms(run.elapsed_ms), fmt.time(run.started)]
           .filter(Boolean).join(' · ')))),
-    masks ? h('div', { class: 'grid2' },
+    masks ? h('div', { class: teamRan ? 'grid2' : '' },
       h('div', { class: 'panel' }, h('h2', {}, `Mask weights (${masks.policy})`), h('div', { class: 'chart' }, weightsCanvas)),
-      h('div', { class: 'panel' }, h('h2', {}, 'Agent routing'), h('div', { class: 'chart' }, routingCanvas))) : null,
+      teamRan ? h('div', { class: 'panel' }, h('h2', {}, 'Agent routing'), h('div', { class: 'chart' }, routingCanvas)) : null) : null,
     context ? h('div', { class: 'panel' },
       h('h2', {}, `Context: ${context.total_tokens} of ${context.budget_tokens} tokens (${context.tokenizer})`),
       h('table', {}, h('thead', {}, h('tr', {}, ['block', 'kind', 'weight', 'tokens', 'kept', 'reason'].map((c) => h('th', {}, c)))),
@@ -57,13 +59,13 @@ export async function render(container, [runId]) {
       data: { labels: weightNames, datasets: [{ label: 'weight', data: weightNames.map((n) => w[n]), backgroundColor: weightNames.map((_, i) => colour(i)) }] },
       options: { indexAxis: 'y', plugins: { legend: { display: false } }, scales: { x: { min: 0, max: 1 } } },
     }),
-    chart(routingCanvas, {
+    teamRan && chart(routingCanvas, {
       type: 'bar',
       data: { labels: routing.map(([a]) => a), datasets: [{ label: 'routing weight', data: routing.map(([, v]) => v), backgroundColor: colour(2) }] },
       options: { plugins: { legend: { display: false } }, scales: { y: { min: 0, max: 1 } } },
     }),
   ];
-  return () => destroyers.forEach((d) => d());
+  return () => destroyers.filter(Boolean).forEach((d) => d());
 }
 
 // Each agent_call with the agent_output that judged its answer (same agent, round and attempt), in order.

@@ -151,7 +151,7 @@ public static partial class PackParser
             }
         }
         foreach (var required in new[] { "name", "version", "topics" })
-            if (!seen.Contains(required))
+            if (!seen.Contains(required) && !reader.Suggested(root, required))
                 reader.Problem(root, $"'{required}' is missing; {Required(required)}");
         if (seen.Contains("topics") && topics.Count == 0 && reader.Problems.Count == 0)
             reader.Problem(root, "'topics' is empty; a pack without topics never joins a run's context");
@@ -241,7 +241,10 @@ public static partial class PackParser
                 if (key == "text") text = reader.Text(value, $"{what}: text", MaxTextLength);
                 else category = reader.Text(value, $"{what}: category", 64);
             }
-            if (string.IsNullOrWhiteSpace(text)) reader.Problem(map, $"{what} has no text");
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                if (!reader.Suggested(map, "text")) reader.Problem(map, $"{what} has no text");
+            }
             else facts.Add(new PackFact(text.Trim(), string.IsNullOrWhiteSpace(category) ? "general" : category.Trim().ToLowerInvariant()));
         }
         return facts;
@@ -283,8 +286,14 @@ public static partial class PackParser
                         if (key == "title") title = reader.Text(value, $"{what}: title", 200);
                         else text = reader.Text(value, $"{what}: text", MaxDocumentBytes);
                     }
-                    if (string.IsNullOrWhiteSpace(title)) reader.Problem(map, $"{what} has no title");
-                    else if (string.IsNullOrWhiteSpace(text)) reader.Problem(map, $"{what} ('{title}') has no text");
+                    if (string.IsNullOrWhiteSpace(title))
+                    {
+                        if (!reader.Suggested(map, "title")) reader.Problem(map, $"{what} has no title");
+                    }
+                    else if (string.IsNullOrWhiteSpace(text))
+                    {
+                        if (!reader.Suggested(map, "text")) reader.Problem(map, $"{what} ('{title}') has no text");
+                    }
                     else documents.Add(new PackDocument(title.Trim(), null, text));
                     break;
                 default:
@@ -379,7 +388,12 @@ public static partial class PackParser
     /// <summary>Reads nodes of one manifest, collecting every problem with file:line:column, in words (never a .NET type).</summary>
     private sealed class Reader(string source)
     {
+        private readonly Dictionary<YamlMappingNode, HashSet<string>> _suggested = new(ReferenceEqualityComparer.Instance);
+
         public List<string> Problems { get; } = [];
+
+        /// <summary>Whether an unknown key of <paramref name="map"/> was reported as a typo of <paramref name="key"/> (so "missing" would say it twice).</summary>
+        public bool Suggested(YamlMappingNode map, string key) => _suggested.TryGetValue(map, out var keys) && keys.Contains(key);
 
         public void Problem(YamlNode node, string message) => Problems.Add($"{source}:{node.Start.Line}:{node.Start.Column}: {message}");
 
@@ -399,6 +413,11 @@ public static partial class PackParser
                 if (!known.Contains(key, StringComparer.Ordinal))
                 {
                     var suggestion = SettingKeys.Closest(key, known);
+                    if (suggestion is not null)
+                    {
+                        if (!_suggested.TryGetValue(map, out var keys)) _suggested[map] = keys = new HashSet<string>(StringComparer.Ordinal);
+                        keys.Add(suggestion);
+                    }
                     Problem(keyNode, $"unknown key '{key}' in {what}; {(suggestion is null ? $"expected {string.Join(", ", known)}" : $"did you mean '{suggestion}'?")}");
                     continue;
                 }

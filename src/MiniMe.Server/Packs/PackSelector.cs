@@ -6,8 +6,8 @@ using MiniMe.Packs;
 
 namespace MiniMe.Server.Packs;
 
-/// <summary>Why a pack joined a run: the topic that matched and how (the task's words, or the task's domain).</summary>
-public sealed record PackMatch(KnowledgePack Pack, string Topic, bool ByDomain);
+/// <summary>Why a pack joined a run: the topics that matched and how (the task's words, or the task's domain).</summary>
+public sealed record PackMatch(KnowledgePack Pack, IReadOnlyList<string> Topics, bool ByDomain);
 
 /// <summary>A paragraph of a pack's documents and its score for the task.</summary>
 public sealed record PackPassage(PackDocument Document, string? Heading, string Text, double Score);
@@ -45,24 +45,28 @@ public static class PackSelector
         {
             var byWords = pack.Topics.Where(t => ContainsPhrase(words, Words(t))).ToList();
             if (byWords.Count > 0)
-                matches.Add((new PackMatch(pack, byWords[0], ByDomain: false), byWords.Count));
+                matches.Add((new PackMatch(pack, byWords, ByDomain: false), byWords.Count));
             else if (domain is not null && pack.Topics.Contains(domain, StringComparer.Ordinal))
-                matches.Add((new PackMatch(pack, domain, ByDomain: true), 0));
+                matches.Add((new PackMatch(pack, [domain], ByDomain: true), 0));
         }
         return [.. matches.OrderByDescending(m => m.Count).ThenBy(m => m.Match.Pack.Name, StringComparer.Ordinal).Take(MaxPacks).Select(m => m.Match)];
     }
 
-    /// <summary>The context blocks of one matched pack; ids "pack:NAME@VERSION:KIND:N" (the first block's id names the matching topic).</summary>
+    /// <summary>
+    /// The context blocks of one matched pack; ids "pack:NAME@VERSION:KIND:N", the first one naming why it
+    /// joined: "pack:NAME@VERSION:topic:vacuum+write-ahead-log" (the matching topics, spaces as '-') or
+    /// "pack:NAME@VERSION:domain:data".
+    /// </summary>
     public static IReadOnlyList<ContextBlock> Blocks(PackMatch match, string text)
     {
         ArgumentNullException.ThrowIfNull(match);
         var pack = match.Pack;
         var prefix = $"pack:{pack.Name}@{pack.Version}";
-        var why = match.ByDomain ? $"the task's domain is {match.Topic}" : $"the task mentions '{match.Topic}'";
+        var why = match.ByDomain ? $"the task's domain is {match.Topics[0]}" : $"the task mentions {string.Join(", ", match.Topics.Select(t => $"'{t}'"))}";
         var header = $"Knowledge pack {pack.Name} {pack.Version} ({why}){(pack.Description.Length > 0 ? ": " + pack.Description : ".")}";
         var blocks = new List<ContextBlock>
         {
-            new($"{prefix}:{(match.ByDomain ? "domain" : "topic")}:{Slug(match.Topic)}", ContextBlockKind.Knowledge, header, 1.0),
+            new($"{prefix}:{(match.ByDomain ? "domain" : "topic")}:{string.Join('+', match.Topics.Select(Slug))}", ContextBlockKind.Knowledge, header, 1.0),
         };
         var left = MaxCharsPerPack - header.Length;
         bool Add(string id, string body, double weight)

@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using MiniMe.Masks;
+using MiniMe.Packs;
+using MiniMe.Server.Packs;
 using MiniMe.Server.Tests.Support;
 
 namespace MiniMe.Server.Tests;
@@ -257,6 +260,51 @@ public sealed class PackTests : IDisposable
         using (var all = await owner.DeleteAsync("/v1/packs/redis-notes")) Assert.Equal(HttpStatusCode.OK, all.StatusCode);
         Assert.Empty((await owner.GetJsonAsync("/v1/packs")).EnumerateArray());
         using (var gone = await owner.GetAsync("/v1/packs/redis-notes")) await gone.AssertProblemAsync(404);
+    }
+
+    private static KnowledgePack Pack(string name, IReadOnlyList<string> topics, IReadOnlyList<string>? rules = null, IReadOnlyList<PackDocument>? documents = null) =>
+        new(name, PackVersion.Parse("1.0.0"), "", topics, [new PackFact("A fact.", "general")], rules ?? ["A rule."], documents ?? []);
+
+    private static TaskProfile Profile(string domain) => new(domain, 1, 0.5, []);
+
+    [Theory]
+    [InlineData("connection pool", "Our Connection-Pooling is exhausted", true)]
+    [InlineData("connection pool", "the pool of connections", false)]
+    [InlineData("postgres", "POSTGRES is slow", true)]
+    [InlineData("postgres", "postgresql is slow", false)]
+    [InlineData("write-ahead log", "the write ahead logs fill the disk", true)]
+    [InlineData("vacuum", "vacuuming the table", true)]
+    [InlineData("kafka", "nothing related", false)]
+    public void A_topic_matches_when_its_words_occur_in_order_ignoring_case_and_light_endings(string topic, string task, bool matches)
+    {
+        var match = PackSelector.Match([Pack("p", [topic])], task, profile: null);
+        Assert.Equal(matches, match.Count == 1);
+    }
+
+    [Fact]
+    public void A_topic_that_is_the_classified_domain_matches_but_general_never_does()
+    {
+        var pack = Pack("ops", ["devops", "general"]);
+        var byDomain = Assert.Single(PackSelector.Match([pack], "restart the thing", Profile("devops")));
+        Assert.True(byDomain.ByDomain);
+        Assert.Equal("pack:ops@1.0.0:domain:devops", PackSelector.Blocks(byDomain, "restart the thing")[0].Id);
+        Assert.Empty(PackSelector.Match([pack], "restart the thing", Profile("general")));
+    }
+
+    [Fact]
+    public void Passages_are_the_paragraphs_sharing_most_terms_with_the_task_and_a_pack_stays_under_its_cap()
+    {
+        var document = new PackDocument("notes.md", "notes.md", "# Locks\n\nALTER TABLE waits for an exclusive lock.\n\n# Backups\n\nRestore the backup once a month.\n\n# Other\n\nUnrelated words entirely.\n");
+        var pack = Pack("pg", ["postgres"], documents: [document]);
+        var passages = PackSelector.Passages(pack, "postgres backup restore drill");
+        Assert.Equal("Restore the backup once a month.", passages[0].Text);
+        Assert.Equal("Backups", passages[0].Heading);
+        Assert.DoesNotContain(passages, p => p.Text.StartsWith("Unrelated", StringComparison.Ordinal));
+
+        var many = Pack("big", ["postgres"], rules: [.. Enumerable.Range(1, 90).Select(i => $"Rule number {i}: " + new string('r', 100))]);
+        var blocks = PackSelector.Blocks(Assert.Single(PackSelector.Match([many], "postgres", null)), "postgres");
+        Assert.True(blocks.Sum(b => b.Text.Length) <= PackSelector.MaxCharsPerPack);
+        Assert.InRange(blocks.Count(b => b.Id.Contains(":rule:", StringComparison.Ordinal)), 10, 89);
     }
 
     public void Dispose()

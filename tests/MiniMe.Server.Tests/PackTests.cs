@@ -260,6 +260,21 @@ public sealed class PackTests : IDisposable
         using (var all = await owner.DeleteAsync("/v1/packs/redis-notes")) Assert.Equal(HttpStatusCode.OK, all.StatusCode);
         Assert.Empty((await owner.GetJsonAsync("/v1/packs")).EnumerateArray());
         using (var gone = await owner.GetAsync("/v1/packs/redis-notes")) await gone.AssertProblemAsync(404);
+
+        var paths = (await owner.GetJsonAsync("/openapi/v1.json")).GetProperty("paths");
+        foreach (var path in new[] { "/v1/packs", "/v1/packs/{name}", "/v1/packs/{name}/activate", "/v1/packs/{name}/deactivate", "/v1/packs/{name}/rollback" })
+            Assert.True(paths.TryGetProperty(path, out _), $"missing {path}");
+    }
+
+    [Fact]
+    public async Task Concurrent_changes_to_one_store_lose_nothing()
+    {
+        var store = new PackStore(Path.Combine(_work, "packs"), new System.Collections.Concurrent.ConcurrentDictionary<string, LoadedPack>());
+        var packs = Enumerable.Range(1, 12).Select(i => PackParser.ParseSingleFile($"name: p{i}\nversion: 1.0.0\ntopics: [t{i}]\nrules: [r]\n", $"p{i}.pack.yaml")).ToList();
+        await Task.WhenAll(packs.Select(p => Task.Run(() => store.Import(p, force: false))));
+        Assert.Equal(12, store.List().Count);
+        Assert.Equal(12, store.ActivePacks().Count);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_work, "packs"), "*.tmp"));
     }
 
     private static KnowledgePack Pack(string name, IReadOnlyList<string> topics, IReadOnlyList<string>? rules = null, IReadOnlyList<PackDocument>? documents = null) =>

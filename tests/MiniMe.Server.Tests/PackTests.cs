@@ -162,6 +162,32 @@ public sealed class PackTests : IDisposable
         Assert.DoesNotContain(await ContextBlockIdsAsync("Tune autovacuum for the sessions table"), id => id.StartsWith("pack:", StringComparison.Ordinal));
     }
 
+    [Fact]
+    [Trait("Category", "Integration")]
+    public async Task The_example_pack_imports_as_the_readme_says_from_the_repository_root_in_a_real_process()
+    {
+        Assert.Equal(0, (await RunAsync("init", "--name", "nima")).Code);
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = RepositoryRoot(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "minime.dll"), "packs", "import", "packs/examples/postgres-ops", "--home", _home })
+            info.ArgumentList.Add(arg);
+        info.Environment.Remove("MINIME_HOME");
+        info.Environment["MINIME_TRUST_FILE"] = Path.Combine(_work, "trust.json");
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, await error);
+        Assert.Contains("postgres-ops 1.0.0 installed", await output, StringComparison.Ordinal);
+        Assert.Equal("1.0.0", Assert.Single((await JsonAsync("packs", "list", "--json")).EnumerateArray()).GetProperty("active").GetString());
+    }
+
     /// <summary>`minime ask --dry-run TASK`, then the block ids of its context_assembly event, read back with `minime trace --json`.</summary>
     private async Task<List<string>> ContextBlockIdsAsync(string task)
     {

@@ -188,6 +188,25 @@ public sealed class PackTests : IDisposable
         Assert.Equal("1.0.0", Assert.Single((await JsonAsync("packs", "list", "--json")).EnumerateArray()).GetProperty("active").GetString());
     }
 
+    [Fact]
+    public async Task A_damaged_state_file_is_one_line_for_the_commands_and_a_traced_skip_for_runs()
+    {
+        Assert.Equal(0, (await RunAsync("init", "--name", "nima")).Code);
+        await File.WriteAllTextAsync(Path.Combine(_home, "packs", "state.json"), "{ \"format\": 1, \"packs\": { \"../x\": {} } }");
+        var list = await RunAsync("packs", "list");
+        Assert.Equal(1, list.Code);
+        var line = Assert.Single(list.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("state.json is damaged ('../x' is not a pack name)", line, StringComparison.Ordinal);
+
+        var ask = await RunAsync("ask", "--dry-run", "tune postgres autovacuum");
+        Assert.Equal(0, ask.Code);
+        var runId = ask.Out.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("run_id: ", StringComparison.Ordinal))["run_id: ".Length..];
+        var trace = await RunAsync("trace", runId, "--json");
+        Assert.Contains(trace.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement),
+            e => e.GetProperty("event_type").GetString() == "error"
+                && e.GetProperty("data").GetProperty("message").GetString()!.StartsWith("context source packs skipped:", StringComparison.Ordinal));
+    }
+
     /// <summary>`minime ask --dry-run TASK`, then the block ids of its context_assembly event, read back with `minime trace --json`.</summary>
     private async Task<List<string>> ContextBlockIdsAsync(string task)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MiniMe.Packs;
 
 namespace MiniMe.Server.Packs;
 
@@ -56,10 +57,16 @@ internal sealed class PackStateFile
         {
             var state = JsonSerializer.Deserialize<PackStateFile>(bytes, Options) ?? throw new JsonException("null");
             if (state.Format != CurrentFormat) throw new JsonException($"format {state.Format} is not {CurrentFormat}");
-            foreach (var entry in state.Packs.Values)
+            foreach (var (name, entry) in state.Packs)
             {
+                if (!PackParser.IsName(name)) throw new JsonException($"'{name}' is not a pack name");
                 entry.Previous ??= [];
                 entry.Versions ??= new(StringComparer.Ordinal);
+                foreach (var version in entry.Versions.Keys.Concat(entry.Previous).Concat(entry.Active is null ? [] : [entry.Active]))
+                    if (!PackVersion.TryParse(version, out var parsed) || parsed.ToString() != version)
+                        throw new JsonException($"{name}: '{version}' is not a pack version");
+                if (entry.Active is { } active && !entry.Versions.ContainsKey(active))
+                    throw new JsonException($"{name}: the active version {active} is not installed");
             }
             return state;
         }

@@ -193,6 +193,10 @@ public sealed class PackStore
     {
         var packFolder = Path.Combine(Directory, loaded.Pack.Name);
         System.IO.Directory.CreateDirectory(packFolder);
+        // Installs run under the store's lock, so a staging folder found now was left by one that was interrupted.
+        foreach (var leftover in System.IO.Directory.EnumerateDirectories(packFolder, ".*-*"))
+            if (Path.GetFileName(leftover) is { } name && (name.StartsWith(".import-", StringComparison.Ordinal) || name.StartsWith(".replaced-", StringComparison.Ordinal)))
+                DeleteFolder(leftover);
         var staging = Path.Combine(packFolder, $".import-{Guid.NewGuid():N}");
         try
         {

@@ -8,6 +8,7 @@ using MiniMe.Server.Chat;
 using MiniMe.Server.Conversations;
 using MiniMe.Server.Facts;
 using MiniMe.Server.Metrics;
+using MiniMe.Server.Packs;
 using MiniMe.Server.Storage;
 
 namespace MiniMe.Server;
@@ -41,6 +42,9 @@ public static class PersonalLayer
         services.TryAddSingleton<IUserFacts, FactServiceUserFacts>();
         services.TryAddSingleton<IAskService, AskService>();
         services.TryAddSingleton<IProposalDecider, ToolProposalDecider>();
+        // Knowledge packs: files under each user's packs/ (no server.db tables); active ones join runs by topic.
+        services.TryAddSingleton<PackService>();
+        services.AddSingleton<MiniMe.Context.IContextSource, PackContextSource>();
         return builder;
     }
 }

@@ -49,12 +49,13 @@ export async function render(container) {
       problems.replaceChildren();
       try { await api(`/v1/packs/${encodeURIComponent(pack.name)}/${path}`, { method: 'POST', body }); await load(); } catch (error) { problems.append(errorBox(error)); }
     };
+    const activeVersion = pack.active ?? pack.active_version ?? null;
+    const active = Boolean(activeVersion);
     const versions = (pack.versions || []).map((v) => (typeof v === 'string' ? v : v.version));
-    const choose = h('select', { 'data-testid': 'pack-version', 'aria-label': 'Version' }, versions.map((v) => h('option', { value: v, selected: v === pack.active_version }, v)));
-    const active = Boolean(pack.active_version);
+    const choose = h('select', { 'data-testid': 'pack-version', 'aria-label': 'Version' }, versions.map((v) => h('option', { value: v, selected: v === activeVersion }, v)));
     return h('div', { class: 'panel', 'data-testid': 'pack', dataset: { name: pack.name } },
       h('div', { class: 'row' }, h('strong', {}, pack.name),
-        h('span', { class: `badge ${active ? 'active' : ''}`, 'data-testid': 'pack-state' }, active ? `active ${pack.active_version}` : 'inactive')),
+        h('span', { class: `badge ${active ? 'active' : ''}`, 'data-testid': 'pack-state' }, active ? `active ${activeVersion}` : 'inactive')),
       pack.description ? h('p', {}, pack.description) : null,
       (pack.topics || []).length > 0 ? h('p', { class: 'muted' }, `topics: ${pack.topics.join(', ')}`) : null,
       h('div', { class: 'row' }, choose,

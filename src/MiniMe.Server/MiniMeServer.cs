@@ -166,6 +166,7 @@ public static class MiniMeServer
         MemoryEndpoints.Map(v1, server);
         RunEndpoints.Map(v1);
         AskEndpoints.Map(v1, server);
+        GoalEndpoints.Map(v1);
         v1.MapGet("/me", (System.Security.Claims.ClaimsPrincipal user, UserSpaces spaces, ChatService chat) =>
             {
                 var space = spaces.Get(user.UserId());

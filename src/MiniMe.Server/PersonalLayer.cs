@@ -1,12 +1,14 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MiniMe.Configuration;
+using MiniMe.Context;
 using MiniMe.Hosting;
 using MiniMe.Server.Ask;
 using MiniMe.Server.Auth;
 using MiniMe.Server.Chat;
 using MiniMe.Server.Conversations;
 using MiniMe.Server.Facts;
+using MiniMe.Server.Goals;
 using MiniMe.Server.Metrics;
 using MiniMe.Server.Storage;
 
@@ -41,6 +43,15 @@ public static class PersonalLayer
         services.TryAddSingleton<IUserFacts, FactServiceUserFacts>();
         services.TryAddSingleton<IAskService, AskService>();
         services.TryAddSingleton<IProposalDecider, ToolProposalDecider>();
+        // Goals: the store, deadline alerts (goals.alertDays), notifications, suggestions, and the goals in every run's context.
+        services.TryAddSingleton(sp => GoalOptions.Load(sp.GetRequiredService<Workspace>()));
+        services.TryAddSingleton<GoalNotifier>();
+        services.TryAddSingleton<GoalStore>();
+        services.TryAddSingleton<GoalAlerts>();
+        services.TryAddSingleton<GoalNotifications>();
+        services.TryAddSingleton<GoalLinkCheck>();
+        services.TryAddSingleton<GoalSuggester>();
+        services.AddSingleton<IContextSource, GoalContextSource>();
         return builder;
     }
 }

@@ -96,4 +96,44 @@ public sealed class PostgresGoalSchemaTests(PostgresServerFixture postgres) : IA
         await using var version = new NpgsqlCommand("SELECT max(version) FROM minime_server.schema_version", check);
         Assert.Equal(2, Convert.ToInt32(await version.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    [ContractFact]
+    public async Task Minime_migrate_copies_goals_with_their_milestones_and_links_to_postgresql()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "minime-server-tests", "goal-migrate-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        try
+        {
+            Goal before;
+            await using (var sqlite = new SqliteServerDatabase(Path.Combine(root, SqliteServerDatabase.FileName)))
+            {
+                var goals = new GoalStore(sqlite, new GoalNotifier(), TimeProvider.System);
+                var conversation = new ConversationStore(sqlite).Create("ann", "About the release").Id;
+                var goal = goals.Create("ann", "Ship v2", "The next release", new DateOnly(2027, 3, 1), 25);
+                goals.AddMilestone("ann", goal.Id, "Freeze features", new DateOnly(2027, 2, 1));
+                goals.AddMilestone("ann", goal.Id, "Write notes");
+                goals.AddLink("ann", goal.Id, GoalLinkKinds.Conversation, conversation);
+                goals.Create("bob", "Bob's goal");
+                before = goals.Require("ann", goal.Id);
+            }
+
+            var report = await ServerStateMigrator.MigrateAsync(new MiniMe.Configuration.Workspace(root), _connectionString, CancellationToken.None);
+
+            Assert.True(report!.Verified, string.Join("; ", report.Tables));
+            Assert.Equal([2L, 2L, 1L], report.Tables.Where(t => t.Table.StartsWith("goal", StringComparison.Ordinal)).Select(t => t.TargetRows));
+            await using var pg = new PostgresServerDatabase(_connectionString);
+            var after = new GoalStore(pg, new GoalNotifier(), TimeProvider.System).Require("ann", before.Id);
+            Assert.Equal(Shape(before), Shape(after));
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static string Shape(Goal goal) =>
+        $"{goal.Id}|{goal.Title}|{goal.Description}|{goal.Status}|{goal.Deadline}|{goal.Progress}|{ServerDatabase.Microseconds(goal.CreatedAt):O}|" +
+        string.Join(",", goal.Milestones.Select(m => $"{m.Id}:{m.Title}:{m.Status}:{m.Due}:{m.Order}")) + "|" +
+        string.Join(",", goal.Links.Select(l => $"{l.Kind}:{l.Id}"));
 }

@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using MiniMe.Server.Goals;
+using MiniMe.Server.Storage;
 using MiniMe.Server.Tests.Support;
 using MiniMe.Tracing;
 
@@ -166,6 +169,28 @@ public sealed class GoalApiTests
         Assert.Equal("goal_due", second.Type);
         Assert.Equal(later, second.Data.GetProperty("goal_id").GetString());
         Assert.Equal(1, second.Data.GetProperty("days_left").GetInt32());
+    }
+
+    [Fact]
+    public async Task Notifications_pick_up_a_goal_another_process_wrote_at_the_next_poll()
+    {
+        await using var server = await TestServer.StartAsync(services: s => s.AddSingleton(sp => new GoalNotifications(
+            sp.GetRequiredService<GoalStore>(), sp.GetRequiredService<GoalAlerts>(), sp.GetRequiredService<GoalNotifier>(), TimeProvider.System)
+        {
+            PollInterval = TimeSpan.FromMilliseconds(100),
+        }));
+        var client = server.Client(server.CreateKey("k"));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await client.GetAsync("/v1/notifications", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var events = new RawSse(await response.Content.ReadAsStreamAsync(timeout.Token));
+
+        // As `minime goals add` would: its own database instance and notifier, so this server hears nothing of it.
+        string id;
+        await using (var elsewhere = new SqliteServerDatabase(Path.Combine(server.Workspace.Root, SqliteServerDatabase.FileName)))
+            id = new GoalStore(elsewhere, new GoalNotifier(), TimeProvider.System).Create(TestServer.Owner, "Written by the CLI", deadline: Today).Id;
+
+        var due = await events.NextAsync(timeout.Token);
+        Assert.Equal(("goal_due", id, 0), (due.Type, due.Data.GetProperty("goal_id").GetString(), due.Data.GetProperty("days_left").GetInt32()));
     }
 
     [Fact]

@@ -87,8 +87,10 @@ internal static class GoalEndpoints
             .WithSummary("Next actions for the goal from the model (a traced run); 503 without a model")
             .ProducesProblem(404).ProducesProblem(502).ProducesProblem(503);
 
-        v1.MapGet("/notifications", (ClaimsPrincipal user, GoalNotifications notifications, CancellationToken cancellationToken) =>
-                TypedResults.ServerSentEvents(notifications.StreamAsync(user.UserId(), cancellationToken)))
+        // The result sets the event-stream headers before it reads the first event; the flush sends them at
+        // once, so a client knows the stream is open while nothing is due.
+        v1.MapGet("/notifications", (HttpContext http, ClaimsPrincipal user, GoalNotifications notifications, CancellationToken cancellationToken) =>
+                TypedResults.ServerSentEvents(notifications.StreamAsync(user.UserId(), http.Response.Body.FlushAsync, cancellationToken)))
             .WithTags("Notifications")
             .WithSummary("Server-sent events: a goal_due event per deadline alert now, then whenever a goal becomes due or its alert changes");
     }

@@ -7,14 +7,24 @@ namespace MiniMe.Server.Goals;
 /// <summary>
 /// The events of GET /v1/notifications for one user: a <see cref="EventType"/> event per deadline
 /// alert when the stream opens, then one whenever a goal becomes due or its alert changes (a write
-/// through <see cref="GoalStore"/> in this process: new deadline, progress, title), and at each new
-/// day the alerts that day brings. A goal that stops being due (done, archived, deadline moved away) sends nothing.
+/// through <see cref="GoalStore"/> in this process: new deadline, progress, title). Every
+/// <see cref="PollInterval"/>, and at each new day, the alerts are read again, so goals written by
+/// another process (`minime goals`, another server) and the alerts a new day brings arrive too.
+/// A goal that stops being due (done, archived, deadline moved away) sends nothing.
 /// </summary>
 public sealed class GoalNotifications(GoalStore goals, GoalAlerts alerts, GoalNotifier notifier, TimeProvider time)
 {
     public const string EventType = "goal_due";
 
-    public async IAsyncEnumerable<SseItem<GoalAlert>> StreamAsync(string userId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>How often the alerts are read again without a change in this process.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <param name="opened">
+    /// Called once the current alerts are out, before the stream waits: the HTTP face flushes the
+    /// response there, so a client sees the stream open (its headers) even when nothing is due yet.
+    /// </param>
+    public async IAsyncEnumerable<SseItem<GoalAlert>> StreamAsync(string userId, Func<CancellationToken, Task>? opened,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Subscribed before the first read, so a change made while the current alerts are sent is not missed.
         using var subscription = notifier.Subscribe(userId);
@@ -25,12 +35,13 @@ public sealed class GoalNotifications(GoalStore goals, GoalAlerts alerts, GoalNo
             sent[alert.GoalId] = alert;
             yield return Item(alert);
         }
+        if (opened is not null) await opened(cancellationToken).ConfigureAwait(false);
         while (true)
         {
             var changed = await NextChangeAsync(subscription.Changes, cancellationToken).ConfigureAwait(false);
             if (changed is null)
             {
-                // A new day: what is due is counted again from it.
+                // A poll or a new day: what is due is counted again (from the new day, if it is one).
                 today = alerts.Today;
                 var current = alerts.For(userId, today);
                 var fresh = current.Where(a => !sent.TryGetValue(a.GoalId, out var before) || before != a).ToList();
@@ -52,13 +63,14 @@ public sealed class GoalNotifications(GoalStore goals, GoalAlerts alerts, GoalNo
 
     private static SseItem<GoalAlert> Item(GoalAlert alert) => new(alert, EventType);
 
-    /// <summary>The next changed goal's id, or null when the day ends first.</summary>
+    /// <summary>The next changed goal's id, or null when it is time to poll or the day ends first.</summary>
     private async Task<string?> NextChangeAsync(ChannelReader<string> changes, CancellationToken cancellationToken)
     {
         var local = time.GetLocalNow();
         var midnight = new DateTimeOffset(local.Date.AddDays(1), local.Offset);
-        using var dayEnds = new CancellationTokenSource(Max(midnight - local, TimeSpan.FromSeconds(1)), time);
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, dayEnds.Token);
+        var wait = Min(Max(midnight - local, TimeSpan.FromSeconds(1)), PollInterval);
+        using var pollOrDayEnd = new CancellationTokenSource(wait, time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, pollOrDayEnd.Token);
         try
         {
             return await changes.ReadAsync(either.Token).ConfigureAwait(false);
@@ -70,4 +82,6 @@ public sealed class GoalNotifications(GoalStore goals, GoalAlerts alerts, GoalNo
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

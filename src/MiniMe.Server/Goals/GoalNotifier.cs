@@ -6,8 +6,8 @@ namespace MiniMe.Server.Goals;
 /// <summary>
 /// Tells listeners in this process that a user's goal changed (created, edited, a milestone moved):
 /// <see cref="GoalStore"/> calls <see cref="Changed"/> after each write, and every open
-/// GET /v1/notifications stream of that user re-checks the goal's deadline. In-process only: a goal
-/// written by another process (the CLI, another server) is seen by a stream at its next day's check.
+/// GET /v1/notifications stream of that user re-checks the goal's deadline at once. In-process only: a
+/// goal written by another process (the CLI, another server) is seen at the stream's next poll.
 /// </summary>
 public sealed class GoalNotifier
 {

@@ -35,6 +35,7 @@ public static class CliApp
         root.Subcommands.Add(new ServeCommand(context));
         root.Subcommands.Add(new KeysCommand(context));
         root.Subcommands.Add(new PacksCommand(context));
+        root.Subcommands.Add(new GoalsCommand(context));
         return root;
     }
 

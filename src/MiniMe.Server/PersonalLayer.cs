@@ -1,12 +1,14 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MiniMe.Configuration;
+using MiniMe.Context;
 using MiniMe.Hosting;
 using MiniMe.Server.Ask;
 using MiniMe.Server.Auth;
 using MiniMe.Server.Chat;
 using MiniMe.Server.Conversations;
 using MiniMe.Server.Facts;
+using MiniMe.Server.Goals;
 using MiniMe.Server.Metrics;
 using MiniMe.Server.Packs;
 using MiniMe.Server.Storage;
@@ -45,6 +47,15 @@ public static class PersonalLayer
         // Knowledge packs: files under each user's packs/ (no server.db tables); active ones join runs by topic.
         services.TryAddSingleton<PackService>();
         services.AddSingleton<MiniMe.Context.IContextSource, PackContextSource>();
+        // Goals: the store, deadline alerts (goals.alertDays), notifications, suggestions, and the goals in every run's context.
+        services.TryAddSingleton(sp => GoalOptions.Load(sp.GetRequiredService<Workspace>()));
+        services.TryAddSingleton<GoalNotifier>();
+        services.TryAddSingleton<GoalStore>();
+        services.TryAddSingleton<GoalAlerts>();
+        services.TryAddSingleton<GoalNotifications>();
+        services.TryAddSingleton<GoalLinkCheck>();
+        services.TryAddSingleton<GoalSuggester>();
+        services.AddSingleton<MiniMe.Context.IContextSource, GoalContextSource>();
         return builder;
     }
 }

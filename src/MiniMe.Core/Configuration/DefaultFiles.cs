@@ -94,6 +94,9 @@ internal static class DefaultFiles
           sandbox: auto               # auto = bubblewrap when it works here; bwrap = required; none (commands that run code then run as you)
           allowNetwork: false         # commands in the sandbox get no network unless true
           sandboxReadOnly: []         # absolute folders outside the root sandboxed commands may read (system folders, toolchains and the NuGet cache are visible already)
+
+        # goals:
+        #   alertDays: 7              # active goals due within this many days (or overdue) are alerts: `minime goals`, chat, GET /v1/goals/alerts, /v1/notifications
         """ + "\n";
 
     public const string Identity = """

@@ -73,6 +73,45 @@ internal static class PostgresServerSchema
             """,
             "CREATE INDEX ix_proposals_user ON proposals (user_id, status, created_at)",
         ],
+        // Version 2: server.db's version 4 (goals, their milestones and links). Dates stay ISO text, as in server.db.
+        [
+            """
+            CREATE TABLE goals (
+                id text PRIMARY KEY,
+                user_id text NOT NULL,
+                title text NOT NULL,
+                description text NOT NULL,
+                status text NOT NULL,
+                deadline text,
+                progress integer NOT NULL,
+                created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX ix_goals_user ON goals (user_id, status, deadline)",
+            """
+            CREATE TABLE goal_milestones (
+                id text PRIMARY KEY,
+                goal_id text NOT NULL REFERENCES goals (id) ON DELETE CASCADE,
+                title text NOT NULL,
+                status text NOT NULL,
+                due text,
+                position integer NOT NULL,
+                created_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX ix_goal_milestones_goal ON goal_milestones (goal_id, position)",
+            """
+            CREATE TABLE goal_links (
+                id text PRIMARY KEY,
+                goal_id text NOT NULL REFERENCES goals (id) ON DELETE CASCADE,
+                kind text NOT NULL,
+                target text NOT NULL,
+                created_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX ux_goal_links_target ON goal_links (goal_id, kind, target)",
+        ],
     ];
 
     public static int CurrentVersion => Versions.Length;

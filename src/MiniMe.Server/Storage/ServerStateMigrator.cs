@@ -21,7 +21,7 @@ public sealed record ServerStateReport(string Source, string Target, IReadOnlyLi
 }
 
 /// <summary>
-/// Copies the server's state (API keys, conversations, messages, proposals) from one server database
+/// Copies the server's state (API keys, conversations, messages, proposals, goals with their milestones and links) from one server database
 /// to another, in practice server.db to PostgreSQL for `minime migrate --to postgres`: every row with
 /// its id and timestamps (to the microsecond, PostgreSQL's precision). A row whose id the target has
 /// already is overwritten, so a re-run (after an interruption, or after more use of server.db)
@@ -53,6 +53,15 @@ public static class ServerStateMigrator
             [new("id", Kind.Text), new("user_id", Kind.Text), new("run_id", Kind.Text), new("tool", Kind.Text), new("arguments", Kind.Text), new("rationale", Kind.Text),
              new("proposed_by", Kind.Text), new("status", Kind.Text), new("created_at", Kind.Timestamp), new("decided_at", Kind.Timestamp), new("note", Kind.Text),
              new("claimed_by", Kind.Text), new("claimed_at", Kind.Timestamp)]),
+        // Goals before their milestones and links (which reference them).
+        new("goals", "id", false,
+            [new("id", Kind.Text), new("user_id", Kind.Text), new("title", Kind.Text), new("description", Kind.Text), new("status", Kind.Text),
+             new("deadline", Kind.Text), new("progress", Kind.Integer), new("created_at", Kind.Timestamp), new("updated_at", Kind.Timestamp)]),
+        new("goal_milestones", "id", false,
+            [new("id", Kind.Text), new("goal_id", Kind.Text), new("title", Kind.Text), new("status", Kind.Text), new("due", Kind.Text),
+             new("position", Kind.Integer), new("created_at", Kind.Timestamp)]),
+        new("goal_links", "id", false,
+            [new("id", Kind.Text), new("goal_id", Kind.Text), new("kind", Kind.Text), new("target", Kind.Text), new("created_at", Kind.Timestamp)]),
     ];
 
     /// <summary>

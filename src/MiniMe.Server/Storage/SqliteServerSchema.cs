@@ -7,7 +7,7 @@ namespace MiniMe.Server.Storage;
 /// <summary>Creates and migrates server.db, versioned with PRAGMA user_version. Every row belongs to a user.</summary>
 internal static class SqliteServerSchema
 {
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
     private static readonly string[] Version1 =
     [
@@ -95,6 +95,48 @@ internal static class SqliteServerSchema
         "ALTER TABLE proposals ADD COLUMN claimed_at TEXT",
     ];
 
+    // Version 4: goals with their milestones and links (to facts, runs, conversations), per user.
+    // Deadlines and due dates are ISO dates (YYYY-MM-DD), which sort as dates.
+    private static readonly string[] Version4 =
+    [
+        """
+        CREATE TABLE goals (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            description TEXT NOT NULL,
+            status TEXT NOT NULL,
+            deadline TEXT,
+            progress INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX ix_goals_user ON goals(user_id, status, deadline)",
+        """
+        CREATE TABLE goal_milestones (
+            id TEXT PRIMARY KEY,
+            goal_id TEXT NOT NULL REFERENCES goals(id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            status TEXT NOT NULL,
+            due TEXT,
+            position INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX ix_goal_milestones_goal ON goal_milestones(goal_id, position)",
+        """
+        CREATE TABLE goal_links (
+            id TEXT PRIMARY KEY,
+            goal_id TEXT NOT NULL REFERENCES goals(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            target TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """,
+        "CREATE UNIQUE INDEX ux_goal_links_target ON goal_links(goal_id, kind, target)",
+    ];
+
     public static void Migrate(DbConnection connection, string path)
     {
         if (Version(connection, null, path) == CurrentVersion) return;
@@ -104,7 +146,7 @@ internal static class SqliteServerSchema
         using var transaction = connection.BeginTransaction();
         var version = Version(connection, transaction, path);
         if (version == CurrentVersion) return;
-        string[][] versions = [Version1, Version2, Version3];
+        string[][] versions = [Version1, Version2, Version3, Version4];
         for (var v = version + 1; v <= CurrentVersion; v++)
             foreach (var statement in versions[v - 1])
                 connection.Execute(statement, transaction);

@@ -32,8 +32,9 @@ public sealed class SettingKeysTableTests
         Assert.True(keys.IsSection("SERVER"));
         Assert.Equal(("server.maxRequestBytes", typeof(long), false), keys.Setting("Server:MaxRequestBytes"));
         Assert.Equal(
-            [.. ConfigurationLoader.Keys.Describe(), .. SettingKeys.For<ServerOptions>().Describe().Skip(1).Select(l => "server=server:" + l)],
-            Engine.SettingKeys.Describe().Where(l => !l.StartsWith("server=server ", StringComparison.Ordinal)));
+            [.. ConfigurationLoader.Keys.Describe(), .. SettingKeys.For<ServerOptions>().Describe().Skip(1).Select(l => "server=server:" + l),
+             .. SettingKeys.For<MiniMe.Server.Goals.GoalOptions>().Describe().Skip(1).Select(l => "goals=goals:" + l)],
+            Engine.SettingKeys.Describe().Where(l => !l.StartsWith("server=server ", StringComparison.Ordinal) && !l.StartsWith("goals=goals ", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using MiniMe.Server.Chat;
 using MiniMe.Server.Conversations;
 using MiniMe.Server.Facts;
 using MiniMe.Server.Metrics;
+using MiniMe.Server.Profiles;
 using MiniMe.Server.Storage;
 
 namespace MiniMe.Server;
@@ -41,6 +42,7 @@ public static class PersonalLayer
         services.TryAddSingleton<IUserFacts, FactServiceUserFacts>();
         services.TryAddSingleton<IAskService, AskService>();
         services.TryAddSingleton<IProposalDecider, ToolProposalDecider>();
+        services.TryAddSingleton<ProfileService>();
         return builder;
     }
 }

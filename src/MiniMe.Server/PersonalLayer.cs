@@ -11,6 +11,7 @@ using MiniMe.Server.Facts;
 using MiniMe.Server.Goals;
 using MiniMe.Server.Metrics;
 using MiniMe.Server.Packs;
+using MiniMe.Server.Profiles;
 using MiniMe.Server.Storage;
 
 namespace MiniMe.Server;
@@ -56,6 +57,7 @@ public static class PersonalLayer
         services.TryAddSingleton<GoalLinkCheck>();
         services.TryAddSingleton<GoalSuggester>();
         services.AddSingleton<MiniMe.Context.IContextSource, GoalContextSource>();
+        services.TryAddSingleton<ProfileService>();
         return builder;
     }
 }

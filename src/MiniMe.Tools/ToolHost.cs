@@ -38,8 +38,9 @@ public sealed class ToolHost
     /// <param name="traces">Where approval and execution events go (default: the workspace's traces).</param>
     /// <param name="trust">The trust file that says whether this workspace may run tools (default: the user's, <see cref="TrustStore.ForUser"/>).</param>
     /// <param name="changes">Told which files an approved action changed (memory re-indexes them); null: nobody.</param>
+    /// <param name="feedback">Where a person's rejections and edits go as correction pairs (default: the workspace's feedback.jsonl).</param>
     public static ToolHost Create(Workspace workspace, MiniMeOptions options, Func<CancellationToken, Task<HybridRetriever>>? retriever, TraceStore? traces = null, TrustStore? trust = null,
-        IWorkspaceChangeObserver? changes = null)
+        IWorkspaceChangeObserver? changes = null, FeedbackStore? feedback = null)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(options);
@@ -62,7 +63,7 @@ public sealed class ToolHost
         ]);
         traces ??= new TraceStore(workspace.TracesDirectory);
         var trusted = WorkspaceTrust.Check(trust ?? TrustStore.ForUser(), WorkspaceFingerprint.Of(workspace, allowlist, paths.Root, settings), allowlist);
-        var toolRunner = new ToolRunner(registry, traces, new FeedbackStore(workspace.FeedbackPath, traces), trusted, paths.Root, changes);
+        var toolRunner = new ToolRunner(registry, traces, feedback ?? new FeedbackStore(workspace.FeedbackPath, traces), trusted, paths.Root, changes);
         return new ToolHost(context, registry, toolRunner);
     }
 

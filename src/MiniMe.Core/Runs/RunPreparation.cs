@@ -197,7 +197,9 @@ public sealed class RunPreparation(
         var persona = identity.Persona;
         var personaText = $"You are MiniMe, {input.Persona} as a {persona.Voice}. Tone: {persona.Tone}.";
         if (!input.TaskBlock) personaText += " Answer in Markdown.";
-        if (persona.StyleRules.Count > 0) personaText += "\nStyle: " + string.Join(" ", persona.StyleRules);
+        // Each rule is a sentence: one without terminal punctuation gets a full stop, so rules never run together.
+        var rules = persona.StyleRules.Select(r => r.Trim()).Where(r => r.Length > 0).Select(r => r[^1] is '.' or '!' or '?' or '…' ? r : r + ".").ToList();
+        if (rules.Count > 0) personaText += "\nStyle: " + string.Join(" ", rules);
         if (persona.Values.Count > 0) personaText += "\nValues: " + string.Join("; ", persona.Values) + ".";
         var blocks = new List<ContextBlock> { new("persona", ContextBlockKind.Persona, personaText, 1.0) };
 

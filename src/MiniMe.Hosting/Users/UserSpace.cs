@@ -161,11 +161,11 @@ public sealed class UserSpace : IAsyncDisposable
 
     /// <summary>
     /// The workspace's tools (allowlist and tools.* read now, so an edit applies to the next decision;
-    /// sandbox probed once per process; trust checked), auditing into this user's traces and feedback.
+    /// sandbox probed once per process; trust checked), auditing into this user's traces and feedback.jsonl.
     /// Files an approved action writes or deletes are re-indexed in this user's memory (<see cref="MemoryReindexer"/>).
     /// </summary>
     public ToolHost CreateTools() =>
-        ToolHost.Create(_workspace, _options, RetrieverAsync, Traces, _services.GetRequiredService<TrustStore>(), new MemoryReindexer(ImporterAsync));
+        ToolHost.Create(_workspace, _options, RetrieverAsync, Traces, _services.GetRequiredService<TrustStore>(), new MemoryReindexer(ImporterAsync), Feedback);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MiniMe.Hosting.Users;
+using MiniMe.Tools.Approval;
 using MiniMe.Tracing;
 
 namespace MiniMe.Server.Ask;
@@ -12,10 +13,21 @@ public sealed record ProposalOutcome(string Status, string Message, bool Execute
 
 /// <summary>
 /// A decision could not begin and nothing ran; the proposal goes back to pending so it can be decided
-/// again. Reported as what stopped it (a malformed allowlist is a configuration problem).
+/// again. Reported as what stopped it (a malformed allowlist is a configuration problem, edited
+/// arguments the tool's schema or the allowlist refuse are the caller's).
 /// </summary>
-public sealed class ProposalNotStartedException(string message, Exception? inner = null)
-    : MiniMeException((inner as MiniMeException)?.Category ?? ErrorCategory.Internal, message, inner);
+public sealed class ProposalNotStartedException : MiniMeException
+{
+    public ProposalNotStartedException(string message, Exception? inner = null)
+        : base((inner as MiniMeException)?.Category ?? ErrorCategory.Internal, message, inner)
+    {
+    }
+
+    public ProposalNotStartedException(ErrorCategory category, string message)
+        : base(category, message)
+    {
+    }
+}
 
 /// <summary>
 /// Carries out a decision: the tool runner (allowlist, execution, audit) plugs in here. The server
@@ -31,8 +43,11 @@ public interface IProposalDecider
 }
 
 /// <summary>
-/// Records the decision in the run's trace (approval event) and a rejection as a correction pair in
-/// the user's feedback; nothing runs, and the outcome says so.
+/// Records the decision in the run's trace (approval event) and, when a person rejected or edited
+/// the proposal, the correction pair in that user's feedback.jsonl (<see cref="ActionCorrections"/>,
+/// the shape the terminal prompt writes); nothing runs, and the outcome says so. Each decision is
+/// recorded once: the proposal was claimed first (<see cref="ProposalStore.Claim"/>), so a retried or
+/// replayed decision of it is refused before it gets here.
 /// </summary>
 public sealed class RecordingProposalDecider : IProposalDecider
 {
@@ -44,28 +59,43 @@ public sealed class RecordingProposalDecider : IProposalDecider
         ArgumentNullException.ThrowIfNull(proposal);
         ArgumentNullException.ThrowIfNull(decision);
         var traced = user.Traces.Exists(proposal.RunId);
+        var edited = Edited(proposal, decision);
         if (traced)
+        {
             user.Traces.Append(proposal.RunId, TraceEventTypes.Approval, new JsonObject
             {
                 ["proposal_id"] = proposal.Id,
                 ["tool"] = proposal.Proposal.Tool,
                 ["decision"] = decision.Approve ? "accept" : "reject",
-                ["who"] = "user",
-                ["via"] = "api",
-                ["edited"] = decision.EditedArguments is not null,
+                ["who"] = Approvers.User,
+                ["via"] = Approvers.Api,
+                ["edited"] = edited is not null,
                 ["reason"] = decision.Reason,
             });
-        if (!decision.Approve)
-        {
-            if (traced)
-                user.Feedback.Record(proposal.RunId, new JsonObject
-                {
-                    ["action"] = "reject",
-                    ["proposal_id"] = proposal.Id,
-                    ["tool"] = proposal.Proposal.Tool,
-                }, decision.Reason);
-            return Task.FromResult(new ProposalOutcome(ProposalStatuses.Rejected, decision.Reason is { Length: > 0 } r ? $"rejected: {r}" : "rejected", false));
+            RecordCorrection(user, proposal, decision);
         }
+        if (!decision.Approve)
+            return Task.FromResult(new ProposalOutcome(ProposalStatuses.Rejected, decision.Reason is { Length: > 0 } r ? $"rejected: {r}" : "rejected", false));
         return Task.FromResult(new ProposalOutcome(ProposalStatuses.Approved, NotExecuted, false));
+    }
+
+    /// <summary>The edited arguments when they differ from the proposed ones; an "edit" that changes nothing is a plain approval.</summary>
+    public static JsonObject? Edited(StoredProposal proposal, ProposalDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(proposal);
+        ArgumentNullException.ThrowIfNull(decision);
+        return decision.Approve && decision.EditedArguments is { } edited && !JsonNode.DeepEquals(edited, proposal.Proposal.Arguments) ? edited : null;
+    }
+
+    /// <summary>The correction pair of a person's rejection or edit, in the user's feedback.jsonl (the run must exist).</summary>
+    public static void RecordCorrection(UserSpace user, StoredProposal proposal, ProposalDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(proposal);
+        ArgumentNullException.ThrowIfNull(decision);
+        if (!decision.Approve)
+            ActionCorrections.RecordRejected(user.Feedback, proposal.RunId, proposal.Proposal, proposal.Proposal.Arguments, decision.Reason?.Trim() ?? "");
+        else if (Edited(proposal, decision) is { } edited)
+            ActionCorrections.RecordEdited(user.Feedback, proposal.RunId, proposal.Proposal, proposal.Proposal.Arguments, edited);
     }
 }

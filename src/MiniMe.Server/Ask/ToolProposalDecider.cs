@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using MiniMe.Hosting.Users;
 using MiniMe.Tools;
 using MiniMe.Tools.Approval;
@@ -11,9 +12,17 @@ namespace MiniMe.Server.Ask;
 /// recorded and nothing runs. In a workspace that is not trusted (`minime trust`) nothing runs either:
 /// the runner refuses with the reason and records a refused execution event.
 /// </summary>
+/// <remarks>
+/// A rejection runs nothing, so it never needs the tools: it is recorded (approval event, correction
+/// pair in the user's feedback.jsonl) whatever the allowlist or the workspace's trust say. An approval
+/// with edited arguments first checks them as the approval prompt would (the tool's schema, the
+/// allowlist, the change worked out); arguments that do not pass answer 400/403 and leave the
+/// proposal pending with nothing recorded. Passed, the runner records one <c>action_edited</c> pair
+/// and executes the edited arguments.
+/// </remarks>
 public sealed class ToolProposalDecider : IProposalDecider
 {
-    public const string Who = "api";
+    public const string Who = Approvers.Api;
 
     private readonly RecordingProposalDecider _recordOnly = new();
 
@@ -22,12 +31,11 @@ public sealed class ToolProposalDecider : IProposalDecider
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(proposal);
         ArgumentNullException.ThrowIfNull(decision);
+        if (!decision.Approve) return await _recordOnly.DecideAsync(user, proposal, decision, cancellationToken).ConfigureAwait(false);
         if (!user.IsOwner)
         {
             var recorded = await _recordOnly.DecideAsync(user, proposal, decision, cancellationToken).ConfigureAwait(false);
-            return decision.Approve
-                ? recorded with { Message = "approved; tools run only for the workspace owner, so nothing was executed" }
-                : recorded;
+            return recorded with { Message = "approved; tools run only for the workspace owner, so nothing was executed" };
         }
 
         ToolHost host;
@@ -40,10 +48,18 @@ public sealed class ToolProposalDecider : IProposalDecider
             // The allowlist or tools settings could not be loaded: nothing has run, so the proposal stays pending.
             throw new ProposalNotStartedException($"Nothing was run and the proposal is still pending: {e.Message}", e);
         }
-        var gate = new DecisionGate(decision);
+        var edited = RecordingProposalDecider.Edited(proposal, decision);
+        if (edited is not null && host.Runner.Trust.IsTrusted)
+            await CheckEditAsync(host.Runner, proposal, edited, cancellationToken).ConfigureAwait(false);
+        var gate = new DecisionGate(edited);
         var outcome = await host.Runner.RunAsync(proposal.Proposal, ApprovalMode.Interactive, gate, new SilentPresenter(), proposal.RunId, cancellationToken).ConfigureAwait(false);
         if (!host.Runner.Trust.IsTrusted && outcome.Status == OutcomeStatus.Refused)
-            return new ProposalOutcome(decision.Approve ? ProposalStatuses.Approved : ProposalStatuses.Rejected, $"not executed: {host.Runner.Trust.Refusal}", Executed: false);
+        {
+            // The runner refused before asking anyone; the person's edit is still a correction.
+            if (edited is not null && user.Traces.Exists(proposal.RunId))
+                ActionCorrections.RecordEdited(user.Feedback, proposal.RunId, proposal.Proposal, proposal.Proposal.Arguments, edited);
+            return new ProposalOutcome(ProposalStatuses.Approved, $"not executed: {host.Runner.Trust.Refusal}", Executed: false);
+        }
         return outcome.Status switch
         {
             OutcomeStatus.Succeeded => new ProposalOutcome(ProposalStatuses.Approved, $"executed: {outcome.Message}", Executed: true),
@@ -55,13 +71,34 @@ public sealed class ToolProposalDecider : IProposalDecider
         };
     }
 
-    /// <summary>The answer the user already gave through the API.</summary>
-    private sealed class DecisionGate(ProposalDecision decision) : IApprovalGate
+    /// <summary>Edited arguments the schema or the allowlist refuse change nothing: 400 (invalid) or 403 (refused), still pending.</summary>
+    private static async Task CheckEditAsync(ToolRunner runner, StoredProposal proposal, JsonObject edited, CancellationToken cancellationToken)
     {
-        public Task<ApprovalDecision> DecideAsync(ApprovalRequest request, CancellationToken cancellationToken) =>
-            Task.FromResult<ApprovalDecision>(
-                !decision.Approve ? new ApprovalDecision.Reject(Who, decision.Reason is { Length: > 0 } r ? r : "rejected via the API")
-                : decision.EditedArguments is { } edited ? new ApprovalDecision.Edit(Who, edited)
-                : new ApprovalDecision.Accept(Who));
+        var check = await runner.PreviewAsync(proposal.Proposal with { Arguments = edited }, cancellationToken).ConfigureAwait(false);
+        if (check.Problem is not { } problem) return;
+        var category = problem switch
+        {
+            OutcomeStatus.Refused => ErrorCategory.Refused,
+            OutcomeStatus.Failed => ErrorCategory.Conflict,
+            _ => ErrorCategory.InvalidInput,
+        };
+        var what = problem switch { OutcomeStatus.Refused => "are refused", OutcomeStatus.Failed => "cannot be applied", _ => "are invalid" };
+        throw new ProposalNotStartedException(category, $"The edited arguments {what} ({check.Message}); nothing was run and the proposal is still pending.");
+    }
+
+    /// <summary>
+    /// The answer the user already gave through the API, given once: the edit (when the arguments
+    /// changed), then acceptance of the edited action when the runner shows it again.
+    /// </summary>
+    private sealed class DecisionGate(JsonObject? edited) : IApprovalGate
+    {
+        private bool _editGiven;
+
+        public Task<ApprovalDecision> DecideAsync(ApprovalRequest request, CancellationToken cancellationToken)
+        {
+            if (edited is null || _editGiven) return Task.FromResult<ApprovalDecision>(new ApprovalDecision.Accept(Who));
+            _editGiven = true;
+            return Task.FromResult<ApprovalDecision>(new ApprovalDecision.Edit(Who, edited));
+        }
     }
 }

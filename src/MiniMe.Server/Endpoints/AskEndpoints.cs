@@ -25,7 +25,8 @@ public sealed record ProposalView(
     string Status,
     DateTimeOffset CreatedAt,
     DateTimeOffset? DecidedAt,
-    string? Note);
+    string? Note,
+    ProposalPreviewView? Preview = null);
 
 public sealed record AskContextView(int TotalTokens, int BudgetTokens, string Tokenizer, IReadOnlyList<AssembledBlock> Blocks);
 
@@ -60,7 +61,8 @@ internal static class AskEndpoints
                 if (body.BudgetTokens is < 100) throw new InvalidInputException("budget_tokens must be at least 100.");
                 var space = spaces.Get(user.UserId());
                 var outcome = await service.AskAsync(space, new AskRequest(task, DryRun: body.DryRun, body.Domain, body.BudgetTokens), cancellationToken).ConfigureAwait(false);
-                var stored = outcome.Proposals.Select(p => View(proposals.Add(space.UserId, outcome.Result.RunId, p))).ToList();
+                var added = outcome.Proposals.Select(p => proposals.Add(space.UserId, outcome.Result.RunId, p)).ToList();
+                var stored = await ViewsAsync(space, added, cancellationToken).ConfigureAwait(false);
                 var r = outcome.Result;
                 return TypedResults.Ok(new AskResponse(
                     r.RunId, r.Status, r.Notice, r.Task, r.Profile.Domain, Math.Round(r.Profile.Complexity, 4), r.PolicyName, r.Masks,
@@ -70,15 +72,25 @@ internal static class AskEndpoints
             .ProducesProblem(400);
 
         var group = v1.MapGroup("/proposals").WithTags("Ask");
-        group.MapGet("/", (string? status, int? limit, ClaimsPrincipal user, ProposalStore proposals) =>
-                TypedResults.Ok(proposals.List(user.UserId(), status ?? ProposalStatuses.Pending, Limits.Clamp(limit, 100, 1000)).Select(View).ToList()))
-            .WithSummary("Your proposed actions (default: pending)");
+        group.MapGet("/", async (string? status, int? limit, ClaimsPrincipal user, UserSpaces spaces, ProposalStore proposals, CancellationToken cancellationToken) =>
+            {
+                var space = spaces.Get(user.UserId());
+                var listed = proposals.List(space.UserId, status ?? ProposalStatuses.Pending, Limits.Clamp(limit, 100, 1000));
+                return TypedResults.Ok(await ViewsAsync(space, listed, cancellationToken).ConfigureAwait(false));
+            })
+            .WithSummary("Your proposed actions (default: pending), each pending one with its preview (diff or argv)");
+        group.MapGet("/{id}", async (string id, ClaimsPrincipal user, UserSpaces spaces, ProposalStore proposals, CancellationToken cancellationToken) =>
+            {
+                var space = spaces.Get(user.UserId());
+                return TypedResults.Ok((await ViewsAsync(space, [proposals.Require(space.UserId, id)], cancellationToken).ConfigureAwait(false))[0]);
+            })
+            .WithSummary("One proposed action, with its preview when pending").ProducesProblem(404);
         group.MapPost("/{id}/approve", (string id, ApproveBody? body, ClaimsPrincipal user, UserSpaces spaces, ProposalStore proposals, IProposalDecider decider, CancellationToken cancellationToken) =>
                 DecideAsync(id, new ProposalDecision(true, body?.Arguments, null), user, spaces, proposals, decider, cancellationToken))
             .WithSummary("Approve a proposed action (optionally with edited arguments)").ProducesProblem(404).ProducesProblem(409);
         group.MapPost("/{id}/reject", (string id, RejectBody? body, ClaimsPrincipal user, UserSpaces spaces, ProposalStore proposals, IProposalDecider decider, CancellationToken cancellationToken) =>
                 DecideAsync(id, new ProposalDecision(false, null, body?.Reason), user, spaces, proposals, decider, cancellationToken))
-            .WithSummary("Reject a proposed action; the reason is kept as a correction").ProducesProblem(404).ProducesProblem(409);
+            .WithSummary("Reject a proposed action; the rejection and its reason are kept as a correction pair").ProducesProblem(404).ProducesProblem(409);
     }
 
     /// <summary>
@@ -112,6 +124,14 @@ internal static class AskEndpoints
         return new DecisionResponse(View(decided), outcome.Message, outcome.Executed);
     }
 
-    private static ProposalView View(StoredProposal p) =>
-        new(p.Id, p.RunId, p.Proposal.Tool, p.Proposal.Arguments, p.Proposal.Rationale, p.Proposal.ProposedBy, p.Status, p.CreatedAt, p.DecidedAt, p.Note);
+    private static ProposalView View(StoredProposal p) => View(p, null);
+
+    private static ProposalView View(StoredProposal p, ProposalPreviewView? preview) =>
+        new(p.Id, p.RunId, p.Proposal.Tool, p.Proposal.Arguments, p.Proposal.Rationale, p.Proposal.ProposedBy, p.Status, p.CreatedAt, p.DecidedAt, p.Note, preview);
+
+    private static async Task<List<ProposalView>> ViewsAsync(UserSpace space, IReadOnlyList<StoredProposal> stored, CancellationToken cancellationToken)
+    {
+        var previews = await ProposalPreviews.ForAsync(space, stored, cancellationToken).ConfigureAwait(false);
+        return [.. stored.Select(p => View(p, previews.GetValueOrDefault(p.Id)))];
+    }
 }

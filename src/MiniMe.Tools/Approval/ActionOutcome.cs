@@ -27,3 +27,9 @@ public sealed record ActionOutcome(
     ApprovalDecision? Decision = null,
     ToolExecution? Execution = null,
     bool Edited = false);
+
+/// <summary>
+/// What approving a proposal would do (<see cref="Preview"/>), or why it would not run: <see cref="Problem"/>
+/// (refused, invalid or failed) with <see cref="Message"/>.
+/// </summary>
+public sealed record ProposalPreview(ActionPreview? Preview, OutcomeStatus? Problem, string? Message);

@@ -12,6 +12,11 @@ public static class Approvers
     public const string YesFlag = "--yes";
     /// <summary>A rule: the tool needs no approval, or approval could not be asked (no terminal), or a safe mode.</summary>
     public const string Policy = "policy";
+    /// <summary>A person who decided through the API or the web UI.</summary>
+    public const string Api = "api";
+
+    /// <summary>Whether a person made the decision (at the prompt or through the API): their rejections and edits are corrections.</summary>
+    public static bool IsPerson(string who) => who is User or Api;
 }
 
 /// <summary>The outcome of the approval gate for one action.</summary>

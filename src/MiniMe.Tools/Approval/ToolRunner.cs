@@ -12,7 +12,8 @@ namespace MiniMe.Tools.Approval;
 /// refuses before anyone is asked), show and decide (the approval gate, --yes, dry run or analysis
 /// only), execute, and audit: an `approval` event (decision, who, edited) and an `execution` event
 /// (tool, redacted arguments, status, exit code, duration, files changed, sandboxed) in the run's
-/// trace. Rejections and edits by a user are stored as correction pairs in feedback.jsonl.
+/// trace. Rejections and edits by a person (at the prompt or through the API) are stored as correction
+/// pairs in feedback.jsonl (<see cref="ActionCorrections"/>).
 /// In a workspace that is not trusted (<see cref="WorkspaceTrust"/>) every proposal, read-only tools
 /// included, is refused before anything is prepared: nothing is read, written or started.
 /// After a successful action that changed files, <paramref name="changes"/> (when given) is told
@@ -53,15 +54,13 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
             PreparedAction prepared;
             try
             {
-                var validated = tool.Descriptor.Schema.Validate(tool.Descriptor.Name, arguments);
-                prepared = await tool.PrepareAsync(validated, cancellationToken).ConfigureAwait(false);
+                prepared = await PrepareAsync(tool, arguments, cancellationToken).ConfigureAwait(false);
             }
             catch (ToolRefusedException e) { return Refuse(runId, proposal, arguments, OutcomeStatus.Refused, e.Message, edits); }
             catch (ToolArgumentException e) { return Refuse(runId, proposal, arguments, OutcomeStatus.Invalid, e.Message, edits); }
             catch (ToolFailedException e) { return Refuse(runId, proposal, arguments, OutcomeStatus.Failed, e.Message, edits); }
 
             var current = proposal with { Arguments = arguments };
-            prepared = WithCodeFileWarnings(prepared);
             var request = new ApprovalRequest(current, tool.Descriptor, prepared.Preview);
             ApprovalDecision decision;
             if (mode == ApprovalMode.DryRun)
@@ -89,14 +88,8 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
                 case ApprovalDecision.Edit edit:
                     edits++;
                     TraceApproval(runId, current, "edited", edit.Who, edits, null);
-                    RecordCorrection(runId, new JsonObject
-                    {
-                        ["kind"] = "action_edited",
-                        ["proposal_id"] = proposal.Id,
-                        ["tool"] = proposal.Tool,
-                        ["proposed"] = TraceArguments.Prepare(arguments),
-                        ["edited"] = TraceArguments.Prepare(edit.Arguments),
-                    }, edit.Arguments.ToJsonString(JsonFormats.Line));
+                    if (feedback is not null && Approvers.IsPerson(edit.Who))
+                        ActionCorrections.RecordEdited(feedback, runId, proposal, arguments, edit.Arguments);
                     if (edits > MaxEdits)
                     {
                         TraceApproval(runId, current, "rejected", Approvers.Policy, edits, $"edited more than {MaxEdits} times");
@@ -106,21 +99,43 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
                     continue;
                 case ApprovalDecision.Reject reject:
                     TraceApproval(runId, current, "rejected", reject.Who, edits, reject.Reason);
-                    if (reject.Who == Approvers.User)
-                        RecordCorrection(runId, new JsonObject
-                        {
-                            ["kind"] = "action_rejected",
-                            ["proposal_id"] = proposal.Id,
-                            ["tool"] = proposal.Tool,
-                            ["proposed"] = TraceArguments.Prepare(arguments),
-                            ["reason"] = reject.Reason,
-                        }, reject.Reason.Length > 0 ? reject.Reason : null);
+                    if (feedback is not null && Approvers.IsPerson(reject.Who))
+                        ActionCorrections.RecordRejected(feedback, runId, proposal, arguments, reject.Reason);
                     return new ActionOutcome(current, OutcomeStatus.Rejected, reject.Reason.StartsWith("not run", StringComparison.Ordinal) ? reject.Reason : $"rejected: {(reject.Reason.Length > 0 ? reject.Reason : "no reason given")}", prepared.Preview, decision, Edited: edits > 0);
                 default:
                     TraceApproval(runId, current, tool.Descriptor.NeedsApproval ? "accepted" : "not_required", decision.Who, edits, null);
                     return await ExecuteAsync(runId, current, prepared, decision, edits, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// What approving the proposal would do, worked out exactly as <see cref="RunAsync"/> shows it at the
+    /// approval prompt (the unified diff against the current file, the exact argument vector, warnings),
+    /// without running or recording anything; or why it would not run (untrusted workspace, no such
+    /// tool, arguments the schema or the allowlist refuse).
+    /// </summary>
+    public async Task<ProposalPreview> PreviewAsync(ActionProposal proposal, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(proposal);
+        if (Trust.Refusal is { } untrusted) return new ProposalPreview(null, OutcomeStatus.Refused, untrusted);
+        var tool = Registry.Find(proposal.Tool);
+        if (tool is null) return new ProposalPreview(null, OutcomeStatus.Invalid, $"there is no tool '{proposal.Tool}'");
+        try
+        {
+            var prepared = await PrepareAsync(tool, proposal.Arguments, cancellationToken).ConfigureAwait(false);
+            return new ProposalPreview(prepared.Preview, null, null);
+        }
+        catch (ToolRefusedException e) { return new ProposalPreview(null, OutcomeStatus.Refused, e.Message); }
+        catch (ToolArgumentException e) { return new ProposalPreview(null, OutcomeStatus.Invalid, e.Message); }
+        catch (ToolFailedException e) { return new ProposalPreview(null, OutcomeStatus.Failed, e.Message); }
+    }
+
+    /// <summary>Validates the arguments against the tool's schema, confines them (allowlist) and works out the change, with warnings.</summary>
+    private static async Task<PreparedAction> PrepareAsync(ITool tool, JsonObject arguments, CancellationToken cancellationToken)
+    {
+        var validated = tool.Descriptor.Schema.Validate(tool.Descriptor.Name, arguments);
+        return WithCodeFileWarnings(await tool.PrepareAsync(validated, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>A file change that writes a build input or script (allowed by write.code) says so in the approval.</summary>
@@ -217,8 +232,6 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
             ["output_truncated"] = execution?.OutputTruncated ?? false,
             ["warnings"] = new JsonArray([.. (execution?.Warnings ?? []).Select(w => (JsonNode?)w)]),
         });
-
-    private void RecordCorrection(string runId, JsonObject delta, string? correction) => feedback?.Record(runId, delta, correction);
 
     private static string Status(OutcomeStatus status) => status switch
     {

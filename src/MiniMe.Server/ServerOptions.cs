@@ -28,15 +28,17 @@ public sealed class ServerOptions
 
     public int RateLimitWindowSeconds { get; set; } = 60;
 
-    /// <summary>Most recent conversation messages sent with a chat turn (the sliding window).</summary>
+    /// <summary>Most recent conversation messages sent with a chat turn (the sliding window; see Chat.HistoryPlan).</summary>
     public int HistoryMessages { get; set; } = 20;
 
-    /// <summary>Token budget of the conversation history sent with a chat turn; older turns fall out first.</summary>
+    /// <summary>Token budget of the conversation history sent with a chat turn; older messages leave the window first.</summary>
     public int HistoryBudgetTokens { get; set; } = 3000;
 
     /// <summary>
-    /// Once this many messages have fallen out of the history window unsummarized, the model folds
-    /// them (with the previous summary) into the conversation's summary, which goes with every turn. 0 turns it off.
+    /// Once this many messages have left the history window unsummarized (or sooner, when they no longer
+    /// fit the token budget), the model folds them with the previous summary into the conversation's
+    /// summary, which goes with every turn; until then they stay in the history. 0 turns folding off:
+    /// then nothing leaves the history, even over the budget.
     /// </summary>
     public int SummarizeAfterMessages { get; set; } = 6;
 

@@ -97,12 +97,12 @@ public sealed class ChatTests
         Assert.Contains("assistant: A2.", summaryRequest[1].Text, StringComparison.Ordinal);
         Assert.DoesNotContain("I prefer Rust.", summaryRequest[1].Text, StringComparison.Ordinal); // still inside the window
 
-        // The turn after the summary and the next one carry it; only two recent messages go as history.
+        // The turn after the summary and the next one carry it. The fourth sends the two messages of the
+        // window; on the fifth the two that left it since ride along until four have piled up.
         foreach (var turn in new[] { requests[4], requests[5] })
-        {
             Assert.Contains("prefers Rust", turn[0].Text, StringComparison.Ordinal);
-            Assert.Equal(4, turn.Count); // system, two history messages, the new message
-        }
+        Assert.Equal(4, requests[4].Count); // system, two history messages, the new message
+        Assert.Equal(["I prefer Rust.", "A3.", "What do you know about me?", "A4.", "Anything else?"], requests[5].Skip(1).Select(m => m.Text));
         var trace = new TraceStore(server.Workspace.TracesDirectory).Read(fourth.GetProperty("run_id").GetString()!);
         var calls = trace.Where(e => e.EventType == TraceEventTypes.AgentCall).ToList();
         Assert.Equal(["summarizer", "chat"], calls.Select(e => e.Data["agent"]!.GetValue<string>()));

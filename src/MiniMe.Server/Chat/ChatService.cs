@@ -17,7 +17,7 @@ namespace MiniMe.Server.Chat;
 /// Starts chat turns: validates the message, finds or starts the conversation, runs the stages every
 /// run shares (<see cref="RunPreparation"/>: classify, masks, the user's memory and facts, persona and
 /// principles, the context under its budget, each traced), adds the rolling summary and the history
-/// window. The returned <see cref="ChatTurn"/> then calls the model, whole or streamed.
+/// (<see cref="HistoryPlan"/>: every earlier message is in the history or folded into the summary). The returned <see cref="ChatTurn"/> then calls the model, whole or streamed.
 /// </summary>
 public sealed class ChatService(
     MiniMeOptions engineOptions,
@@ -50,9 +50,9 @@ public sealed class ChatService(
         var conversation = request.ConversationId is { Length: > 0 } id
             ? conversations.Require(userId, id)
             : conversations.Create(userId, message);
-        var recent = conversations.Messages(userId, conversation.Id, server.HistoryMessages);
-        var windowStart = recent.Count == 0 ? long.MaxValue : recent[0].Id;
-        var history = HistoryWindow(recent);
+        var (storedSummary, summarizedThrough) = conversations.Summary(userId, conversation.Id);
+        var plan = HistoryPlan.For(conversations.After(userId, conversation.Id, summarizedThrough), server, tokenCounter.Count);
+        var history = plan.Unfolded;
 
         var clock = Stopwatch.StartNew();
         var runId = RunId.New(time.GetUtcNow());
@@ -60,6 +60,7 @@ public sealed class ChatService(
         span?.SetTag("minime.run_id", runId);
         var traces = space.Traces;
         var meter = RunMeter.Unbudgeted();
+        var historyData = new JsonObject();
         try
         {
             var preparation = await space.RunPreparationAsync(cancellationToken).ConfigureAwait(false);
@@ -69,16 +70,26 @@ public sealed class ChatService(
                 StartData = new JsonObject { ["conversation_id"] = conversation.Id },
                 Extra = async token =>
                 {
-                    var summary = await summarizer.SummaryAsync(client, userId, conversation.Id, windowStart, traces, runId, token, meter).ConfigureAwait(false);
+                    var summary = storedSummary;
+                    if (plan.Fold)
+                    {
+                        var folded = await summarizer.FoldAsync(client, userId, conversation.Id, storedSummary, plan.Overflow, traces, runId, token, meter).ConfigureAwait(false);
+                        if (folded is not null)
+                        {
+                            summary = folded;
+                            history = plan.Window;
+                        }
+                    }
+                    var historyTokens = history.Sum(m => tokenCounter.Count(m.Content));
+                    historyData["history_messages"] = history.Count;
+                    historyData["history_tokens"] = historyTokens;
+                    historyData["history_overflow_messages"] = history.Count - plan.Window.Count;
+                    historyData["history_over_budget"] = historyTokens > server.HistoryBudgetTokens;
                     return summary is null
                         ? []
                         : [new ContextBlock("history:summary", ContextBlockKind.History, "Earlier in this conversation (summary):\n" + summary, 0.8)];
                 },
-                ContextData = new JsonObject
-                {
-                    ["history_messages"] = history.Count,
-                    ["history_tokens"] = history.Sum(m => tokenCounter.Count(m.Content)),
-                },
+                ContextData = historyData,
                 Retrieved = r => metrics.Retrieval(r.ElapsedMs / 1000, "chat"),
             }, cancellationToken).ConfigureAwait(false);
             var context = prepared.Context;
@@ -115,20 +126,5 @@ public sealed class ChatService(
                 .Where(f => kept.Contains($"fact:{f.Fact.Id}"))
                 .Select(f => new ChatSource(f.Fact.Id, f.Fact.Category, f.Fact.Text, Math.Round(f.Score, 4), ChatSource.FactKind)),
         ];
-    }
-
-    /// <summary>The most recent messages that fit server.historyBudgetTokens, oldest first.</summary>
-    private List<ConversationMessage> HistoryWindow(IReadOnlyList<ConversationMessage> recent)
-    {
-        var kept = new List<ConversationMessage>();
-        var tokens = 0;
-        for (var i = recent.Count - 1; i >= 0; i--)
-        {
-            tokens += tokenCounter.Count(recent[i].Content);
-            if (tokens > server.HistoryBudgetTokens) break;
-            kept.Add(recent[i]);
-        }
-        kept.Reverse();
-        return kept;
     }
 }

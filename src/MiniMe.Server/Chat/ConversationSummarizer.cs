@@ -9,30 +9,31 @@ using MiniMe.Tracing;
 namespace MiniMe.Server.Chat;
 
 /// <summary>
-/// The sliding window's other half (SPEC 3.8): turns that fell out of the history window are folded
-/// by the model into a short rolling summary of the conversation, kept in server.db and sent with
-/// every later turn. It runs only when enough unsummarized turns have piled up; a failure is traced
-/// and the turn goes on with the summary it had.
+/// The sliding window's other half (SPEC 3.8): the messages <see cref="HistoryPlan"/> decides to fold
+/// are folded by the model, with the previous summary, into a short rolling summary of the
+/// conversation, kept in server.db (summary, summarized_through) and sent with every later turn. A
+/// failure (model error, empty summary) is traced and returns null: the caller then keeps those
+/// messages in the history, so nothing is lost.
 /// </summary>
-public sealed class ConversationSummarizer(ConversationStore conversations, ServerOptions options)
+public sealed class ConversationSummarizer(ConversationStore conversations)
 {
     public const int MaxSummaryChars = 2000;
 
-    private const string Instructions =
+    /// <summary>The summarizer's instructions (its system prompt).</summary>
+    public const string Instructions =
         "You keep the memory of a conversation between the user and MiniMe. Fold the earlier summary and the new turns " +
         "into one summary of at most 150 words: facts about the user, decisions, open questions. Plain sentences, no preamble.";
 
-    /// <param name="windowStart">Id of the oldest message inside the history window (older ones are summarized).</param>
+    /// <summary>Folds <paramref name="pending"/> (oldest first, all after the stored mark) into <paramref name="summary"/> and stores the result.</summary>
     /// <param name="client">The model pipeline's client: it traces the call (agent_call by summarizer) and adds it to <paramref name="meter"/>.</param>
-    public async Task<string?> SummaryAsync(
-        IChatClient client, string userId, string conversationId, long windowStart, TraceStore traces, string runId, CancellationToken cancellationToken,
-        RunMeter? meter = null)
+    /// <returns>The new summary, or null when the fold failed (traced as an error).</returns>
+    public async Task<string?> FoldAsync(
+        IChatClient client, string userId, string conversationId, string? summary, IReadOnlyList<ConversationMessage> pending,
+        TraceStore traces, string runId, CancellationToken cancellationToken, RunMeter? meter = null)
     {
-        var (summary, through) = conversations.Summary(userId, conversationId);
-        if (options.SummarizeAfterMessages == 0) return summary;
-        var pending = conversations.Between(userId, conversationId, through, windowStart);
-        if (pending.Count < options.SummarizeAfterMessages) return summary;
-
+        ArgumentNullException.ThrowIfNull(pending);
+        ArgumentNullException.ThrowIfNull(traces);
+        if (pending.Count == 0) return summary;
         var transcript = new StringBuilder();
         if (summary is not null) transcript.Append("Earlier summary:\n").Append(summary).Append("\n\n");
         transcript.Append("New turns:\n");
@@ -57,9 +58,9 @@ public sealed class ConversationSummarizer(ConversationStore conversations, Serv
             traces.Append(runId, TraceEventTypes.Error, new JsonObject
             {
                 ["type"] = e.GetType().Name,
-                ["message"] = "conversation summary not updated: " + SecretRedactor.RedactText(e.Message),
+                ["message"] = "conversation summary not updated (the turns stay in the history): " + SecretRedactor.RedactText(e.Message),
             });
-            return summary;
+            return null;
         }
     }
 }

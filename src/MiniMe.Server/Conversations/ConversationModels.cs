@@ -19,4 +19,8 @@ public sealed record ConversationMessage(
     long? PromptTokens = null,
     long? CompletionTokens = null);
 
-public sealed record ConversationDetail(Conversation Conversation, IReadOnlyList<ConversationMessage> Messages);
+/// <summary>A conversation with its messages and its rolling summary (null until the first fold), which covers every message up to <paramref name="SummarizedThrough"/> (0: none).</summary>
+public sealed record ConversationDetail(Conversation Conversation, IReadOnlyList<ConversationMessage> Messages, string? Summary = null, long SummarizedThrough = 0);
+
+/// <summary>PATCH /v1/conversations/{id}: the new title.</summary>
+public sealed record ConversationUpdate(string? Title);

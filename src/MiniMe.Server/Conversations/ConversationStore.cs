@@ -141,9 +141,51 @@ public sealed class ConversationStore(ServerDatabase database, TimeProvider? tim
         return command.ExecuteNonQuery() > 0;
     }
 
+    /// <summary>Messages with an id above <paramref name="after"/> (those a summary through it does not cover), oldest first.</summary>
+    public IReadOnlyList<ConversationMessage> After(string userId, string id, long after)
+    {
+        using var connection = database.Open();
+        using var command = connection.Command("""
+            SELECT m.id, m.role, m.content, m.created_at, m.run_id, m.prompt_tokens, m.completion_tokens
+            FROM messages m JOIN conversations c ON c.id = m.conversation_id
+            WHERE c.user_id = @user AND c.id = @id AND m.id > @after
+            ORDER BY m.id
+            """)
+            .With("@user", userId)
+            .With("@id", id)
+            .With("@after", after);
+        using var reader = command.ExecuteReader();
+        var list = new List<ConversationMessage>();
+        while (reader.Read())
+            list.Add(new ConversationMessage(
+                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), database.ReadTimestamp(reader, 3),
+                reader.GetStringOrNull(4), reader.GetInt64OrNull(5), reader.GetInt64OrNull(6)));
+        return list;
+    }
+
     /// <summary>Messages with after &lt; id &lt; before, oldest first.</summary>
     public IReadOnlyList<ConversationMessage> Between(string userId, string id, long after, long before) =>
-        [.. Messages(userId, id).Where(m => m.Id > after && m.Id < before)];
+        [.. After(userId, id, after).Where(m => m.Id < before)];
+
+    /// <summary>Renames a conversation: the title is trimmed, non-empty and at most 80 characters.</summary>
+    /// <exception cref="InvalidInputException">The title is empty or too long.</exception>
+    /// <exception cref="NotFoundException">The user has no such conversation.</exception>
+    public Conversation Rename(string userId, string id, string? title)
+    {
+        var trimmed = title?.Trim() ?? "";
+        if (trimmed.Length == 0) throw new InvalidInputException("The title is empty; send {\"title\": \"...\"}.");
+        if (trimmed.Length > MaxTitleChars) throw new InvalidInputException($"The title has {trimmed.Length} characters; the limit is {MaxTitleChars}.");
+        if (trimmed.Any(char.IsControl)) throw new InvalidInputException("The title must be one line without control characters.");
+        using (var connection = database.OpenForWrite())
+        using (var command = connection.Command("UPDATE conversations SET title = @title WHERE id = @id AND user_id = @user")
+                   .With("@title", trimmed)
+                   .With("@id", id)
+                   .With("@user", userId))
+        {
+            if (command.ExecuteNonQuery() == 0) throw new NotFoundException($"No conversation '{id}'; GET /v1/conversations lists yours.");
+        }
+        return Require(userId, id);
+    }
 
     /// <summary>Deletes a conversation and its messages; false when the user has no such conversation.</summary>
     public bool Delete(string userId, string id)

@@ -38,9 +38,13 @@ internal static class ChatEndpoints
         conversations.MapGet("/{id}", (string id, ClaimsPrincipal user, ConversationStore store) =>
             {
                 var conversation = store.Require(user.UserId(), id);
-                return TypedResults.Ok(new ConversationDetail(conversation, store.Messages(user.UserId(), id)));
+                var (summary, through) = store.Summary(user.UserId(), id);
+                return TypedResults.Ok(new ConversationDetail(conversation, store.Messages(user.UserId(), id), summary, through));
             })
-            .WithSummary("A conversation with its messages").ProducesProblem(404);
+            .WithSummary("A conversation with its messages, its rolling summary and the last message id the summary covers").ProducesProblem(404);
+        conversations.MapPatch("/{id}", (string id, ConversationUpdate update, ClaimsPrincipal user, ConversationStore store) =>
+                TypedResults.Ok(store.Rename(user.UserId(), id, update.Title)))
+            .WithSummary("Rename a conversation: {\"title\": \"...\"} (1 to 80 characters)").ProducesProblem(400).ProducesProblem(404);
         conversations.MapDelete("/{id}", (string id, ClaimsPrincipal user, ConversationStore store) =>
                 store.Delete(user.UserId(), id)
                     ? Results.NoContent()

@@ -46,6 +46,8 @@ export function proposalCard(p, onDecided) {
       h('a', { href: `#/runs/${p.run_id}` }, p.run_id)),
     h('p', {}, p.rationale),
     preview(p),
+    p.preview?.problem ? h('p', { class: 'muted', 'data-testid': 'proposal-problem' }, p.preview.problem) : null,
+    (p.preview?.warnings || []).length > 0 ? h('ul', { class: 'error', 'data-testid': 'proposal-warnings' }, p.preview.warnings.map((w) => h('li', {}, w))) : null,
     h('div', { class: 'row' }, approve, reason, reject),
     status);
 }

@@ -38,11 +38,11 @@ public sealed class BrowserTests
         await page.FillAsync("[data-testid=chat-input]", "How do we deploy?");
         await page.ClickAsync("[data-testid=chat-send]");
         var answer = page.Locator("[data-testid=message-assistant]").Last;
-        await Expect(answer.Locator("strong")).ToHaveTextAsync("helm");
+        await Expect(answer.Locator(".body strong")).ToHaveTextAsync("helm");
         await Expect(answer).ToHaveAttributeAsync("data-streaming", "true");
         gate.SetResult();
-        await Expect(answer.Locator("li")).ToHaveCountAsync(2);
-        await Expect(answer.Locator("code")).ToHaveTextAsync("helm upgrade");
+        await Expect(answer.Locator(".body li")).ToHaveCountAsync(2);
+        await Expect(answer.Locator(".body code")).ToHaveTextAsync("helm upgrade");
         await Expect(answer).Not.ToHaveAttributeAsync("data-streaming", "true");
         await Expect(page.Locator("[data-testid=conversation-list] li")).ToHaveCountAsync(1);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ScreenshotPath("chat"), FullPage = true });

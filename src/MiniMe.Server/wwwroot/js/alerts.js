@@ -8,11 +8,17 @@ export async function showAlerts(container) {
   const draw = () => container.replaceChildren(...[...due.values()].map((a) => h('div', { class: 'alert', 'data-testid': 'goal-alert' },
     h('a', { href: '#/goals' }, a.title), ` — ${describe(a)}`)));
   try {
-    for (const a of await api('/v1/goals/alerts')) due.set(a.goal_id ?? a.id, a);
+    for (const a of alertList(await api('/v1/goals/alerts'))) due.set(a.goal_id ?? a.id, a);
     draw();
   } catch {
     return; // an older server without goals: no banner
   }
+  // The goals page re-reads the alerts after every change and passes them on.
+  window.addEventListener('minime:alerts', (event) => {
+    due.clear();
+    for (const a of event.detail) due.set(a.goal_id ?? a.id, a);
+    draw();
+  });
   (async () => {
     try {
       for await (const e of events('/v1/notifications')) {
@@ -32,3 +38,6 @@ export function describe(alert) {
   if (days === 0) return `due today`;
   return `due in ${days} day${days === 1 ? '' : 's'} (${alert.deadline})`;
 }
+
+/** GET /v1/goals/alerts answers {today, alert_days, alerts}. */
+export const alertList = (response) => (Array.isArray(response) ? response : response?.alerts ?? []);

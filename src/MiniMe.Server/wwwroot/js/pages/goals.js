@@ -2,7 +2,7 @@
 // next actions from the model, and a form to add one.
 import { api } from '../api.js';
 import { h, fmt, errorBox } from '../dom.js';
-import { describe } from '../alerts.js';
+import { describe, alertList } from '../alerts.js';
 
 export async function render(container) {
   const list = h('div', { 'data-testid': 'goal-list' });
@@ -28,7 +28,8 @@ export async function render(container) {
 
   async function load() {
     const [goals, alerts] = await Promise.all([api(showAll.checked ? '/v1/goals?status=all' : '/v1/goals'), api('/v1/goals/alerts')]);
-    const due = new Map(alerts.map((a) => [a.goal_id ?? a.id, a]));
+    window.dispatchEvent(new CustomEvent('minime:alerts', { detail: alertList(alerts) }));
+    const due = new Map(alertList(alerts).map((a) => [a.goal_id ?? a.id, a]));
     list.replaceChildren(...(goals.length === 0
       ? [h('p', { class: 'panel muted', 'data-testid': 'no-goals' }, 'No goals yet. Add one above, or with `minime goals add TITLE --deadline YYYY-MM-DD`.')]
       : goals.map((g) => card(g, due.get(g.id)))));

@@ -97,6 +97,9 @@ internal static class DefaultFiles
 
         # goals:
         #   alertDays: 7              # active goals due within this many days (or overdue) are alerts: `minime goals`, chat, GET /v1/goals/alerts, /v1/notifications
+
+        # schedules:
+        #   timeZone: local           # the zone cron expressions of `minime schedule` are read in: local (this machine's), UTC, or an IANA id (Europe/Berlin)
         """ + "\n";
 
     public const string Identity = """

@@ -50,7 +50,7 @@ public sealed class ScheduleTests : IDisposable
         public Process(Workspace workspace, TimeProvider time, IChatClient? chat, string trustFile)
         {
             var services = new ServiceCollection();
-            var engine = services.AddMiniMe(workspace, ConfigurationLoader.Load(workspace)).AddPersonalLayer().UseTrust(new TrustStore(trustFile));
+            var engine = services.AddMiniMe(workspace, ConfigurationLoader.Load(workspace, keys: ServerOptions.SettingKeys)).AddPersonalLayer().UseTrust(new TrustStore(trustFile));
             if (chat is not null) engine.UseChatClient(chat);
             services.AddSingleton(time);
             _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });

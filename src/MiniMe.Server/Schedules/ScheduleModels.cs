@@ -58,6 +58,8 @@ public static class ScheduleTriggers
 /// <summary>A schedule's cron expression: five fields (minute hour day-of-month month day-of-week), checked once.</summary>
 public sealed class ScheduleCron
 {
+    private const string Expected = "give five fields: minute hour day-of-month month day-of-week, e.g. \"0 9 * * 1-5\" (09:00 on weekdays).";
+
     private readonly CronExpression _expression;
 
     private ScheduleCron(string text, CronExpression expression)
@@ -74,6 +76,9 @@ public sealed class ScheduleCron
         var clean = text?.Trim() ?? "";
         if (clean.Length == 0)
             throw new InvalidInputException("The cron expression is empty; give five fields: minute hour day-of-month month day-of-week, e.g. \"0 9 * * 1-5\" (09:00 on weekdays).");
+        var fields = clean.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+        if (fields != 5 && !clean.StartsWith('@'))
+            throw new InvalidInputException($"'{clean}' is not a cron expression (it has {fields} field{(fields == 1 ? "" : "s")}); {Expected}");
         try
         {
             return new ScheduleCron(clean, CronExpression.Parse(clean, CronFormat.Standard));
@@ -81,7 +86,7 @@ public sealed class ScheduleCron
         catch (CronFormatException e)
         {
             throw new InvalidInputException(
-                $"'{clean}' is not a cron expression ({e.Message.TrimEnd('.')}); give five fields: minute hour day-of-month month day-of-week, e.g. \"0 9 * * 1-5\" (09:00 on weekdays).", e);
+                $"'{clean}' is not a cron expression ({e.Message.TrimEnd('.')}); {Expected}", e);
         }
     }
 

@@ -148,6 +148,7 @@ public sealed class ScheduleService(
         if (coalesced > 0) startData["coalesced_occurrences"] = coalesced;
 
         ScheduleExecution execution;
+        Exception? cancelled = null;
         try
         {
             execution = schedule.Kind == ScheduleKinds.Ask
@@ -157,15 +158,19 @@ public sealed class ScheduleService(
         catch (ScheduleRunFailed failed)
         {
             execution = Failed(userId, schedule, trigger, coalesced, failed.RunId, failed.ConversationId, failed.InnerException!);
+            if (failed.InnerException is OperationCanceledException oce && cancellationToken.IsCancellationRequested) cancelled = oce;
         }
         catch (Exception e)
         {
             execution = Failed(userId, schedule, trigger, coalesced, null, null, e);
+            if (e is OperationCanceledException && cancellationToken.IsCancellationRequested) cancelled = e;
         }
         store.Finish(userId, schedule.Id, execution.RunId, execution.Status, execution.Detail, execution.ConversationId);
         if (execution.Status == ScheduleStatuses.Failed)
             _logger.LogWarning("Schedule {ScheduleId} ({Trigger}) failed: {Detail}", schedule.Id, trigger, execution.Detail);
         Executed?.Invoke(execution);
+        // Recorded; then the caller that was cancelled (Ctrl+C, the server stopping) learns it was.
+        if (cancelled is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cancelled);
         return execution;
     }
 

@@ -25,6 +25,8 @@ public sealed class SchedulerService(ScheduleService schedules, ScheduleStore st
         schedules.Changed += Wake;
         try
         {
+            // Off the host's start-up path: the catch-up runs while Kestrel starts, not before it.
+            await Task.Yield();
             while (!stoppingToken.IsCancellationRequested)
             {
                 Task woken;

@@ -32,6 +32,7 @@ internal sealed class ServeCommand : MiniMeCommand
         await using var app = MiniMeServer.Build(workspace, options, server, urls, engine => engine.UseTrust(Context.Trust),
             services => services.AddSingleton<IHostLifetime, CommandHostLifetime>());   // signals are the CLI's (TerminationSignals)
         _ = app.Services.GetService<Microsoft.Extensions.AI.IChatClient>(); // a misconfigured provider fails now, not at the first request
+        _ = app.Services.GetRequiredService<MiniMe.Server.Schedules.ScheduleService>(); // so does a bad schedules.timeZone, in one line, not in the scheduler's start
         await app.StartAsync(cancellationToken);
         try
         {

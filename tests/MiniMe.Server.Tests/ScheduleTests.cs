@@ -309,6 +309,11 @@ public sealed class ScheduleTests : IDisposable
         using (var deleted = await owner.DeleteAsync($"/v1/schedules/{id}")) Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         using (var gone = await owner.GetAsync($"/v1/schedules/{id}")) await gone.AssertProblemAsync(404);
         using (var anonymous = await server.Client().GetAsync("/v1/schedules")) Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+
+        var paths = (await owner.GetJsonAsync("/openapi/v1.json")).GetProperty("paths");
+        Assert.Equal(["get", "post"], paths.GetProperty("/v1/schedules").EnumerateObject().Select(p => p.Name).Where(n => n is "get" or "post" or "delete").Order());
+        Assert.Equal(["delete", "get"], paths.GetProperty("/v1/schedules/{id}").EnumerateObject().Select(p => p.Name).Where(n => n is "get" or "post" or "delete").Order());
+        Assert.True(paths.GetProperty("/v1/schedules/{id}/run").TryGetProperty("post", out _));
     }
 
     public void Dispose()

@@ -46,7 +46,7 @@ internal sealed class GoalsCommand : MiniMeCommand
             console.MarkupLine($"[{(alert.Overdue ? "red" : "yellow")}]{(alert.Overdue ? "Overdue" : "Due soon")}:[/] {Markup.Escape(alert.Message)} [dim]({alert.GoalId})[/]");
     }
 
-    private static Table GoalsTable(IReadOnlyList<Goal> goals)
+    internal static Table GoalsTable(IReadOnlyList<Goal> goals)
     {
         var table = new Table().Border(TableBorder.Simple)
             .AddColumn("id").AddColumn("title").AddColumn("status").AddColumn("deadline").AddColumn("progress").AddColumn("milestones");

@@ -250,9 +250,10 @@ internal sealed class ChatRepl(CliContext context, ChatSession session, bool ver
 
     private void Problem(Exception e)
     {
-        Problem(e.Message.Split('\n')[0]);
+        Problem(e.Message);
         if (verbose) context.Error.WriteLine(e.ToString());
     }
 
-    private void Problem(string message) => context.Error.WriteLine($"error: {message}");
+    /// <summary>One line on stderr (the first of a longer message).</summary>
+    private void Problem(string message) => context.Error.WriteLine($"error: {message.Split('\n')[0].TrimEnd('\r')}");
 }

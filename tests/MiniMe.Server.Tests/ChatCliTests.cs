@@ -8,6 +8,7 @@ using MiniMe.Cli.Rendering;
 using MiniMe.Server.Conversations;
 using MiniMe.Server.Tests.Support;
 using MiniMe.Testing;
+using MiniMe.Tracing;
 using Spectre.Console;
 
 namespace MiniMe.Server.Tests;
@@ -130,6 +131,15 @@ public sealed class ChatCliTests : IAsyncLifetime
         Assert.Equal(
             [("user", "Remember that I like Rust."), ("assistant", "Noted: you like Rust."), ("user", "What do I like?"), ("assistant", "You like Rust.")],
             messages.Select(m => (m.Role, m.Content)));
+
+        await using (var engine = Engine.Open(Home))
+        {
+            // Traced like the API's turns: one run per turn, closed as completed with the model's tokens.
+            var trace = engine.Traces.Read(second.GetProperty("run_id").GetString()!);
+            Assert.Equal(TraceEventTypes.RunEnd, trace[^1].EventType);
+            Assert.Equal("completed", trace[^1].Data["status"]!.GetValue<string>());
+            Assert.Equal(id, trace[0].Data["conversation_id"]!.GetValue<string>());
+        }
 
         var list = Json(await RunAsync("chat", "--list", "--json"));
         var listed = Assert.Single(list.EnumerateArray());
@@ -254,6 +264,11 @@ public sealed class ChatCliTests : IAsyncLifetime
         Assert.Equal(2, conversations.Count);
         Assert.Equal(4, conversations.Single(c => c.Id == id).MessageCount);
         Assert.Equal(("What do I like?", 2), conversations.Where(c => c.Id != id).Select(c => (c.Title, c.MessageCount)).Single());
+
+        var resumed = await RunAsync(["chat", "--conversation", id], terminal: true, input: "/quit\n");
+        Assert.True(resumed.Code == 0, resumed.Error);
+        Assert.Contains($"Opened How do we deploy? ({id}, 4 messages)", resumed.Out, StringComparison.Ordinal);
+        Assert.Contains("you: And rollbacks?", resumed.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -117,7 +117,10 @@ public sealed class ServerCertificate
         var text = System.Text.Encoding.ASCII.GetString(bytes);
         if (!text.Contains("-----BEGIN ", StringComparison.Ordinal))
         {
-            if (X509Certificate2.GetCertContentType(bytes) != X509ContentType.Pkcs12)
+            var type = X509Certificate2.GetCertContentType(bytes);
+            if (type == X509ContentType.Cert)
+                throw Bad(path, "is a certificate without its private key (DER); use a .pfx/.p12 with the key, or a PEM certificate with server.certificateKey");
+            if (type != X509ContentType.Pkcs12)
                 throw Bad(path, "is not a certificate: expected a PKCS#12 file (.pfx/.p12) or a PEM certificate (-----BEGIN CERTIFICATE-----)");
             try
             {

@@ -117,7 +117,7 @@ public sealed class ServerCertificate
         var text = System.Text.Encoding.ASCII.GetString(bytes);
         if (!text.Contains("-----BEGIN ", StringComparison.Ordinal))
         {
-            var type = X509Certificate2.GetCertContentType(bytes);
+            var type = ContentType(bytes);
             if (type == X509ContentType.Cert)
                 throw Bad(path, "is a certificate without its private key (DER); use a .pfx/.p12 with the key, or a PEM certificate with server.certificateKey");
             if (type != X509ContentType.Pkcs12)
@@ -161,6 +161,19 @@ public sealed class ServerCertificate
         catch (ArgumentException e)
         {
             throw new InvalidSettingsException([$"{keyName}: the certificate or key is not valid PEM ({e.Message})"], e);
+        }
+    }
+
+    /// <summary>What the bytes are; Unknown for anything that is no certificate (OpenSSL throws then).</summary>
+    private static X509ContentType ContentType(byte[] bytes)
+    {
+        try
+        {
+            return X509Certificate2.GetCertContentType(bytes);
+        }
+        catch (CryptographicException)
+        {
+            return X509ContentType.Unknown;
         }
     }
 

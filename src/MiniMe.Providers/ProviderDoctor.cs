@@ -94,7 +94,16 @@ public static class ProviderDoctor
         var settings = ProviderSettings.Resolve(probe, environment ?? Environment.GetEnvironmentVariable);
         using var connection = ChatClientFactory.Create(settings, transport);
         var models = await Step(() => connection.Models.ListAsync(cancellationToken), settings, cancellationToken).ConfigureAwait(false);
+        if (models.Error is { } error && TimedOut(error))   // the advice for a slow model call (raise llm.timeoutSeconds) does not fit a probe
+            return new LlmUnavailableException($"The {settings.Provider} endpoint {settings.Endpoint} did not answer within {probe.TimeoutSeconds} s; is it starting, or behind a slow network? `minime doctor` checks it at length.", error.InnerException);
         return models.Error;
+    }
+
+    private static bool TimedOut(Exception error)
+    {
+        for (var e = error.InnerException; e is not null; e = e.InnerException)
+            if (e is Polly.Timeout.TimeoutRejectedException or TimeoutException or OperationCanceledException) return true;
+        return false;
     }
 
     public static bool IsHealthy(IEnumerable<DoctorCheck> checks) => checks.All(c => c.Status != CheckStatus.Failed);

@@ -44,12 +44,14 @@ public sealed class ApiCorrectionsTests
 
     private static string NotesPath(TestServer server) => Path.Combine(server.Root, "src", "notes.txt");
 
-    private static async Task<(string RunId, JsonElement Ask, Dictionary<string, JsonElement> Pending)> ProposeAsync(HttpClient client)
+    /// <summary>A client of the owner, and the ask whose team proposed the write_file and the apply_patch, pending.</summary>
+    private static async Task<(HttpClient Client, string RunId, JsonElement Ask, Dictionary<string, JsonElement> Pending)> ProposeAsync(TestServer server)
     {
+        var client = server.Client(server.CreateKey("k"));
         var ask = await client.PostJsonAsync("/v1/ask", new { task = TaskText });
         var pending = (await client.GetJsonAsync("/v1/proposals")).EnumerateArray().ToDictionary(p => p.GetProperty("tool").GetString()!);
         Assert.Equal(["apply_patch", "write_file"], pending.Keys.Order(StringComparer.Ordinal));
-        return (ask.GetProperty("run_id").GetString()!, ask, pending);
+        return (client, ask.GetProperty("run_id").GetString()!, ask, pending);
     }
 
     private static string Id(JsonElement proposal) => proposal.GetProperty("id").GetString()!;
@@ -68,8 +70,7 @@ public sealed class ApiCorrectionsTests
     public async Task Rejecting_with_a_reason_keeps_exactly_one_correction_pair_even_when_the_rejection_is_sent_again()
     {
         await using var server = await StartAsync();
-        var client = server.Client(server.CreateKey("k"));
-        var (runId, _, pending) = await ProposeAsync(client);
+        var (client, runId, _, pending) = await ProposeAsync(server);
         var write = Id(pending["write_file"]);
 
         var rejected = await client.PostJsonAsync($"/v1/proposals/{write}/reject", new { reason = "  keep the second line as it is  " });
@@ -99,8 +100,7 @@ public sealed class ApiCorrectionsTests
     public async Task Approving_with_edited_arguments_writes_the_edited_content_once_and_keeps_one_edit_correction()
     {
         await using var server = await StartAsync();
-        var client = server.Client(server.CreateKey("k"));
-        var (runId, _, pending) = await ProposeAsync(client);
+        var (client, runId, _, pending) = await ProposeAsync(server);
         var write = Id(pending["write_file"]);
         const string edited = "first line\nsecond line, as I want it\n";
 
@@ -138,8 +138,7 @@ public sealed class ApiCorrectionsTests
     public async Task An_approval_whose_edit_changes_nothing_is_a_plain_approval_without_a_correction()
     {
         await using var server = await StartAsync();
-        var client = server.Client(server.CreateKey("k"));
-        var (_, _, pending) = await ProposeAsync(client);
+        var (client, _, _, pending) = await ProposeAsync(server);
 
         var approved = await client.PostJsonAsync($"/v1/proposals/{Id(pending["write_file"])}/approve",
             new { arguments = new { path = "src/notes.txt", content = Proposed } });
@@ -153,8 +152,7 @@ public sealed class ApiCorrectionsTests
     public async Task Edited_arguments_the_allowlist_refuses_answer_403_record_nothing_and_leave_the_proposal_pending()
     {
         await using var server = await StartAsync();
-        var client = server.Client(server.CreateKey("k"));
-        var (_, _, pending) = await ProposeAsync(client);
+        var (client, _, _, pending) = await ProposeAsync(server);
         var write = Id(pending["write_file"]);
 
         using (var refused = await client.PostAsJsonAsync($"/v1/proposals/{write}/approve", new { arguments = new { path = "../outside.txt", content = "x" } }))
@@ -172,8 +170,7 @@ public sealed class ApiCorrectionsTests
     public async Task Pending_file_changes_carry_the_unified_diff_in_the_ask_answer_the_list_and_the_proposal()
     {
         await using var server = await StartAsync();
-        var client = server.Client(server.CreateKey("k"));
-        var (_, ask, pending) = await ProposeAsync(client);
+        var (client, _, ask, pending) = await ProposeAsync(server);
         var write = Id(pending["write_file"]);
         var patch = Id(pending["apply_patch"]);
 

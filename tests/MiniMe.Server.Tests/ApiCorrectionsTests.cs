@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using MiniMe.Agents;
 using MiniMe.Server.Tests.Support;
 using MiniMe.Testing;
 using MiniMe.Tracing;
@@ -29,12 +28,7 @@ public sealed class ApiCorrectionsTests
 
     private static async Task<TestServer> StartAsync()
     {
-        var model = new MiniMe.Testing.ScriptedChatClient
-        {
-            Responder = call => AgentReplies.AgentOf(call.SystemText) == AgentNames.Integrator
-                ? ScriptedReply.Text(Integration)
-                : AgentReplies.For(AgentReplies.AgentOf(call.SystemText)),
-        };
+        var model = new MiniMe.Testing.ScriptedChatClient { Responder = call => AgentReplies.For(AgentReplies.AgentOf(call.SystemText), integration: Integration) };
         var server = await TestServer.StartAsync(model);
         Directory.CreateDirectory(Path.Combine(server.Root, "src"));
         await File.WriteAllTextAsync(NotesPath(server), Original);

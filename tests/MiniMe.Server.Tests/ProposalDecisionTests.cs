@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using MiniMe.Agents;
 using MiniMe.Server.Ask;
 using MiniMe.Server.Storage;
 using MiniMe.Server.Tests.Support;
@@ -39,9 +38,8 @@ public sealed class ProposalDecisionTests
     {
         var model = new MiniMe.Testing.ScriptedChatClient
         {
-            Responder = call => AgentReplies.AgentOf(call.SystemText) == AgentNames.Integrator
-                ? ScriptedReply.Text("""{"summary":"Run the marker.","proposals":[{"tool":"run_command","arguments":{"argv":["sh","scripts/mark.sh"]},"rationale":"leave a marker"}]}""")
-                : AgentReplies.For(AgentReplies.AgentOf(call.SystemText)),
+            Responder = call => AgentReplies.For(AgentReplies.AgentOf(call.SystemText),
+                integration: """{"summary":"Run the marker.","proposals":[{"tool":"run_command","arguments":{"argv":["sh","scripts/mark.sh"]},"rationale":"leave a marker"}]}"""),
         };
         var server = await TestServer.StartAsync(model);
         await File.WriteAllTextAsync(server.Workspace.AllowlistPath, Allowlist);

@@ -24,12 +24,13 @@ public static class AgentReplies
         : systemText.Contains("You are the Integrator", StringComparison.Ordinal) ? AgentNames.Integrator
         : "unknown";
 
-    public static ScriptedReply For(string agent, bool criticAccepts = true) => ScriptedReply.Text(agent switch
+    /// <param name="integration">The integrator's answer (its proposals) instead of <see cref="Integration"/>.</param>
+    public static ScriptedReply For(string agent, bool criticAccepts = true, string? integration = null) => ScriptedReply.Text(agent switch
     {
         AgentNames.Architect => Plan,
         AgentNames.Builder => Build,
         AgentNames.Critic => criticAccepts ? CriticOk : CriticReject,
-        AgentNames.Integrator => Integration,
+        AgentNames.Integrator => integration ?? Integration,
         _ => "I do not know this agent.",
     });
 

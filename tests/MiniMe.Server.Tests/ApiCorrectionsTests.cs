@@ -50,10 +50,12 @@ public sealed class ApiCorrectionsTests
 
     private static string Id(JsonElement proposal) => proposal.GetProperty("id").GetString()!;
 
-    /// <summary>The correction pairs in feedback.jsonl: each line's delta and correction.</summary>
-    private static List<(JsonObject Delta, string? Correction)> Corrections(TestServer server) =>
-        File.Exists(server.Workspace.FeedbackPath)
-            ? [.. File.ReadAllLines(server.Workspace.FeedbackPath).Where(l => l.Length > 0).Select(l =>
+    /// <summary>The correction pairs in the owner's feedback.jsonl: each line's delta and correction.</summary>
+    private static List<(JsonObject Delta, string? Correction)> Corrections(TestServer server) => Corrections(server.Workspace.FeedbackPath);
+
+    private static List<(JsonObject Delta, string? Correction)> Corrections(string feedbackPath) =>
+        File.Exists(feedbackPath)
+            ? [.. File.ReadAllLines(feedbackPath).Where(l => l.Length > 0).Select(l =>
             {
                 var line = JsonNode.Parse(l)!.AsObject();
                 return (line["delta"]!.AsObject(), line["correction"]?.GetValue<string>());
@@ -197,6 +199,28 @@ public sealed class ApiCorrectionsTests
         await client.PostJsonAsync($"/v1/proposals/{patch}/approve", new { });
         Assert.Equal("alpha\ngamma\n", await File.ReadAllTextAsync(Path.Combine(server.Root, "src", "other.txt")));
         Assert.False((await client.GetJsonAsync($"/v1/proposals/{patch}")).TryGetProperty("preview", out _));
+    }
+
+    [Fact]
+    public async Task Another_users_rejection_and_edit_are_kept_in_that_users_feedback_and_nothing_runs()
+    {
+        await using var server = await TestServer.StartAsync(services: s => s.AddAskService());
+        var alice = server.Client(server.CreateKey("alice-laptop", "alice"));
+        await alice.PostJsonAsync("/v1/ask", new { task = "document the health check and run the tests" });
+        var pending = (await alice.GetJsonAsync("/v1/proposals")).EnumerateArray().ToDictionary(p => p.GetProperty("tool").GetString()!);
+
+        await alice.PostJsonAsync($"/v1/proposals/{Id(pending["run_command"])}/reject", new { reason = "CI runs them" });
+        var edited = await alice.PostJsonAsync($"/v1/proposals/{Id(pending["write_file"])}/approve",
+            new { arguments = new { path = "docs/health.md", content = "# Health, edited\n" } });
+
+        Assert.False(edited.GetProperty("executed").GetBoolean());
+        Assert.Contains("tools run only for the workspace owner", edited.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(server.Root, "docs", "health.md")));
+        var corrections = Corrections(Path.Combine(server.Workspace.Root, "users", "alice", "feedback.jsonl"));
+        Assert.Equal(["action_rejected", "action_edited"], corrections.Select(c => c.Delta["kind"]!.GetValue<string>()));
+        Assert.Equal("CI runs them", corrections[0].Correction);
+        Assert.Equal("# Health, edited\n", corrections[1].Delta["edited"]!["content"]!.GetValue<string>());
+        Assert.Empty(Corrections(server));
     }
 
     [Fact]

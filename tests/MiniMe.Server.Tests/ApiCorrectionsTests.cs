@@ -15,7 +15,6 @@ namespace MiniMe.Server.Tests;
 [Trait("Category", "Integration")]
 public sealed class ApiCorrectionsTests
 {
-    private const string TaskText = "Design and implement a greeting module, refactor the service layer and add integration tests";
     private const string Original = "first line\nsecond line\n";
     private const string Proposed = "first line\nsecond line, proposed\n";
 
@@ -42,7 +41,7 @@ public sealed class ApiCorrectionsTests
     private static async Task<(HttpClient Client, string RunId, JsonElement Ask, Dictionary<string, JsonElement> Pending)> ProposeAsync(TestServer server)
     {
         var client = server.Client(server.CreateKey("k"));
-        var ask = await client.PostJsonAsync("/v1/ask", new { task = TaskText });
+        var ask = await client.PostJsonAsync("/v1/ask", new { task = AgentReplies.TeamTask });
         var pending = (await client.GetJsonAsync("/v1/proposals")).EnumerateArray().ToDictionary(p => p.GetProperty("tool").GetString()!);
         Assert.Equal(["apply_patch", "write_file"], pending.Keys.Order(StringComparer.Ordinal));
         return (client, ask.GetProperty("run_id").GetString()!, ask, pending);

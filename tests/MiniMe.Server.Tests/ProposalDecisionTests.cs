@@ -19,8 +19,6 @@ namespace MiniMe.Server.Tests;
 [Trait("Category", "Integration")]
 public sealed class ProposalDecisionTests
 {
-    private const string TaskText = "Design and implement a greeting module, refactor the service layer and add integration tests";
-
     // The command records that it ran, then holds until the test creates "go", so every racing request arrives while it runs.
     private const string MarkScript = "echo ran >> runs.txt\nwhile [ ! -e go ]; do sleep 0.05; done\n";
 
@@ -51,7 +49,7 @@ public sealed class ProposalDecisionTests
 
     private static async Task<(string RunId, string ProposalId)> ProposeAsync(HttpClient client)
     {
-        var ask = await client.PostJsonAsync("/v1/ask", new { task = TaskText });
+        var ask = await client.PostJsonAsync("/v1/ask", new { task = AgentReplies.TeamTask });
         var proposal = Assert.Single((await client.GetJsonAsync("/v1/proposals")).EnumerateArray());
         Assert.Equal("run_command", proposal.GetProperty("tool").GetString());
         return (ask.GetProperty("run_id").GetString()!, proposal.GetProperty("id").GetString()!);

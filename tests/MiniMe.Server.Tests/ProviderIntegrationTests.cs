@@ -61,7 +61,7 @@ public sealed class ProviderIntegrationTests : IAsyncLifetime
         await using var server = await StartAsync();
         var client = server.Client(server.CreateKey("k"));
 
-        var ask = await client.PostJsonAsync("/v1/ask", new { task = "Design and implement a greeting module, refactor the service layer and add integration tests" });
+        var ask = await client.PostJsonAsync("/v1/ask", new { task = AgentReplies.TeamTask });
         Assert.Equal("completed", ask.GetProperty("status").GetString());
         var runId = ask.GetProperty("run_id").GetString()!;
         var pending = (await client.GetJsonAsync("/v1/proposals")).EnumerateArray().ToList();
@@ -91,7 +91,7 @@ public sealed class ProviderIntegrationTests : IAsyncLifetime
             integration: """{"summary":"s","proposals":[{"tool":"write_file","arguments":{"path":"../outside.txt","content":"x"},"rationale":"r"}]}""");
         await using var server = await StartAsync();
         var client = server.Client(server.CreateKey("k"));
-        await client.PostJsonAsync("/v1/ask", new { task = "Design and implement a greeting module, refactor the service layer and add integration tests" });
+        await client.PostJsonAsync("/v1/ask", new { task = AgentReplies.TeamTask });
         var pending = (await client.GetJsonAsync("/v1/proposals")).EnumerateArray().ToList();
         Assert.Single(pending);
         var outcome = await client.PostJsonAsync($"/v1/proposals/{pending[0].GetProperty("id").GetString()}/approve", new { });

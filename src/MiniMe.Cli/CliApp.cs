@@ -19,6 +19,7 @@ public static class CliApp
         root.Subcommands.Add(new DocumentsCommand(context));
         root.Subcommands.Add(new SearchCommand(context));
         root.Subcommands.Add(new AskCommand(context));
+        root.Subcommands.Add(new ChatCommand(context));
         root.Subcommands.Add(new RunsCommand(context));
         root.Subcommands.Add(new TraceCommand(context));
         root.Subcommands.Add(new FeedbackCommand(context));

@@ -10,5 +10,7 @@ if (args is ["--version"])
 }
 
 // Ctrl+C and SIGTERM cancel the command's token (exit 130 once it has wound down); a second one quits at once.
-using var termination = TerminationSignals.Register(Console.Error);
-return await CliApp.RunAsync(args, CliApp.ConsoleContext(), termination.Token);
+// A command may claim Ctrl+C for part of its work (context.Interrupts: `minime chat` stops only the answer).
+var context = CliApp.ConsoleContext();
+using var termination = TerminationSignals.Register(Console.Error, context.Interrupts);
+return await CliApp.RunAsync(args, context, termination.Token);

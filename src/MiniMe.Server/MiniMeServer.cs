@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -45,6 +43,8 @@ public static class MiniMeServer
 {
     /// <param name="engine">Adjusts the engine's registrations (the trust file, a scripted model in tests).</param>
     /// <param name="configure">Runs last, so it can replace any registration.</param>
+    /// <param name="verbose">Log every failure with its exception; otherwise expected ones are one line (<see cref="ServerLogPolicy"/>).</param>
+    /// <exception cref="InvalidSettingsException">An https URL has no usable certificate (<see cref="ServerCertificate"/>).</exception>
     public static WebApplication Build(
         Workspace workspace,
         MiniMeOptions options,
@@ -52,26 +52,35 @@ public static class MiniMeServer
         string? urls = null,
         Action<MiniMeBuilder>? engine = null,
         Action<IServiceCollection>? configure = null,
-        LogLevel logLevel = LogLevel.Warning)
+        LogLevel logLevel = LogLevel.Warning,
+        bool verbose = false)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(server);
+        var listen = urls ?? server.Urls;
+        var https = ServerCertificate.HttpsUrls(listen);
+        var certificate = https.Count > 0 ? ServerCertificate.Resolve(workspace, server, https[0]) : null;
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
             EnvironmentName = Environments.Production,
             ContentRootPath = AppContext.BaseDirectory,
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
-        builder.WebHost.UseKestrelCore().UseUrls(urls ?? server.Urls).ConfigureKestrel(kestrel =>
+        builder.WebHost.UseKestrelCore().UseUrls(listen).ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = Math.Max(server.MaxRequestBytes, server.MaxImportBytes);
+            if (certificate is not null) kestrel.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate.Certificate);
         });
+        // The empty builder leaves https out; with it, an https URL takes the certificate set above.
+        if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel);
 
         var services = builder.Services;
         services.AddSingleton(server);
+        services.AddSingleton(new ServerLogPolicy(verbose));
+        if (certificate is not null) services.AddSingleton(certificate);
         var miniMe = services.AddMiniMe(workspace, options).UseHostTelemetry().LongRunning().AddPersonalLayer();
         engine?.Invoke(miniMe);
         AddServices(services, server);
@@ -94,6 +103,23 @@ public static class MiniMeServer
         return app;
     }
 
+    /// <summary>
+    /// Starts the server; a failure to listen (the port in use, an address not this machine's) is one
+    /// <see cref="ServerStartException"/> line naming the URL and <paramref name="setting"/> (--urls or server.urls).
+    /// </summary>
+    public static async Task StartAsync(WebApplication app, string urls, string setting, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException && ServerStartException.Translate(e, urls, setting) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
     /// <summary>The addresses Kestrel listens on (after start; port 0 resolves to the chosen port).</summary>
     public static IReadOnlyList<string> Addresses(WebApplication app) =>
         [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
@@ -111,13 +137,7 @@ public static class MiniMeServer
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Fill);
         services.AddExceptionHandler<ExceptionProblems>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.Configure<JsonOptions>(o =>
-        {
-            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            o.SerializerOptions.DictionaryKeyPolicy = null;
-            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
-        });
+        services.Configure<JsonOptions>(o => ApiJson.Apply(o.SerializerOptions));
 
         // Nothing is encrypted for later (no cookies): in-memory keys, no key ring written to the home folder.
         services.AddSingleton<IDataProtectionProvider, EphemeralDataProtectionProvider>();

@@ -226,8 +226,7 @@ public sealed class ScheduleTests : IDisposable
         var workspace = NewWorkspace();
         WorkspaceTrust.Record(new TrustStore(TrustFile), workspace, ConfigurationLoader.Load(workspace).Tools, TrustSource.Init, DateTimeOffset.UtcNow);
         await using var server = new Process(workspace, time, connection.Chat, TrustFile);
-        var schedule = server.Schedules.Add(server.Owner, "0 11 * * *",
-            "Design and implement a greeting module, refactor the service layer and add integration tests", "Nightly greeter", ScheduleKinds.Ask);
+        var schedule = server.Schedules.Add(server.Owner, "0 11 * * *", AgentReplies.TeamTask, "Nightly greeter", ScheduleKinds.Ask);
 
         time.Advance(TimeSpan.FromMinutes(30));
         var execution = Assert.Single(await server.Schedules.RunDueAsync(CancellationToken.None));

@@ -17,6 +17,8 @@ public sealed class CliContext(IAnsiConsole console, TextWriter error, bool inte
     public bool InputInteractive { get; } = inputInteractive ?? (interactive && !System.Console.IsInputRedirected);
     /// <summary>Which workspaces may run tools (workspace trust); `init` and `trust` write it.</summary>
     public TrustStore Trust { get; } = trustFile is null ? TrustStore.ForUser() : new TrustStore(trustFile);
+    /// <summary>Claims on Ctrl+C: while one is held, Ctrl+C stops only that part of the command (an answer in `minime chat`).</summary>
+    public Interrupts Interrupts { get; } = new();
 }
 
 /// <summary>Exit codes scripts can rely on.</summary>

@@ -32,7 +32,7 @@ public sealed class ChatService(
 {
     public const string NoModelDetail =
         "No chat model is configured: set llm.provider (openai, ollama or anthropic), llm.model and llm.endpoint in config.yaml " +
-        "or MINIME_LLM__PROVIDER / MINIME_LLM__MODEL / MINIME_LLM__ENDPOINT, then restart `minime serve`.";
+        "or MINIME_LLM__PROVIDER / MINIME_LLM__MODEL / MINIME_LLM__ENDPOINT, then try again (restart `minime serve` for the API; `minime doctor` checks the setup).";
 
     /// <summary>True when the engine has a model pipeline (llm.provider is not none).</summary>
     public bool HasModel => services.GetService<IChatClient>() is not null;

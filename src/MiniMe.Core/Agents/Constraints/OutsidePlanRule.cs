@@ -8,7 +8,8 @@ namespace MiniMe.Agents.Constraints;
 /// bitbucket-pipelines.yml, .gitea/ and .forgejo/ workflows, .ci/, .husky/, .githooks/) blocks unless
 /// the plan lists it (or a folder holding it); without a plan it blocks too, since nothing asked for it.
 /// Any other path the plan does not list is a warning; test files are exempt (the Builder is told to
-/// add tests, and the missing-tests rule asks for them). Without a plan only the first two apply.
+/// add tests, and the missing-tests rule asks for them). Without a plan only the first two apply. Paths
+/// that leave the repository are path.escape's and not judged here.
 /// </summary>
 public sealed class OutsidePlanRule : IConstraintRule
 {
@@ -25,7 +26,7 @@ public sealed class OutsidePlanRule : IConstraintRule
     public IEnumerable<Violation> Check(IReadOnlyList<ProposedChange> changes, ConstraintContext context)
     {
         var planned = context.Plan?.Files.Select(f => ProposedChange.NormalizePath(f.Path)).ToList();
-        foreach (var path in ConstraintRules.PathChanges(changes).Select(c => c.Path!).Distinct(StringComparer.Ordinal))
+        foreach (var path in ConstraintRules.PathChanges(changes).Select(c => c.Path!).Where(ConfinedPathsRule.IsConfined).Distinct(StringComparer.Ordinal))
         {
             var p = ProposedChange.NormalizePath(path);
             var inPlan = planned is not null && planned.Any(f => Covers(f, p));

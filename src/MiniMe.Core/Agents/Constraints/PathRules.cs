@@ -2,10 +2,10 @@ using System.Text.RegularExpressions;
 
 namespace MiniMe.Agents.Constraints;
 
-/// <summary>path.outside: a path is absolute, has a drive letter or "~", or climbs out with "..". Blocking.</summary>
+/// <summary>path.escape: a path is absolute, has a drive letter or "~", or climbs out with "..". Blocking.</summary>
 public sealed partial class ConfinedPathsRule : IConstraintRule
 {
-    public string Id => "path.outside";
+    public string Id => "path.escape";
 
     public IEnumerable<Violation> Check(IReadOnlyList<ProposedChange> changes, ConstraintContext context) =>
         ConstraintRules.PathChanges(changes).Select(c => c.Path!).Where(p => !IsConfined(p)).Distinct(StringComparer.Ordinal)

@@ -7,7 +7,7 @@ namespace MiniMe.Agents.Constraints;
 /// principle.keyword: a principle of the task's effective identity forbids something by name and a
 /// line the change introduces contains it. The forbidden terms are read from the principle's name and
 /// description: what follows "never use", "never", "avoid", "avoid using", "do not use", "don't use",
-/// "must not use", "no use of" or "forbid": a `backticked` or "quoted" term, else up to three words,
+/// "must not use", "no use of" or "forbid": a `backticked` or "quoted" term, else up to four words,
 /// cut at the first of in/for/when/unless/except/because/and/or/with/without/on/to/if, leading
 /// articles dropped ("Avoid the service locator pattern" → "service locator pattern"). A term matches
 /// case-insensitively as whole words, with its words joined by nothing, a space, "_" or "-" (so
@@ -82,7 +82,7 @@ public sealed partial class PrincipleKeywordsRule : IConstraintRule
 
     [GeneratedRegex(
         @"\b(?i:never[ \t]+use|never|avoid(?:[ \t]+using)?|do[ \t]+not[ \t]+use|don['’]t[ \t]+use|must[ \t]+not[ \t]+use|no[ \t]+use[ \t]+of|forbid)[ \t]+" +
-        @"(?:`(?<quoted>[^`\r\n]{1,60})`|""(?<quoted>[^""\r\n]{1,60})""|'(?<quoted>[^'\r\n]{1,60})'|(?<words>[A-Za-z0-9_$#+]+(?:\.[A-Za-z0-9_$#+]+)*(?:[ \t]+[A-Za-z0-9_$#+-]+){0,2}))",
+        @"(?:`(?<quoted>[^`\r\n]{1,60})`|""(?<quoted>[^""\r\n]{1,60})""|'(?<quoted>[^'\r\n]{1,60})'|(?<words>[A-Za-z0-9_$#+]+(?:\.[A-Za-z0-9_$#+]+)*(?:[ \t]+[A-Za-z0-9_$#+-]+){0,3}))",
         RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, ConstraintRules.RegexTimeoutMs)]
     private static partial Regex Trigger();
 }

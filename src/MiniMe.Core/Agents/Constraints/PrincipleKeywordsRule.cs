@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using MiniMe.Identity;
 
@@ -24,6 +25,9 @@ public sealed partial class PrincipleKeywordsRule : IConstraintRule
     private static readonly HashSet<string> Vague = new(StringComparer.OrdinalIgnoreCase)
         { "it", "this", "that", "them", "these", "those", "anything", "something", "more", "less", "too", "much", "many", "one", "ever" };
 
+    /// <summary>Term patterns by term: the terms come from identity.yaml, so there are few.</summary>
+    private static readonly ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.OrdinalIgnoreCase);
+
     public string Id => "principle.keyword";
 
     public IEnumerable<Violation> Check(IReadOnlyList<ProposedChange> changes, ConstraintContext context)
@@ -31,7 +35,7 @@ public sealed partial class PrincipleKeywordsRule : IConstraintRule
         foreach (var principle in context.Principles)
             foreach (var term in ForbiddenTerms(principle.Principle))
             {
-                var pattern = TermPattern(term);
+                var pattern = Patterns.GetOrAdd(term, TermPattern);
                 foreach (var change in changes)
                 {
                     var hit = change.AddedLines().FirstOrDefault(l => pattern.IsMatch(l.Text));

@@ -8,7 +8,9 @@ namespace MiniMe.Agents;
 /// <summary>
 /// The default workflow (SPEC 3.5): Architect, then Builder and Critic for at most
 /// min(masks.MaxIterations, llm.maxIterations) rounds (the Builder revises while the review finds
-/// blocking violations), then Integrator, then action proposals. Agents whose routing weight is
+/// blocking violations: the static constraint rules' or the model's), then Integrator, whose proposals
+/// are re-checked against the reviewed build (<see cref="ProposalRecheck"/>: what differs is flagged),
+/// then action proposals. Agents whose routing weight is
 /// below llm.skipAgentsBelow are skipped; without an Integrator the Builder's files and patches
 /// become the proposals. This class only sequences: prompts, calls, checks and proposals live in
 /// their own types.

@@ -13,6 +13,8 @@ public sealed class MiniMeOptions
     public FactOptions Facts { get; set; } = new();
     public LlmOptions Llm { get; set; } = new();
     public ToolsOptions Tools { get; set; } = new();
+    /// <summary>Program hooks told about run, node, agent-call and tool events (docs/hooks.md).</summary>
+    public List<MiniMe.Hooks.HookOptions> Hooks { get; set; } = [];
 }
 
 public sealed class UserOptions

@@ -97,8 +97,9 @@ internal static class DefaultFiles
 
         # hooks:                       # programs told about run, agent-call and tool events (docs/hooks.md); run like run_command: argv (no shell), sandbox, scrubbed environment
         #   - event: before_tool       # before_run | after_run | before_node | after_node | before_agent_call | after_agent_call | before_tool | after_tool
-        #     program: ["/usr/bin/env", "python3", "hooks/check_tool.py"]   # gets the event as JSON on stdin; answers {"decision":"allow"|"deny","reason":"..."} or {"decision":"patch","patch":{...}}
-        #     match: { tool: run_command }   # tool events only: just this tool
+        #     program: ["/usr/bin/env", "python3", "hooks/check_tool.py"]   # gets the event as JSON on stdin; answers one JSON object on stdout: decision allow, deny (with a reason) or patch (a JSON merge patch)
+        #     match:
+        #       tool: run_command      # tool events only: just this tool
         #     timeoutSeconds: 10       # then it is killed and onError applies
         #     onError: deny            # deny | allow when it fails, times out or answers garbage (default: deny before_*, allow after_*)
 

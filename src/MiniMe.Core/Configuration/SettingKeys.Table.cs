@@ -104,7 +104,7 @@ public sealed partial class SettingKeys
             ("onError", Value(typeof(MiniMe.Hooks.HookErrorPolicy?))),
             // Read-only, so never bound; known all the same, as to reflection.
             ("effectiveOnError", Value(typeof(MiniMe.Hooks.HookErrorPolicy))),
-            ("displayName", Value(typeof(string)))))));
+            ("displayName", Value(typeof(string))))))));
 
     private static Node Section(params (string Name, Node Node)[] children)
     {

@@ -19,8 +19,8 @@ namespace MiniMe.Tools.Approval;
 /// After a successful action that changed files, <paramref name="changes"/> (when given) is told
 /// the full paths under <paramref name="root"/>; its failure becomes a warning of the execution.
 /// </summary>
-public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, FeedbackStore? feedback, TrustStatus trust,
-    string? root = null, IWorkspaceChangeObserver? changes = null)
+public sealed partial class ToolRunner(ToolRegistry registry, TraceStore traces, FeedbackStore? feedback, TrustStatus trust,
+    string? root = null, IWorkspaceChangeObserver? changes = null, MiniMe.Hooks.HookDispatcher? hooks = null)
 {
     /// <summary>How many times a user may edit one proposal before it counts as rejected.</summary>
     public const int MaxEdits = 5;
@@ -104,7 +104,7 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
                     return new ActionOutcome(current, OutcomeStatus.Rejected, reject.Reason.StartsWith("not run", StringComparison.Ordinal) ? reject.Reason : $"rejected: {(reject.Reason.Length > 0 ? reject.Reason : "no reason given")}", prepared.Preview, decision, Edited: edits > 0);
                 default:
                     TraceApproval(runId, current, tool.Descriptor.NeedsApproval ? "accepted" : "not_required", decision.Who, edits, null);
-                    return await ExecuteAsync(runId, current, prepared, decision, edits, cancellationToken).ConfigureAwait(false);
+                    return await ExecuteWithHooksAsync(runId, current, tool, prepared, decision, edits, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -240,6 +240,7 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
         OutcomeStatus.Refused => "refused",
         OutcomeStatus.Invalid => "invalid",
         OutcomeStatus.Rejected => "rejected",
+        OutcomeStatus.Vetoed => "vetoed",
         _ => "not_run",
     };
 }

@@ -233,6 +233,30 @@ public sealed class HookTests
         Assert.Equal(["deny-path", $"{Python} upper.py", "deny-path"], w.Events(TraceEventTypes.Hook).Select(e => e.Data["hook"]!.GetValue<string>()));
     }
 
+    [BwrapFact]
+    public async Task A_program_hook_runs_in_the_workspace_sandbox_and_cannot_write_outside_the_root()
+    {
+        string? target = null;
+        using var w = new ToolWorkspace(sandbox: "bwrap", programHooks: w =>
+        {
+            target = Path.Join(w.Outside, "hooked.txt");
+            return [Program(w, "escape.py", $$"""
+                import json, sys
+                json.load(sys.stdin)
+                try:
+                    open("{{target}}", "w").write("escaped")
+                    print(json.dumps({"decision": "allow"}))
+                except OSError as e:
+                    print(json.dumps({"decision": "deny", "reason": "sandboxed: " + type(e).__name__}))
+                """)];
+        });
+        var outcome = await w.RunAsync("write_file", WriteArgs);
+
+        Assert.Equal(OutcomeStatus.Vetoed, outcome.Status);
+        Assert.Contains("sandboxed: ", outcome.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(target));
+    }
+
     [Fact]
     public void Verdicts_are_parsed_from_one_json_object()
     {

@@ -90,6 +90,7 @@ internal static class DefaultFiles
           root: ..                    # the directory tools work in, relative to this folder (.. = the project holding .minime)
           commandTimeoutSeconds: 120  # then the command and everything it started is killed
           maxOutputBytes: 1048576     # per stream; the rest is counted and dropped
+          traceOutputBytes: 16384     # per stream: the end of a command's stdout/stderr kept (redacted) in the run's trace; 0 = none
           maxFileBytes: 4194304       # largest file read, written or patched
           sandbox: auto               # auto = bubblewrap when it works here; bwrap = required; none (commands that run code then run as you)
           allowNetwork: false         # commands in the sandbox get no network unless true

@@ -212,6 +212,11 @@ public sealed class ToolsOptions
     public int CommandTimeoutSeconds { get; set; } = 120;
     /// <summary>stdout and stderr are each kept up to this many bytes; the rest is counted and dropped.</summary>
     public int MaxOutputBytes { get; set; } = 1024 * 1024;
+    /// <summary>
+    /// How much of an executed command's stdout and stderr (each) the execution event of the run's trace
+    /// keeps: the end of the stream, redacted like every trace string; 0 keeps none.
+    /// </summary>
+    public int TraceOutputBytes { get; set; } = 16 * 1024;
     /// <summary>Largest file read_file reads, write_file writes or apply_patch patches.</summary>
     public long MaxFileBytes { get; set; } = 4 * 1024 * 1024;
     /// <summary>auto (bubblewrap when it works here, else none), bwrap (required), or none.</summary>

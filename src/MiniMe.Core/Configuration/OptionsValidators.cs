@@ -187,6 +187,7 @@ public sealed class ToolsOptionsValidator : IValidateOptions<ToolsOptions>
         if (string.IsNullOrWhiteSpace(options.Root)) f.Add("tools.root must name a directory");
         f.Range("tools.commandTimeoutSeconds", options.CommandTimeoutSeconds, 1, 86400);
         f.AtLeast("tools.maxOutputBytes", options.MaxOutputBytes, 1024);
+        f.Range("tools.traceOutputBytes", options.TraceOutputBytes, 0, 16 * 1024 * 1024);
         f.AtLeast("tools.maxFileBytes", options.MaxFileBytes, 1);
         f.Defined("tools.sandbox", options.Sandbox);
         return f.Result;

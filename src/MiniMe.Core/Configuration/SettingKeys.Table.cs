@@ -91,6 +91,7 @@ public sealed partial class SettingKeys
             ("root", Value(typeof(string))),
             ("commandTimeoutSeconds", Value(typeof(int))),
             ("maxOutputBytes", Value(typeof(int))),
+            ("traceOutputBytes", Value(typeof(int))),
             ("maxFileBytes", Value(typeof(long))),
             ("sandbox", Value(typeof(SandboxMode))),
             ("allowNetwork", Value(typeof(bool))),

@@ -102,6 +102,28 @@ public sealed class CommandOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task Ask_with_yes_shows_what_the_approved_command_printed_under_its_outcome()
+    {
+        await using var model = await LoopbackOpenAiServer.StartAsync();
+        model.Responder = r => AgentReplies.For(AgentReplies.AgentOf(r.MessagesText),
+            integration: """{"summary":"Run the checks.","proposals":[{"tool":"run_command","arguments":{"argv":["sh","scripts/both.sh"]},"rationale":"see what fails"}]}""");
+        await SetUpAsync(config => config
+            .Replace("  model: minilm          #", "  model: none          #", StringComparison.Ordinal)
+            .Replace("  maxRetries: 3 ", "  maxRetries: 0 ", StringComparison.Ordinal)
+            .Replace("  provider: none         # none (dry runs only)",
+                "  provider: openai\n  endpoint: " + model.BaseUrl + "\n  model: loopback-model\n  apiKeyVariable: MINIME_TEST_UNSET_KEY\n  # none (dry runs only)", StringComparison.Ordinal));
+
+        var ask = await RunAsync("ask", AgentReplies.TeamTask, "--yes");
+
+        Assert.True(model.ChatRequests.Count > 0, ask.Out + ask.Error);
+        var lines = ask.Out.Split('\n').Select(l => l.Trim()).ToList();
+        var outcome = lines.FindIndex(l => l.StartsWith("p1 run_command: sh exited with 3", StringComparison.Ordinal));
+        Assert.True(outcome >= 0, ask.Out + ask.Error);
+        Assert.StartsWith("exit 3 ·", lines[outcome + 1], StringComparison.Ordinal);
+        Assert.Equal(["── stdout ──", "built 4 projects", "tests: 11 passed", "── stderr ──", "warning: slow test", "error: 1 failed"], lines[(outcome + 2)..(outcome + 8)]);
+    }
+
+    [Fact]
     public async Task Long_output_shows_its_last_lines_with_the_count_above_and_the_capped_stream_says_so()
     {
         await SetUpAsync(config => config

@@ -57,6 +57,7 @@ public sealed record CommandOutput(
             start -= width;
         }
         var tail = text[start..];
+        if (start > 0 && text[start - 1] == '\n') return (tail, true);   // the cut fell on a line start
         var newline = tail.IndexOf('\n', StringComparison.Ordinal);
         if (newline >= 0 && newline < 200 && newline + 1 < tail.Length) tail = tail[(newline + 1)..];
         return (tail, true);

@@ -73,6 +73,7 @@ public static class MiniMeServer
         var miniMe = services.AddMiniMe(workspace, options).UseHostTelemetry().LongRunning().AddPersonalLayer();
         engine?.Invoke(miniMe);
         AddServices(services, server);
+        Mcp.McpRegistration.AddHttp(services, workspace);
         configure?.Invoke(services);
         RedactingLoggerProvider.DecorateAll(services);
 
@@ -160,6 +161,7 @@ public static class MiniMeServer
         AskEndpoints.Map(v1, server);
         PackEndpoints.Map(v1);
         GoalEndpoints.Map(v1);
+        Mcp.McpRegistration.Map(app, server);
         v1.MapGet("/me", (System.Security.Claims.ClaimsPrincipal user, UserSpaces spaces, ChatService chat) =>
             {
                 var space = spaces.Get(user.UserId());

@@ -97,6 +97,9 @@ internal static class DefaultFiles
 
         # goals:
         #   alertDays: 7              # active goals due within this many days (or overdue) are alerts: `minime goals`, chat, GET /v1/goals/alerts, /v1/notifications
+
+        # mcp:                          # MiniMe's memory for MCP clients: `minime mcp` (stdio) and /mcp on `minime serve`
+        #   allowWrites: false          # true also offers memory_import_text and remember; off, MCP clients only read
         """ + "\n";
 
     public const string Identity = """

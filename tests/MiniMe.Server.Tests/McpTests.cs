@@ -255,6 +255,22 @@ public sealed class McpTests : IAsyncLifetime
         Assert.DoesNotContain("error:", await error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("allowWrites: sometimes", "mcp.allowWrites: 'sometimes' is not true or false")]
+    [InlineData("allowWrite: true", "unknown setting 'mcp.allowWrite'; did you mean 'mcp.allowWrites'?")]
+    public async Task A_bad_mcp_setting_stops_minime_mcp_with_one_line_before_anything_is_served(string setting, string message)
+    {
+        await InitAsync("\nmcp:\n  " + setting + "\n");
+
+        var run = await CliRun.RunAsync(Home, TrustFile, "mcp");
+
+        Assert.Equal(2, run.Code);
+        Assert.Equal("", run.Out);
+        var line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: " + Path.Combine(Home, "config.yaml") + ":", line, StringComparison.Ordinal);
+        Assert.EndsWith(message, line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Over_http_mcp_needs_an_api_key_and_acts_as_the_keys_user()
     {

@@ -69,11 +69,14 @@ public static class McpRegistration
         services.AddMiniMeMcp(McpOptions.Load(workspace), McpFace.Http).WithHttpTransport(o => o.Stateless = true);
     }
 
-    /// <summary>/mcp: under the fallback policy (an API key, as /v1), rate-limited per key, bodies up to server.maxImportBytes.</summary>
+    /// <summary>
+    /// /mcp: under the fallback policy (an API key, as /v1), rate-limited per key, bodies up to
+    /// server.maxImportBytes. JSON-RPC, not REST: left out of the OpenAPI document (docs/server.md describes it).
+    /// </summary>
     public static void Map(IEndpointRouteBuilder app, ServerOptions server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        app.MapMcp(Path).WithBodyLimit(server.MaxImportBytes).WithTags("MCP");
+        app.MapMcp(Path).WithBodyLimit(server.MaxImportBytes).ExcludeFromDescription();
     }
 
     private static string Version =>

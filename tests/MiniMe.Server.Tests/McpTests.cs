@@ -212,10 +212,10 @@ public sealed class McpTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Minime_mcp_writes_only_protocol_on_stdout_and_exits_0_when_the_client_closes_stdin()
+    public async Task Minime_mcp_writes_only_protocol_on_stdout_even_verbose_and_exits_0_when_the_client_closes_stdin()
     {
         await InitAsync();
-        using var process = Process.Start(CliProcess("mcp", "--home", Home))!;
+        using var process = Process.Start(CliProcess("mcp", "--verbose", "--home", Home))!;
         var error = process.StandardError.ReadToEndAsync();
         await process.StandardInput.WriteLineAsync(
             """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"test","version":"1"}}}""");
@@ -232,7 +232,10 @@ public sealed class McpTests : IAsyncLifetime
 
         Assert.Equal(0, process.ExitCode);
         Assert.Equal("", rest);
-        Assert.Contains("minime mcp: serving " + Home, await error, StringComparison.Ordinal);
+        var log = await error;
+        Assert.Contains("minime mcp: serving " + Home, log, StringComparison.Ordinal);
+        // --verbose logs (the SDK's among them) go to stderr.
+        Assert.Contains("ModelContextProtocol.Server", log, StringComparison.Ordinal);
     }
 
     [Fact]

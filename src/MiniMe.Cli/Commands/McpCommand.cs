@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using MiniMe.Cli.Hosting;
 using MiniMe.Server.Mcp;
 using ModelContextProtocol.Server;
@@ -23,8 +24,14 @@ internal sealed class McpCommand : MiniMeCommand
     {
         var workspace = CheckedWorkspace(parse);
         var mcp = McpOptions.Load(workspace);
-        await using var engine = Engine.Open(parse.GetValue(GlobalOptions.Home), trust: Context.Trust,
-            extend: services => services.AddMiniMeMcp(mcp, McpFace.Stdio).WithStdioServerTransport());
+        var verbose = parse.GetValue(GlobalOptions.Verbose);
+        await using var engine = Engine.Open(parse.GetValue(GlobalOptions.Home), trust: Context.Trust, extend: services =>
+        {
+            services.AddMiniMeMcp(mcp, McpFace.Stdio).WithStdioServerTransport();
+            // --verbose: the SDK's and the engine's logs, all on stderr (stdout is the protocol's alone).
+            if (verbose) services.AddLogging(logs => logs.AddSimpleConsole(o => o.SingleLine = true)
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Debug));
+        });
         Context.Error.WriteLine($"minime mcp: serving {workspace.Root} to an MCP client on stdin/stdout as {engine.Owner.UserId}; " +
             (mcp.AllowWrites ? "writes are on (memory_import_text, remember)." : McpRegistration.WritesOff + "."));
         var server = engine.Service<McpServer>();

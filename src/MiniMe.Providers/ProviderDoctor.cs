@@ -79,6 +79,33 @@ public static class ProviderDoctor
         return checks;
     }
 
+    /// <summary>
+    /// Doctor's endpoint step alone, quickly: one attempt to list the models within <paramref name="timeout"/>.
+    /// Null when the endpoint answers (or no provider is configured); else the failure, one line (`minime serve` warns with it).
+    /// </summary>
+    public static async Task<LlmUnavailableException?> ProbeEndpointAsync(
+        LlmOptions options, TimeSpan timeout, Func<string, string?>? environment = null, HttpMessageHandler? transport = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Provider == LlmProvider.None) return null;
+        var probe = Clone(options);
+        probe.MaxRetries = 0;
+        probe.TimeoutSeconds = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
+        var settings = ProviderSettings.Resolve(probe, environment ?? Environment.GetEnvironmentVariable);
+        using var connection = ChatClientFactory.Create(settings, transport);
+        var models = await Step(() => connection.Models.ListAsync(cancellationToken), settings, cancellationToken).ConfigureAwait(false);
+        if (models.Error is { } error && TimedOut(error))   // the advice for a slow model call (raise llm.timeoutSeconds) does not fit a probe
+            return new LlmUnavailableException($"The {settings.Provider} endpoint {settings.Endpoint} did not answer within {probe.TimeoutSeconds} s; is it starting, or behind a slow network? `minime doctor` checks it at length.", error.InnerException);
+        return models.Error;
+    }
+
+    private static bool TimedOut(Exception error)
+    {
+        for (var e = error.InnerException; e is not null; e = e.InnerException)
+            if (e is Polly.Timeout.TimeoutRejectedException or TimeoutException or OperationCanceledException) return true;
+        return false;
+    }
+
     public static bool IsHealthy(IEnumerable<DoctorCheck> checks) => checks.All(c => c.Status != CheckStatus.Failed);
 
     private static DoctorCheck KeyCheck(ProviderSettings settings)

@@ -43,6 +43,8 @@ public static class MiniMeServer
 {
     /// <param name="engine">Adjusts the engine's registrations (the trust file, a scripted model in tests).</param>
     /// <param name="configure">Runs last, so it can replace any registration.</param>
+    /// <param name="verbose">Log every failure with its exception; otherwise expected ones are one line (<see cref="ServerLogPolicy"/>).</param>
+    /// <exception cref="InvalidSettingsException">An https URL has no usable certificate (<see cref="ServerCertificate"/>).</exception>
     public static WebApplication Build(
         Workspace workspace,
         MiniMeOptions options,
@@ -50,26 +52,35 @@ public static class MiniMeServer
         string? urls = null,
         Action<MiniMeBuilder>? engine = null,
         Action<IServiceCollection>? configure = null,
-        LogLevel logLevel = LogLevel.Warning)
+        LogLevel logLevel = LogLevel.Warning,
+        bool verbose = false)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(server);
+        var listen = urls ?? server.Urls;
+        var https = ServerCertificate.HttpsUrls(listen);
+        var certificate = https.Count > 0 ? ServerCertificate.Resolve(workspace, server, https[0]) : null;
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
             EnvironmentName = Environments.Production,
             ContentRootPath = AppContext.BaseDirectory,
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
-        builder.WebHost.UseKestrelCore().UseUrls(urls ?? server.Urls).ConfigureKestrel(kestrel =>
+        builder.WebHost.UseKestrelCore().UseUrls(listen).ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = Math.Max(server.MaxRequestBytes, server.MaxImportBytes);
+            if (certificate is not null) kestrel.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate.Certificate);
         });
+        // The empty builder leaves https out; with it, an https URL takes the certificate set above.
+        if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel);
 
         var services = builder.Services;
         services.AddSingleton(server);
+        services.AddSingleton(new ServerLogPolicy(verbose));
+        if (certificate is not null) services.AddSingleton(certificate);
         var miniMe = services.AddMiniMe(workspace, options).UseHostTelemetry().LongRunning().AddPersonalLayer();
         engine?.Invoke(miniMe);
         AddServices(services, server);
@@ -93,6 +104,23 @@ public static class MiniMeServer
         return app;
     }
 
+    /// <summary>
+    /// Starts the server; a failure to listen (the port in use, an address not this machine's) is one
+    /// <see cref="ServerStartException"/> line naming the URL and <paramref name="setting"/> (--urls or server.urls).
+    /// </summary>
+    public static async Task StartAsync(WebApplication app, string urls, string setting, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException && ServerStartException.Translate(e, urls, setting) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
     /// <summary>The addresses Kestrel listens on (after start; port 0 resolves to the chosen port).</summary>
     public static IReadOnlyList<string> Addresses(WebApplication app) =>
         [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
@@ -103,6 +131,9 @@ public static class MiniMeServer
         services.AddRoutingCore();
         services.AddSingleton<Indexing.VectorFillService>();
         services.AddHostedService(sp => sp.GetRequiredService<Indexing.VectorFillService>());
+        // Runs due schedules (the CLI's `schedule run-now` runs one through the same ScheduleService, without this).
+        services.AddSingleton<Schedules.SchedulerService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Schedules.SchedulerService>());
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Fill);
         services.AddExceptionHandler<ExceptionProblems>();
@@ -161,6 +192,7 @@ public static class MiniMeServer
         AskEndpoints.Map(v1, server);
         PackEndpoints.Map(v1);
         GoalEndpoints.Map(v1);
+        ScheduleEndpoints.Map(v1);
         Mcp.McpRegistration.Map(app, server);
         v1.MapGet("/me", (System.Security.Claims.ClaimsPrincipal user, UserSpaces spaces, ChatService chat) =>
             {

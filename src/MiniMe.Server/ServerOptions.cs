@@ -8,11 +8,25 @@ public sealed class ServerOptions
 {
     public const string Section = "server";
 
-    /// <summary>Every section config.yaml may hold: the engine's (<see cref="MiniMeOptions"/>) plus this one and the personal layer's (goals, mcp).</summary>
-    public static SettingKeys SettingKeys { get; } = ConfigurationLoader.Keys.WithSection<ServerOptions>(Section).WithSection<Goals.GoalOptions>(Goals.GoalOptions.Section).WithSection<Mcp.McpOptions>(Mcp.McpOptions.Section);
+    /// <summary>Every section config.yaml may hold: the engine's (<see cref="MiniMeOptions"/>) plus this one and the personal layer's (goals, schedules, mcp).</summary>
+    public static SettingKeys SettingKeys { get; } = ConfigurationLoader.Keys.WithSection<ServerOptions>(Section).WithSection<Goals.GoalOptions>(Goals.GoalOptions.Section)
+        .WithSection<Schedules.ScheduleOptions>(Schedules.ScheduleOptions.Section).WithSection<Mcp.McpOptions>(Mcp.McpOptions.Section);
 
     /// <summary>Where Kestrel listens. Loopback by default: exposing MiniMe beyond this machine is a choice.</summary>
     public string Urls { get; set; } = "http://127.0.0.1:8002";
+
+    /// <summary>
+    /// The certificate https URLs use, relative to the workspace: a PKCS#12 file (.pfx/.p12) or a PEM
+    /// certificate (.crt/.pem, its key in <see cref="CertificateKey"/> or in the same file). Unset: the
+    /// .NET development certificate (`dotnet dev-certs https`), if one is installed.
+    /// </summary>
+    public string? Certificate { get; set; }
+
+    /// <summary>The PEM private key of a PEM <see cref="Certificate"/>, relative to the workspace; unset: the key is in the certificate file.</summary>
+    public string? CertificateKey { get; set; }
+
+    /// <summary>The environment variable holding the password of the .pfx or of an encrypted PEM key (never the password itself in config.yaml).</summary>
+    public string CertificatePasswordVariable { get; set; } = "MINIME_CERTIFICATE_PASSWORD";
 
     /// <summary>Largest request body for every endpoint but import.</summary>
     public long MaxRequestBytes { get; set; } = 256 * 1024;
@@ -65,6 +79,11 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         ArgumentNullException.ThrowIfNull(options);
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(options.Urls)) problems.Add("server.urls is empty");
+        if (options.Certificate is { } certificate && certificate.Trim().Length == 0) problems.Add("server.certificate is empty; remove it to use the development certificate");
+        if (options.CertificateKey is not null && string.IsNullOrWhiteSpace(options.Certificate))
+            problems.Add("server.certificateKey is set but server.certificate is not; set server.certificate to the PEM certificate the key belongs to");
+        if (!IsVariableName(options.CertificatePasswordVariable))
+            problems.Add("server.certificatePasswordVariable must name an environment variable (letters, digits and _, such as MINIME_CERTIFICATE_PASSWORD), not hold the password");
         if (options.MaxRequestBytes < 1024) problems.Add("server.maxRequestBytes must be at least 1024");
         if (options.MaxImportBytes < options.MaxRequestBytes) problems.Add("server.maxImportBytes must be at least server.maxRequestBytes");
         if (options.MaxMessageChars < 1) problems.Add("server.maxMessageChars must be positive");
@@ -75,4 +94,7 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         if (options.SummarizeAfterMessages < 0) problems.Add("server.summarizeAfterMessages must not be negative");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
+
+    private static bool IsVariableName(string? name) =>
+        !string.IsNullOrEmpty(name) && !char.IsAsciiDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 }

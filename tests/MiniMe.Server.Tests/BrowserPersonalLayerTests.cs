@@ -244,6 +244,50 @@ public sealed class BrowserPersonalLayerTests
         ui.AssertNoProblems(allow: "400 PUT");
     }
 
+    [ChromiumFact]
+    public async Task The_persona_editor_saves_refuses_a_blank_voice_lists_the_kept_version_and_undoes()
+    {
+        await using var server = await TestServer.StartAsync();
+        var key = server.CreateKey("persona");
+        var api = server.Client(key);
+        var original = await File.ReadAllTextAsync(server.Workspace.IdentityPath);
+        await using var ui = await Ui.OpenAsync(server, key, new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 860 } });
+        var page = ui.Page;
+
+        await page.ClickAsync("nav a[data-nav=profile]");
+        var voice = page.Locator("[data-testid=persona-voice]");
+        await Expect(voice).ToHaveValueAsync("calm, direct, pragmatic engineer");
+        await Expect(page.Locator("[data-testid=profile-history] li")).ToHaveTextAsync("none yet");
+
+        // Blank (spaces pass the browser's "required"): the server refuses it, names the field, and nothing changes.
+        await voice.FillAsync("   ");
+        await page.ClickAsync("[data-testid=profile-save]");
+        await Expect(page.Locator("[data-testid=profile-status]")).ToContainTextAsync("persona.voice is empty");
+        Assert.Equal(original, await File.ReadAllTextAsync(server.Workspace.IdentityPath));
+
+        await voice.FillAsync("careful archivist");
+        await page.FillAsync("[data-testid=persona-style]", "Use short sentences\nCite the source");
+        await page.ClickAsync("[data-testid=profile-save]");
+        await Expect(page.Locator("[data-testid=profile-saved]")).ToBeVisibleAsync();
+        var saved = await api.GetJsonAsync("/v1/profile");
+        Assert.Equal("careful archivist", saved.GetProperty("persona").GetProperty("voice").GetString());
+        Assert.Equal(["Use short sentences", "Cite the source"], saved.GetProperty("persona").GetProperty("style_rules").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(6, saved.GetProperty("principles").GetArrayLength());
+        var kept = page.Locator("[data-testid=profile-history] li");
+        await Expect(kept).ToHaveCountAsync(1);
+        await Expect(kept).ToContainTextAsync("— calm, direct, pragmatic engineer");
+        var replacedAt = (await api.GetJsonAsync("/v1/profile/history"))[0].GetProperty("replaced_at").GetDateTimeOffset();
+        Assert.DoesNotContain("Invalid", await kept.TextContentAsync() ?? "", StringComparison.Ordinal);
+        Assert.Contains(replacedAt.LocalDateTime.Year.ToString(System.Globalization.CultureInfo.InvariantCulture), await kept.TextContentAsync() ?? "", StringComparison.Ordinal);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ScreenshotPath("profile"), FullPage = true });
+
+        await page.ClickAsync("[data-testid=profile-undo]");
+        await Expect(voice).ToHaveValueAsync("calm, direct, pragmatic engineer");
+        await Expect(page.Locator("[data-testid=profile-history] li")).ToHaveTextAsync("none yet");
+        Assert.Equal(original, await File.ReadAllTextAsync(server.Workspace.IdentityPath));
+        ui.AssertNoProblems(allow: "400 PUT");
+    }
+
     private static Task<string> BackgroundAsync(IPage page) =>
         page.EvaluateAsync<string>("getComputedStyle(document.documentElement).backgroundColor");
 

@@ -68,6 +68,35 @@ public sealed class GoalCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Goals_alone_and_a_goals_milestone_list_print_json()
+    {
+        Assert.Equal(0, (await RunAsync("init", "--name", "nima")).Code);
+        var ship = await AddAsync("Ship v2", "--deadline", InDays(2));
+        var rust = await AddAsync("Learn Rust");
+        Assert.Equal(0, (await RunAsync("goals", "archive", rust)).Code);
+        Assert.Equal(0, (await RunAsync("goals", "milestone", ship, "add", "Write", "notes")).Code);
+        Assert.Equal(0, (await RunAsync("goals", "milestone", ship, "add", "Tag", "--due", InDays(1))).Code);
+
+        var overview = await RunAsync("goals", "--json");
+        Assert.True(overview.Code == 0, overview.Error);
+        var json = JsonDocument.Parse(overview.Out).RootElement;
+        Assert.Equal([ship], json.GetProperty("goals").EnumerateArray().Select(g => g.GetProperty("id").GetString()));
+        var alert = Assert.Single(json.GetProperty("alerts").EnumerateArray());
+        Assert.Equal((ship, 2, false), (alert.GetProperty("goal_id").GetString(), alert.GetProperty("days_left").GetInt32(), alert.GetProperty("overdue").GetBoolean()));
+
+        var listed = await RunAsync("goals", "milestone", ship, "list", "--json");
+        Assert.True(listed.Code == 0, listed.Error);
+        var milestones = JsonDocument.Parse(listed.Out).RootElement.EnumerateArray().ToList();
+        Assert.Equal(["Write notes", "Tag"], milestones.Select(m => m.GetProperty("title").GetString()));
+        Assert.Equal([1, 2], milestones.Select(m => m.GetProperty("order").GetInt32()));
+        Assert.Equal(InDays(1), milestones[1].GetProperty("due").GetString());
+        var table = await RunAsync("goals", "milestone", ship, "list");
+        Assert.Contains("Write notes", table.Out, StringComparison.Ordinal);
+        Assert.Contains("No milestones", (await RunAsync("goals", "milestone", rust, "list")).Out, StringComparison.Ordinal);
+        Assert.Equal(1, (await RunAsync("goals", "milestone", "g_000000000000", "list", "--json")).Code);
+    }
+
+    [Fact]
     public async Task Bad_input_exits_2_and_an_unknown_goal_exits_1_with_one_line()
     {
         Assert.Equal(0, (await RunAsync("init", "--name", "nima")).Code);

@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using MiniMe.Agents;
 using MiniMe.Server.Ask;
 using MiniMe.Server.Storage;
 using MiniMe.Server.Tests.Support;
@@ -20,8 +19,6 @@ namespace MiniMe.Server.Tests;
 [Trait("Category", "Integration")]
 public sealed class ProposalDecisionTests
 {
-    private const string TaskText = "Design and implement a greeting module, refactor the service layer and add integration tests";
-
     // The command records that it ran, then holds until the test creates "go", so every racing request arrives while it runs.
     private const string MarkScript = "echo ran >> runs.txt\nwhile [ ! -e go ]; do sleep 0.05; done\n";
 
@@ -39,9 +36,8 @@ public sealed class ProposalDecisionTests
     {
         var model = new MiniMe.Testing.ScriptedChatClient
         {
-            Responder = call => AgentReplies.AgentOf(call.SystemText) == AgentNames.Integrator
-                ? ScriptedReply.Text("""{"summary":"Run the marker.","proposals":[{"tool":"run_command","arguments":{"argv":["sh","scripts/mark.sh"]},"rationale":"leave a marker"}]}""")
-                : AgentReplies.For(AgentReplies.AgentOf(call.SystemText)),
+            Responder = call => AgentReplies.For(AgentReplies.AgentOf(call.SystemText),
+                integration: """{"summary":"Run the marker.","proposals":[{"tool":"run_command","arguments":{"argv":["sh","scripts/mark.sh"]},"rationale":"leave a marker"}]}"""),
         };
         var server = await TestServer.StartAsync(model);
         await File.WriteAllTextAsync(server.Workspace.AllowlistPath, Allowlist);
@@ -53,7 +49,7 @@ public sealed class ProposalDecisionTests
 
     private static async Task<(string RunId, string ProposalId)> ProposeAsync(HttpClient client)
     {
-        var ask = await client.PostJsonAsync("/v1/ask", new { task = TaskText });
+        var ask = await client.PostJsonAsync("/v1/ask", new { task = AgentReplies.TeamTask });
         var proposal = Assert.Single((await client.GetJsonAsync("/v1/proposals")).EnumerateArray());
         Assert.Equal("run_command", proposal.GetProperty("tool").GetString());
         return (ask.GetProperty("run_id").GetString()!, proposal.GetProperty("id").GetString()!);

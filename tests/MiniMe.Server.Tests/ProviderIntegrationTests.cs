@@ -61,7 +61,7 @@ public sealed class ProviderIntegrationTests : IAsyncLifetime
         await using var server = await StartAsync();
         var client = server.Client(server.CreateKey("k"));
 
-        var ask = await client.PostJsonAsync("/v1/ask", new { task = "Design and implement a greeting module, refactor the service layer and add integration tests" });
+        var ask = await client.PostJsonAsync("/v1/ask", new { task = AgentReplies.TeamTask });
         Assert.Equal("completed", ask.GetProperty("status").GetString());
         var runId = ask.GetProperty("run_id").GetString()!;
         var pending = (await client.GetJsonAsync("/v1/proposals")).EnumerateArray().ToList();
@@ -87,12 +87,11 @@ public sealed class ProviderIntegrationTests : IAsyncLifetime
     [Fact]
     public async Task An_approved_proposal_outside_the_allowlist_is_refused_and_writes_nothing()
     {
-        _model.Responder = r => AgentReplies.AgentOf(r.MessagesText) == MiniMe.Agents.AgentNames.Integrator
-            ? ScriptedReply.Text("""{"summary":"s","proposals":[{"tool":"write_file","arguments":{"path":"../outside.txt","content":"x"},"rationale":"r"}]}""")
-            : AgentReplies.For(AgentReplies.AgentOf(r.MessagesText));
+        _model.Responder = r => AgentReplies.For(AgentReplies.AgentOf(r.MessagesText),
+            integration: """{"summary":"s","proposals":[{"tool":"write_file","arguments":{"path":"../outside.txt","content":"x"},"rationale":"r"}]}""");
         await using var server = await StartAsync();
         var client = server.Client(server.CreateKey("k"));
-        await client.PostJsonAsync("/v1/ask", new { task = "Design and implement a greeting module, refactor the service layer and add integration tests" });
+        await client.PostJsonAsync("/v1/ask", new { task = AgentReplies.TeamTask });
         var pending = (await client.GetJsonAsync("/v1/proposals")).EnumerateArray().ToList();
         Assert.Single(pending);
         var outcome = await client.PostJsonAsync($"/v1/proposals/{pending[0].GetProperty("id").GetString()}/approve", new { });

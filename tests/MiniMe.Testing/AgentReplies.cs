@@ -6,6 +6,9 @@ namespace MiniMe.Testing;
 /// <summary>Valid answers for each agent, and a responder that answers by the agent the prompt addresses.</summary>
 public static class AgentReplies
 {
+    /// <summary>A task complex enough that the whole team (architect, builder, critic, integrator) works on it.</summary>
+    public const string TeamTask = "Design and implement a greeting module, refactor the service layer and add integration tests";
+
     public const string Plan = """{"summary":"One helper and its test.","modules":[{"name":"Greeter","responsibility":"Formats greetings","depends_on":[]}],"files":[{"path":"src/Greeter.cs","purpose":"the helper"}]}""";
 
     public const string Build = """{"summary":"Adds Greeter with a test.","files":[{"path":"src/Greeter.cs","content":"public static class Greeter { public static string Hi(string n) => $\"Hi {n}\"; }","purpose":"the helper"},{"path":"tests/GreeterTests.cs","content":"// test","purpose":"proves Hi"}],"patches":[]}""";
@@ -24,12 +27,13 @@ public static class AgentReplies
         : systemText.Contains("You are the Integrator", StringComparison.Ordinal) ? AgentNames.Integrator
         : "unknown";
 
-    public static ScriptedReply For(string agent, bool criticAccepts = true) => ScriptedReply.Text(agent switch
+    /// <param name="integration">The integrator's answer (its proposals) instead of <see cref="Integration"/>.</param>
+    public static ScriptedReply For(string agent, bool criticAccepts = true, string? integration = null) => ScriptedReply.Text(agent switch
     {
         AgentNames.Architect => Plan,
         AgentNames.Builder => Build,
         AgentNames.Critic => criticAccepts ? CriticOk : CriticReject,
-        AgentNames.Integrator => Integration,
+        AgentNames.Integrator => integration ?? Integration,
         _ => "I do not know this agent.",
     });
 

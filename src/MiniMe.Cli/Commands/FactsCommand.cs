@@ -24,7 +24,11 @@ internal sealed class FactsCommand : MiniMeCommand
         Subcommands.Add(new HistoryCommand(context));
     }
 
-    protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken) => _list.RunAsync(parse, Out, cancellationToken);
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        await using var engine = OpenEngine(parse);
+        return await _list.RunAsync(parse, engine, Out, cancellationToken);
+    }
 
     private sealed class ListCommand : MiniMeCommand
     {
@@ -32,7 +36,11 @@ internal sealed class FactsCommand : MiniMeCommand
 
         public ListCommand(CliContext context) : base("list", "List active facts; --all adds superseded, retracted, pending and rejected ones", context) => _list.AddTo(this);
 
-        protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken) => _list.RunAsync(parse, Out, cancellationToken);
+        protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        await using var engine = OpenEngine(parse);
+        return await _list.RunAsync(parse, engine, Out, cancellationToken);
+    }
     }
 
     /// <summary>The options of `facts` and `facts list` (one instance per command).</summary>
@@ -53,13 +61,12 @@ internal sealed class FactsCommand : MiniMeCommand
             command.Options.Add(_json);
         }
 
-        public async Task<int> RunAsync(ParseResult parse, IAnsiConsole console, CancellationToken cancellationToken)
+        public async Task<int> RunAsync(ParseResult parse, Engine engine, IAnsiConsole console, CancellationToken cancellationToken)
         {
             var limit = parse.GetValue(_limit);
             IReadOnlyList<FactStatus>? statuses = parse.GetValue(_status) is { Length: > 0 } status
                 ? [FactCodes.Parse<FactStatus>(status.Trim().ToLowerInvariant())]
                 : parse.GetValue(_all) ? null : [FactStatus.Active];
-            await using var engine = Engine.Open(parse.GetValue(GlobalOptions.Home));
             var service = await engine.FactServiceAsync(cancellationToken);
             var facts = await service.ListAsync(new FactQuery(parse.GetValue(_category), statuses, Limit: limit), cancellationToken);
             if (parse.GetValue(_json))

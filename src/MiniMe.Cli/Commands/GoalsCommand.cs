@@ -12,9 +12,12 @@ namespace MiniMe.Cli.Commands;
 /// </summary>
 internal sealed class GoalsCommand : MiniMeCommand
 {
+    private readonly Option<bool> _json = new("--json") { Description = "Print a JSON object: the active goals and the deadline alerts" };
+
     public GoalsCommand(CliContext context)
         : base("goals", "Your goals with milestones, progress and deadlines: alone, the active goals and what is due soon", context)
     {
+        Options.Add(_json);
         Subcommands.Add(new AddCommand(context));
         Subcommands.Add(new ListCommand(context));
         Subcommands.Add(new ShowCommand(context));
@@ -29,14 +32,20 @@ internal sealed class GoalsCommand : MiniMeCommand
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        await using var engine = Engine.Open(parse.GetValue(GlobalOptions.Home));
+        await using var engine = OpenEngine(parse);
         var user = engine.Owner.UserId;
         var goals = engine.Service<GoalStore>().List(user, GoalStatuses.Active);
+        var alerts = engine.Service<GoalAlerts>().For(user);
+        if (parse.GetValue(_json))
+        {
+            Out.Profile.Out.Writer.WriteLine(GoalJson.Serialize(new { Goals = goals, Alerts = alerts }));
+            return ExitCodes.Ok;
+        }
         if (goals.Count == 0)
             Out.MarkupLine("No active goals. Add one with [bold]minime goals add \"Ship v2\" --deadline 2026-12-31[/].");
         else
             Out.Write(GoalsTable(goals));
-        WriteAlerts(Out, engine.Service<GoalAlerts>().For(user));
+        WriteAlerts(Out, alerts);
         return ExitCodes.Ok;
     }
 
@@ -75,11 +84,7 @@ internal sealed class GoalsCommand : MiniMeCommand
         console.Write(grid);
         if (goal.Milestones.Count > 0)
         {
-            var milestones = new Table().Border(TableBorder.Simple).AddColumn("#").AddColumn("id").AddColumn("milestone").AddColumn("status").AddColumn("due");
-            foreach (var m in goal.Milestones)
-                milestones.AddRow(m.Order.ToString(CultureInfo.InvariantCulture), m.Id, Markup.Escape(m.Title),
-                    m.Status == MilestoneStatuses.Done ? "[green]done[/]" : "open", m.Due is { } due ? GoalValues.Format(due) : "");
-            console.Write(milestones);
+            console.Write(MilestonesTable(goal.Milestones));
         }
         else
         {
@@ -87,6 +92,15 @@ internal sealed class GoalsCommand : MiniMeCommand
         }
         if (goal.Links.Count > 0)
             console.MarkupLine("Linked: " + Markup.Escape(string.Join(", ", goal.Links.Select(l => $"{l.Kind} {l.Id}"))));
+    }
+
+    private static Table MilestonesTable(IEnumerable<Milestone> milestones)
+    {
+        var table = new Table().Border(TableBorder.Simple).AddColumn("#").AddColumn("id").AddColumn("milestone").AddColumn("status").AddColumn("due");
+        foreach (var m in milestones)
+            table.AddRow(m.Order.ToString(CultureInfo.InvariantCulture), m.Id, Markup.Escape(m.Title),
+                m.Status == MilestoneStatuses.Done ? "[green]done[/]" : "open", m.Due is { } due ? GoalValues.Format(due) : "");
+        return table;
     }
 
     private static Option<string?> DateOption(string name, string description) => new(name) { Description = description + " (YYYY-MM-DD)" };
@@ -120,7 +134,7 @@ internal sealed class GoalsCommand : MiniMeCommand
         {
             var title = Title(parse, _title);
             var deadline = GoalValues.ParseOptionalDate(parse.GetValue(_deadline), "deadline");
-            await using var engine = Engine.Open(parse.GetValue(GlobalOptions.Home));
+            await using var engine = OpenEngine(parse);
             var goal = engine.Service<GoalStore>().Create(engine.Owner.UserId, title, parse.GetValue(_description), deadline);
             if (parse.GetValue(_json))
             {
@@ -145,7 +159,7 @@ internal sealed class GoalsCommand : MiniMeCommand
 
         protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
-            await using var engine = Engine.Open(parse.GetValue(GlobalOptions.Home));
+            await using var engine = OpenEngine(parse);
             var goals = engine.Service<GoalStore>().List(engine.Owner.UserId, parse.GetValue(_all) ? null : GoalStatuses.Active);
             if (parse.GetValue(_json))
             {
@@ -173,7 +187,7 @@ internal sealed class GoalsCommand : MiniMeCommand
 
         protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
-            await using var engine = Engine.Open(parse.GetValue(GlobalOptions.Home));
+            await using var engine = OpenEngine(parse);
             var goal = engine.Service<GoalStore>().Require(engine.Owner.UserId, parse.GetValue(_id)!);
             if (parse.GetValue(_json))
             {
@@ -215,7 +229,7 @@ internal sealed class GoalsCommand : MiniMeCommand
                 deadlineText is null ? null : GoalValues.ParseDate(deadlineText, "deadline"));
             if (changes is { Title: null, Description: null, SetDeadline: false })
                 throw new InvalidInputException("Nothing to change; give --title, --description, --deadline or --no-deadline.");
-            await using var engine = Engine.Open(parse.GetValue(GlobalOptions.Home));
+            await using var engine = OpenEngine(parse);
             var goal = engine.Service<GoalStore>().Update(engine.Owner.UserId, parse.GetValue(_id)!, changes);
             Out.MarkupLine($"[green]Updated[/] goal [bold]{goal.Id}[/]: {Markup.Escape(goal.Title)} (deadline {(goal.Deadline is { } d ? GoalValues.Format(d) : "none")})");
             return ExitCodes.Ok;
@@ -236,7 +250,7 @@ internal sealed class GoalsCommand : MiniMeCommand
         protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
             var percent = GoalValues.Progress(parse.GetValue(_percent));
-            await using var engine = Engine.Open(parse.GetValue(GlobalOptions.Home));
+            await using var engine = OpenEngine(parse);
             var goal = engine.Service<GoalStore>().Update(engine.Owner.UserId, parse.GetValue(_id)!, new GoalChanges(Progress: percent));
             Out.MarkupLine($"{Markup.Escape(goal.Title)} [dim]({goal.Id})[/] {Bar(goal.Progress)}");
             return ExitCodes.Ok;
@@ -256,7 +270,7 @@ internal sealed class GoalsCommand : MiniMeCommand
 
         protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
-            await using var engine = Engine.Open(parse.GetValue(GlobalOptions.Home));
+            await using var engine = OpenEngine(parse);
             var changes = _status == GoalStatuses.Done ? new GoalChanges(Status: _status, Progress: 100) : new GoalChanges(Status: _status);
             var goal = engine.Service<GoalStore>().Update(engine.Owner.UserId, parse.GetValue(_id)!, changes);
             Out.MarkupLine($"Goal [bold]{goal.Id}[/] ({Markup.Escape(goal.Title)}) is now [bold]{goal.Status}[/].");
@@ -267,10 +281,11 @@ internal sealed class GoalsCommand : MiniMeCommand
     /// <summary>`minime goals milestone ID add TITLE [--due DATE]|done MID|remove MID`.</summary>
     private sealed class MilestoneCommand : Command
     {
-        public MilestoneCommand(CliContext context) : base("milestone", "Add, complete or remove a goal's milestones: milestone ID add|done|remove ...")
+        public MilestoneCommand(CliContext context) : base("milestone", "List, add, complete or remove a goal's milestones: milestone ID list|add|done|reopen|remove ...")
         {
             var id = IdArgument();
             Arguments.Add(id);
+            Subcommands.Add(new ListMilestones(context, id));
             Subcommands.Add(new AddMilestone(context, id));
             Subcommands.Add(new MilestoneStatus(context, id, "done", MilestoneStatuses.Done, "Mark a milestone done"));
             Subcommands.Add(new MilestoneStatus(context, id, "reopen", MilestoneStatuses.Open, "Mark a done milestone open again"));
@@ -279,6 +294,34 @@ internal sealed class GoalsCommand : MiniMeCommand
     }
 
     private static Argument<string> MilestoneIdArgument() => new("MID") { Description = "The milestone's id (from `minime goals show ID`)" };
+
+    private sealed class ListMilestones : MiniMeCommand
+    {
+        private readonly Argument<string> _goal;
+        private readonly Option<bool> _json = new("--json") { Description = "Print a JSON array" };
+
+        public ListMilestones(CliContext context, Argument<string> goal) : base("list", "List the goal's milestones in order", context)
+        {
+            _goal = goal;
+            Options.Add(_json);
+        }
+
+        protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
+        {
+            await using var engine = OpenEngine(parse);
+            var goal = engine.Service<GoalStore>().Require(engine.Owner.UserId, parse.GetValue(_goal)!);
+            if (parse.GetValue(_json))
+            {
+                Out.Profile.Out.Writer.WriteLine(GoalJson.Serialize(goal.Milestones));
+                return ExitCodes.Ok;
+            }
+            if (goal.Milestones.Count == 0)
+                Out.MarkupLine($"No milestones. Add one with [bold]minime goals milestone {goal.Id} add TITLE[/].");
+            else
+                Out.Write(MilestonesTable(goal.Milestones));
+            return ExitCodes.Ok;
+        }
+    }
 
     private sealed class AddMilestone : MiniMeCommand
     {
@@ -297,7 +340,7 @@ internal sealed class GoalsCommand : MiniMeCommand
         {
             var title = Title(parse, _title);
             var due = GoalValues.ParseOptionalDate(parse.GetValue(_due), "due date");
-            await using var engine = Engine.Open(parse.GetValue(GlobalOptions.Home));
+            await using var engine = OpenEngine(parse);
             var milestone = engine.Service<GoalStore>().AddMilestone(engine.Owner.UserId, parse.GetValue(_goal)!, title, due);
             Out.MarkupLine($"[green]Added[/] milestone [bold]{milestone.Id}[/] (#{milestone.Order}): {Markup.Escape(milestone.Title)}");
             return ExitCodes.Ok;
@@ -319,7 +362,7 @@ internal sealed class GoalsCommand : MiniMeCommand
 
         protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
-            await using var engine = Engine.Open(parse.GetValue(GlobalOptions.Home));
+            await using var engine = OpenEngine(parse);
             var goalId = parse.GetValue(_goal)!;
             var milestone = engine.Service<GoalStore>().UpdateMilestone(engine.Owner.UserId, goalId, parse.GetValue(_milestone)!, new MilestoneChanges(Status: _status));
             Out.MarkupLine($"Milestone [bold]{milestone.Id}[/] ({Markup.Escape(milestone.Title)}) is now [bold]{milestone.Status}[/].");
@@ -340,7 +383,7 @@ internal sealed class GoalsCommand : MiniMeCommand
 
         protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
-            await using var engine = Engine.Open(parse.GetValue(GlobalOptions.Home));
+            await using var engine = OpenEngine(parse);
             var goalId = parse.GetValue(_goal)!;
             var milestoneId = parse.GetValue(_milestone)!;
             engine.Service<GoalStore>().RemoveMilestone(engine.Owner.UserId, goalId, milestoneId);
@@ -371,7 +414,7 @@ internal sealed class GoalsCommand : MiniMeCommand
             if (parse.GetValue(_run) is { } run) given.Add((GoalLinkKinds.Run, run));
             if (parse.GetValue(_conversation) is { } conversation) given.Add((GoalLinkKinds.Conversation, conversation));
             if (given.Count != 1) throw new InvalidInputException("Give exactly one of --fact N, --run RUN or --conversation C.");
-            await using var engine = Engine.Open(parse.GetValue(GlobalOptions.Home));
+            await using var engine = OpenEngine(parse);
             var id = parse.GetValue(_id)!;
             var link = await engine.Service<GoalLinkCheck>().LinkAsync(engine.Owner, id, given[0].Kind, given[0].Target, cancellationToken);
             Out.MarkupLine($"Linked goal [bold]{id}[/] to {link.Kind} [bold]{Markup.Escape(link.Id)}[/].");
@@ -392,7 +435,7 @@ internal sealed class GoalsCommand : MiniMeCommand
 
         protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
-            await using var engine = Engine.Open(parse.GetValue(GlobalOptions.Home));
+            await using var engine = OpenEngine(parse);
             var result = await engine.Service<GoalSuggester>().SuggestAsync(engine.Owner.UserId, parse.GetValue(_id)!, cancellationToken);
             if (parse.GetValue(_json))
             {

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using MiniMe.Cli.Hosting;
 using MiniMe.Cli.Rendering;
 using MiniMe.Memory.Vectors;
+using MiniMe.Tracing;
 using Spectre.Console;
 
 namespace MiniMe.Cli.Commands;
@@ -20,22 +22,34 @@ internal sealed class IndexCommand : Command
         store as IVectorIndexMaintenance
         ?? throw new MiniMe.Configuration.ConfigException("This memory store indexes vectors inside its database; there is no index file to manage.");
 
-    private sealed class StatusCommand(CliContext context) : MiniMeCommand("status", "Show, per embedding model, how many vectors are stored and whether searches use the index", context)
+    private sealed class StatusCommand : MiniMeCommand
     {
+        private readonly Option<bool> _json = new("--json") { Description = "Print a JSON object: the embedding model, the texts lacking vectors and one entry per model's index" };
+
+        public StatusCommand(CliContext context) : base("status", "Show, per embedding model, how many vectors are stored and whether searches use the index", context) =>
+            Options.Add(_json);
+
         protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
         {
             await using var engine = OpenEngine(parse);
             var store = await engine.StoreAsync(cancellationToken);
-            Out.WriteLine($"embedding model: {engine.Owner.EmbeddingDescription}");
-            if (await engine.VectorBackfillAsync(cancellationToken) is { } fill)
+            var fill = await engine.VectorBackfillAsync(cancellationToken);
+            long? pending = fill is null ? null : await fill.PendingAsync(cancellationToken);
+            var maintenance = store as IVectorIndexMaintenance;
+            IReadOnlyList<VectorIndexStatus> statuses = maintenance is null ? [] : await maintenance.GetVectorIndexStatusAsync(cancellationToken);
+            if (parse.GetValue(_json))
             {
-                var pending = await fill.PendingAsync(cancellationToken);
+                Out.Profile.Out.Writer.WriteLine(StatusJson(engine, fill?.Model, pending, maintenance is not null, statuses).ToJsonString(JsonFormats.Indented));
+                return ExitCodes.Ok;
+            }
+            Out.WriteLine($"embedding model: {engine.Owner.EmbeddingDescription}");
+            if (fill is not null)
+            {
                 Out.WriteLine(pending == 0
                     ? VectorFillRenderer.AllEmbedded(fill.Model)
                     : $"{fill.Model}: {pending:N0} chunk texts lack vectors (search is lexical for them); `minime index fill` embeds them");
             }
-            if (store is not IVectorIndexMaintenance maintenance) return ExitCodes.Ok;
-            var statuses = await maintenance.GetVectorIndexStatusAsync(cancellationToken);
+            if (maintenance is null) return ExitCodes.Ok;
             if (statuses.Count == 0)
             {
                 Out.WriteLine(engine.Embeddings is null
@@ -47,6 +61,26 @@ internal sealed class IndexCommand : Command
                 Out.WriteLine(Describe(s, engine.Options.Vectors.AnnThreshold, Display));
             return ExitCodes.Ok;
         }
+
+        private static JsonObject StatusJson(Engine engine, string? fillModel, long? pending, bool indexFiles, IReadOnlyList<VectorIndexStatus> statuses) => new()
+        {
+            ["embedding_model"] = engine.Owner.EmbeddingDescription,
+            ["fill_model"] = fillModel,
+            ["pending"] = pending,
+            ["ann_threshold"] = engine.Options.Vectors.AnnThreshold,
+            ["index_files"] = indexFiles,
+            ["indexes"] = new JsonArray([.. statuses.Select(s => (JsonNode)new JsonObject
+            {
+                ["model"] = s.Model,
+                ["vectors"] = s.Vectors,
+                ["uses_index"] = s.UsesIndex,
+                ["index_path"] = s.IndexPath,
+                ["index_file_exists"] = s.IndexFileExists,
+                ["indexed_vectors"] = s.IndexedVectors,
+                ["tombstones"] = s.Tombstones,
+                ["problem"] = s.Problem,
+            })]),
+        };
     }
 
     private sealed class FillCommand(CliContext context) : MiniMeCommand("fill", "Embed the chunk texts that lack a vector for the configured model (resumable: Ctrl-C keeps what is done)", context)

@@ -27,18 +27,34 @@ internal sealed class ServeCommand : MiniMeCommand
         workspace.EnsureInitialized();
         var options = Engine.LoadOptions(workspace);
         var server = ServerOptions.Load(workspace);
-        var urls = parse.GetValue(_urls) ?? server.Urls;
+        var verbose = parse.GetValue(GlobalOptions.Verbose);
+        var given = parse.GetValue(_urls);
+        var urls = given ?? server.Urls;
         var exposed = CheckUrls(urls);
         await using var app = MiniMeServer.Build(workspace, options, server, urls, engine => engine.UseTrust(Context.Trust),
-            services => services.AddSingleton<IHostLifetime, CommandHostLifetime>());   // signals are the CLI's (TerminationSignals)
+            services => services.AddSingleton<IHostLifetime, CommandHostLifetime>(),   // signals are the CLI's (TerminationSignals)
+            verbose: verbose);
         _ = app.Services.GetService<Microsoft.Extensions.AI.IChatClient>(); // a misconfigured provider fails now, not at the first request
-        await app.StartAsync(cancellationToken);
+        _ = app.Services.GetRequiredService<MiniMe.Server.Schedules.ScheduleService>(); // so does a bad schedules.timeZone, in one line, not in the scheduler's start
+        var model = ProbeModelAsync(options, cancellationToken);   // while Kestrel starts
+        await MiniMeServer.StartAsync(app, urls, given is null ? "server.urls" : "--urls", cancellationToken);
         try
         {
             foreach (var address in MiniMeServer.Addresses(app))
                 Out.MarkupLine($"MiniMe is serving [bold]{Markup.Escape(workspace.Root)}[/] at [link]{Markup.Escape(address)}[/] (web UI /, API /v1, OpenAPI /openapi/v1.json, metrics /metrics)");
+            if (app.Services.GetService<ServerCertificate>() is { } certificate)
+            {
+                Out.MarkupLine(Markup.Escape($"https uses {certificate.Source} ({certificate.Certificate.Subject}, valid until {certificate.Certificate.NotAfter.ToUniversalTime():yyyy-MM-dd})"));
+                foreach (var warning in certificate.Warnings) Context.Error.WriteLine($"warning: {warning}");
+            }
             if (exposed.Count > 0)
-                Context.Error.WriteLine($"warning: listening beyond this machine ({string.Join(", ", exposed)}); every request still needs an API key, but traffic is not encrypted unless you use https.");
+                Context.Error.WriteLine($"warning: listening beyond this machine ({string.Join(", ", exposed)}); every request still needs an API key" +
+                    (exposed.All(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)) ? "." : ", but traffic is not encrypted unless you use https."));
+            if (await model is { } unreachable)
+            {
+                Context.Error.WriteLine($"warning: the model is not reachable now: {unreachable.Message} The server runs meanwhile; /v1/chat answers 502 until the model answers.");
+                if (verbose) Context.Error.WriteLine((unreachable.InnerException ?? unreachable).ToString());
+            }
             if (options.Llm.Provider == LlmProvider.None)
                 Context.Error.WriteLine(NoModelNotice);
             if (ActionApproval.UntrustedReason(Context, workspace, options) is { } untrusted)
@@ -64,6 +80,23 @@ internal sealed class ServeCommand : MiniMeCommand
         }
         Context.Error.WriteLine("server stopped");
         return ExitCodes.Cancelled;   // serve ends only when stopped (Ctrl+C, SIGTERM)
+    }
+
+    /// <summary>Doctor's endpoint check, one quick attempt: the failure, or null when the model answers (or none is configured).</summary>
+    private static async Task<MiniMeException?> ProbeModelAsync(MiniMeOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await MiniMe.Providers.ProviderDoctor.ProbeEndpointAsync(options.Llm, TimeSpan.FromSeconds(3), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (MiniMeException e)
+        {
+            return e;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;   // stopping before the check ended: nothing to warn about
+        }
     }
 
     private const string NoModelNotice =

@@ -13,8 +13,9 @@ public class ConfigException(string message, Exception? inner = null, ErrorCateg
 /// each ("file:line:column: llm.provider: ..."); the message is those lines, all of them, so every
 /// problem is fixed in one go. An input error (exit 2).
 /// </summary>
-public class InvalidSettingsException(IReadOnlyList<string> problems)
-    : ConfigException(string.Join('\n', problems), category: ErrorCategory.InvalidSettings)
+/// <param name="inner">What was found wrong in detail (--verbose shows it), when the problem came from an exception.</param>
+public class InvalidSettingsException(IReadOnlyList<string> problems, Exception? inner = null)
+    : ConfigException(string.Join('\n', problems), inner, ErrorCategory.InvalidSettings)
 {
     public IReadOnlyList<string> Problems { get; } = problems;
 }

@@ -95,8 +95,17 @@ internal static class DefaultFiles
           allowNetwork: false         # commands in the sandbox get no network unless true
           sandboxReadOnly: []         # absolute folders outside the root sandboxed commands may read (system folders, toolchains and the NuGet cache are visible already)
 
+        # server:                      # `minime serve`
+        #   urls: http://127.0.0.1:8002 # ';'-separated; loopback unless you choose otherwise
+        #   certificate: certs/minime.pfx   # for https:// URLs, relative to this folder: .pfx/.p12, or a PEM .crt/.pem with certificateKey; unset = the .NET development certificate (`dotnet dev-certs https`)
+        #   certificateKey: certs/minime.key  # PEM only: the private key file (unset: in the certificate file)
+        #   certificatePasswordVariable: MINIME_CERTIFICATE_PASSWORD  # the environment variable holding the .pfx (or encrypted key) password, never the password itself
+
         # goals:
         #   alertDays: 7              # active goals due within this many days (or overdue) are alerts: `minime goals`, chat, GET /v1/goals/alerts, /v1/notifications
+
+        # schedules:
+        #   timeZone: local           # the zone cron expressions of `minime schedule` are read in: local (this machine's), UTC, or an IANA id (Europe/Berlin)
 
         # mcp:                          # MiniMe's memory for MCP clients: `minime mcp` (stdio) and /mcp on `minime serve`
         #   allowWrites: false          # true also offers memory_import_text and remember; off, MCP clients only read

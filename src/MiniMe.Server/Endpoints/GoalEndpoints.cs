@@ -100,34 +100,22 @@ internal static class GoalEndpoints
 
     private static GoalChanges GoalChangesFrom(JsonObject body)
     {
-        Known(body, GoalMembers);
-        var setDeadline = body.ContainsKey("deadline");
-        return new GoalChanges(
-            Text(body, "title"),
-            Text(body, "description"),
-            setDeadline,
-            setDeadline ? GoalValues.ParseOptionalDate(Text(body, "deadline"), "deadline") : null,
-            Whole(body, "progress"),
-            Text(body, "status"));
+        var (setDeadline, deadline) = Patch(body, GoalMembers, "deadline", "deadline");
+        return new GoalChanges(Text(body, "title"), Text(body, "description"), setDeadline, deadline, Whole(body, "progress"), Text(body, "status"));
     }
 
     private static MilestoneChanges MilestoneChangesFrom(JsonObject body)
     {
-        Known(body, MilestoneMembers);
-        var setDue = body.ContainsKey("due");
-        return new MilestoneChanges(
-            Text(body, "title"),
-            Text(body, "status"),
-            setDue,
-            setDue ? GoalValues.ParseOptionalDate(Text(body, "due"), "due date") : null,
-            Whole(body, "order"));
+        var (setDue, due) = Patch(body, MilestoneMembers, "due", "due date");
+        return new MilestoneChanges(Text(body, "title"), Text(body, "status"), setDue, due, Whole(body, "order"));
     }
 
-    private static void Known(JsonObject body, string[] members)
+    /// <summary>A PATCH body of known members only, and its date member: whether it was given, and the date (null removes it).</summary>
+    private static (bool Set, DateOnly? Date) Patch(JsonObject body, string[] members, string dateMember, string what)
     {
-        foreach (var (name, _) in body)
-            if (!members.Contains(name, StringComparer.Ordinal))
-                throw new InvalidInputException($"Unknown member '{name}'; the members are {string.Join(", ", members)}.");
+        JsonMembers.RequireKnown(body, members);
+        var set = body.ContainsKey(dateMember);
+        return (set, set ? GoalValues.ParseOptionalDate(Text(body, dateMember), what) : null);
     }
 
     private static string? Text(JsonObject body, string name) => body[name] switch

@@ -31,6 +31,18 @@ internal sealed partial class VectorFillService(UserSpaces spaces, ILogger<Vecto
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Request(spaces.OwnerId);
+        try
+        {
+            await FillAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping (or a start that failed): waiting for requests ends; not a failure of the service.
+        }
+    }
+
+    private async Task FillAsync(CancellationToken stoppingToken)
+    {
         await foreach (var userId in _requests.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
         {
             lock (_lock) _queued.Remove(userId);

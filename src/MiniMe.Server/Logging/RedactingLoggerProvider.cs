@@ -9,11 +9,14 @@ namespace MiniMe.Server.Logging;
 /// formatted message, structured values, scopes and the exception text. Exceptions are the usual
 /// carrier: a provider error's inner exception repeats the upstream response, API key included.
 /// Microsoft.Extensions.Compliance.Redaction does not fit here: it redacts parameters tagged with a
-/// data classification, not free text inside messages and exceptions.
+/// data classification, not free text inside messages and exceptions. What reaches the inner provider
+/// at all, and with which detail, is <see cref="ServerLogPolicy"/>'s call.
 /// </summary>
-internal class RedactingLoggerProvider(ILoggerProvider inner) : ILoggerProvider
+internal class RedactingLoggerProvider(ILoggerProvider inner, ServerLogPolicy? policy = null) : ILoggerProvider
 {
     protected ILoggerProvider Inner { get; } = inner;
+
+    protected ServerLogPolicy Policy { get; } = policy ?? ServerLogPolicy.Default;
 
     /// <summary>Replaces every (unkeyed) ILoggerProvider registration with its redacting wrapper; call after all providers are added.</summary>
     public static void DecorateAll(IServiceCollection services)
@@ -23,19 +26,19 @@ internal class RedactingLoggerProvider(ILoggerProvider inner) : ILoggerProvider
         {
             var descriptor = services[i];
             if (descriptor.ServiceType != typeof(ILoggerProvider) || descriptor.IsKeyedService) continue;
-            services[i] = ServiceDescriptor.Describe(typeof(ILoggerProvider), sp => Wrap(Create(sp, descriptor)), descriptor.Lifetime);
+            services[i] = ServiceDescriptor.Describe(typeof(ILoggerProvider), sp => Wrap(Create(sp, descriptor), sp.GetService<ServerLogPolicy>()), descriptor.Lifetime);
         }
     }
 
     /// <summary>The wrapper; a provider that reads scopes from the factory's scope provider gets one that redacts them.</summary>
-    public static ILoggerProvider Wrap(ILoggerProvider provider) => provider switch
+    public static ILoggerProvider Wrap(ILoggerProvider provider, ServerLogPolicy? policy = null) => provider switch
     {
         RedactingLoggerProvider => provider,
-        ISupportExternalScope => new WithExternalScopes(provider),
-        _ => new RedactingLoggerProvider(provider),
+        ISupportExternalScope => new WithExternalScopes(provider, policy),
+        _ => new RedactingLoggerProvider(provider, policy),
     };
 
-    public ILogger CreateLogger(string categoryName) => new RedactingLogger(Inner.CreateLogger(categoryName));
+    public ILogger CreateLogger(string categoryName) => new RedactingLogger(Inner.CreateLogger(categoryName), categoryName, Policy);
 
     public void Dispose()
     {
@@ -49,7 +52,7 @@ internal class RedactingLoggerProvider(ILoggerProvider inner) : ILoggerProvider
             ? factory(services)
             : ActivatorUtilities.CreateInstance(services, descriptor.ImplementationType!));
 
-    private sealed class WithExternalScopes(ILoggerProvider inner) : RedactingLoggerProvider(inner), ISupportExternalScope
+    private sealed class WithExternalScopes(ILoggerProvider inner, ServerLogPolicy? policy) : RedactingLoggerProvider(inner, policy), ISupportExternalScope
     {
         public void SetScopeProvider(IExternalScopeProvider scopeProvider) =>
             ((ISupportExternalScope)Inner).SetScopeProvider(new RedactingScopeProvider(scopeProvider));
@@ -57,7 +60,7 @@ internal class RedactingLoggerProvider(ILoggerProvider inner) : ILoggerProvider
 }
 
 /// <summary>A logger whose every entry, scope and exception is redacted before the inner logger sees it.</summary>
-internal sealed class RedactingLogger(ILogger inner) : ILogger
+internal sealed class RedactingLogger(ILogger inner, string category = "", ServerLogPolicy? policy = null) : ILogger
 {
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(RedactedState.Of(state));
 
@@ -67,9 +70,13 @@ internal sealed class RedactingLogger(ILogger inner) : ILogger
     {
         ArgumentNullException.ThrowIfNull(formatter);
         if (!inner.IsEnabled(logLevel)) return;
-        var message = SecretRedactor.RedactText(formatter(state, exception) ?? "");
+        var (drop, level, shown, reason) = (policy ?? ServerLogPolicy.Default).Apply(category, logLevel, eventId, exception);
+        if (drop || !inner.IsEnabled(level)) return;
+        var text = formatter(state, exception) ?? "";
+        if (reason is not null && !text.Contains(reason, StringComparison.Ordinal)) text = text.TrimEnd().TrimEnd('.', ':') + ": " + reason;
+        var message = SecretRedactor.RedactText(text);
         var redacted = new RedactedState(state as IEnumerable<KeyValuePair<string, object?>>, message);
-        inner.Log(logLevel, eventId, redacted, exception is null ? null : new RedactedException(exception), static (s, _) => s.Message);
+        inner.Log(level, eventId, redacted, shown is null ? null : new RedactedException(shown), static (s, _) => s.Message);
     }
 }
 

@@ -8,7 +8,8 @@ namespace MiniMe.Server.Problems;
 /// <summary>
 /// Turns exceptions into problem details with a one-line, actionable detail: typed MiniMe errors keep
 /// their message and get the status of their category (<see cref="For"/>), framework request errors keep
-/// their status (413, 400, ...), and anything unexpected becomes a 500 that names no internals. Stack traces go to the server log only.
+/// their status (413, 400, ...), and anything unexpected becomes a 500 that names no internals. Stack traces go to the server log only,
+/// and there only for unexpected failures or with --verbose.
 /// </summary>
 internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logger) : IExceptionHandler
 {
@@ -17,7 +18,8 @@ internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logge
         if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
             return true; // the client went away; nobody to answer
         var (status, title, detail) = Describe(exception);
-        if (status >= 500) LogFailure(logger, httpContext.Request.Method, httpContext.Request.Path, exception);
+        if (status >= 500 && Logging.ServerLogPolicy.Expected(exception) is not null) LogExpected(logger, httpContext.Request.Method, httpContext.Request.Path, status, exception);
+        else if (status >= 500) LogFailure(logger, httpContext.Request.Method, httpContext.Request.Path, exception);
         await ProblemResponses.WriteAsync(httpContext, status, title, detail).ConfigureAwait(false);
         return true;
     }
@@ -71,6 +73,10 @@ internal sealed partial class ExceptionProblems(ILogger<ExceptionProblems> logge
         var end = message.IndexOfAny(['\r', '\n']);
         return end < 0 ? message : message[..end];
     }
+
+    /// <summary>A failure MiniMe names (the model unreachable, PostgreSQL down): a warning, one line unless --verbose (ServerLogPolicy).</summary>
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered {Status}")]
+    private static partial void LogExpected(ILogger logger, string method, string path, int status, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed")]
     private static partial void LogFailure(ILogger logger, string method, string path, Exception exception);

@@ -11,7 +11,8 @@ namespace MiniMe.Server.Profiles;
 /// replaces. YamlDotNet's representation model drops comments, so the file is written here, in the
 /// layout of the template `minime init` writes, and the old text's comments are carried over by where
 /// they stood: the leading comment header of the file (every comment and blank line before the first
-/// key), and each comment block directly above a key (persona, principles, persona.voice and the other
+/// key, but for a comment block right above the first key below a blank line: that is the key's), and
+/// each comment block directly above a key (persona, principles, persona.voice and the other
 /// persona keys, and a principle's "- name: …" line, matched by the principle's name). Comments at the
 /// end of a line and comments above list entries and other principle fields are not kept; the whole
 /// earlier file is in identity.history for undo.
@@ -98,6 +99,13 @@ public static partial class IdentityYamlWriter
 
         var comments = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var pending = new List<string>();
+        // A comment block right above the first key, below a blank line that ends the header, is that key's comment.
+        var blank = header.FindLastIndex(l => l.Length == 0);
+        if (i < lines.Length && blank >= 0 && blank < header.Count - 1 && header.Take(blank).Any(l => l.Length > 0))
+        {
+            pending = [.. header.Skip(blank + 1).Select(l => l.Trim())];
+            header.RemoveRange(blank + 1, header.Count - blank - 1);
+        }
         string? top = null;
         for (; i < lines.Length; i++)
         {

@@ -22,7 +22,7 @@ public sealed class ScriptedTeamAskService : IAskService
             Proposals =
             [
                 new ActionProposal("p1", "write_file", new JsonObject { ["path"] = "docs/health.md", ["content"] = "# Health\n" }, "Document the health check", "integrator"),
-                new ActionProposal("p2", "run_command", new JsonObject { ["program"] = "dotnet", ["args"] = new JsonArray("test") }, "Run the tests", "integrator"),
+                new ActionProposal("p2", "run_command", new JsonObject { ["argv"] = new JsonArray("dotnet", "test") }, "Run the tests", "integrator"),
             ],
         };
     }

@@ -53,10 +53,30 @@ public sealed partial class ServeProcess : IAsyncDisposable
         return await output;
     }
 
-    /// <summary>Starts `minime serve` on a port the OS picks and returns once it prints where it listens.</summary>
-    public static async Task<ServeProcess> StartServeAsync(string home, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Runs one command to its end, whatever its exit code: the code, stdout and stderr.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunToExitAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
-        var process = new Process { StartInfo = StartInfo(["serve", "--home", home, "--urls", "http://127.0.0.1:0"], environment) };
+        using var process = Process.Start(StartInfo(args, environment))!;
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"minime {string.Join(' ', args)} did not exit within 3 minutes");
+        }
+        return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Starts `minime serve` on a port the OS picks (or <paramref name="urls"/>) and returns once it prints where it listens.</summary>
+    public static async Task<ServeProcess> StartServeAsync(string home, IReadOnlyDictionary<string, string> environment, string urls = "http://127.0.0.1:0", params string[] extra)
+    {
+        var process = new Process { StartInfo = StartInfo(["serve", "--home", home, "--urls", urls, .. extra], environment) };
         var serve = new ServeProcess(process);
         var address = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         void Collect(string? line)
@@ -86,7 +106,25 @@ public sealed partial class ServeProcess : IAsyncDisposable
         return serve;
     }
 
-    [GeneratedRegex(@"http://127\.0\.0\.1:[0-9]+(?=/|\s|$)")]
+    /// <summary>Waits until the server has printed <paramref name="text"/> (stdout or stderr); fails the test with the output otherwise.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        using var waiting = new CancellationTokenSource(timeout);
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited) Assert.Fail($"minime serve exited before printing '{text}':\n{Output}");
+            try
+            {
+                await Task.Delay(50, waiting.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"minime serve did not print '{text}' within {timeout.TotalSeconds:0} s:\n{Output}");
+            }
+        }
+    }
+
+    [GeneratedRegex(@"https?://127\.0\.0\.1:[0-9]+(?=/|\s|$)")]
     private static partial Regex Listening();
 
     public async ValueTask DisposeAsync()

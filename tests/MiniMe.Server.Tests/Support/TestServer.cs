@@ -60,6 +60,9 @@ public sealed class TestServer : IAsyncDisposable
         return new TestServer(app, workspace, root);
     }
 
+    /// <summary>The trust file the server uses, for the command line run over the same workspace (<see cref="CliRun"/>).</summary>
+    public string TrustFile => TrustFileFor(Root);
+
     /// <summary>Outside the project folder (the tools root), so tools can never reach it.</summary>
     private static string TrustFileFor(string root) => root + ".trust.json";
 

@@ -228,6 +228,13 @@ public sealed class SqliteVectorIndexTests : IDisposable
         var status = await CliRunner.RunAsync("index", "status", "--home", home);
         Assert.Equal(0, status.ExitCode);
         Assert.Contains("50 vectors; searches scan exactly", status.Out, StringComparison.Ordinal);
+        var json = await CliRunner.RunAsync("index", "status", "--json", "--home", home);
+        Assert.Equal(0, json.ExitCode);
+        var statusJson = System.Text.Json.JsonDocument.Parse(json.Out).RootElement;
+        Assert.True(statusJson.GetProperty("index_files").GetBoolean());
+        var index = Assert.Single(statusJson.GetProperty("indexes").EnumerateArray());
+        Assert.Equal((Model, 50L, false, true), (index.GetProperty("model").GetString(), index.GetProperty("vectors").GetInt64(),
+            index.GetProperty("uses_index").GetBoolean(), index.GetProperty("index_file_exists").GetBoolean()));
 
         var unknown = await CliRunner.RunAsync("index", "rebuild", "--model", "nope", "--home", home);
         Assert.Equal(1, unknown.ExitCode);

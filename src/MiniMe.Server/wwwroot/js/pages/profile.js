@@ -51,7 +51,7 @@ export async function render(container) {
     try {
       const entries = await api('/v1/profile/history');
       historyList.replaceChildren(...(entries.length === 0 ? [h('li', { class: 'muted' }, 'none yet')]
-        : entries.map((e) => h('li', {}, fmt.time(e.saved_at ?? e.at ?? e.timestamp), e.voice ? ` — ${e.voice}` : ''))));
+        : entries.map((e) => h('li', {}, fmt.time(e.replaced_at), e.voice ? ` — ${e.voice}` : ''))));
     } catch (error) {
       historyList.replaceChildren(h('li', {}, errorBox(error)));
     }

@@ -82,11 +82,11 @@ public sealed class McpTests : IAsyncLifetime
         return client;
     }
 
-    private static async Task<McpClient> HttpClientAsync(TestServer server, string key)
+    private static async Task<McpClient> HttpClientAsync(Uri server, string key)
     {
         var transport = new HttpClientTransport(new HttpClientTransportOptions
         {
-            Endpoint = new Uri(server.BaseAddress, "/mcp"),
+            Endpoint = new Uri(server, "/mcp"),
             TransportMode = HttpTransportMode.StreamableHttp,
             AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = "Bearer " + key },
         });
@@ -285,8 +285,8 @@ public sealed class McpTests : IAsyncLifetime
             documents = new[] { new { name = "bluebird.md", content = "# Bluebird\n\nThe bluebird service settles card payments nightly.\n" } },
         });
 
-        await using var alice = await HttpClientAsync(server, aliceKey);
-        await using var owner = await HttpClientAsync(server, ownerKey);
+        await using var alice = await HttpClientAsync(server.BaseAddress, aliceKey);
+        await using var owner = await HttpClientAsync(server.BaseAddress, ownerKey);
 
         Assert.Equal(ReadTools, await ToolNamesAsync(alice));
         var hit = Assert.Single((await CallAsync(alice, "memory_search", new() { ["query"] = "card payments" })).GetProperty("hits").EnumerateArray());
@@ -305,5 +305,26 @@ public sealed class McpTests : IAsyncLifetime
         using var revoked = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(initialize, Encoding.UTF8, "application/json") };
         revoked.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "mm_not_a_key");
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(revoked)).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_real_minime_serve_with_mcp_allow_writes_takes_a_note_and_a_fact_over_http_into_the_keys_memory()
+    {
+        await InitAsync("\nmcp:\n  allowWrites: true\n");
+        var key = JsonDocument.Parse((await CliAsync("keys", "create", "laptop", "--json")).Out).RootElement.GetProperty("key").GetString()!;
+        await using var serve = await ServeProcess.StartServeAsync(Home, new Dictionary<string, string> { ["MINIME_TRUST_FILE"] = TrustFile });
+
+        await using var client = await HttpClientAsync(serve.BaseAddress, key);
+
+        Assert.Contains("memory_import_text", await ToolNamesAsync(client));
+        var imported = await CallAsync(client, "memory_import_text", new() { ["text"] = "Rotate the signing keys every ninety days.", ["title"] = "key rotation" });
+        Assert.Equal("key-rotation.md", Path.GetFileName(Assert.Single(imported.GetProperty("documents").EnumerateArray()).GetProperty("source").GetString()));
+        Assert.Single((await CallAsync(client, "memory_search", new() { ["query"] = "signing keys" })).GetProperty("hits").EnumerateArray());
+        Assert.Equal("added", (await CallAsync(client, "remember", new() { ["text"] = "works on the payments team", ["category"] = "team" })).GetProperty("outcome").GetString());
+
+        // The key is the owner's: the CLI sees the same fact and document.
+        var facts = JsonDocument.Parse((await CliAsync("facts", "--json")).Out).RootElement;
+        Assert.Contains(facts.EnumerateArray(), f => f.GetProperty("text").GetString() == "works on the payments team");
+        Assert.Contains("key-rotation.md", (await CliAsync("documents")).Out, StringComparison.Ordinal);
     }
 }

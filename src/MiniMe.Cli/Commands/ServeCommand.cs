@@ -41,7 +41,7 @@ internal sealed class ServeCommand : MiniMeCommand
         try
         {
             foreach (var address in MiniMeServer.Addresses(app))
-                Out.MarkupLine($"MiniMe is serving [bold]{Markup.Escape(workspace.Root)}[/] at [link]{Markup.Escape(address)}[/] (web UI /, API /v1, OpenAPI /openapi/v1.json, metrics /metrics)");
+                Out.MarkupLine($"MiniMe is serving [bold]{Markup.Escape(workspace.Root)}[/] at [link]{Markup.Escape(address)}[/] (web UI /, API /v1, MCP /mcp, OpenAPI /openapi/v1.json, metrics /metrics)");
             if (app.Services.GetService<ServerCertificate>() is { } certificate)
             {
                 Out.MarkupLine(Markup.Escape($"https uses {certificate.Source} ({certificate.Certificate.Subject}, valid until {certificate.Certificate.NotAfter.ToUniversalTime():yyyy-MM-dd})"));

@@ -34,6 +34,7 @@ public static class CliApp
         root.Subcommands.Add(new FactsCommand(context));
         root.Subcommands.Add(new SnapshotCommand(context));
         root.Subcommands.Add(new ServeCommand(context));
+        root.Subcommands.Add(new McpCommand(context));
         root.Subcommands.Add(new KeysCommand(context));
         root.Subcommands.Add(new PacksCommand(context));
         root.Subcommands.Add(new GoalsCommand(context));

@@ -47,7 +47,7 @@ internal sealed class ServeCommand : MiniMeCommand
                 foreach (var warning in certificate.Warnings) Context.Error.WriteLine($"warning: {warning}");
             }
             foreach (var address in MiniMeServer.Addresses(app))
-                Out.MarkupLine($"MiniMe is serving [bold]{Markup.Escape(workspace.Root)}[/] at [link]{Markup.Escape(address)}[/] (web UI /, API /v1, OpenAPI /openapi/v1.json, metrics /metrics)");
+                Out.MarkupLine($"MiniMe is serving [bold]{Markup.Escape(workspace.Root)}[/] at [link]{Markup.Escape(address)}[/] (web UI /, API /v1, MCP /mcp, OpenAPI /openapi/v1.json, metrics /metrics)");
             if (exposed.Count > 0)
                 Context.Error.WriteLine($"warning: listening beyond this machine ({string.Join(", ", exposed)}); every request still needs an API key" +
                     (exposed.All(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)) ? "." : ", but traffic is not encrypted unless you use https."));

@@ -106,6 +106,9 @@ internal static class DefaultFiles
 
         # schedules:
         #   timeZone: local           # the zone cron expressions of `minime schedule` are read in: local (this machine's), UTC, or an IANA id (Europe/Berlin)
+
+        # mcp:                          # MiniMe's memory for MCP clients: `minime mcp` (stdio) and /mcp on `minime serve`
+        #   allowWrites: false          # true also offers memory_import_text and remember; off, MCP clients only read
         """ + "\n";
 
     public const string Identity = """

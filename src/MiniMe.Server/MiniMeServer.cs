@@ -188,6 +188,7 @@ public static class MiniMeServer
         AskEndpoints.Map(v1, server);
         PackEndpoints.Map(v1);
         GoalEndpoints.Map(v1);
+        SignalEndpoints.Map(v1);
         v1.MapGet("/me", (System.Security.Claims.ClaimsPrincipal user, UserSpaces spaces, ChatService chat) =>
             {
                 var space = spaces.Get(user.UserId());

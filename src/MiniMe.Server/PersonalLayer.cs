@@ -58,6 +58,8 @@ public static class PersonalLayer
         services.TryAddSingleton<GoalSuggester>();
         services.AddSingleton<MiniMe.Context.IContextSource, GoalContextSource>();
         services.TryAddSingleton<ProfileService>();
+        services.TryAddSingleton(sp => Signals.SignalOptions.Load(sp.GetRequiredService<Workspace>())); // signal.publishBadge
+        services.TryAddSingleton<Signals.SignalService>(); // `minime signal|badge`, GET /v1/signal and /v1/badge.svg
         return builder;
     }
 }

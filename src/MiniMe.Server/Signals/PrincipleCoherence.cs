@@ -2,23 +2,30 @@ using MiniMe.Identity;
 
 namespace MiniMe.Server.Signals;
 
+/// <summary>The coherence of a set of principles and the two parts it is the mean of.</summary>
+public sealed record CoherenceParts(double Score, double Consistency, double Overlap);
+
 /// <summary>
-/// How coherent a set of principles is: how much they speak about the same things, weighted by how
-/// much they matter. Deterministic (no model, no embeddings: the same identity.yaml gives the same
-/// score whatever embedding model is configured):
+/// How coherent a set of principles is, in [0, 1]: the mean of how evenly they are held (the
+/// consistency of their magnitudes) and how much they speak about the same things (the overlap of
+/// their words, weighted by magnitude). Deterministic: no model and no embeddings, so the same
+/// identity.yaml gives the same score whatever embedding model is configured.
 /// <code>
-/// terms(p)   = the words of p's name, description and tags: lower-cased, split at every character
-///              that is not a letter or digit, words under 3 characters and common English words dropped
-/// sim(p, q)  = cosine of the term-count vectors of p and q (0 when either has no term), in [0, 1]
-/// w(p)       = p's magnitude, clamped to [0, 1]
-/// coherence  = Σ_{p&lt;q} w(p)·w(q)·sim(p, q) / Σ_{p&lt;q} w(p)·w(q)
+/// w(p)        = p's magnitude, clamped to [0, 1]
+/// consistency = 1 − 2·σ(w)      σ: the population standard deviation of the magnitudes (at most 0.5 in [0, 1])
+/// terms(p)    = the words of p's name, description and tags: lower-cased, split at every character that
+///               is not a letter or digit, words under 3 characters and common English words dropped, a
+///               final -ing, -ed or -s taken off (tested, testing, tests: test)
+/// sim(p, q)   = cosine of the term-count vectors of p and q (0 when either has no term), in [0, 1]
+/// overlap     = Σ_{p&lt;q} w(p)·w(q)·sim(p, q) / Σ_{p&lt;q} w(p)·w(q)   (every pair counts equally when all weigh 0)
+/// coherence   = (consistency + overlap) / 2
 /// </code>
-/// With every pair weighing 0 (all magnitudes but one are 0) the pairs count equally. No principles:
-/// 0 (nothing to be coherent); one principle: 1 (it cannot disagree with itself).
+/// No principles: 0 (nothing to be coherent); one principle: 1 (it cannot disagree with itself). The
+/// score and both parts are rounded to 3 decimals.
 /// </summary>
 public static class PrincipleCoherence
 {
-    public const string Method = "lexical-cosine";
+    public const string Method = "magnitude-consistency+lexical-overlap";
 
     private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
     {
@@ -27,17 +34,23 @@ public static class PrincipleCoherence
         "that", "this", "with", "from", "they", "them", "then", "than", "what", "when", "where", "which", "while", "will",
         "would", "should", "could", "into", "onto", "over", "under", "each", "every", "some", "such", "only", "also",
         "been", "being", "were", "there", "their", "these", "those", "here", "does", "done", "about", "above", "after",
-        "before", "again", "more", "most", "other", "very", "just", "is", "it", "be", "by", "of", "on", "or", "to", "in",
+        "before", "again", "more", "most", "other", "very", "just",
     };
 
     /// <summary>The score in [0, 1], rounded to 3 decimals.</summary>
-    public static double Score(IReadOnlyList<Principle> principles)
+    public static double Score(IReadOnlyList<Principle> principles) => Compute(principles).Score;
+
+    public static CoherenceParts Compute(IReadOnlyList<Principle> principles)
     {
         ArgumentNullException.ThrowIfNull(principles);
-        if (principles.Count == 0) return 0;
-        if (principles.Count == 1) return 1;
-        var vectors = principles.Select(Terms).ToList();
+        if (principles.Count == 0) return new CoherenceParts(0, 0, 0);
+        if (principles.Count == 1) return new CoherenceParts(1, 1, 1);
         var weights = principles.Select(p => double.IsFinite(p.Magnitude) ? Math.Clamp(p.Magnitude, 0, 1) : 0).ToList();
+        var mean = weights.Average();
+        var deviation = Math.Sqrt(weights.Sum(w => (w - mean) * (w - mean)) / weights.Count);
+        var consistency = Math.Clamp(1 - 2 * deviation, 0, 1);
+
+        var vectors = principles.Select(Terms).ToList();
         double weighted = 0, weightSum = 0, plain = 0;
         var pairs = 0;
         for (var i = 0; i < vectors.Count; i++)
@@ -50,9 +63,11 @@ public static class PrincipleCoherence
                 plain += sim;
                 pairs++;
             }
-        var score = weightSum > 0 ? weighted / weightSum : plain / pairs;
-        return Math.Round(Math.Clamp(score, 0, 1), 3, MidpointRounding.AwayFromZero);
+        var overlap = Math.Clamp(weightSum > 0 ? weighted / weightSum : plain / pairs, 0, 1);
+        return new CoherenceParts(Round((consistency + overlap) / 2), Round(consistency), Round(overlap));
     }
+
+    private static double Round(double value) => Math.Round(value, 3, MidpointRounding.AwayFromZero);
 
     /// <summary>The term counts of a principle's name, description and tags.</summary>
     public static IReadOnlyDictionary<string, int> Terms(Principle principle)
@@ -76,9 +91,18 @@ public static class PrincipleCoherence
             {
                 var word = text[start..i].ToLowerInvariant();
                 start = -1;
-                if (word.Length >= 3 && !StopWords.Contains(word)) yield return word;
+                if (word.Length >= 3 && !StopWords.Contains(word)) yield return Stem(word);
             }
         }
+    }
+
+    /// <summary>A final -ing, -ed or -s off, when at least three letters stay (-ss stays: "access").</summary>
+    private static string Stem(string word)
+    {
+        if (word.Length > 5 && word.EndsWith("ing", StringComparison.Ordinal)) return word[..^3];
+        if (word.Length > 4 && word.EndsWith("ed", StringComparison.Ordinal)) return word[..^2];
+        if (word.Length > 3 && word.EndsWith('s') && !word.EndsWith("ss", StringComparison.Ordinal)) return word[..^1];
+        return word;
     }
 
     private static double Cosine(IReadOnlyDictionary<string, int> a, IReadOnlyDictionary<string, int> b)

@@ -77,7 +77,8 @@ public static class SignalBadge
             ("facts", $"{N(signal.Facts)} {Plural(signal.Facts, "fact")} · {N(signal.FactCategories.Count)} {Plural(signal.FactCategories.Count, "category", "categories")}"),
             ("goals", goalText),
             ("activity", $"{N(a.Runs7Days)} runs in 7 days · {N(a.Runs30Days)} in 30 · {N(a.Imports30Days)} imports in 30"),
-            ("coherence", Score(signal.Coherence.Score) + $" over {N(signal.Coherence.Principles)} {Plural(signal.Coherence.Principles, "principle")}"),
+            ("coherence", $"{Score(signal.Coherence.Score)} over {N(signal.Coherence.Principles)} {Plural(signal.Coherence.Principles, "principle")}"
+                + $" (consistency {Score(signal.Coherence.Consistency)}, overlap {Score(signal.Coherence.Overlap)})"),
         ];
     }
 
@@ -117,7 +118,7 @@ public static class SignalBadge
     {
         const int pad = 6, height = 20;
         var left = "minime · " + Clip(signal.User);
-        var right = $"{N(signal.Documents)} docs · {N(signal.Facts)} facts · {N(signal.Goals.Active)} goals · coherence {Score(signal.Coherence.Score)}";
+        var right = $"{N(signal.Documents)} {Plural(signal.Documents, "doc")} · {N(signal.Facts)} {Plural(signal.Facts, "fact")} · {N(signal.Goals.Active)} {Plural(signal.Goals.Active, "goal")} · coherence {Score(signal.Coherence.Score)}";
         var leftWidth = TextWidth(left) + 2 * pad;
         var rightWidth = TextWidth(right) + 2 * pad;
         var width = leftWidth + rightWidth;

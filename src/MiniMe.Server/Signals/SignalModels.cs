@@ -44,5 +44,9 @@ public sealed record ActivitySignal(
     [property: JsonPropertyName("imports_7d")] int Imports7Days,
     [property: JsonPropertyName("imports_30d")] int Imports30Days);
 
-/// <summary>The coherence of the principles in identity.yaml (<see cref="PrincipleCoherence"/>), in [0, 1], rounded to 3 decimals.</summary>
-public sealed record CoherenceSignal(double Score, int Principles, string Method);
+/// <summary>
+/// The coherence of the principles in identity.yaml (<see cref="PrincipleCoherence"/>), in [0, 1]: the mean of
+/// <paramref name="Consistency"/> (how evenly their magnitudes are held) and <paramref name="Overlap"/> (how much
+/// their words overlap, weighted by magnitude); all rounded to 3 decimals.
+/// </summary>
+public sealed record CoherenceSignal(double Score, double Consistency, double Overlap, int Principles, string Method);

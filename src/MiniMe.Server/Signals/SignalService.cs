@@ -58,7 +58,8 @@ public sealed class SignalService(UserSpaces spaces, GoalStore goals, GoalAlerts
             documents.Count(d => d.ImportedAt >= month));
 
         var principles = space.LoadIdentity().Principles;
-        var coherence = new CoherenceSignal(PrincipleCoherence.Score(principles), principles.Count, PrincipleCoherence.Method);
+        var parts = PrincipleCoherence.Compute(principles);
+        var coherence = new CoherenceSignal(parts.Score, parts.Consistency, parts.Overlap, principles.Count, PrincipleCoherence.Method);
 
         return new Signal(
             space.UserId,

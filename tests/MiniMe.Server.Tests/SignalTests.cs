@@ -343,7 +343,9 @@ public sealed class SignalApiTests
         await using var server = await TestServer.StartAsync();
         var anonymous = server.Client();
         await (await anonymous.GetAsync("/v1/signal")).AssertProblemAsync(401);
-        await (await anonymous.GetAsync("/v1/badge.svg")).AssertProblemAsync(401);
+        using var unpublished = await anonymous.GetAsync("/v1/badge.svg");
+        Assert.Contains("signal.publishBadge: true", await unpublished.AssertProblemAsync(401), StringComparison.Ordinal);
+        Assert.Equal("Bearer", unpublished.Headers.WwwAuthenticate.Single().Scheme);
 
         var owner = server.Client(server.CreateKey("k"));
         await owner.PostJsonAsync("/v1/goals", new { title = "Ship v2", progress = 30 });
@@ -390,7 +392,7 @@ public sealed class SignalApiTests
         // A key that is sent must be valid; a valid one gets its own user's badge.
         var wrong = server.Client();
         wrong.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "mm_not_a_key");
-        await (await wrong.GetAsync("/v1/badge.svg")).AssertProblemAsync(401);
+        Assert.Contains("not valid", await (await wrong.GetAsync("/v1/badge.svg")).AssertProblemAsync(401), StringComparison.Ordinal);
         var bob = server.Client(server.CreateKey("b", "bob"));
         using var bobs = await bob.GetAsync("/v1/badge.svg");
         Assert.Contains("MiniMe signal · bob", XDocument.Parse(await bobs.Content.ReadAsStringAsync()).Root!.Value, StringComparison.Ordinal);

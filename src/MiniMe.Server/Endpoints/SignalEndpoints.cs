@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using MiniMe.Server.Auth;
+using MiniMe.Server.Problems;
 using MiniMe.Server.Signals;
 
 namespace MiniMe.Server.Endpoints;
@@ -26,7 +27,13 @@ internal static class SignalEndpoints
                 string userId;
                 if (http.User.Identity?.IsAuthenticated == true) userId = http.User.UserId();
                 else if (options.PublishBadge && string.IsNullOrEmpty(http.Request.Headers.Authorization)) userId = signals.OwnerId;
-                else return Results.Challenge();
+                else if (!string.IsNullOrEmpty(http.Request.Headers.Authorization)) return Results.Challenge(); // says what is wrong with the key
+                else
+                {
+                    http.Response.Headers.WWWAuthenticate = "Bearer";
+                    return ProblemResponses.Result(StatusCodes.Status401Unauthorized, "Unauthorized",
+                        "The badge needs an API key: send 'Authorization: Bearer <key>' (`minime keys create NAME`), or publish it with signal.publishBadge: true in config.yaml.");
+                }
                 var signal = await signals.ComputeAsync(userId, cancellationToken);
                 http.Response.Headers.CacheControl = "no-cache";
                 return Results.Bytes(SignalBadge.Render(signal, badgeStyle), SignalBadge.ContentType);

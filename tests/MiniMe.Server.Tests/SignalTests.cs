@@ -398,3 +398,45 @@ public sealed class SignalApiTests
         Assert.Contains("MiniMe signal · bob", XDocument.Parse(await bobs.Content.ReadAsStringAsync()).Root!.Value, StringComparison.Ordinal);
     }
 }
+
+/// <summary>`minime serve` as a real process reads signal.publishBadge from config.yaml.</summary>
+[Trait("Category", "Integration")]
+public sealed class SignalServeTests : IAsyncLifetime
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "minime-signal-serve", Guid.NewGuid().ToString("N"));
+
+    private string Home => Path.Combine(_root, ".minime");
+
+    private Dictionary<string, string> Environment() => new()
+    {
+        ["MINIME_TRUST_FILE"] = Path.Combine(_root, "trust.json"),
+        ["MINIME_EMBEDDINGS__MODEL"] = "none",
+    };
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_root);
+        await ServeProcess.RunAsync(["init", "--home", Home, "--name", "nima"], Environment());
+    }
+
+    public Task DisposeAsync()
+    {
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Serve_publishes_the_owners_badge_when_config_yaml_says_so()
+    {
+        File.AppendAllText(Path.Combine(Home, "config.yaml"), "\nsignal:\n  publishBadge: true\n");
+        await using var serve = await ServeProcess.StartServeAsync(Home, Environment());
+        using var client = new HttpClient { BaseAddress = serve.BaseAddress };
+
+        using var badge = await client.GetAsync("/v1/badge.svg");
+        Assert.Equal(HttpStatusCode.OK, badge.StatusCode);
+        Assert.Equal(SignalBadge.ContentType, badge.Content.Headers.ContentType?.MediaType);
+        var svg = XDocument.Parse(await badge.Content.ReadAsStringAsync());
+        Assert.Contains("MiniMe signal · nima", svg.Root!.Value, StringComparison.Ordinal);
+        await (await client.GetAsync("/v1/signal")).AssertProblemAsync(401);
+    }
+}

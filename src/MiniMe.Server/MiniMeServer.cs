@@ -130,6 +130,9 @@ public static class MiniMeServer
         services.AddRoutingCore();
         services.AddSingleton<Indexing.VectorFillService>();
         services.AddHostedService(sp => sp.GetRequiredService<Indexing.VectorFillService>());
+        // Runs due schedules (the CLI's `schedule run-now` runs one through the same ScheduleService, without this).
+        services.AddSingleton<Schedules.SchedulerService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Schedules.SchedulerService>());
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Fill);
         services.AddExceptionHandler<ExceptionProblems>();
@@ -188,6 +191,7 @@ public static class MiniMeServer
         AskEndpoints.Map(v1, server);
         PackEndpoints.Map(v1);
         GoalEndpoints.Map(v1);
+        ScheduleEndpoints.Map(v1);
         SignalEndpoints.Map(v1);
         v1.MapGet("/me", (System.Security.Claims.ClaimsPrincipal user, UserSpaces spaces, ChatService chat) =>
             {

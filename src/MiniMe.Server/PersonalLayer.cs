@@ -12,6 +12,7 @@ using MiniMe.Server.Goals;
 using MiniMe.Server.Metrics;
 using MiniMe.Server.Packs;
 using MiniMe.Server.Profiles;
+using MiniMe.Server.Schedules;
 using MiniMe.Server.Storage;
 
 namespace MiniMe.Server;
@@ -58,6 +59,11 @@ public static class PersonalLayer
         services.TryAddSingleton<GoalSuggester>();
         services.AddSingleton<MiniMe.Context.IContextSource, GoalContextSource>();
         services.TryAddSingleton<ProfileService>();
+        // Schedules: the store and the service that adds, lists, removes and runs them (schedules.timeZone);
+        // the scheduler that runs them on time is `minime serve`'s alone (MiniMeServer).
+        services.TryAddSingleton(sp => ScheduleOptions.Load(sp.GetRequiredService<Workspace>()));
+        services.TryAddSingleton<ScheduleStore>();
+        services.TryAddSingleton<ScheduleService>();
         services.TryAddSingleton(sp => Signals.SignalOptions.Load(sp.GetRequiredService<Workspace>())); // signal.publishBadge
         services.TryAddSingleton<Signals.SignalService>(); // `minime signal|badge`, GET /v1/signal and /v1/badge.svg
         return builder;

@@ -35,6 +35,7 @@ internal sealed class ServeCommand : MiniMeCommand
             services => services.AddSingleton<IHostLifetime, CommandHostLifetime>(),   // signals are the CLI's (TerminationSignals)
             verbose: verbose);
         _ = app.Services.GetService<Microsoft.Extensions.AI.IChatClient>(); // a misconfigured provider fails now, not at the first request
+        _ = app.Services.GetRequiredService<MiniMe.Server.Schedules.ScheduleService>(); // so does a bad schedules.timeZone, in one line, not in the scheduler's start
         var model = ProbeModelAsync(options, cancellationToken);   // while Kestrel starts
         await MiniMeServer.StartAsync(app, urls, given is null ? "server.urls" : "--urls", cancellationToken);
         try

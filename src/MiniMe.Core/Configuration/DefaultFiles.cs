@@ -104,6 +104,9 @@ internal static class DefaultFiles
         # goals:
         #   alertDays: 7              # active goals due within this many days (or overdue) are alerts: `minime goals`, chat, GET /v1/goals/alerts, /v1/notifications
 
+        # schedules:
+        #   timeZone: local           # the zone cron expressions of `minime schedule` are read in: local (this machine's), UTC, or an IANA id (Europe/Berlin)
+
         # signal:                      # `minime signal`, `minime badge`, GET /v1/signal and /v1/badge.svg
         #   publishBadge: false        # true: GET /v1/badge.svg answers without an API key (the owner's badge only; /v1/signal keeps needing a key)
         """ + "\n";

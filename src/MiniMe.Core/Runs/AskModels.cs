@@ -9,7 +9,11 @@ namespace MiniMe.Runs;
 
 /// <summary>What `minime ask` was asked to do.</summary>
 /// <param name="Domain">Forces the domain instead of classifying it.</param>
-public sealed record AskRequest(string Task, bool DryRun, string? Domain = null, int? BudgetTokens = null);
+public sealed record AskRequest(string Task, bool DryRun, string? Domain = null, int? BudgetTokens = null)
+{
+    /// <summary>Extra task_start fields saying where the run came from (a schedule's id).</summary>
+    public System.Text.Json.Nodes.JsonObject? StartData { get; init; }
+}
 
 /// <summary>Everything a dry run decided, in the order it decided it.</summary>
 public sealed record AskResult(

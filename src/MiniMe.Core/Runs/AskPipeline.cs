@@ -51,7 +51,7 @@ public sealed class AskPipeline(
         try
         {
             var prepared = await preparation.PrepareAsync(runId,
-                new RunInput(request.Task, request.DryRun ? "dry_run" : "run", budget) { Domain = request.Domain }, cancellationToken).ConfigureAwait(false);
+                new RunInput(request.Task, request.DryRun ? "dry_run" : "run", budget) { Domain = request.Domain, StartData = request.StartData }, cancellationToken).ConfigureAwait(false);
             var (profile, masks, principles, retrieval, context) = (prepared.Profile, prepared.Masks, prepared.Principles, prepared.Retrieval, prepared.Context);
             contextTokens = context.TotalTokens;
 

@@ -37,7 +37,11 @@ public sealed class ChatService(
     /// <summary>True when the engine has a model pipeline (llm.provider is not none).</summary>
     public bool HasModel => services.GetService<IChatClient>() is not null;
 
-    public async Task<ChatTurn> StartAsync(string userId, ChatRequest request, CancellationToken cancellationToken)
+    public Task<ChatTurn> StartAsync(string userId, ChatRequest request, CancellationToken cancellationToken) =>
+        StartAsync(userId, request, startData: null, cancellationToken);
+
+    /// <param name="startData">Extra task_start fields saying where the turn came from (a schedule's id), beside the conversation id.</param>
+    public async Task<ChatTurn> StartAsync(string userId, ChatRequest request, JsonObject? startData, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var message = request.Message?.Trim();
@@ -67,7 +71,7 @@ public sealed class ChatService(
             var prepared = await preparation.PrepareAsync(runId, new RunInput(message, "chat", engineOptions.Context.BudgetTokens, RunInput.ChattingPersona)
             {
                 TaskBlock = false,
-                StartData = new JsonObject { ["conversation_id"] = conversation.Id },
+                StartData = StartFields(conversation.Id, startData),
                 Extra = async token =>
                 {
                     var summary = storedSummary;
@@ -111,6 +115,13 @@ public sealed class ChatService(
             traces.Append(runId, TraceEventTypes.RunEnd, new JsonObject { ["status"] = "error", ["elapsed_ms"] = Math.Round(clock.Elapsed.TotalMilliseconds, 2) });
             throw;
         }
+    }
+
+    private static JsonObject StartFields(string conversationId, JsonObject? extra)
+    {
+        var fields = new JsonObject { ["conversation_id"] = conversationId };
+        foreach (var (key, value) in extra ?? []) fields[key] = value?.DeepClone();
+        return fields;
     }
 
     /// <summary>The memory chunks and facts that made it into the context, as ask shows them.</summary>

@@ -112,6 +112,28 @@ internal static class PostgresServerSchema
             """,
             "CREATE UNIQUE INDEX ux_goal_links_target ON goal_links (goal_id, kind, target)",
         ],
+        // Version 3: server.db's version 5 (recurring schedules).
+        [
+            """
+            CREATE TABLE schedules (
+                id text PRIMARY KEY,
+                user_id text NOT NULL,
+                name text NOT NULL,
+                cron text NOT NULL,
+                kind text NOT NULL,
+                prompt text NOT NULL,
+                conversation_id text,
+                created_at timestamptz NOT NULL,
+                next_run_at timestamptz NOT NULL,
+                last_run_at timestamptz,
+                last_run_id text,
+                last_status text,
+                last_detail text
+            )
+            """,
+            "CREATE INDEX ix_schedules_user ON schedules (user_id, created_at)",
+            "CREATE INDEX ix_schedules_due ON schedules (next_run_at)",
+        ],
     ];
 
     public static int CurrentVersion => Versions.Length;

@@ -21,7 +21,7 @@ public sealed record ServerStateReport(string Source, string Target, IReadOnlyLi
 }
 
 /// <summary>
-/// Copies the server's state (API keys, conversations, messages, proposals, goals with their milestones and links) from one server database
+/// Copies the server's state (API keys, conversations, messages, proposals, goals with their milestones and links, schedules) from one server database
 /// to another, in practice server.db to PostgreSQL for `minime migrate --to postgres`: every row with
 /// its id and timestamps (to the microsecond, PostgreSQL's precision). A row whose id the target has
 /// already is overwritten, so a re-run (after an interruption, or after more use of server.db)
@@ -62,6 +62,10 @@ public static class ServerStateMigrator
              new("position", Kind.Integer), new("created_at", Kind.Timestamp)]),
         new("goal_links", "id", false,
             [new("id", Kind.Text), new("goal_id", Kind.Text), new("kind", Kind.Text), new("target", Kind.Text), new("created_at", Kind.Timestamp)]),
+        new("schedules", "id", false,
+            [new("id", Kind.Text), new("user_id", Kind.Text), new("name", Kind.Text), new("cron", Kind.Text), new("kind", Kind.Text), new("prompt", Kind.Text),
+             new("conversation_id", Kind.Text), new("created_at", Kind.Timestamp), new("next_run_at", Kind.Timestamp), new("last_run_at", Kind.Timestamp),
+             new("last_run_id", Kind.Text), new("last_status", Kind.Text), new("last_detail", Kind.Text)]),
     ];
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace MiniMe.Server.Storage;
 /// <summary>Creates and migrates server.db, versioned with PRAGMA user_version. Every row belongs to a user.</summary>
 internal static class SqliteServerSchema
 {
-    public const int CurrentVersion = 4;
+    public const int CurrentVersion = 5;
 
     private static readonly string[] Version1 =
     [
@@ -137,6 +137,31 @@ internal static class SqliteServerSchema
         "CREATE UNIQUE INDEX ux_goal_links_target ON goal_links(goal_id, kind, target)",
     ];
 
+    // Version 5: recurring schedules (`minime schedule`, /v1/schedules), per user: the cron expression, what
+    // each run does, when the next one is due and how the last one went.
+    private static readonly string[] Version5 =
+    [
+        """
+        CREATE TABLE schedules (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            cron TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            prompt TEXT NOT NULL,
+            conversation_id TEXT,
+            created_at TEXT NOT NULL,
+            next_run_at TEXT NOT NULL,
+            last_run_at TEXT,
+            last_run_id TEXT,
+            last_status TEXT,
+            last_detail TEXT
+        )
+        """,
+        "CREATE INDEX ix_schedules_user ON schedules(user_id, created_at)",
+        "CREATE INDEX ix_schedules_due ON schedules(next_run_at)",
+    ];
+
     public static void Migrate(DbConnection connection, string path)
     {
         if (Version(connection, null, path) == CurrentVersion) return;
@@ -146,7 +171,7 @@ internal static class SqliteServerSchema
         using var transaction = connection.BeginTransaction();
         var version = Version(connection, transaction, path);
         if (version == CurrentVersion) return;
-        string[][] versions = [Version1, Version2, Version3, Version4];
+        string[][] versions = [Version1, Version2, Version3, Version4, Version5];
         for (var v = version + 1; v <= CurrentVersion; v++)
             foreach (var statement in versions[v - 1])
                 connection.Execute(statement, transaction);

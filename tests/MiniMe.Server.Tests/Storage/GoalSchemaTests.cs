@@ -8,7 +8,7 @@ using Npgsql;
 
 namespace MiniMe.Server.Tests.Storage;
 
-/// <summary>server.db version 3 (before goals) is migrated to version 4 in place, keeping what it held.</summary>
+/// <summary>server.db version 3 (before goals) is migrated to the current version in place, keeping what it held.</summary>
 public sealed class SqliteGoalSchemaTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "minime-server-tests", "goals-" + Guid.NewGuid().ToString("N"));
@@ -27,7 +27,7 @@ public sealed class SqliteGoalSchemaTests : IDisposable
         {
             connection.Open();
             using var downgrade = connection.CreateCommand();
-            downgrade.CommandText = "DROP TABLE goal_links; DROP TABLE goal_milestones; DROP TABLE goals; PRAGMA user_version = 3;";
+            downgrade.CommandText = "DROP TABLE schedules; DROP TABLE goal_links; DROP TABLE goal_milestones; DROP TABLE goals; PRAGMA user_version = 3;";
             downgrade.ExecuteNonQuery();
         }
         SqliteConnection.ClearAllPools();
@@ -43,7 +43,7 @@ public sealed class SqliteGoalSchemaTests : IDisposable
         check.Open();
         using var version = check.CreateCommand();
         version.CommandText = "PRAGMA user_version";
-        Assert.Equal(4L, (long)version.ExecuteScalar()!);
+        Assert.Equal(5L, (long)version.ExecuteScalar()!);
     }
 
     public void Dispose()
@@ -53,7 +53,7 @@ public sealed class SqliteGoalSchemaTests : IDisposable
     }
 }
 
-/// <summary>The server schema in PostgreSQL at version 1 (before goals) is migrated to version 2.</summary>
+/// <summary>The server schema in PostgreSQL at version 1 (before goals) is migrated to the current version.</summary>
 [Trait("Category", "Integration")]
 [Collection(PostgresCollection.Name)]
 [RequiresPostgres]
@@ -75,8 +75,8 @@ public sealed class PostgresGoalSchemaTests(PostgresServerFixture postgres) : IA
         {
             await connection.OpenAsync();
             await using var downgrade = new NpgsqlCommand(
-                "DROP TABLE minime_server.goal_links; DROP TABLE minime_server.goal_milestones; DROP TABLE minime_server.goals; " +
-                "DELETE FROM minime_server.schema_version WHERE version = 2;", connection);
+                "DROP TABLE minime_server.schedules; DROP TABLE minime_server.goal_links; DROP TABLE minime_server.goal_milestones; DROP TABLE minime_server.goals; " +
+                "DELETE FROM minime_server.schema_version WHERE version >= 2;", connection);
             await downgrade.ExecuteNonQueryAsync();
         }
 
@@ -94,7 +94,7 @@ public sealed class PostgresGoalSchemaTests(PostgresServerFixture postgres) : IA
         await using var check = new NpgsqlConnection(_connectionString);
         await check.OpenAsync();
         await using var version = new NpgsqlCommand("SELECT max(version) FROM minime_server.schema_version", check);
-        Assert.Equal(2, Convert.ToInt32(await version.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(3, Convert.ToInt32(await version.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [ContractFact]

@@ -45,7 +45,7 @@ public sealed class ServerStateMigratorTests(PostgresServerFixture postgres) : I
 
         Assert.NotNull(report);
         Assert.True(report.Verified, string.Join("; ", report.Tables));
-        Assert.Equal([("api_keys", 2L), ("conversations", 2L), ("messages", 4L), ("proposals", 3L), ("goals", 0L), ("goal_milestones", 0L), ("goal_links", 0L)],
+        Assert.Equal([("api_keys", 2L), ("conversations", 2L), ("messages", 4L), ("proposals", 3L), ("goals", 0L), ("goal_milestones", 0L), ("goal_links", 0L), ("schedules", 0L)],
             report.Tables.Select(t => (t.Table, t.TargetRows)));
         await using var pg = new PostgresServerDatabase(_connectionString);
         Assert.Equal(new ApiKeyStore(sqlite).List(includeRevoked: true), new ApiKeyStore(pg).List(includeRevoked: true));

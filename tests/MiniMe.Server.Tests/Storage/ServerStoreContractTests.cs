@@ -4,6 +4,7 @@ using MiniMe.Actions;
 using MiniMe.Server.Ask;
 using MiniMe.Server.Auth;
 using MiniMe.Server.Conversations;
+using MiniMe.Server.Schedules;
 using MiniMe.Server.Storage;
 using MiniMe.Server.Tests.Support;
 using MiniMe.Tests.Context;
@@ -315,6 +316,39 @@ public abstract class ServerStoreContractTests : IAsyncLifetime
     /// <summary>A stored proposal as comparable values (its arguments are a JsonObject, equal only to itself).</summary>
     internal static (string, string, string, DateTimeOffset, DateTimeOffset?, string?, string, string, string) Shape(StoredProposal p) =>
         (p.Id, p.RunId, p.Status, p.CreatedAt, p.DecidedAt, p.Note, p.Proposal.Tool, p.Proposal.Arguments.ToJsonString(), p.Proposal.Rationale);
+
+    [ContractFact]
+    public async Task A_due_schedule_is_claimed_by_exactly_one_of_several_instances_and_is_invisible_to_other_users()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 10, 30, 0, TimeSpan.Zero));
+        var stores = Enumerable.Range(0, 3).Select(_ => new ScheduleStore(Instance(), time)).ToList();
+        var due = new DateTimeOffset(2026, 12, 3, 11, 0, 0, TimeSpan.Zero);
+        var created = stores[0].Create("ann", "Morning plan", "0 11 * * *", ScheduleKinds.Chat, "Plan my day", due);
+        stores[0].Create("bob", "Bob's", "0 12 * * *", ScheduleKinds.Ask, "Bob's task", due.AddHours(1));
+
+        Assert.Equal(created, stores[1].Require("ann", created.Id));
+        Assert.Null(stores[1].Get("bob", created.Id));
+        Assert.False(stores[2].Delete("bob", created.Id));
+        Assert.Empty(stores[1].Due(due.AddMinutes(-1)));
+        Assert.Equal(due, stores[2].Earliest());
+
+        time.Advance(TimeSpan.FromMinutes(30));
+        var seen = stores.Select(s => Assert.Single(s.Due(time.GetUtcNow()))).ToList();
+        Assert.All(seen, d => Assert.Equal(("ann", created.Id), (d.UserId, d.Schedule.Id)));
+        var claims = await Task.WhenAll(stores.Select((s, i) => Task.Run(() => s.TryClaim("ann", created.Id, seen[i].Schedule.NextRunAt, due.AddDays(1), time.GetUtcNow()))));
+        Assert.Single(claims, c => c);
+        Assert.Empty(stores[0].Due(time.GetUtcNow()));
+
+        stores[1].Finish("ann", created.Id, "20261203-110000-abcdef", ScheduleStatuses.Completed, "Done.", "c_1");
+        var finished = stores[2].Require("ann", created.Id);
+        Assert.Equal((due.AddDays(1), time.GetUtcNow(), "20261203-110000-abcdef", "completed", "Done.", "c_1"),
+            (finished.NextRunAt, finished.LastRunAt!.Value, finished.LastRunId, finished.LastStatus, finished.LastDetail, finished.ConversationId));
+        stores[0].Finish("ann", created.Id, null, ScheduleStatuses.Failed, "No model.", null);
+        Assert.Equal(("failed", "c_1"), (stores[1].Require("ann", created.Id).LastStatus, stores[1].Require("ann", created.Id).ConversationId));
+        Assert.Equal(["Bob's"], stores[0].List("bob").Select(s => s.Name));
+        Assert.True(stores[1].Delete("ann", created.Id));
+        Assert.Empty(stores[2].List("ann"));
+    }
 
     private static ActionProposal Proposal() =>
         new("a1", "run_command", new JsonObject { ["command"] = "echo hi", ["args"] = new JsonArray("ü", 2) }, "say hi");

@@ -39,6 +39,7 @@ public static class CliApp
         root.Subcommands.Add(new PacksCommand(context));
         root.Subcommands.Add(new GoalsCommand(context));
         root.Subcommands.Add(new ScheduleCommand(context));
+        root.Subcommands.Add(new SignalCommand(context)); root.Subcommands.Add(new BadgeCommand(context));
         root.Subcommands.Add(new ProfileCommand(context));
         return root;
     }

@@ -224,6 +224,11 @@ public sealed class BrowserPersonalLayerTests
         await Expect(decided.Locator("pre[data-testid=command-stderr]")).ToHaveTextAsync("error: 1 failed\n");
         await Expect(page.Locator("[data-testid=ask-no-proposals]")).ToBeVisibleAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ScreenshotPath("ask-command-output"), FullPage = true });
+
+        // The run's trace viewer shows what the execution event kept.
+        await page.ClickAsync("[data-testid=ask-trace]");
+        await Expect(page.Locator("[data-testid=trace-event] pre[data-testid=command-stderr]")).ToHaveTextAsync("error: 1 failed\n");
+        await Expect(page.Locator("[data-testid=trace-event] [data-testid=command-exit]")).ToHaveTextAsync("exit 3");
         ui.AssertNoProblems();
     }
 

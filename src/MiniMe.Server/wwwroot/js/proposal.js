@@ -23,15 +23,15 @@ function preview(p) {
 
 /**
  * What an executed command printed (the decision answer's `output`): exit code and duration, then stdout
- * and stderr (stderr in red) in <pre>s, each with a note when tools.maxOutputBytes cut it.
+ * and stderr (stderr in red) in <pre>s, each with a note when it was cut (`capNote` words it).
  */
-export function commandOutput(output) {
+export function commandOutput(output, capNote = (name, bytes) => `${name} capped at tools.maxOutputBytes (${bytes} bytes printed); the run trace keeps its end`) {
   const ended = output.timed_out ? 'killed at the timeout' : `exit ${output.exit_code}`;
   const ok = output.exit_code === 0 && !output.timed_out;
   const stream = (name, text, truncated, bytes) => (text || truncated ? [
     h('div', { class: 'muted' }, name),
     h('pre', { class: name, 'data-testid': `command-${name}` }, text),
-    truncated ? h('p', { class: 'muted' }, `${name} capped at tools.maxOutputBytes (${bytes} bytes printed); the run trace keeps its end`) : null,
+    truncated ? h('p', { class: 'muted' }, capNote(name, bytes)) : null,
   ] : []);
   return h('div', { class: 'command-output', 'data-testid': 'command-output' },
     h('p', {}, h('span', { class: `badge ${ok ? 'approved' : 'failed'}`, 'data-testid': 'command-exit' }, ended),

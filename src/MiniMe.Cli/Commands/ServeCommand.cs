@@ -55,7 +55,7 @@ internal sealed class ServeCommand : MiniMeCommand
                 Context.Error.WriteLine($"warning: the model is not reachable now: {unreachable.Message} The server runs meanwhile; /v1/chat answers 502 until the model answers.");
                 if (verbose) Context.Error.WriteLine((unreachable.InnerException ?? unreachable).ToString());
             }
-            if (options.Llm.Provider == LlmProvider.None)
+            if (!NamedModels.IsConfigured(options.Llm))
                 Context.Error.WriteLine(NoModelNotice);
             if (ActionApproval.UntrustedReason(Context, workspace, options) is { } untrusted)
                 Context.Error.WriteLine($"warning: approved actions execute nothing: {untrusted}.");

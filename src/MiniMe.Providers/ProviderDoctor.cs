@@ -101,7 +101,8 @@ public static class ProviderDoctor
         var steps = await CheckAsync(model.Options, environment, transport, cancellationToken).ConfigureAwait(false);
         if (steps.FirstOrDefault(c => c.Status == CheckStatus.Failed) is { } failed)
             return new DoctorCheck(name, CheckStatus.Failed, $"{what}: {failed.Detail}", $"{failed.Fix} ({model.Key})");
-        var warnings = steps.Where(c => c.Status == CheckStatus.Warning).ToList();
+        // A missing key is only a warning for a local server; the test call that answered shows none is needed.
+        var warnings = steps.Where(c => c.Status == CheckStatus.Warning && c.Name != "api key").ToList();
         var call = steps.LastOrDefault(c => c.Name == "test call")?.Detail ?? "ok";
         return new DoctorCheck(name, warnings.Count > 0 ? CheckStatus.Warning : CheckStatus.Ok,
             $"{what}: reachable, test call {call}" + string.Concat(warnings.Select(w => $"; {w.Detail}")),

@@ -16,8 +16,8 @@ public sealed record ModelFailure(string Reason, int? Status);
 /// failure <c>classify</c> accepts (timeouts, HTTP 5xx, 429 after the model's own retries, an
 /// unreachable server), appending model_fallback {from, to, reason, status} to the run's trace (the
 /// ambient <see cref="ModelCall"/>'s run). Each attempt is a whole model call through that model's
-/// pipeline, with its own agent_call. A stream falls back only before its first update: once text
-/// has reached the reader, a failure ends the call. The ambient call's <see cref="ModelCall.ModelName"/>
+/// pipeline, with its own agent_call. A stream falls back only before its first token (updates without
+/// text wait until then): once text has reached the reader, a failure ends the call. The ambient call's <see cref="ModelCall.ModelName"/>
 /// names the model tried.
 /// </summary>
 public sealed class FallbackChatClient : DelegatingChatClient
@@ -64,10 +64,13 @@ public sealed class FallbackChatClient : DelegatingChatClient
             var route = _routes[i];
             Name(route);
             var updates = route.Client.GetStreamingResponseAsync(list, For(options, route), cancellationToken).GetAsyncEnumerator(cancellationToken);
-            bool any;
+            // Updates without text (the role, say) wait here: until the first token the call may still fall back.
+            var held = new List<ChatResponseUpdate>();
+            bool more;
             try
             {
-                any = await updates.MoveNextAsync().ConfigureAwait(false);
+                while ((more = await updates.MoveNextAsync().ConfigureAwait(false)) && updates.Current.Text.Length == 0)
+                    held.Add(updates.Current);
             }
             catch (Exception e) when (Next(i, e, cancellationToken) is { } failure)
             {
@@ -77,7 +80,8 @@ public sealed class FallbackChatClient : DelegatingChatClient
             }
             try
             {
-                if (!any) yield break;
+                foreach (var update in held) yield return update;
+                if (!more) yield break;
                 yield return updates.Current;
                 while (await updates.MoveNextAsync().ConfigureAwait(false)) yield return updates.Current;
             }

@@ -113,6 +113,33 @@ public sealed class ModelRouterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stream_that_fails_after_its_first_token_does_not_fall_back()
+    {
+        _a.Enqueue(ScriptedReply.Text("the first words, then nothing") with { StallAfterFirstChunk = TimeSpan.FromSeconds(30) });
+        var llm = Llm(_a.BaseUrl.ToString(), _b.BaseUrl.ToString());
+        llm.Models[0].TimeoutSeconds = 1;
+        llm.Fallbacks = ["b"];
+        var client = new RoutedChatClient(Router(llm));
+        using var h = new TeamHarness();
+        var received = new System.Text.StringBuilder();
+
+        using (ModelCall.Begin(new ModelCallInfo(TeamHarness.RunId, AgentNames.Builder, Traces: h.Traces)))
+        {
+            var error = await Assert.ThrowsAsync<LlmUnavailableException>(async () =>
+            {
+                await foreach (var update in client.GetStreamingResponseAsync([new(ChatRole.User, "hi")])) received.Append(update.Text);
+            });
+            Assert.Contains("stopped streaming", error.Message, StringComparison.Ordinal);
+        }
+        h.Traces.Flush(TeamHarness.RunId);
+
+        Assert.NotEmpty(received.ToString()); // a token had arrived: too late to fall back
+        Assert.StartsWith(received.ToString(), "the first words, then nothing", StringComparison.Ordinal);
+        Assert.Empty(_b.ChatRequests);
+        Assert.Empty(h.EventsOf(TraceEventTypes.ModelFallback));
+    }
+
+    [Fact]
     public async Task Rejected_credentials_do_not_fall_back()
     {
         _a.Responder = _ => ScriptedReply.Error(HttpStatusCode.Unauthorized);

@@ -40,13 +40,14 @@ internal sealed class ServeCommand : MiniMeCommand
         await MiniMeServer.StartAsync(app, urls, given is null ? "server.urls" : "--urls", cancellationToken);
         try
         {
-            foreach (var address in MiniMeServer.Addresses(app))
-                Out.MarkupLine($"MiniMe is serving [bold]{Markup.Escape(workspace.Root)}[/] at [link]{Markup.Escape(address)}[/] (web UI /, API /v1, OpenAPI /openapi/v1.json, metrics /metrics)");
+            // The certificate first: whoever waits for the "is serving" line (a script, a test) has read it by then.
             if (app.Services.GetService<ServerCertificate>() is { } certificate)
             {
                 Out.MarkupLine(Markup.Escape($"https uses {certificate.Source} ({certificate.Certificate.Subject}, valid until {certificate.Certificate.NotAfter.ToUniversalTime():yyyy-MM-dd})"));
                 foreach (var warning in certificate.Warnings) Context.Error.WriteLine($"warning: {warning}");
             }
+            foreach (var address in MiniMeServer.Addresses(app))
+                Out.MarkupLine($"MiniMe is serving [bold]{Markup.Escape(workspace.Root)}[/] at [link]{Markup.Escape(address)}[/] (web UI /, API /v1, MCP /mcp, OpenAPI /openapi/v1.json, metrics /metrics)");
             if (exposed.Count > 0)
                 Context.Error.WriteLine($"warning: listening beyond this machine ({string.Join(", ", exposed)}); every request still needs an API key" +
                     (exposed.All(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)) ? "." : ", but traffic is not encrypted unless you use https."));

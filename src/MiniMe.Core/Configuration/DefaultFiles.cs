@@ -135,6 +135,12 @@ internal static class DefaultFiles
 
         # schedules:
         #   timeZone: local           # the zone cron expressions of `minime schedule` are read in: local (this machine's), UTC, or an IANA id (Europe/Berlin)
+
+        # mcp:                          # MiniMe's memory for MCP clients: `minime mcp` (stdio) and /mcp on `minime serve`
+        #   allowWrites: false          # true also offers memory_import_text and remember; off, MCP clients only read
+
+        # signal:                      # `minime signal`, `minime badge`, GET /v1/signal and /v1/badge.svg
+        #   publishBadge: false        # true: GET /v1/badge.svg answers without an API key (the owner's badge only; /v1/signal keeps needing a key)
         """ + "\n";
 
     public const string Identity = """

@@ -15,6 +15,8 @@ public static class TraceEventTypes
     public const string ModelFallback = "model_fallback";
     public const string AgentSkipped = "agent_skipped";
     public const string CriticReview = "critic_review";
+    /// <summary>The Integrator's proposals compared with what the Critic reviewed: per proposal its status, digests, static findings and review note.</summary>
+    public const string ProposalReview = "proposal_review";
     public const string ActionProposal = "action_proposal";
     public const string Approval = "approval";
     public const string Execution = "execution";

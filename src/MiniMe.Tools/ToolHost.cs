@@ -83,7 +83,7 @@ public sealed class ToolHost
         IEnumerable<IRunHook> ProgramHooks(IEnumerable<HookOptions> definitions) =>
             [.. definitions.Select(d => new ProgramHook(d, runner, programs, environment, paths.Root, trusted.Refusal))];
         var dispatcher = new HookDispatcher([.. hooks ?? [], .. ProgramHooks(options.Hooks)], traces);
-        var toolRunner = new ToolRunner(registry, traces, feedback ?? new FeedbackStore(workspace.FeedbackPath, traces), trusted, paths.Root, changes, dispatcher);
+        var toolRunner = new ToolRunner(registry, traces, feedback ?? new FeedbackStore(workspace.FeedbackPath, traces), trusted, paths.Root, changes, settings.TraceOutputBytes, dispatcher);
         return new ToolHost(context, registry, toolRunner, dispatcher, ProgramHooks);
     }
 

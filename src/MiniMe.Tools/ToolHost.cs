@@ -79,7 +79,7 @@ public sealed class ToolHost
             new RetrieveMemoryTool(context),
         ]);
         traces ??= new TraceStore(workspace.TracesDirectory);
-        var trusted = WorkspaceTrust.Check(trust ?? TrustStore.ForUser(), WorkspaceFingerprint.Of(workspace, allowlist, paths.Root, settings), allowlist);
+        var trusted = WorkspaceTrust.Check(trust ?? TrustStore.ForUser(), WorkspaceFingerprint.Of(workspace, allowlist, paths.Root, options), allowlist);
         IEnumerable<IRunHook> ProgramHooks(IEnumerable<HookOptions> definitions) =>
             [.. definitions.Select(d => new ProgramHook(d, runner, programs, environment, paths.Root, trusted.Refusal))];
         var dispatcher = new HookDispatcher([.. hooks ?? [], .. ProgramHooks(options.Hooks)], traces);

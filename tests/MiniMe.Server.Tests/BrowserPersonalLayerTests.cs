@@ -203,9 +203,9 @@ public sealed class BrowserPersonalLayerTests
         await File.WriteAllTextAsync(server.Workspace.AllowlistPath, "read:\n  include: [\"**\"]\ncommands:\n  - program: sh\n    args: [\"scripts/check.sh\"]\n");
         Directory.CreateDirectory(Path.Combine(server.Root, "scripts"));
         await File.WriteAllTextAsync(Path.Combine(server.Root, "scripts", "check.sh"), "echo 'tests: 11 passed'\necho 'error: 1 failed' >&2\nexit 3\n");
-        var tools = MiniMe.Configuration.ConfigurationLoader.Load(server.Workspace).Tools;
-        tools.Sandbox = MiniMe.Configuration.SandboxMode.None;
-        MiniMe.Tools.Trust.WorkspaceTrust.Record(new MiniMe.Tools.Trust.TrustStore(server.TrustFile), server.Workspace, tools, MiniMe.Tools.Trust.TrustSource.User, DateTimeOffset.UtcNow);
+        var options = MiniMe.Configuration.ConfigurationLoader.Load(server.Workspace);
+        options.Tools.Sandbox = MiniMe.Configuration.SandboxMode.None;
+        MiniMe.Tools.Trust.WorkspaceTrust.Record(new MiniMe.Tools.Trust.TrustStore(server.TrustFile), server.Workspace, options, MiniMe.Tools.Trust.TrustSource.User, DateTimeOffset.UtcNow);
         var key = server.CreateKey("task");
         await using var ui = await Ui.OpenAsync(server, key, new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 860 } });
         var page = ui.Page;

@@ -204,9 +204,9 @@ public sealed class CommandOutputTests : IDisposable
         await File.WriteAllTextAsync(server.Workspace.AllowlistPath, Allowlist);
         Directory.CreateDirectory(Path.Combine(server.Root, "scripts"));
         await File.WriteAllTextAsync(Path.Combine(server.Root, "scripts", "both.sh"), BothScript);
-        var tools = ConfigurationLoader.Load(server.Workspace).Tools;
-        tools.Sandbox = SandboxMode.None;
-        WorkspaceTrust.Record(new TrustStore(server.TrustFile), server.Workspace, tools, TrustSource.User, DateTimeOffset.UtcNow);
+        var options = ConfigurationLoader.Load(server.Workspace);
+        options.Tools.Sandbox = SandboxMode.None;
+        WorkspaceTrust.Record(new TrustStore(server.TrustFile), server.Workspace, options, TrustSource.User, DateTimeOffset.UtcNow);
         var client = server.Client(server.CreateKey("k"));
         var ask = await client.PostJsonAsync("/v1/ask", new { task = AgentReplies.TeamTask });
         var proposal = Assert.Single((await client.GetJsonAsync("/v1/proposals")).EnumerateArray());

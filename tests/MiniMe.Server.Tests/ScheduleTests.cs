@@ -224,7 +224,7 @@ public sealed class ScheduleTests : IDisposable
             new LlmOptions { Provider = LlmProvider.OpenAI, Endpoint = model.BaseUrl.ToString(), Model = "loopback-model", ApiKeyVariable = "MINIME_TEST_UNSET_KEY", RetryBaseDelayMs = 1 });
         var time = new FakeTimeProvider(Start);
         var workspace = NewWorkspace();
-        WorkspaceTrust.Record(new TrustStore(TrustFile), workspace, ConfigurationLoader.Load(workspace).Tools, TrustSource.Init, DateTimeOffset.UtcNow);
+        WorkspaceTrust.Record(new TrustStore(TrustFile), workspace, ConfigurationLoader.Load(workspace), TrustSource.Init, DateTimeOffset.UtcNow);
         await using var server = new Process(workspace, time, connection.Chat, TrustFile);
         var schedule = server.Schedules.Add(server.Owner, "0 11 * * *", AgentReplies.TeamTask, "Nightly greeter", ScheduleKinds.Ask);
 

@@ -49,7 +49,7 @@ public static class SandboxBenchmark
             var options = new MiniMeOptions();
             options.Tools.Sandbox = SandboxMode.Bwrap;
             var trust = new TrustStore(Path.Join(baseDir.FullName, "trust.json"));
-            WorkspaceTrust.Record(trust, home, options.Tools, TrustSource.Init, DateTimeOffset.UtcNow);
+            WorkspaceTrust.Record(trust, home, options, TrustSource.Init, DateTimeOffset.UtcNow);
             var traces = new TraceStore(home.TracesDirectory);
             var host = ToolHost.Create(home, options, retriever: null, traces, trust);
 

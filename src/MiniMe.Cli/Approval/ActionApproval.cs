@@ -44,7 +44,7 @@ internal static class ActionApproval
         ArgumentNullException.ThrowIfNull(options);
         try
         {
-            return WorkspaceTrust.Check(context.Trust, workspace, options.Tools).Refusal;
+            return WorkspaceTrust.Check(context.Trust, workspace, options).Refusal;
         }
         catch (ConfigException)
         {

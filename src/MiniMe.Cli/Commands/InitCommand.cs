@@ -46,7 +46,7 @@ internal sealed class InitCommand : MiniMeCommand
     {
         try
         {
-            var review = TrustReview.Of(Context.Trust, workspace, options.Tools);
+            var review = TrustReview.Of(Context.Trust, workspace, options);
             if (review.RootNeedsConfirmation)
             {
                 var why = review.Warnings.First(w => w.Kind == TrustReview.RootOutsideWorkspace).Message;

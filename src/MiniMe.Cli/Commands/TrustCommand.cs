@@ -47,7 +47,7 @@ internal sealed class TrustCommand : MiniMeCommand
         if (revoke) return Task.FromResult(Revoke(store, workspace, json));
         workspace.EnsureInitialized();
         _ = store.List();   // a damaged trust file is an error here, before anything is shown or asked
-        var review = TrustReview.Of(store, workspace, Engine.LoadOptions(workspace).Tools);
+        var review = TrustReview.Of(store, workspace, Engine.LoadOptions(workspace));
         if (review.Status.IsTrusted)
         {
             Show(review, json);
@@ -110,6 +110,9 @@ internal sealed class TrustCommand : MiniMeCommand
         for (var i = 0; i < review.Allowlist.Commands.Count; i++)
             grid.AddRow(i == 0 ? "commands" : "", Markup.Escape(Rule(review.Allowlist.Commands[i])));
         grid.AddRow("environment", Markup.Escape(review.Allowlist.Environment.Count == 0 ? "the default variables only" : "also " + string.Join(", ", review.Allowlist.Environment)));
+        if (review.Hooks.Count == 0) grid.AddRow("hooks:", "none");
+        for (var i = 0; i < review.Hooks.Count; i++)
+            grid.AddRow(i == 0 ? "hooks:" : "", Markup.Escape($"{review.Hooks[i].Event}{(review.Hooks[i].Match?.Tool is { } tool ? $" ({tool})" : "")}: {review.Hooks[i].DisplayName}"));
         Out.Write(grid);
         if (review.Warnings.Count == 0) return;
         Out.MarkupLine("[yellow]Warnings[/]");
@@ -172,7 +175,7 @@ internal sealed class TrustCommand : MiniMeCommand
         if (!workspace.IsInitialized) return "no workspace there any more";
         try
         {
-            var status = WorkspaceTrust.Check(store, workspace, Engine.LoadOptions(workspace).Tools);
+            var status = WorkspaceTrust.Check(store, workspace, Engine.LoadOptions(workspace));
             return status.IsTrusted ? null : status.Reason;
         }
         catch (MiniMeException e)

@@ -20,11 +20,12 @@ public sealed class TrustReview
 {
     public const string RootOutsideWorkspace = "root_outside_workspace";
 
-    private TrustReview(TrustStatus status, string project, ToolsOptions tools, ToolAllowlist allowlist, string trustFile, IReadOnlyList<TrustWarning> warnings)
+    private TrustReview(TrustStatus status, string project, MiniMeOptions options, ToolAllowlist allowlist, string trustFile, IReadOnlyList<TrustWarning> warnings)
     {
         Status = status;
         ProjectDirectory = project;
-        Tools = tools;
+        Tools = options.Tools;
+        Hooks = options.Hooks;
         Allowlist = allowlist;
         TrustFile = trustFile;
         Warnings = warnings;
@@ -35,6 +36,8 @@ public sealed class TrustReview
     /// <summary>The folder holding the MiniMe home (real path); a tools root outside it needs --allow-outside-root.</summary>
     public string ProjectDirectory { get; }
     public ToolsOptions Tools { get; }
+    /// <summary>The program hooks of config.yaml: programs run at run, agent-call and tool events.</summary>
+    public IReadOnlyList<MiniMe.Hooks.HookOptions> Hooks { get; }
     public ToolAllowlist Allowlist { get; }
     public string TrustFile { get; }
     public IReadOnlyList<TrustWarning> Warnings { get; }
@@ -43,13 +46,14 @@ public sealed class TrustReview
     public bool RootNeedsConfirmation => Warnings.Any(w => w.Kind == RootOutsideWorkspace);
 
     /// <param name="home">The user's home directory (default $HOME), to warn about a root that is the home directory.</param>
-    public static TrustReview Of(TrustStore store, Workspace workspace, ToolsOptions tools, string? home = null)
+    public static TrustReview Of(TrustStore store, Workspace workspace, MiniMeOptions options, string? home = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(workspace);
-        ArgumentNullException.ThrowIfNull(tools);
+        ArgumentNullException.ThrowIfNull(options);
+        var tools = options.Tools;
         var allowlist = AllowlistLoader.Load(workspace.AllowlistPath);
-        var fingerprint = WorkspaceFingerprint.Of(workspace, allowlist, WorkspaceFingerprint.RealToolsRoot(workspace, tools), tools);
+        var fingerprint = WorkspaceFingerprint.Of(workspace, allowlist, WorkspaceFingerprint.RealToolsRoot(workspace, tools), options);
         var status = WorkspaceTrust.Check(store, fingerprint, allowlist);
         var project = Path.GetDirectoryName(fingerprint.Workspace) ?? fingerprint.Workspace;
         home ??= Environment.GetEnvironmentVariable("HOME");
@@ -72,11 +76,13 @@ public sealed class TrustReview
             warnings.Add(new TrustWarning("network", "tools.allowNetwork is true: commands can reach the network, and send anything they can read"));
         if (tools.Sandbox == SandboxMode.None)
             warnings.Add(new TrustWarning("no_sandbox", "tools.sandbox is none: commands run outside the bubblewrap sandbox, with all of your user's access"));
+        foreach (var hook in options.Hooks)
+            warnings.Add(new TrustWarning("hook_runs_program", $"config.yaml hooks: `{hook.DisplayName}` runs at every {hook.Event}{(hook.Match?.Tool is { } tool ? $" of {tool}" : "")} event (inside the sandbox, told the event's content{(HooksBefore(hook) ? "; it can veto or change what happens" : "")})"));
         foreach (var finding in GitConfigInspector.Findings(fingerprint.ToolsRoot))
             warnings.Add(new TrustWarning("git_runs_code", finding));
         if (WorkspaceTrust.IsInsideRoot(store, fingerprint.ToolsRoot))
             warnings.Add(new TrustWarning("trust_file_in_root", $"the trust file {store.Path} is inside the tools root: a command that can write there could trust other workspaces; set {TrustStore.EnvironmentVariable} to a file outside it"));
-        return new TrustReview(status, project, tools, allowlist, store.Path, warnings);
+        return new TrustReview(status, project, options, allowlist, store.Path, warnings);
     }
 
     public JsonObject ToJson() => new()
@@ -103,9 +109,17 @@ public sealed class TrustReview
                 ["line"] = c.Line,
             })]),
             ["environment"] = new JsonArray([.. Allowlist.Environment.Select(e => (JsonNode?)e)]),
+            ["hooks"] = new JsonArray([.. Hooks.Select(h => (JsonNode?)new JsonObject
+            {
+                ["event"] = h.Event,
+                ["program"] = new JsonArray([.. h.Program.Select(a => (JsonNode?)a)]),
+                ["tool"] = h.Match?.Tool,
+            })]),
         },
         ["warnings"] = new JsonArray([.. Warnings.Select(w => (JsonNode?)new JsonObject { ["kind"] = w.Kind, ["message"] = w.Message })]),
     };
+
+    private static bool HooksBefore(MiniMe.Hooks.HookOptions hook) => MiniMe.Hooks.HookEvents.IsBefore(hook.Event);
 
     private static JsonObject Rules(PathRules rules) => new()
     {

@@ -10,7 +10,8 @@ namespace MiniMe.Tools.Trust;
 
 /// <summary>
 /// What a workspace's tools may do, reduced to two SHA-256 hashes: one of allowlist.yaml's text, one
-/// of the effective tools.* settings (file and environment) with tools.root replaced by its real path.
+/// of the effective tools.* settings (file and environment) with tools.root replaced by its real path,
+/// and of the program hooks (config.yaml `hooks:`), which run programs as tools do.
 /// Every tools.* setting is in the hash, not only the ones known to widen access today (root, sandbox,
 /// allowNetwork): a setting added later is covered without anyone remembering to list it, at the cost
 /// of asking again when a limit such as commandTimeoutSeconds changes.
@@ -20,21 +21,21 @@ namespace MiniMe.Tools.Trust;
 public sealed record WorkspaceFingerprint(string Workspace, string ToolsRoot, string AllowlistSha256, string SettingsSha256)
 {
     /// <summary>The fingerprint of what a tool host was built from: the allowlist it parsed and the real root it confines to.</summary>
-    public static WorkspaceFingerprint Of(Workspace workspace, ToolAllowlist allowlist, string realToolsRoot, ToolsOptions tools)
+    public static WorkspaceFingerprint Of(Workspace workspace, ToolAllowlist allowlist, string realToolsRoot, MiniMeOptions options)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(allowlist);
         ArgumentException.ThrowIfNullOrEmpty(realToolsRoot);
-        ArgumentNullException.ThrowIfNull(tools);
-        return new WorkspaceFingerprint(RealWorkspace(workspace), realToolsRoot, allowlist.ContentSha256, HashSettings(realToolsRoot, tools));
+        ArgumentNullException.ThrowIfNull(options);
+        return new WorkspaceFingerprint(RealWorkspace(workspace), realToolsRoot, allowlist.ContentSha256, HashSettings(realToolsRoot, options));
     }
 
     /// <summary>The fingerprint of the workspace as it is on disk now (allowlist.yaml read, tools.root resolved).</summary>
-    public static WorkspaceFingerprint Read(Workspace workspace, ToolsOptions tools)
+    public static WorkspaceFingerprint Read(Workspace workspace, MiniMeOptions options)
     {
         ArgumentNullException.ThrowIfNull(workspace);
-        ArgumentNullException.ThrowIfNull(tools);
-        return Of(workspace, AllowlistLoader.Load(workspace.AllowlistPath), RealToolsRoot(workspace, tools), tools);
+        ArgumentNullException.ThrowIfNull(options);
+        return Of(workspace, AllowlistLoader.Load(workspace.AllowlistPath), RealToolsRoot(workspace, options.Tools), options);
     }
 
     /// <summary>The MiniMe home with every symlink resolved.</summary>
@@ -52,17 +53,25 @@ public sealed record WorkspaceFingerprint(string Workspace, string ToolsRoot, st
         return Real(workspace.ResolvePath(tools.Root));
     }
 
-    /// <summary>The canonical form of the tools.* settings that is hashed: tools.root as a real path, the rest as configured.</summary>
-    public static JsonObject Settings(string realToolsRoot, ToolsOptions tools)
+    /// <summary>
+    /// The canonical form of the settings that is hashed: tools.* with tools.root as a real path, the rest
+    /// as configured, plus the program hooks when there are any (so a workspace without hooks keeps the
+    /// fingerprint it had before hooks existed, and adding one asks for trust again).
+    /// </summary>
+    public static JsonObject Settings(string realToolsRoot, MiniMeOptions options)
     {
-        ArgumentNullException.ThrowIfNull(tools);
-        var settings = JsonSerializer.SerializeToNode(tools)!.AsObject();
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = JsonSerializer.SerializeToNode(options.Tools)!.AsObject();
         settings[nameof(ToolsOptions.Root)] = realToolsRoot;
+        if (options.Hooks.Count > 0) settings[HooksMember] = JsonSerializer.SerializeToNode(options.Hooks);
         return settings;
     }
 
-    public static string HashSettings(string realToolsRoot, ToolsOptions tools) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Settings(realToolsRoot, tools).ToJsonString())));
+    /// <summary>Where the program hooks sit in <see cref="Settings"/>.</summary>
+    public const string HooksMember = "hooks";
+
+    public static string HashSettings(string realToolsRoot, MiniMeOptions options) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Settings(realToolsRoot, options).ToJsonString())));
 
     private static string Real(string path)
     {

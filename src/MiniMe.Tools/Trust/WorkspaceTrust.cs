@@ -55,12 +55,12 @@ public static class WorkspaceTrust
     }
 
     /// <summary>The status of the workspace as it is on disk now (allowlist.yaml read, tools.root resolved).</summary>
-    public static TrustStatus Check(TrustStore store, Workspace workspace, ToolsOptions tools)
+    public static TrustStatus Check(TrustStore store, Workspace workspace, MiniMeOptions options)
     {
         ArgumentNullException.ThrowIfNull(workspace);
-        ArgumentNullException.ThrowIfNull(tools);
+        ArgumentNullException.ThrowIfNull(options);
         var allowlist = AllowlistLoader.Load(workspace.AllowlistPath);
-        return Check(store, WorkspaceFingerprint.Of(workspace, allowlist, WorkspaceFingerprint.RealToolsRoot(workspace, tools), tools), allowlist);
+        return Check(store, WorkspaceFingerprint.Of(workspace, allowlist, WorkspaceFingerprint.RealToolsRoot(workspace, options.Tools), options), allowlist);
     }
 
     /// <summary>Records trust in what <paramref name="fingerprint"/> describes. Refuses when tools could rewrite the trust file.</summary>
@@ -77,12 +77,12 @@ public static class WorkspaceTrust
     }
 
     /// <summary>Records trust in the workspace as it is on disk now.</summary>
-    public static TrustEntry Record(TrustStore store, Workspace workspace, ToolsOptions tools, TrustSource how, DateTimeOffset now)
+    public static TrustEntry Record(TrustStore store, Workspace workspace, MiniMeOptions options, TrustSource how, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(workspace);
-        ArgumentNullException.ThrowIfNull(tools);
+        ArgumentNullException.ThrowIfNull(options);
         var allowlist = AllowlistLoader.Load(workspace.AllowlistPath);
-        return Record(store, WorkspaceFingerprint.Of(workspace, allowlist, WorkspaceFingerprint.RealToolsRoot(workspace, tools), tools), allowlist, how, now);
+        return Record(store, WorkspaceFingerprint.Of(workspace, allowlist, WorkspaceFingerprint.RealToolsRoot(workspace, options.Tools), options), allowlist, how, now);
     }
 
     /// <summary>True when the trust file is under the tools root, where sandboxed commands can write.</summary>
@@ -97,7 +97,7 @@ public static class WorkspaceTrust
         var changed = new List<string>();
         if (entry.Fingerprint.AllowlistSha256 != now.AllowlistSha256) changed.Add("allowlist.yaml");
         if (entry.Fingerprint.ToolsRoot != now.ToolsRoot) changed.Add($"tools.root (now {now.ToolsRoot})");
-        else if (entry.Fingerprint.SettingsSha256 != now.SettingsSha256) changed.Add("the tools settings (tools.* in config.yaml or MINIME_TOOLS__*)");
+        else if (entry.Fingerprint.SettingsSha256 != now.SettingsSha256) changed.Add("the tools settings (tools.* or hooks in config.yaml, or MINIME_TOOLS__* / MINIME_HOOKS__*)");
         return changed.Count == 0 ? null : $"{string.Join(" and ", changed)} changed since {entry.Since}";
     }
 

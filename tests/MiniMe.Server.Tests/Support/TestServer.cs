@@ -47,7 +47,7 @@ public sealed class TestServer : IAsyncDisposable
         var options = ConfigurationLoader.Load(workspace, settings);
         configure?.Invoke(options);
         var trust = new TrustStore(TrustFileFor(root));
-        if (trusted) WorkspaceTrust.Record(trust, workspace, options.Tools, TrustSource.Init, DateTimeOffset.UtcNow);
+        if (trusted) WorkspaceTrust.Record(trust, workspace, options, TrustSource.Init, DateTimeOffset.UtcNow);
         var server = new ServerOptions();
         tweak?.Invoke(server);
         server.Validate("test");
@@ -70,7 +70,7 @@ public sealed class TestServer : IAsyncDisposable
 
     /// <summary>Trusts the workspace as it is now, as `minime trust --yes` would (after a test rewrote allowlist.yaml).</summary>
     public void TrustWorkspace() =>
-        WorkspaceTrust.Record(new TrustStore(TrustFileFor(Root)), Workspace, ConfigurationLoader.Load(Workspace).Tools, TrustSource.User, DateTimeOffset.UtcNow);
+        WorkspaceTrust.Record(new TrustStore(TrustFileFor(Root)), Workspace, ConfigurationLoader.Load(Workspace), TrustSource.User, DateTimeOffset.UtcNow);
 
     /// <summary>An HttpClient for the server, with the key as a bearer token when given.</summary>
     public HttpClient Client(string? key = null)

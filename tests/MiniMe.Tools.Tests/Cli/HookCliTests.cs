@@ -45,6 +45,15 @@ public sealed class HookCliTests : IDisposable
 
     private void AddHooks(string yaml) => File.AppendAllText(Path.Join(Home, "config.yaml"), "\nhooks:\n" + yaml);
 
+    /// <summary>Hooks run programs, so they are part of what trust covers: after adding them the user trusts the workspace again.</summary>
+    private void AddTrustedHooks(string yaml)
+    {
+        AddHooks(yaml);
+        var trust = Run(["trust", "--yes"]);
+        Assert.True(trust.Code == 0, trust.Out + trust.Error);
+        Assert.Contains("hooks:", trust.Out, StringComparison.Ordinal);
+    }
+
     private List<TraceEvent> Trace(string runId) => [.. new TraceStore(Path.Join(Home, "traces")).Read(runId)];
 
     private static string RunIdIn(string text) =>
@@ -105,6 +114,13 @@ public sealed class HookCliTests : IDisposable
                 match:
                   tool: write_file
             """);
+        // A hook added after trust is a change trust did not cover: no tool runs until the user trusts again.
+        var untrusted = Run(["tool", "run", "write_file", "--args", """{"path": "docs/early.md", "content": "x\n"}""", "--yes"]);
+        Assert.Equal(1, untrusted.Code);
+        Assert.Contains("hooks in config.yaml", untrusted.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Join(_project, "docs", "early.md")));
+        var trust = Run(["trust", "--yes"]);
+        Assert.True(trust.Code == 0, trust.Out + trust.Error);
         var result = Run(["tool", "run", "write_file", "--args", """{"path": "src/new.cs", "content": "class New { }\n"}""", "--yes"]);
 
         Assert.Equal(1, result.Code);
@@ -131,7 +147,7 @@ public sealed class HookCliTests : IDisposable
                 print(json.dumps({"decision": "allow"}))
             """);
         File.WriteAllText(Path.Join(_project, "allow.py"), "import json, sys\njson.load(sys.stdin)\nprint(json.dumps({'decision': 'allow'}))\n");
-        AddHooks($"""
+        AddTrustedHooks($"""
               - event: before_run
                 program: ["{Python}", "no_deploys.py"]
               - event: after_run

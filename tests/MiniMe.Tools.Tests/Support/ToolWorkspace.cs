@@ -56,8 +56,8 @@ public sealed class ToolWorkspace : IDisposable
         Traces.Append(RunId, TraceEventTypes.TaskStart, new JsonObject { ["task"] = "tools test" });
         Seed();
         Trust = new TrustStore(Path.Join(Base, "trust", "trust.json"));
-        WorkspaceTrust.Record(Trust, Home, Options.Tools, TrustSource.Init, DateTimeOffset.UtcNow);
-        if (programHooks is not null) Options.Hooks.AddRange(programHooks(this));
+        if (programHooks is not null) Options.Hooks.AddRange(programHooks(this));   // before trust: hooks are part of what it covers
+        WorkspaceTrust.Record(Trust, Home, Options, TrustSource.Init, DateTimeOffset.UtcNow);
         Host = ToolHost.Create(Home, Options, retriever: null, Traces, Trust, hooks: hooks);
     }
 

@@ -17,7 +17,7 @@ public sealed class TrustReviewTests
         {
             ws.Options.Tools.Sandbox = SandboxMode.Bwrap;
             configure?.Invoke(ws.Options.Tools);
-            return TrustReview.Of(ws.Trust, ws.Home, ws.Options.Tools, home ?? "/nonexistent-home");
+            return TrustReview.Of(ws.Trust, ws.Home, ws.Options, home ?? "/nonexistent-home");
         }
         finally
         {
@@ -52,7 +52,7 @@ public sealed class TrustReviewTests
         File.AppendAllText(Path.Join(ws.Root, ".git", "config"),
             "[core]\n\tfsmonitor = scripts/watch.sh\n[filter \"lfs\"]\n\tsmudge = evil %f\n[alias]\n\tst = !sh -c 'touch pwned'\n\tlg = log --oneline\n");
 
-        var review = TrustReview.Of(ws.Trust, ws.Home, ws.Options.Tools, "/nonexistent-home");
+        var review = TrustReview.Of(ws.Trust, ws.Home, ws.Options, "/nonexistent-home");
 
         var git = review.Warnings.Where(w => w.Kind == "git_runs_code").Select(w => w.Message).ToList();
         Assert.Contains(git, m => m.Contains("hooks", StringComparison.Ordinal) && m.Contains("pre-commit", StringComparison.Ordinal));
@@ -168,7 +168,7 @@ public sealed class TrustReviewTests
         using var ws = new ToolWorkspace("commands: []\n");
         ws.Options.Tools.Sandbox = SandboxMode.Bwrap;
 
-        var review = TrustReview.Of(ws.Trust, ws.Home, ws.Options.Tools, home: ws.Root);   // the project folder is "home"
+        var review = TrustReview.Of(ws.Trust, ws.Home, ws.Options, home: ws.Root);   // the project folder is "home"
 
         Assert.True(review.RootNeedsConfirmation);
         Assert.Contains("is your home directory", review.Warnings[0].Message, StringComparison.Ordinal);
@@ -188,7 +188,7 @@ public sealed class TrustReviewTests
             """);
         ws.Options.Tools.Sandbox = SandboxMode.Auto;
 
-        var review = TrustReview.Of(ws.Trust, ws.Home, ws.Options.Tools, "/nonexistent-home");
+        var review = TrustReview.Of(ws.Trust, ws.Home, ws.Options, "/nonexistent-home");
 
         var warning = Assert.Single(review.Warnings);
         Assert.Contains("`dotnet build`, `dotnet test`, `dotnet format`", warning.Message, StringComparison.Ordinal);

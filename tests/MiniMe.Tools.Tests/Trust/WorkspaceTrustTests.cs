@@ -67,9 +67,31 @@ public sealed class WorkspaceTrustTests
         var root = ToolHost.Create(ws.Home, ws.Options, retriever: null, ws.Traces, ws.Trust).Runner.Trust;
 
         Assert.False(network.IsTrusted);
-        Assert.StartsWith("this workspace is not trusted (the tools settings (tools.* in config.yaml or MINIME_TOOLS__*) changed since `minime init` created it on ", network.Refusal, StringComparison.Ordinal);
+        Assert.StartsWith("this workspace is not trusted (the tools settings (tools.* or hooks in config.yaml, or MINIME_TOOLS__* / MINIME_HOOKS__*) changed since `minime init` created it on ", network.Refusal, StringComparison.Ordinal);
         Assert.False(root.IsTrusted);
         Assert.Contains($"tools.root (now {ws.Base}) changed since", root.Refusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Adding_a_program_hook_after_trust_refuses_tools_and_the_review_names_the_hook()
+    {
+        using var ws = new ToolWorkspace();
+        var before = WorkspaceFingerprint.Read(ws.Home, ws.Options);
+        ws.Options.Hooks.Add(new MiniMe.Hooks.HookOptions { Event = "before_tool", Program = ["/usr/bin/env", "python3", "hook.py"] });
+
+        var status = ToolHost.Create(ws.Home, ws.Options, retriever: null, ws.Traces, ws.Trust).Runner.Trust;
+        var review = TrustReview.Of(ws.Trust, ws.Home, ws.Options, "/nonexistent-home");
+
+        Assert.False(status.IsTrusted);
+        Assert.Contains("hooks in config.yaml", status.Refusal, StringComparison.Ordinal);
+        Assert.NotEqual(before.SettingsSha256, WorkspaceFingerprint.Read(ws.Home, ws.Options).SettingsSha256);
+        var warning = Assert.Single(review.Warnings, w => w.Kind == "hook_runs_program");
+        Assert.Contains("/usr/bin/env python3 hook.py", warning.Message, StringComparison.Ordinal);
+        Assert.Equal("before_tool", review.ToJson()["grants"]!["hooks"]![0]!["event"]!.GetValue<string>());
+        // Without hooks the settings hash is what it was before hooks existed: no workspace is asked to trust again for nothing.
+        ws.Options.Hooks.Clear();
+        Assert.Equal(before.SettingsSha256, WorkspaceFingerprint.Read(ws.Home, ws.Options).SettingsSha256);
+        Assert.False(WorkspaceFingerprint.Settings("/project", ws.Options).ContainsKey(WorkspaceFingerprint.HooksMember));
     }
 
     [Theory]
@@ -79,7 +101,7 @@ public sealed class WorkspaceTrustTests
     public void The_hashed_sandbox_setting_is_the_word_config_yaml_uses_so_typed_settings_keep_existing_trust(SandboxMode mode, string word)
     {
         // Trust entries recorded while tools.sandbox was a string hashed "auto"; a number here would untrust every workspace.
-        var settings = WorkspaceFingerprint.Settings("/project", new ToolsOptions { Sandbox = mode });
+        var settings = WorkspaceFingerprint.Settings("/project", new MiniMeOptions { Tools = new ToolsOptions { Sandbox = mode } });
         Assert.Equal(word, settings["Sandbox"]!.GetValue<string>());
     }
 
@@ -167,7 +189,7 @@ public sealed class WorkspaceTrustTests
         var inside = new TrustStore(ws.PathOf("src/trust.json"));   // src/** is writable in the test allowlist
 
         var status = ToolHost.Create(ws.Home, ws.Options, retriever: null, ws.Traces, inside).Runner.Trust;
-        var e = Assert.Throws<TrustFileException>(() => WorkspaceTrust.Record(inside, ws.Home, ws.Options.Tools, TrustSource.User, DateTimeOffset.UtcNow));
+        var e = Assert.Throws<TrustFileException>(() => WorkspaceTrust.Record(inside, ws.Home, ws.Options, TrustSource.User, DateTimeOffset.UtcNow));
 
         Assert.False(status.IsTrusted);
         Assert.Contains("is inside the tools root", status.Refusal, StringComparison.Ordinal);
@@ -183,7 +205,7 @@ public sealed class WorkspaceTrustTests
         File.CreateSymbolicLink(link, ws.Root);
         var viaLink = new Workspace(Path.Join(link, ".minime"));
 
-        var status = WorkspaceTrust.Check(ws.Trust, viaLink, ws.Options.Tools);
+        var status = WorkspaceTrust.Check(ws.Trust, viaLink, ws.Options);
 
         Assert.True(status.IsTrusted, status.Refusal);
         Assert.Equal(ws.Home.Root, status.Fingerprint.Workspace);

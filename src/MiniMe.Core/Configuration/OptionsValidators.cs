@@ -193,6 +193,19 @@ public sealed class ToolsOptionsValidator : IValidateOptions<ToolsOptions>
     }
 }
 
+public sealed class AgentsOptionsValidator : IValidateOptions<AgentsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AgentsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var f = new Failures();
+        f.Range("agents.maxToolCalls", options.MaxToolCalls, 0, 64);
+        f.AtLeast("agents.maxToolResultBytes", options.MaxToolResultBytes, 256);
+        f.AtLeast("agents.currentFileBytes", options.CurrentFileBytes, 0);
+        return f.Result;
+    }
+}
+
 /// <summary>The whole of config.yaml: every section's validator, every failure of each.</summary>
 public sealed class MiniMeOptionsValidator : IValidateOptions<MiniMeOptions>
 {
@@ -210,6 +223,7 @@ public sealed class MiniMeOptionsValidator : IValidateOptions<MiniMeOptions>
             new FactOptionsValidator().Validate(name, options.Facts),
             new LlmOptionsValidator().Validate(name, options.Llm),
             new ToolsOptionsValidator().Validate(name, options.Tools),
+            new AgentsOptionsValidator().Validate(name, options.Agents),
         ];
         var failures = results.Where(r => r.Failed).SelectMany(r => r.Failures ?? []).ToList();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -94,7 +94,12 @@ public sealed partial class SettingKeys
             ("maxFileBytes", Value(typeof(long))),
             ("sandbox", Value(typeof(SandboxMode))),
             ("allowNetwork", Value(typeof(bool))),
-            ("sandboxReadOnly", List(Value(typeof(string))))))));
+            ("sandboxReadOnly", List(Value(typeof(string)))))),
+        ("agents", Section(
+            ("tools", Value(typeof(bool))),
+            ("maxToolCalls", Value(typeof(int))),
+            ("maxToolResultBytes", Value(typeof(int))),
+            ("currentFileBytes", Value(typeof(int)))))));
 
     private static Node Section(params (string Name, Node Node)[] children)
     {

@@ -11,6 +11,10 @@ public static class TraceEventTypes
     public const string AgentCall = "agent_call";
     /// <summary>What an agent made of a model call's answer: valid, repaired, repairs, errors, output.</summary>
     public const string AgentOutput = "agent_output";
+    /// <summary>A read-only tool an agent called while it thought: agent, tool, arguments (redacted), bytes returned, ms, error (refused, failed, not offered, over the limit).</summary>
+    public const string AgentToolCall = "agent_tool_call";
+    /// <summary>The current text of the planned files put in the Builder's prompt: iteration, files (path, bytes, truncated), missing.</summary>
+    public const string CurrentFiles = "current_files";
     public const string AgentSkipped = "agent_skipped";
     public const string CriticReview = "critic_review";
     /// <summary>The Integrator's proposals compared with what the Critic reviewed: per proposal its status, digests, static findings and review note.</summary>

@@ -67,13 +67,17 @@ public sealed class AgentTools : IAgentToolbox
             if (!execution.Succeeded) throw new AgentToolException(execution.Summary);
             return SecretRedactor.Redact(execution.Output.DeepClone())!;
         }
+        catch (ToolRefusedException e)
+        {
+            throw new AgentToolException($"{tool} refused: {e.Message}");
+        }
         catch (MiniMeException e)
         {
-            throw new AgentToolException($"{tool}: {e.Message}");
+            throw new AgentToolException($"{tool} failed: {e.Message}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new AgentToolException($"{tool}: {e.GetType().Name}: {e.Message}");
+            throw new AgentToolException($"{tool} failed: {e.GetType().Name}: {e.Message}");
         }
     }
 

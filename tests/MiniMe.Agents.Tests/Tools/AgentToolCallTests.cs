@@ -201,10 +201,10 @@ public sealed class AgentToolCallTests : IAsyncLifetime
         await Team().RunAsync(Request(), null, CancellationToken.None);
 
         var answer = Assert.Single(Results(_h.Chat.Calls[1])).Result!.ToString()!;
-        Assert.StartsWith("error: read_file:", answer);
+        Assert.StartsWith("error: read_file refused: '.env' is a secret file", answer);
         Assert.DoesNotContain("sk-live", answer);
         var call = Assert.Single(ToolCalls);
-        Assert.Contains("refused", call["error"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("read_file refused:", call["error"]!.GetValue<string>());
         Assert.Equal(0, call["bytes"]!.GetValue<int>());
     }
 

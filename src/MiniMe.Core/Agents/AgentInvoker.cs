@@ -30,6 +30,7 @@ public sealed class AgentInvoker
     private readonly TraceStore _traces;
     private readonly IAgentToolbox? _tools;
     private readonly IChatClient? _withTools;
+    private volatile bool _toolsRejected;
 
     /// <param name="chat">A client built with the model pipeline (<see cref="ModelPipeline.Build"/>).</param>
     /// <param name="tools">The read-only tools agents may call while they think; null: none.</param>
@@ -81,7 +82,7 @@ public sealed class AgentInvoker
             MaxOutputTokens = _options.MaxOutputTokens, // the pipeline caps it to the budget left
             ResponseFormat = _options.JsonResponseFormat ? ChatResponseFormat.Json : null,
         };
-        var session = _tools is not null && spec.UsesTools ? new AgentToolSession(_tools, _options, _traces, scope.RunId, spec.Name) : null;
+        var session = _tools is not null && spec.UsesTools && !_toolsRejected ? new AgentToolSession(_tools, _options, _traces, scope.RunId, spec.Name) : null;
         if (session is not null)
         {
             chatOptions.Tools = [.. session.Functions];
@@ -91,12 +92,30 @@ public sealed class AgentInvoker
         await Notify(scope, new AgentStarted(spec.Name, scope.Iteration, attempt), cancellationToken).ConfigureAwait(false);
 
         var answer = new StringBuilder();
-        await foreach (var update in (session is null ? _chat : _withTools!).GetStreamingResponseAsync(messages, chatOptions, cancellationToken).ConfigureAwait(false))
+        async Task StreamAsync(IChatClient client)
         {
-            if (session is not null && ToolTraffic(session, update)) answer.Clear(); // the answer is what follows the last tool result
-            if (update.Text is not { Length: > 0 } delta) continue;
-            answer.Append(delta);
-            await Notify(scope, new AgentDelta(spec.Name, delta), cancellationToken).ConfigureAwait(false);
+            await foreach (var update in client.GetStreamingResponseAsync(messages, chatOptions, cancellationToken).ConfigureAwait(false))
+            {
+                if (session is not null && ToolTraffic(session, update)) answer.Clear(); // the answer is what follows the last tool result
+                if (update.Text is not { Length: > 0 } delta) continue;
+                answer.Append(delta);
+                await Notify(scope, new AgentDelta(spec.Name, delta), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        try
+        {
+            await StreamAsync(session is null ? _chat : _withTools!).ConfigureAwait(false);
+        }
+        catch (Exception e) when (session is not null && answer.Length == 0 && session.Calls == 0 && !cancellationToken.IsCancellationRequested && RejectsTools(e))
+        {
+            // A model without tool support (Ollama: "does not support tools", HTTP 400): asked again without tools, and not offered them again.
+            _toolsRejected = true;
+            session.Rejected(e.Message);
+            chatOptions = chatOptions.Clone();
+            chatOptions.Tools = null;
+            chatOptions.ToolMode = null;
+            session = null;
+            await StreamAsync(_chat).ConfigureAwait(false);
         }
         var text = answer.ToString();
 
@@ -130,6 +149,16 @@ public sealed class AgentInvoker
         });
         await Notify(scope, new AgentFinished(record), cancellationToken).ConfigureAwait(false);
         return (text, record, valid ? read.Value : null);
+    }
+
+    /// <summary>An HTTP 400 (or a provider saying it does not support tools) to a request that offered tools.</summary>
+    private static bool RejectsTools(Exception error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+            if (e is HttpRequestException { StatusCode: System.Net.HttpStatusCode.BadRequest } ||
+                e.Message.Contains("HTTP 400", StringComparison.Ordinal) || e.Message.Contains("support tools", StringComparison.OrdinalIgnoreCase))
+                return true;
+        return false;
     }
 
     /// <summary>Traces calls of functions that were not offered; true when the update carries tool results.</summary>

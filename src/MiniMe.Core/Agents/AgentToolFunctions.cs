@@ -48,6 +48,10 @@ internal sealed class AgentToolSession
         Trace(call.Name, Arguments(call.Arguments), 0, 0, $"{call.Name} is not offered: agents may only call read-only tools ({string.Join(", ", Offered.Order(StringComparer.Ordinal))}); changes go through proposals");
     }
 
+    /// <summary>The model refused a request that offered tools: traced; the call is made again without them.</summary>
+    public void Rejected(string reason) =>
+        Trace("*", new JsonObject(), 0, 0, $"the model refused a request with tools ({reason}); asked again without tools, and no more tools for this run (set agents.tools: false for this model)");
+
     private async ValueTask<object?> InvokeAsync(AgentToolDefinition tool, AIFunctionArguments arguments, CancellationToken cancellationToken)
     {
         var json = Arguments(arguments);

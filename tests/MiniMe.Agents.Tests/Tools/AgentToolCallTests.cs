@@ -250,4 +250,19 @@ public sealed class AgentToolCallTests : IAsyncLifetime
         Assert.False(team.ReadOnlyTools);
         Assert.Equal(3, team.MaxToolCalls);
     }
+
+    [Fact]
+    public async Task AModelThatRejectsToolsIsAskedAgainWithoutThem()
+    {
+        _h.Chat.Enqueue(ScriptedReply.Error(System.Net.HttpStatusCode.BadRequest), Plan(), Build(Patch("hi", "welcome")));
+
+        var result = await Team().RunAsync(Request(architect: true), null, CancellationToken.None);
+
+        Assert.Equal(3, _h.Chat.Calls.Count);
+        Assert.NotEmpty(_h.Chat.Calls[0].Options!.Tools!);
+        Assert.True(_h.Chat.Calls[1].Options!.Tools is null or { Count: 0 });
+        Assert.True(_h.Chat.Calls[2].Options!.Tools is null or { Count: 0 }); // the Builder is not offered them again
+        Assert.Contains("asked again without tools", Assert.Single(ToolCalls)["error"]!.GetValue<string>());
+        Assert.Equal("apply_patch", Assert.Single(result.Proposals).Tool);
+    }
 }

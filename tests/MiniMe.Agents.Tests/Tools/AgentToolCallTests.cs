@@ -265,4 +265,25 @@ public sealed class AgentToolCallTests : IAsyncLifetime
         Assert.Contains("asked again without tools", Assert.Single(ToolCalls)["error"]!.GetValue<string>());
         Assert.Equal("apply_patch", Assert.Single(result.Proposals).Tool);
     }
+
+    [Fact]
+    public void TheDefaultConfigHasTheAgentsSectionAndATypoInItIsRefused()
+    {
+        var defaults = MiniMe.Configuration.ConfigurationLoader.Load(_repo.Home); // config.yaml as `minime init` wrote it
+        Assert.True(defaults.Agents.Tools);
+        Assert.Equal(8, defaults.Agents.MaxToolCalls);
+        Assert.Equal(16384, defaults.Agents.MaxToolResultBytes);
+        Assert.Equal(65536, defaults.Agents.CurrentFileBytes);
+
+        var set = MiniMe.Configuration.ConfigurationLoader.Load(_repo.Home, [new("agents:maxToolCalls", "3"), new("agents:tools", "false")]);
+        Assert.Equal(3, set.Agents.MaxToolCalls);
+        Assert.False(set.Agents.Tools);
+        var range = Assert.ThrowsAny<MiniMeException>(() => MiniMe.Configuration.ConfigurationLoader.Load(_repo.Home, [new("agents:maxToolCalls", "100")]));
+        Assert.Contains("agents.maxToolCalls must be between 0 and 64", range.Message);
+        var config = File.ReadAllText(_repo.Home.ConfigPath);
+        Assert.Contains("  maxToolCalls: 8 ", config);
+        File.WriteAllText(_repo.Home.ConfigPath, config.Replace("  maxToolCalls: 8 ", "  maxToolCall: 8 ", StringComparison.Ordinal));
+        var typo = Assert.ThrowsAny<MiniMeException>(() => MiniMe.Configuration.ConfigurationLoader.Load(_repo.Home));
+        Assert.Contains("agents.maxToolCall", typo.Message);
+    }
 }

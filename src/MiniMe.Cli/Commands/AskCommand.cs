@@ -34,7 +34,7 @@ internal sealed class AskCommand : MiniMeCommand
         var dryRun = parse.GetValue(_dryRun);
         await using var engine = OpenEngine(parse);
         string? notice = null;
-        if (!dryRun && engine.Options.Llm.Provider == LlmProvider.None)
+        if (!dryRun && !NamedModels.IsConfigured(engine.Options.Llm))
         {
             notice = "No LLM provider is configured (llm.provider: none), so this is a dry run. Set llm.provider in config.yaml or MINIME_LLM__PROVIDER (openai, ollama, anthropic) and llm.model to run the agent team; `minime doctor` checks the setup.";
             Context.Error.WriteLine(notice);

@@ -56,7 +56,7 @@ internal sealed class ServeCommand : MiniMeCommand
                 Context.Error.WriteLine($"warning: the model is not reachable now: {unreachable.Message} The server runs meanwhile; /v1/chat answers 502 until the model answers.");
                 if (verbose) Context.Error.WriteLine((unreachable.InnerException ?? unreachable).ToString());
             }
-            if (options.Llm.Provider == LlmProvider.None)
+            if (!NamedModels.IsConfigured(options.Llm))
                 Context.Error.WriteLine(NoModelNotice);
             if (ActionApproval.UntrustedReason(Context, workspace, options) is { } untrusted)
                 Context.Error.WriteLine($"warning: approved actions execute nothing: {untrusted}.");
@@ -83,12 +83,14 @@ internal sealed class ServeCommand : MiniMeCommand
         return ExitCodes.Cancelled;   // serve ends only when stopped (Ctrl+C, SIGTERM)
     }
 
-    /// <summary>Doctor's endpoint check, one quick attempt: the failure, or null when the model answers (or none is configured).</summary>
+    /// <summary>Doctor's endpoint check of the default model, one quick attempt: the failure, or null when the model answers (or none is configured).</summary>
     private static async Task<MiniMeException?> ProbeModelAsync(MiniMeOptions options, CancellationToken cancellationToken)
     {
         try
         {
-            return await MiniMe.Providers.ProviderDoctor.ProbeEndpointAsync(options.Llm, TimeSpan.FromSeconds(3), cancellationToken: cancellationToken).ConfigureAwait(false);
+            // The default model (llm.provider, else the first of llm.models): the one calls go to unless routed elsewhere.
+            var model = NamedModels.Of(options.Llm).FirstOrDefault(m => m.Name == NamedModels.DefaultOf(options.Llm))?.Options ?? options.Llm;
+            return await MiniMe.Providers.ProviderDoctor.ProbeEndpointAsync(model, TimeSpan.FromSeconds(3), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (MiniMeException e)
         {

@@ -15,6 +15,8 @@ public static class TraceEventTypes
     public const string AgentToolCall = "agent_tool_call";
     /// <summary>The current text of the planned files put in the Builder's prompt: iteration, files (path, bytes, truncated), missing.</summary>
     public const string CurrentFiles = "current_files";
+    /// <summary>A model call failed over to the next of llm.fallbacks: from, to, reason (timeout, http_5xx, rate_limited, unreachable), status, agent, error.</summary>
+    public const string ModelFallback = "model_fallback";
     public const string AgentSkipped = "agent_skipped";
     public const string CriticReview = "critic_review";
     /// <summary>The Integrator's proposals compared with what the Critic reviewed: per proposal its status, digests, static findings and review note.</summary>

@@ -43,7 +43,7 @@ public static class MiniMeServiceCollectionExtensions
         services.TryAddSingleton<EmbeddingModel>();
         services.TryAddSingleton<ModelConnection>();
         services.TryAddSingleton(_ => PriceTable.From(options.Llm));
-        services.TryAddSingleton(_ => AgentTeamOptions.From(options.Llm));
+        services.TryAddSingleton(_ => AgentTeamOptions.From(options.Llm, options.Agents));
         services.TryAddSingleton<UserSpaces>();
         services.AddScoped<UserScope>();
         services.AddScoped<UserSpace>();

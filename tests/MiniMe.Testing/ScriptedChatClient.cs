@@ -12,8 +12,8 @@ public sealed record ScriptedCall(IReadOnlyList<ChatMessage> Messages, ChatOptio
 
 /// <summary>
 /// An in-process <see cref="IChatClient"/> for orchestration tests: answers from a queue of
-/// <see cref="ScriptedReply"/> (then <see cref="Responder"/>), streams the text in chunks with usage
-/// at the end, honours delays and cancellation, and records every call. Error statuses throw
+/// <see cref="ScriptedReply"/> (then <see cref="Responder"/>), streams the text in chunks, then its
+/// tool calls as <see cref="FunctionCallContent"/>, with usage at the end, honours delays and cancellation, and records every call. Error statuses throw
 /// <see cref="HttpRequestException"/>.
 /// </summary>
 public sealed class ScriptedChatClient : IChatClient
@@ -76,7 +76,16 @@ public sealed class ScriptedChatClient : IChatClient
             yield return new ChatResponseUpdate(ChatRole.Assistant, content.Substring(i, Math.Min(reply.ChunkSize, content.Length - i))) { ModelId = model };
             if (i == 0 && reply.StallAfterFirstChunk > TimeSpan.Zero) await Task.Delay(reply.StallAfterFirstChunk, cancellationToken).ConfigureAwait(false);
         }
-        var final = new ChatResponseUpdate { Role = ChatRole.Assistant, ModelId = model, FinishReason = ChatFinishReason.Stop };
+        if (reply.ToolCalls.Count > 0)
+        {
+            // Function calls as a provider's client reports them: FunctionCallContent with parsed arguments.
+            var calls = new ChatResponseUpdate { Role = ChatRole.Assistant, ModelId = model };
+            foreach (var tool in reply.ToolCalls)
+                calls.Contents.Add(new FunctionCallContent(tool.Id, tool.Name,
+                    System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, object?>>(tool.ArgumentsJson.Length == 0 ? "{}" : tool.ArgumentsJson)));
+            yield return calls;
+        }
+        var final = new ChatResponseUpdate { Role = ChatRole.Assistant, ModelId = model, FinishReason = reply.ToolCalls.Count > 0 ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop };
         if (!reply.OmitUsage)
         {
             var prompt = reply.PromptTokens ?? (call.Messages.Sum(m => m.Text.Length) / 4) + 1;

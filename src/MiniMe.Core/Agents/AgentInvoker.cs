@@ -17,22 +17,36 @@ public sealed record AgentCallScope(string RunId, int Iteration, double Temperat
 /// <see cref="AgentOutputException"/>. Each attempt is one model call through the model pipeline
 /// (<see cref="ModelPipeline"/>), which budgets, prices, traces (agent_call) and measures it; the
 /// invoker describes the call (<see cref="ModelCall.Begin"/>), streams its text to the observer, and
-/// traces what it made of the answer as agent_output.
+/// traces what it made of the answer as agent_output. With a toolbox (and agents.tools on, and the
+/// agent's spec using tools), the call offers the read-only tools through function invocation
+/// (<see cref="FunctionInvokingChatClient"/> around the pipeline: each round trip is its own agent_call),
+/// bounded and traced by <see cref="AgentToolSession"/>; a model that answers without calling a tool
+/// is used as before.
 /// </summary>
 public sealed class AgentInvoker
 {
     private readonly IChatClient _chat;
     private readonly AgentTeamOptions _options;
     private readonly TraceStore _traces;
+    private readonly IAgentToolbox? _tools;
+    private readonly IChatClient? _withTools;
+    private volatile bool _toolsRejected;
 
     /// <param name="chat">A client built with the model pipeline (<see cref="ModelPipeline.Build"/>).</param>
-    public AgentInvoker(IChatClient chat, AgentTeamOptions options, TraceStore traces)
+    /// <param name="tools">The read-only tools agents may call while they think; null: none.</param>
+    public AgentInvoker(IChatClient chat, AgentTeamOptions options, TraceStore traces, IAgentToolbox? tools = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(traces);
         _chat = ModelPipeline.Require(chat, nameof(AgentInvoker));
         _options = options;
         _traces = traces;
+        if (tools is not null && options.ReadOnlyTools && options.MaxToolCalls > 0)
+        {
+            _tools = tools;
+            // One more round trip than calls: over the limit the model is told to answer, and then it must.
+            _withTools = new FunctionInvokingChatClient(_chat) { MaximumIterationsPerRequest = options.MaxToolCalls + 1, AllowConcurrentInvocation = false };
+        }
     }
 
     public async Task<AgentOutcome<T>> InvokeAsync<T>(AgentSpec<T> spec, IReadOnlyList<ChatMessage> prompt, AgentCallScope scope, CancellationToken cancellationToken)
@@ -68,15 +82,40 @@ public sealed class AgentInvoker
             MaxOutputTokens = _options.MaxOutputTokens, // the pipeline caps it to the budget left
             ResponseFormat = _options.JsonResponseFormat ? ChatResponseFormat.Json : null,
         };
+        var session = _tools is not null && spec.UsesTools && !_toolsRejected ? new AgentToolSession(_tools, _options, _traces, scope.RunId, spec.Name) : null;
+        if (session is not null)
+        {
+            chatOptions.Tools = [.. session.Functions];
+            chatOptions.ToolMode = ChatToolMode.Auto;
+        }
         using var call = ModelCall.Begin(new ModelCallInfo(scope.RunId, spec.Name, scope.Iteration, attempt, _traces, scope.Meter));
         await Notify(scope, new AgentStarted(spec.Name, scope.Iteration, attempt), cancellationToken).ConfigureAwait(false);
 
         var answer = new StringBuilder();
-        await foreach (var update in _chat.GetStreamingResponseAsync(messages, chatOptions, cancellationToken).ConfigureAwait(false))
+        async Task StreamAsync(IChatClient client)
         {
-            if (update.Text is not { Length: > 0 } delta) continue;
-            answer.Append(delta);
-            await Notify(scope, new AgentDelta(spec.Name, delta), cancellationToken).ConfigureAwait(false);
+            await foreach (var update in client.GetStreamingResponseAsync(messages, chatOptions, cancellationToken).ConfigureAwait(false))
+            {
+                if (session is not null && ToolTraffic(session, update)) answer.Clear(); // the answer is what follows the last tool result
+                if (update.Text is not { Length: > 0 } delta) continue;
+                answer.Append(delta);
+                await Notify(scope, new AgentDelta(spec.Name, delta), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        try
+        {
+            await StreamAsync(session is null ? _chat : _withTools!).ConfigureAwait(false);
+        }
+        catch (Exception e) when (session is not null && answer.Length == 0 && session.Calls == 0 && !cancellationToken.IsCancellationRequested && RejectsTools(e))
+        {
+            // A model without tool support (Ollama: "does not support tools", HTTP 400): asked again without tools, and not offered them again.
+            _toolsRejected = true;
+            session.Rejected(e.Message);
+            chatOptions = chatOptions.Clone();
+            chatOptions.Tools = null;
+            chatOptions.ToolMode = null;
+            session = null;
+            await StreamAsync(_chat).ConfigureAwait(false);
         }
         var text = answer.ToString();
 
@@ -110,6 +149,28 @@ public sealed class AgentInvoker
         });
         await Notify(scope, new AgentFinished(record), cancellationToken).ConfigureAwait(false);
         return (text, record, valid ? read.Value : null);
+    }
+
+    /// <summary>An HTTP 400 (or a provider saying it does not support tools) to a request that offered tools.</summary>
+    private static bool RejectsTools(Exception error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+            if (e is HttpRequestException { StatusCode: System.Net.HttpStatusCode.BadRequest } ||
+                e.Message.Contains("HTTP 400", StringComparison.Ordinal) || e.Message.Contains("support tools", StringComparison.OrdinalIgnoreCase))
+                return true;
+        return false;
+    }
+
+    /// <summary>Traces calls of functions that were not offered; true when the update carries tool results.</summary>
+    private static bool ToolTraffic(AgentToolSession session, ChatResponseUpdate update)
+    {
+        var results = false;
+        foreach (var content in update.Contents)
+        {
+            if (content is FunctionCallContent requested && !session.Offered.Contains(requested.Name)) session.NotOffered(requested);
+            results |= content is FunctionResultContent;
+        }
+        return results;
     }
 
     private static ValueTask Notify(AgentCallScope scope, TeamEvent e, CancellationToken cancellationToken) =>

@@ -16,10 +16,12 @@ public static class AgentPrompts
     public static IReadOnlyList<ChatMessage> Architect(TeamRequest request) =>
         Messages(ArchitectAgent.Spec, request, $"Task: {request.Task}\n\nDesign the change.");
 
-    public static IReadOnlyList<ChatMessage> Builder(TeamRequest request, JsonObject? plan, JsonObject? previousBuild, CriticReview? review)
+    /// <param name="current">The current text of the planned files (<see cref="CurrentFiles"/>): shown in the user message, and their memory excerpts left out of the context.</param>
+    public static IReadOnlyList<ChatMessage> Builder(TeamRequest request, JsonObject? plan, JsonObject? previousBuild, CriticReview? review, IReadOnlyList<CurrentFile>? current = null)
     {
         var user = new StringBuilder($"Task: {request.Task}\n");
         if (plan is not null) user.Append($"\nThe Architect's plan:\n{Json(plan)}\n");
+        if (current is { Count: > 0 }) user.Append(CurrentFiles.Render(current));
         if (previousBuild is not null && review is not null)
         {
             user.Append($"\nYour previous build:\n{Json(previousBuild)}\n\nThe Critic rejected it (round {review.Iteration}):\n");
@@ -32,7 +34,8 @@ public static class AgentPrompts
         {
             user.Append("\nProduce the build.");
         }
-        return Messages(BuilderAgent.Spec, request, user.ToString());
+        var context = current is { Count: > 0 } ? CurrentFiles.WithoutExcerptsOf(request.ContextPrompt, [.. current.Select(f => f.Path)]) : request.ContextPrompt;
+        return Messages(BuilderAgent.Spec, request, user.ToString(), context);
     }
 
     public static IReadOnlyList<ChatMessage> Critic(TeamRequest request, JsonObject build, IReadOnlyList<Violation> staticViolations)
@@ -61,9 +64,9 @@ public static class AgentPrompts
         return Messages(IntegratorAgent.Spec, request, user.ToString());
     }
 
-    private static IReadOnlyList<ChatMessage> Messages<T>(AgentSpec<T> spec, TeamRequest request, string user)
+    private static IReadOnlyList<ChatMessage> Messages<T>(AgentSpec<T> spec, TeamRequest request, string user, string? context = null)
     {
-        var system = new StringBuilder(request.ContextPrompt.TrimEnd());
+        var system = new StringBuilder((context ?? request.ContextPrompt).TrimEnd());
         system.Append("\n\n## Your role\n").Append(spec.Instructions.Trim()).Append('\n');
         if (request.AgentPrinciples.TryGetValue(spec.Name, out var own) && own.Count > 0)
         {

@@ -30,6 +30,9 @@ public sealed class AgentSpec<T>
     public JsonObject Schema { get; }
     public string SchemaText { get; }
 
+    /// <summary>Whether the agent is offered the read-only tools while it thinks (when the team has them and agents.tools is on).</summary>
+    public bool UsesTools { get; init; } = true;
+
     /// <summary>Schema errors first; the semantic checks only run on schema-valid output.</summary>
     public IReadOnlyList<string> Validate(JsonObject value)
     {

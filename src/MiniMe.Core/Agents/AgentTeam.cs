@@ -12,8 +12,11 @@ namespace MiniMe.Agents;
 /// are re-checked against the reviewed build (<see cref="ProposalRecheck"/>: what differs is flagged),
 /// then action proposals. Agents whose routing weight is
 /// below llm.skipAgentsBelow are skipped; without an Integrator the Builder's files and patches
-/// become the proposals. This class only sequences: prompts, calls, checks and proposals live in
-/// their own types.
+/// become the proposals. With a toolbox (<see cref="Tools"/>) the agents may call read-only tools while
+/// they think, each Builder round sees the current text of the planned files (<see cref="CurrentFiles"/>),
+/// a Builder patch that does not apply to the current text is a blocking violation, and a final
+/// apply_patch proposal that does not apply says so in its review note. This class only sequences:
+/// prompts, calls, checks and proposals live in their own types.
 /// </summary>
 public sealed class AgentTeam
 {
@@ -21,17 +24,21 @@ public sealed class AgentTeam
     private readonly TraceStore _traces;
 
     /// <param name="chat">A client built with the model pipeline (<see cref="MiniMe.ModelCalls.ModelPipeline.Build"/>): it budgets, prices and traces each call.</param>
-    public AgentTeam(IChatClient chat, AgentTeamOptions options, TraceStore traces)
+    /// <param name="tools">The workspace's read-only tools (null: the agents see the repository only through the context).</param>
+    public AgentTeam(IChatClient chat, AgentTeamOptions options, TraceStore traces, IAgentToolbox? tools = null)
     {
         ArgumentNullException.ThrowIfNull(chat);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(traces);
         Options = options;
+        Tools = tools;
         _traces = traces;
-        _invoker = new AgentInvoker(chat, options, traces);
+        _invoker = new AgentInvoker(chat, options, traces, tools);
     }
 
     public AgentTeamOptions Options { get; }
+
+    public IAgentToolbox? Tools { get; }
 
     /// <summary>
     /// Runs the team. Its trace events are appended without waiting for the disk (group commit); they are
@@ -76,9 +83,11 @@ public sealed class AgentTeam
             {
                 iterations = round;
                 var previous = reviews.Count > 0 ? reviews[^1] : null;
-                build = await _invoker.InvokeAsync(BuilderAgent.Spec, AgentPrompts.Builder(request, plan?.Json, build?.Json, previous), Scope(round), cancellationToken).ConfigureAwait(false);
+                var current = await CurrentAsync(request, plan?.Value, build?.Value, round, cancellationToken).ConfigureAwait(false);
+                build = await _invoker.InvokeAsync(BuilderAgent.Spec, AgentPrompts.Builder(request, plan?.Json, build?.Json, previous, current), Scope(round), cancellationToken).ConfigureAwait(false);
                 calls.AddRange(build.Calls);
-                var review = await ReviewAsync(request, build, plan?.Value, round, Runs(AgentNames.Critic), Scope(round), calls, cancellationToken).ConfigureAwait(false);
+                IReadOnlyList<Violation> stale = Tools is null ? [] : await CurrentFiles.CheckPatchesAsync(Tools, build.Value, cancellationToken).ConfigureAwait(false);
+                var review = await ReviewAsync(request, build, plan?.Value, round, Runs(AgentNames.Critic), Scope(round), calls, cancellationToken, stale).ConfigureAwait(false);
                 reviews.Add(review);
                 if (observer is not null) await observer(new CriticVerdict(review), cancellationToken).ConfigureAwait(false);
                 if (review.Valid) break;
@@ -102,6 +111,11 @@ public sealed class AgentTeam
         {
             proposals = ProposalMapper.FromBuild(build.Value);
         }
+        if (Tools is not null)
+        {
+            proposals = await MarkStalePatchesAsync(Tools, proposals, cancellationToken).ConfigureAwait(false);
+            if (integration is not null) integration = integration with { Proposals = proposals };
+        }
 
         foreach (var proposal in proposals)
             _traces.AppendBatched(request.RunId, TraceEventTypes.ActionProposal, new JsonObject
@@ -119,6 +133,34 @@ public sealed class AgentTeam
 
         return new TeamResult(plan?.Value, build?.Value, reviews, integration, proposals, calls, [.. skipped], iterations,
             Unresolved: lastReview is { Valid: false }, recheck);
+    }
+
+    /// <summary>The current text of the files the plan names (and the previous build patched), traced as current_files; none without a toolbox.</summary>
+    private async Task<IReadOnlyList<CurrentFile>> CurrentAsync(TeamRequest request, ArchitectPlan? plan, BuildOutput? previous, int round, CancellationToken cancellationToken)
+    {
+        if (Tools is null || Options.CurrentFileBytes <= 0) return [];
+        var files = await CurrentFiles.ReadAsync(Tools, CurrentFiles.Named(plan, previous), Options.CurrentFileBytes, cancellationToken).ConfigureAwait(false);
+        if (files.Count > 0) _traces.AppendBatched(request.RunId, TraceEventTypes.CurrentFiles, CurrentFiles.ToTrace(round, files));
+        return files;
+    }
+
+    /// <summary>An apply_patch proposal that does not apply to the current text says so (review note and rationale) instead of failing only at approval.</summary>
+    private static async Task<IReadOnlyList<ActionProposal>> MarkStalePatchesAsync(IAgentToolbox tools, IReadOnlyList<ActionProposal> proposals, CancellationToken cancellationToken)
+    {
+        var result = new List<ActionProposal>(proposals.Count);
+        foreach (var proposal in proposals)
+        {
+            if (proposal.Tool == "apply_patch" && proposal.Arguments["patch"] is JsonValue patch && patch.TryGetValue<string>(out var diff) &&
+                await tools.CheckPatchAsync(proposal.Arguments["path"] is JsonValue p && p.TryGetValue<string>(out var path) ? path : "", diff, cancellationToken).ConfigureAwait(false) is { } error)
+            {
+                var note = $"does not apply to the current file: {error.TrimEnd('.')}";
+                var review = proposal.Review is null ? note : $"{proposal.Review}; {note}";
+                result.Add(proposal with { Review = review, Rationale = $"[review: {note}] {proposal.Rationale}" });
+                continue;
+            }
+            result.Add(proposal);
+        }
+        return result;
     }
 
     private async Task<HashSet<string>> RouteAsync(TeamRequest request, TeamObserver? observer, CancellationToken cancellationToken)
@@ -141,9 +183,11 @@ public sealed class AgentTeam
     }
 
     private async Task<CriticReview> ReviewAsync(
-        TeamRequest request, AgentOutcome<BuildOutput> build, ArchitectPlan? plan, int round, bool modelReview, AgentCallScope scope, List<AgentCallRecord> calls, CancellationToken cancellationToken)
+        TeamRequest request, AgentOutcome<BuildOutput> build, ArchitectPlan? plan, int round, bool modelReview, AgentCallScope scope, List<AgentCallRecord> calls, CancellationToken cancellationToken,
+        IReadOnlyList<Violation> stale)
     {
         var violations = new List<Violation>(StaticCritic.Check(build.Value, plan, request.Principles, request.Masks.Rigor));
+        violations.AddRange(stale);
         var suggestions = new List<string>();
         var modelValid = true;
         if (modelReview)

@@ -15,7 +15,9 @@ public static class BuilderAgent
         You are the Builder. Implement the task (and the Architect's plan, if there is one): complete
         new files under "files", and changes to existing files as unified diffs (---/+++ headers and
         @@ hunks) under "patches". Paths are relative to the repository root. Include the tests that
-        prove the change. When the Critic reports violations, fix every one of them.
+        prove the change. Make every patch against the current text of its file (shown below, or read
+        it with read_file when you may call tools): a patch whose context lines differ does not apply.
+        When the Critic reports violations, fix every one of them.
         """,
         """
         {

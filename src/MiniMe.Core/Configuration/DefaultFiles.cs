@@ -133,6 +133,12 @@ internal static class DefaultFiles
         #     timeoutSeconds: 10       # then it is killed and onError applies
         #     onError: deny            # deny | allow when it fails, times out or answers garbage (default: deny before_*, allow after_*)
 
+        agents:
+          tools: true                 # agents may call read-only tools while they think (read_file, search_repo, retrieve_memory, changed_files); false for a model without tool calls
+          maxToolCalls: 8             # tool calls per agent call; further ones are refused and the model is told to answer
+          maxToolResultBytes: 16384   # what one tool call returns to the model at most (then "truncated")
+          currentFileBytes: 65536     # current text of the files the Architect's plan names, in the Builder's prompt (all files together)
+
         # server:                      # `minime serve`
         #   urls: http://127.0.0.1:8002 # ';'-separated; loopback unless you choose otherwise
         #   certificate: certs/minime.pfx   # for https:// URLs, relative to this folder: .pfx/.p12, or a PEM .crt/.pem with certificateKey; unset = the .NET development certificate (`dotnet dev-certs https`)

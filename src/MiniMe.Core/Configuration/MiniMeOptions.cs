@@ -17,6 +17,7 @@ public sealed class MiniMeOptions
     public ToolsOptions Tools { get; set; } = new();
     /// <summary>Program hooks told about run, node, agent-call and tool events (docs/hooks.md).</summary>
     public List<MiniMe.Hooks.HookOptions> Hooks { get; set; } = [];
+    public AgentsOptions Agents { get; set; } = new();
 }
 
 public sealed class UserOptions
@@ -276,6 +277,19 @@ public sealed class ModelPrice
     public string Model { get; set; } = "";
     public decimal InputPerMillion { get; set; }
     public decimal OutputPerMillion { get; set; }
+}
+
+/// <summary>What agents may look at while they think: read-only tools through function calling, and the current text of planned files.</summary>
+public sealed class AgentsOptions
+{
+    /// <summary>Offer the read-only tools (read_file, search_repo, retrieve_memory, changed_files) to the agents; false for a model that does not support tool calls.</summary>
+    public bool Tools { get; set; } = true;
+    /// <summary>Tool calls one agent call may make; further calls are refused and the model is told to answer.</summary>
+    public int MaxToolCalls { get; set; } = 8;
+    /// <summary>What one tool call returns to the model at most; longer results are cut with a "truncated" notice.</summary>
+    public int MaxToolResultBytes { get; set; } = 16 * 1024;
+    /// <summary>The current text of the files the Architect's plan names, put in the Builder's prompt: this many bytes in all.</summary>
+    public int CurrentFileBytes { get; set; } = 64 * 1024;
 }
 
 public sealed class ToolsOptions

@@ -287,6 +287,19 @@ public sealed class HookOptionsValidator(string prefix = "hooks") : IValidateOpt
     }
 }
 
+public sealed class AgentsOptionsValidator : IValidateOptions<AgentsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AgentsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var f = new Failures();
+        f.Range("agents.maxToolCalls", options.MaxToolCalls, 0, 64);
+        f.AtLeast("agents.maxToolResultBytes", options.MaxToolResultBytes, 256);
+        f.AtLeast("agents.currentFileBytes", options.CurrentFileBytes, 0);
+        return f.Result;
+    }
+}
+
 /// <summary>The whole of config.yaml: every section's validator, every failure of each.</summary>
 public sealed class MiniMeOptionsValidator : IValidateOptions<MiniMeOptions>
 {
@@ -306,6 +319,7 @@ public sealed class MiniMeOptionsValidator : IValidateOptions<MiniMeOptions>
             new RouterOptionsValidator(options.Llm).Validate(name, options.Router),
             new ToolsOptionsValidator().Validate(name, options.Tools),
             new HookOptionsValidator().Validate(name, options.Hooks),
+            new AgentsOptionsValidator().Validate(name, options.Agents),
         ];
         var failures = results.Where(r => r.Failed).SelectMany(r => r.Failures ?? []).ToList();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

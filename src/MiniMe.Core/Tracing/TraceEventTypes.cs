@@ -11,6 +11,10 @@ public static class TraceEventTypes
     public const string AgentCall = "agent_call";
     /// <summary>What an agent made of a model call's answer: valid, repaired, repairs, errors, output.</summary>
     public const string AgentOutput = "agent_output";
+    /// <summary>A read-only tool an agent called while it thought: agent, tool, arguments (redacted), bytes returned, ms, error (refused, failed, not offered, over the limit).</summary>
+    public const string AgentToolCall = "agent_tool_call";
+    /// <summary>The current text of the planned files put in the Builder's prompt: iteration, files (path, bytes, truncated), missing.</summary>
+    public const string CurrentFiles = "current_files";
     /// <summary>A model call failed over to the next of llm.fallbacks: from, to, reason (timeout, http_5xx, rate_limited, unreachable), status, agent, error.</summary>
     public const string ModelFallback = "model_fallback";
     public const string AgentSkipped = "agent_skipped";

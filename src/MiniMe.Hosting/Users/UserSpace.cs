@@ -149,12 +149,13 @@ public sealed class UserSpace : IAsyncDisposable
     /// <summary>
     /// `minime ask` over this user's memory, facts, identity and traces. With <paramref name="withTeam"/>
     /// the agent team works from the context over the model pipeline; without it (or without a model)
-    /// a run stops after the context.
+    /// a run stops after the context. The team's agents may call the workspace's read-only tools
+    /// (<see cref="AgentTools"/>, agents.* in config.yaml) while they think.
     /// </summary>
     public async Task<AskPipeline> AskPipelineAsync(CancellationToken cancellationToken, bool withTeam = false)
     {
         var team = withTeam && Chat is { } chat
-            ? new AgentTeam(chat, _services.GetRequiredService<AgentTeamOptions>(), Traces)
+            ? new AgentTeam(chat, _services.GetRequiredService<AgentTeamOptions>(), Traces, AgentTools())
             : null;
         return new AskPipeline(await RunPreparationAsync(cancellationToken).ConfigureAwait(false), Traces, _options.Context.BudgetTokens,
             _services.GetRequiredService<TimeProvider>(), team, Hooks());
@@ -175,6 +176,9 @@ public sealed class UserSpace : IAsyncDisposable
     /// </summary>
     public HookDispatcher Hooks() =>
         _options.Hooks.Count == 0 ? new HookDispatcher(_services.GetServices<IRunHook>(), Traces) : CreateTools().Hooks;
+
+    /// <summary>The read-only tools the agents may call (offered unless agents.tools is false) and read the current files and check patches with.</summary>
+    public IAgentToolbox AgentTools() => new AgentTools(CreateTools(), StoreAsync);
 
     public async ValueTask DisposeAsync()
     {

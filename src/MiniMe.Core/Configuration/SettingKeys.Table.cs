@@ -129,7 +129,7 @@ public sealed partial class SettingKeys
             ("onError", Value(typeof(MiniMe.Hooks.HookErrorPolicy?))),
             // Read-only, so never bound; known all the same, as to reflection.
             ("effectiveOnError", Value(typeof(MiniMe.Hooks.HookErrorPolicy))),
-            ("displayName", Value(typeof(string))))))),
+            ("displayName", Value(typeof(string)))))),
         ("agents", Section(
             ("tools", Value(typeof(bool))),
             ("maxToolCalls", Value(typeof(int))),

@@ -27,7 +27,7 @@ public sealed class RepoWorkspace : IAsyncDisposable
         Options = new MiniMeOptions();
         Options.Tools.Sandbox = SandboxMode.None;
         var trust = new TrustStore(Path.Join(_directory.Path, "trust", "trust.json"));
-        WorkspaceTrust.Record(trust, Home, Options.Tools, TrustSource.Init, DateTimeOffset.UtcNow);
+        WorkspaceTrust.Record(trust, Home, Options, TrustSource.Init, DateTimeOffset.UtcNow);
         Host = ToolHost.Create(Home, Options, retriever: null, traces, trust);
         Store = new SqliteMemoryStore(Path.Join(Home.Root, "memory.db"));
         Toolbox = new AgentTools(Host, async token =>

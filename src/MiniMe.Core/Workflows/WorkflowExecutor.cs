@@ -417,7 +417,8 @@ public sealed class WorkflowExecutor
                     var review = previous is null ? null : Review(LatestOf(AgentNames.Critic));
                     return (await invoker.InvokeAsync(BuilderAgent.Spec, AgentPrompts.Builder(request, LatestOf(AgentNames.Architect), review is null ? null : previous, review), scope, cancellationToken).ConfigureAwait(false)).Json;
                 case AgentNames.Critic:
-                    var build = LatestOf(AgentNames.Builder) ?? throw new WorkflowNodeException($"'{node.Id}' (critic) has no build to review: put a builder node before it");
+                    // Without a builder upstream the critic reviews what its prompt brings (a diff, a design): the task is the subject.
+                    var build = LatestOf(AgentNames.Builder) ?? new JsonObject { ["summary"] = request.Task, ["files"] = new JsonArray(), ["patches"] = new JsonArray() };
                     var violations = new List<Violation>(StaticCritic.Check(BuilderAgent.Spec.Read(build), request.Principles, request.Masks.Rigor));
                     var answer = await invoker.InvokeAsync(CriticAgent.Spec, AgentPrompts.Critic(request, build, violations), scope, cancellationToken).ConfigureAwait(false);
                     violations.AddRange(answer.Value.Violations.Select(v => new Violation(v.Principle, v.Message, v.Location, "model")));

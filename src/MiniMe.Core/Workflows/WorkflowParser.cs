@@ -264,7 +264,11 @@ public static class WorkflowParser
                         JsonObject? arguments = null;
                         if (Get(map, "arguments") is { } a)
                         {
-                            if (a is YamlMappingNode am) arguments = Json(am)!.AsObject();
+                            if (a is YamlMappingNode am)
+                            {
+                                arguments = Json(am)!.AsObject();
+                                LeafMarks(am, "arguments", marks);
+                            }
                             else Problem(a, $"{where}: arguments must be a mapping");
                         }
                         result = result with { Tool = Text(map, "tool", where, required: true), Arguments = arguments ?? [] };
@@ -292,6 +296,20 @@ public static class WorkflowParser
                 list.Add(result);
             }
             return list;
+        }
+
+        private static void LeafMarks(YamlNode node, string at, Dictionary<string, SourceMark> marks)
+        {
+            marks[at] = At(node);
+            switch (node)
+            {
+                case YamlMappingNode m:
+                    foreach (var (k, v) in m.Children) LeafMarks(v, $"{at}.{((YamlScalarNode)k).Value}", marks);
+                    break;
+                case YamlSequenceNode q:
+                    for (var i = 0; i < q.Children.Count; i++) LeafMarks(q.Children[i], $"{at}[{i}]", marks);
+                    break;
+            }
         }
 
         private static JsonNode? Json(YamlNode node) => node switch

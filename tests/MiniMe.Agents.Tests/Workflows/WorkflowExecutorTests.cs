@@ -49,7 +49,7 @@ public sealed class WorkflowExecutorTests : IDisposable
         Assert.Equal(2, _team.EventsOf(TraceEventTypes.CriticReview).Count);
         var ends = _team.EventsOf(TraceEventTypes.NodeEnd).Select(e => (e.Data["node"]!.GetValue<string>(), e.Data["status"]!.GetValue<string>())).ToList();
         Assert.Equal(("integrator", "completed"), ends[^1]);
-        Assert.Equal(7, ends.Count);
+        Assert.Equal(8, ends.Count); // architect, builder, critic, review, builder, critic, review, integrator
         Assert.Equal("completed", Checkpoints.Load(TeamHarness.RunId).Status);
     }
 
@@ -230,7 +230,7 @@ public sealed class WorkflowExecutorTests : IDisposable
             """, "i.workflow.yaml");
 
         var bound = WorkflowExecutor.BindInputs(workflow, new Dictionary<string, string> { ["name"] = "x", ["strict"] = "true" });
-        Assert.Equal("""{"strict":true,"name":"x","n":2}""", bound.ToJsonString());
+        Assert.Equal("""{"n":2,"strict":true,"name":"x"}""", bound.ToJsonString());
         Assert.Equal("The workflow 'inputs' needs --input name=VALUE (string).",
             Assert.Throws<InvalidInputException>(() => WorkflowExecutor.BindInputs(workflow, new Dictionary<string, string>())).Message);
         Assert.Equal("The workflow 'inputs' has no input 'nmae'; did you mean 'name'?",

@@ -99,11 +99,11 @@ public sealed class WorkflowValidationTests
             exit: x
             """);
 
-        Assert.Contains("w.workflow.yaml:12:22: edge to 'bb': no such node; did you mean 'b'?", problems);
+        Assert.Contains("w.workflow.yaml:12:20: edge to 'bb': no such node (nodes: a, b, c, m, lost)", problems);
         Assert.Contains("w.workflow.yaml:16:7: exit 'x' is not a node (nodes: a, b, c, m, lost)", problems);
         Assert.Contains("w.workflow.yaml:13:5: conditional edge b → c: only decision nodes have conditional edges ('b' is a agent node); add a decision node", problems);
         Assert.Contains("w.workflow.yaml:6:5: merge node 'm' has 1 inbound edge; a merge joins at least two", problems);
-        Assert.Contains(problems, p => p.StartsWith("w.workflow.yaml:10:5: the edges b → c → b form a cycle without a bound", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("w.workflow.yaml:11:5: the edges b → c → b form a cycle without a bound", StringComparison.Ordinal));
         Assert.Contains("w.workflow.yaml:7:5: node 'lost' is unreachable from entry 'a'", problems);
     }
 
@@ -158,13 +158,13 @@ public sealed class WorkflowValidationTests
             exit: later
             """);
 
-        Assert.Contains("w.workflow.yaml:9:13: node 'tests': '{{nodes.tests.output.exit_code}}'".Replace("'{{nodes.tests.output.exit_code}}'", "'nodes.tests.output.exit_code' reads node 'tests', which does not run before 'tests' (no edges lead from it here)"), problems);
-        Assert.Contains("w.workflow.yaml:9:13: node 'tests': 'inputs.limt' names an unknown input; did you mean 'inputs.limit'?", problems);
+        Assert.Contains("w.workflow.yaml:9:21: node 'tests': 'nodes.tests.output.exit_code' reads node 'tests', which does not run before 'tests' (no edges lead from it here)", problems);
+        Assert.Contains("w.workflow.yaml:9:57: node 'tests': 'inputs.limt' names an unknown input; did you mean 'inputs.limit'?", problems);
         Assert.Contains("w.workflow.yaml:12:16: node 'check': type mismatch: nodes.tests.output.exit_code (number) == a string compares a number with a string", problems);
         Assert.Contains("w.workflow.yaml:12:16: node 'check': 'nodes.tests.output.stdot': the output of 'tests' (tool run_command) has no field 'stdot'; did you mean 'stdout'?", problems);
         Assert.Contains("w.workflow.yaml:16:13: node 'fix': 'nodes.later.output.summary' reads node 'later', which does not run before 'fix' (no edges lead from it here)", problems);
         Assert.Contains("w.workflow.yaml:16:13: node 'fix': 'nodes.ghost.output' names an unknown node", problems);
-        Assert.Contains("w.workflow.yaml:22:56: node 'check': bad condition at column 30 of 'nodes.check.output.result &&': expected a value (a path, a number, a string, true, false or null), found the end", problems);
+        Assert.Contains("w.workflow.yaml:22:54: node 'check': bad condition at column 29 of 'nodes.check.output.result &&': expected a value (a path, a number, a string, true, false or null), found the end", problems);
         Assert.DoesNotContain(problems, p => p.Contains("nodes.tests.output.stdout", StringComparison.Ordinal));
     }
 
@@ -185,7 +185,7 @@ public sealed class WorkflowValidationTests
             exit: run
             """);
 
-        Assert.Equal(["w.workflow.yaml:9:13: node 'run': type mismatch: 'inputs.count' is a number but the argument needs a string"], problems);
+        Assert.Equal(["w.workflow.yaml:9:22: node 'run': type mismatch: 'inputs.count' is a number but the argument needs a string"], problems);
     }
 
     [Fact]

@@ -164,6 +164,8 @@ internal static class WorkflowRuns
 
     public static async Task<int> ResumeAsync(CliContext context, Engine engine, string runId, bool yes, CancellationToken cancellationToken)
     {
+        if (engine.Owner.Checkpoints.Load(runId).Status == "completed")
+            throw new InvalidInputException($"Run {runId} already completed; nothing to resume.");
         var runner = await RunnerAsync(engine, cancellationToken).ConfigureAwait(false);
         context.Error.WriteLine($"run {runId}: resuming from its checkpoint");
         return await ReportAsync(context, engine, yes, (actions, observer) => runner.ResumeAsync(runId, actions, observer, cancellationToken), cancellationToken).ConfigureAwait(false);

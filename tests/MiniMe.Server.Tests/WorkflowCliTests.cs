@@ -172,6 +172,43 @@ public sealed class WorkflowCliTests : IDisposable
         Assert.Equal($"error: Run {runId} already completed; nothing to resume.", again.Error.Trim());
     }
 
+    private const string Probe = """
+        name: probe
+        nodes:
+          - { id: version, type: tool, tool: run_command, arguments: { argv: ["dotnet", "--version"] } }
+          - { id: check, type: decision, condition: "nodes.version.output.exit_code == 0" }
+          - { id: plan, type: agent, agent: architect, prompt: "The SDK is {{nodes.version.output.stdout}}" }
+          - { id: report, type: agent, agent: architect, prompt: "The probe failed: {{nodes.version.error}}" }
+        edges:
+          - { from: version, to: check }
+          - { from: check, to: plan, kind: conditional, when: "nodes.version.output.stdout contains '.'" }
+          - { from: version, to: report, kind: error }
+        entry: version
+        exit: plan
+        """;
+
+    [Fact]
+    public async Task A_tool_node_runs_only_once_approved_and_its_exit_code_and_stdout_reach_the_next_nodes()
+    {
+        await using var model = await LoopbackOpenAiServer.StartAsync();
+        model.Responder = r => Reply(AgentOf(r));
+        await InitWithModelAsync(model);
+        File.WriteAllText(Path.Combine(_home, "workflows", "probe.workflow.yaml"), Probe);
+        Assert.Equal(0, (await RunAsync("trust", "--yes")).Code);
+
+        // Without a terminal and without --yes nothing is approved: the tool node fails, its error edge takes over, the exit is never reached.
+        var refused = await RunAsync("workflow", "run", "probe", "Check the SDK");
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("ended without reaching its exit 'plan'", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("The probe failed: run_command was not run (rejected)", Assert.Single(model.ChatRequests).MessagesText, StringComparison.Ordinal);
+
+        var approved = await RunAsync("workflow", "run", "probe", "Check the SDK", "--yes");
+        Assert.True(approved.Code == 0, approved.Error);
+        var version = System.Diagnostics.Process.Start(new ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true })!;
+        var expected = (await version.StandardOutput.ReadToEndAsync()).Trim();
+        Assert.Contains("The SDK is " + expected, model.ChatRequests[^1].MessagesText, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -28,6 +28,15 @@ public sealed class ConditionTests
     public void Conditions_evaluate_over_the_outputs(string condition, bool expected) =>
         Assert.Equal(expected, Condition.Evaluate(Condition.Parse(condition), Resolve));
 
+    [Fact]
+    public void Numbers_compare_whatever_their_stored_type()
+    {
+        var values = new JsonObject { ["i"] = 0, ["l"] = 2L, ["d"] = 2.0, ["m"] = 2.5m };
+        bool Eval(string c) => Condition.Evaluate(Condition.Parse(c), p => values[p[0]]);
+        Assert.True(Eval("i == 0 && l == d && m > l && i < 1"));
+        Assert.False(Eval("i"));
+    }
+
     [Theory]
     [InlineData("a ==", 4, "expected a value")]
     [InlineData("(a == 1", 7, "expected ')'")]

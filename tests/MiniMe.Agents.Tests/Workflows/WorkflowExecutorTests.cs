@@ -214,6 +214,28 @@ public sealed class WorkflowExecutorTests : IDisposable
         Assert.Equal("waiting", Checkpoints.Load(TeamHarness.RunId).Status);
     }
 
+    [Theory]
+    [InlineData("budgets: { tokens: 100 }", "")]
+    [InlineData("", ", budget: 80")]
+    public async Task The_run_and_node_token_budgets_stop_a_call_that_has_no_room(string runBudget, string nodeBudget)
+    {
+        _team.Chat.Responder = call => AgentReplies.For(AgentReplies.AgentOf(call.SystemText));
+        var (workflow, state) = Start($$"""
+            name: budgeted
+            nodes:
+              - { id: plan, type: agent, agent: architect{{nodeBudget}} }
+            entry: plan
+            exit: plan
+            {{runBudget}}
+            """);
+
+        var e = await Assert.ThrowsAsync<WorkflowFailedException>(() => Executor().RunAsync(workflow, state, null, CancellationToken.None));
+
+        Assert.IsType<RunBudgetExceededException>(e.InnerException);
+        Assert.Equal(ErrorCategory.BudgetExceeded, e.Category);
+        Assert.Empty(_team.Chat.Calls);
+    }
+
     [Fact]
     public void Inputs_are_typed_defaulted_and_required()
     {

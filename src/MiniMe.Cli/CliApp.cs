@@ -35,10 +35,12 @@ public static class CliApp
         root.Subcommands.Add(new FactsCommand(context));
         root.Subcommands.Add(new SnapshotCommand(context));
         root.Subcommands.Add(new ServeCommand(context));
+        root.Subcommands.Add(new McpCommand(context));
         root.Subcommands.Add(new KeysCommand(context));
         root.Subcommands.Add(new PacksCommand(context));
         root.Subcommands.Add(new GoalsCommand(context));
         root.Subcommands.Add(new ScheduleCommand(context));
+        root.Subcommands.Add(new SignalCommand(context)); root.Subcommands.Add(new BadgeCommand(context));
         root.Subcommands.Add(new ProfileCommand(context));
         return root;
     }

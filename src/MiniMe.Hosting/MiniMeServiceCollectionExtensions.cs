@@ -47,32 +47,54 @@ public static class MiniMeServiceCollectionExtensions
         services.TryAddSingleton<UserSpaces>();
         services.AddScoped<UserScope>();
         services.AddScoped<UserSpace>();
-        var builder = new MiniMeBuilder(services, settings);
-        if (options.Llm.Provider != LlmProvider.None)
-            builder.UseChatClient(sp => sp.GetRequiredService<ModelConnection>().Chat);
+        var builder = new MiniMeBuilder(services, settings, options);
+        if (NamedModels.IsConfigured(options.Llm))
+            builder.UseChatClient((sp, model) => sp.GetRequiredService<ModelConnection>().For(model.Name).Chat);
         return builder;
     }
 }
 
 /// <summary>What <see cref="MiniMeServiceCollectionExtensions.AddMiniMe"/> returns: the engine's registrations, to adjust before the provider is built.</summary>
-public sealed class MiniMeBuilder(IServiceCollection services, EngineSettings settings)
+public sealed class MiniMeBuilder(IServiceCollection services, EngineSettings settings, MiniMeOptions options)
 {
     public IServiceCollection Services { get; } = services;
 
     /// <summary>
     /// The model behind every call (agents, chat, summaries): the provider's client by default, a
-    /// scripted one in tests. It is wrapped in the model pipeline either way.
+    /// scripted one in tests, the same for every named model. It is wrapped in the model pipeline either way.
     /// </summary>
     public MiniMeBuilder UseChatClient(Func<IServiceProvider, IChatClient> inner)
     {
         ArgumentNullException.ThrowIfNull(inner);
+        IChatClient? shared = null;
+        return UseChatClient((sp, _) => shared ??= inner(sp));
+    }
+
+    /// <summary>
+    /// The client of each named model (llm.models, or <c>default</c>): the provider's by default. The
+    /// one <see cref="IModelRouter"/> chooses among them per call, each wrapped in its own model
+    /// pipeline (budget, trace, metrics, its prices, usage, logging, OpenTelemetry); the registered
+    /// IChatClient routes every call through it (<see cref="RoutedChatClient"/>).
+    /// </summary>
+    public MiniMeBuilder UseChatClient(Func<IServiceProvider, NamedModel, IChatClient> inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
         Services.RemoveAll<IChatClient>();
-        // Every concern around every call, in one order (MiniMe.ModelCalls): budget, trace, metrics, cost, usage, logging, OpenTelemetry.
-        Services.AddChatClient(sp =>
+        Services.RemoveAll<IModelRouter>();
+        Services.AddSingleton<IModelRouter>(sp =>
         {
             sp.GetRequiredService<TelemetryExport>().EnsureStarted();
-            return inner(sp);
-        }).UseMiniMeModelCalls();
+            var models = NamedModels.Of(options.Llm);
+            // A client given without any model configured (tests): it is the default model.
+            if (models.Count == 0) models = [new NamedModel(NamedModels.DefaultName, options.Llm, null, "llm")];
+            var prices = sp.GetService<PriceTable>() ?? PriceTable.From(options.Llm);
+            return new ModelRouter(models, options.Llm, options.Router,
+                model => new ChatClientBuilder(inner(sp, model))
+                    .UseMiniMeModelCalls(model.Prices is { } own ? new PriceTable([own, .. options.Llm.Prices]) : prices)
+                    .Build(sp),
+                MiniMe.Providers.ProviderErrors.Fallback);
+        });
+        Services.AddSingleton<IChatClient>(sp => new RoutedChatClient(sp.GetRequiredService<IModelRouter>()));
         return this;
     }
 

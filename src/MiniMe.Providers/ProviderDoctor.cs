@@ -80,6 +80,36 @@ public static class ProviderDoctor
     }
 
     /// <summary>
+    /// Every configured model: today's checks of llm.provider when llm.models is absent; else one line per
+    /// named model ("model NAME": provider, model, endpoint, reachability and a test call), failed when
+    /// any of its checks failed.
+    /// </summary>
+    public static async Task<IReadOnlyList<DoctorCheck>> CheckModelsAsync(
+        LlmOptions options, Func<string, string?>? environment = null, HttpMessageHandler? transport = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Models.Count == 0) return await CheckAsync(options, environment, transport, cancellationToken).ConfigureAwait(false);
+        var models = NamedModels.Of(options);
+        var checks = await Task.WhenAll(models.Select(m => CheckModelAsync(m, environment, transport, cancellationToken))).ConfigureAwait(false);
+        return checks;
+    }
+
+    private static async Task<DoctorCheck> CheckModelAsync(NamedModel model, Func<string, string?>? environment, HttpMessageHandler? transport, CancellationToken cancellationToken)
+    {
+        var name = $"model {model.Name}";
+        var what = $"{SettingValues.Name(model.Options.Provider)} {model.Options.Model}{(model.Options.Endpoint is { Length: > 0 } e ? $" at {e}" : "")}";
+        var steps = await CheckAsync(model.Options, environment, transport, cancellationToken).ConfigureAwait(false);
+        if (steps.FirstOrDefault(c => c.Status == CheckStatus.Failed) is { } failed)
+            return new DoctorCheck(name, CheckStatus.Failed, $"{what}: {failed.Detail}", $"{failed.Fix} ({model.Key})");
+        // A missing key is only a warning for a local server; the test call that answered shows none is needed.
+        var warnings = steps.Where(c => c.Status == CheckStatus.Warning && c.Name != "api key").ToList();
+        var call = steps.LastOrDefault(c => c.Name == "test call")?.Detail ?? "ok";
+        return new DoctorCheck(name, warnings.Count > 0 ? CheckStatus.Warning : CheckStatus.Ok,
+            $"{what}: reachable, test call {call}" + string.Concat(warnings.Select(w => $"; {w.Detail}")),
+            warnings.Count > 0 ? string.Join("; ", warnings.Select(w => w.Fix)) : null);
+    }
+
+    /// <summary>
     /// Doctor's endpoint step alone, quickly: one attempt to list the models within <paramref name="timeout"/>.
     /// Null when the endpoint answers (or no provider is configured); else the failure, one line (`minime serve` warns with it).
     /// </summary>

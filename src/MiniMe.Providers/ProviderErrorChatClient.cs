@@ -48,7 +48,8 @@ public sealed class ProviderErrorChatClient(IChatClient inner, ProviderSettings 
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested && idle.IsCancellationRequested)
                 {
                     throw new LlmUnavailableException(
-                        $"The {settings.Provider} endpoint {settings.Endpoint} stopped streaming for {settings.Options.TimeoutSeconds} s; raise llm.timeoutSeconds or check the server.", e);
+                        $"The {settings.Provider} endpoint {settings.Endpoint} stopped streaming for {settings.Options.TimeoutSeconds} s; raise llm.timeoutSeconds or check the server.", e)
+                    { Reason = ModelFailureReason.Timeout };
                 }
                 catch (Exception e) when (ProviderErrors.Translate(e, settings, cancellationToken) is { } translated && !ReferenceEquals(translated, e))
                 {

@@ -25,7 +25,8 @@ public static class ProviderErrors
         var attempts = options.MaxRetries + 1;
         if (Find<TimeoutRejectedException>(error) is not null || error is OperationCanceledException or TimeoutException)
             return new LlmUnavailableException(
-                $"{Capitalize(where)} did not answer within {options.TimeoutSeconds} s ({attempts} attempt{(attempts == 1 ? "" : "s")}); raise llm.timeoutSeconds or use a smaller model.", error);
+                $"{Capitalize(where)} did not answer within {options.TimeoutSeconds} s ({attempts} attempt{(attempts == 1 ? "" : "s")}); raise llm.timeoutSeconds or use a smaller model.", error)
+            { Reason = ModelFailureReason.Timeout };
 
         var status = StatusOf(error);
         if (status is { } code and not 0)
@@ -43,7 +44,11 @@ public static class ProviderErrors
                     $"{Capitalize(where)} failed with HTTP {n} after {options.MaxRetries} retries; check the server's logs.",
                 _ => $"{Capitalize(where)} refused the request (HTTP {n}): {Detail(error)}",
             };
-            return new LlmUnavailableException(message, error);
+            var reason = code == HttpStatusCode.TooManyRequests ? ModelFailureReason.RateLimited
+                : n >= 500 ? ModelFailureReason.Http5xx
+                : code == HttpStatusCode.RequestTimeout ? ModelFailureReason.Timeout
+                : ModelFailureReason.Other;
+            return new LlmUnavailableException(message, error) { Reason = reason, Status = n };
         }
 
         if (Find<HttpRequestException>(error) is { } http)
@@ -56,7 +61,8 @@ public static class ProviderErrors
                 _ => http.HttpRequestError == HttpRequestError.Unknown ? http.Message : http.HttpRequestError.ToString(),
             };
             return new LlmUnavailableException(
-                $"Cannot reach {where} ({reason}). Start the server, or set llm.endpoint / MINIME_LLM__ENDPOINT and llm.provider; `minime doctor` checks the setup.", error);
+                $"Cannot reach {where} ({reason}). Start the server, or set llm.endpoint / MINIME_LLM__ENDPOINT and llm.provider; `minime doctor` checks the setup.", error)
+            { Reason = ModelFailureReason.Unreachable };
         }
 
         return error switch
@@ -65,6 +71,24 @@ public static class ProviderErrors
                 new LlmUnavailableException($"{Capitalize(where)} failed: {Detail(error)}", error),
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// Whether a failed model call may go to the next of llm.fallbacks: a timeout, HTTP 5xx, 429 (after the
+    /// model's own retries) or an unreachable server, as model_fallback names it; null for anything else.
+    /// </summary>
+    public static MiniMe.ModelCalls.ModelFailure? Fallback(Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        if (error is not LlmUnavailableException { Transient: true } unavailable) return null;
+        var reason = unavailable.Reason switch
+        {
+            ModelFailureReason.Timeout => "timeout",
+            ModelFailureReason.Http5xx => "http_5xx",
+            ModelFailureReason.RateLimited => "rate_limited",
+            _ => "unreachable",
+        };
+        return new MiniMe.ModelCalls.ModelFailure(reason, unavailable.Status);
     }
 
     private static HttpStatusCode? StatusOf(Exception error)

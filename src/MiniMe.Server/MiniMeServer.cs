@@ -84,6 +84,7 @@ public static class MiniMeServer
         var miniMe = services.AddMiniMe(workspace, options).UseHostTelemetry().LongRunning().AddPersonalLayer();
         engine?.Invoke(miniMe);
         AddServices(services, server);
+        Mcp.McpRegistration.AddHttp(services, workspace);
         configure?.Invoke(services);
         RedactingLoggerProvider.DecorateAll(services);
 
@@ -192,6 +193,8 @@ public static class MiniMeServer
         PackEndpoints.Map(v1);
         GoalEndpoints.Map(v1);
         ScheduleEndpoints.Map(v1);
+        Mcp.McpRegistration.Map(app, server);
+        SignalEndpoints.Map(v1);
         v1.MapGet("/me", (System.Security.Claims.ClaimsPrincipal user, UserSpaces spaces, ChatService chat) =>
             {
                 var space = spaces.Get(user.UserId());

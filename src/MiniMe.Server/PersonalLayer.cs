@@ -64,6 +64,8 @@ public static class PersonalLayer
         services.TryAddSingleton(sp => ScheduleOptions.Load(sp.GetRequiredService<Workspace>()));
         services.TryAddSingleton<ScheduleStore>();
         services.TryAddSingleton<ScheduleService>();
+        services.TryAddSingleton(sp => Signals.SignalOptions.Load(sp.GetRequiredService<Workspace>())); // signal.publishBadge
+        services.TryAddSingleton<Signals.SignalService>(); // `minime signal|badge`, GET /v1/signal and /v1/badge.svg
         return builder;
     }
 }

@@ -61,7 +61,10 @@ public sealed class PreparedAction(ActionPreview preview, Func<CancellationToken
     public PreparedAction WithPreview(ActionPreview preview) => new(preview, execute);
 }
 
-/// <summary>What executing an action did: success, a one-line summary, the output for the caller, and the audit facts.</summary>
+/// <summary>
+/// What executing an action did: success, a one-line summary, the output for the caller, and the audit
+/// facts; <see cref="Command"/> is the typed output of a command (run_command), null for other tools.
+/// </summary>
 public sealed record ToolExecution(
     bool Succeeded,
     string Summary,
@@ -71,4 +74,5 @@ public sealed record ToolExecution(
     bool? Sandboxed = null,
     bool TimedOut = false,
     bool OutputTruncated = false,
-    IReadOnlyList<string>? Warnings = null);
+    IReadOnlyList<string>? Warnings = null,
+    CommandOutput? Command = null);

@@ -63,7 +63,7 @@ public sealed class ToolHost
         ]);
         traces ??= new TraceStore(workspace.TracesDirectory);
         var trusted = WorkspaceTrust.Check(trust ?? TrustStore.ForUser(), WorkspaceFingerprint.Of(workspace, allowlist, paths.Root, settings), allowlist);
-        var toolRunner = new ToolRunner(registry, traces, feedback ?? new FeedbackStore(workspace.FeedbackPath, traces), trusted, paths.Root, changes);
+        var toolRunner = new ToolRunner(registry, traces, feedback ?? new FeedbackStore(workspace.FeedbackPath, traces), trusted, paths.Root, changes, settings.TraceOutputBytes);
         return new ToolHost(context, registry, toolRunner);
     }
 

@@ -77,4 +77,54 @@ public class StaticCriticTests
         Assert.Equal("Tested behaviour", v.Rule);
         Assert.Equal(blocking, v.Blocking);
     }
+
+    [Theory]
+    [InlineData("src/app.py", "password = os.environ[\"P\"]", null)]
+    [InlineData("src/app.py", "password=\"hunter2\"", "secret.keyword-value")]
+    [InlineData("src/app.py", "print(eval(input()))", "code.eval")]
+    [InlineData("src/app.py", "API_KEY = \"<your-key>\"", null)]
+    public void TheSpecsConstraintExamples(string path, string content, string? ruleId)
+    {
+        var violations = StaticCritic.Check(Build(new FileDraft(path, content, null)), [], 0.5);
+        if (ruleId is null)
+        {
+            Assert.Empty(violations);
+            return;
+        }
+        var v = Assert.Single(violations);
+        Assert.Equal(ruleId, v.RuleId);
+        Assert.Equal(1, v.Line);
+        Assert.True(v.Blocking);
+    }
+
+    [Fact]
+    public void EveryStaticFindingCarriesARuleIdAndASeverity()
+    {
+        var build = new BuildOutput("s", [new FileDraft("/abs.cs", "x", null), new FileDraft("src/A.cs", "token: 9f8e7d6c5b4a3f2e", null)], [new PatchDraft("src/B.cs", "replace it")]);
+        var violations = StaticCritic.Check(build, [P("Tested behaviour", 0.3, "testing")], 0.2);
+        Assert.Equal(["path.escape", "patch.format", "secret.keyword-value", "tests.missing"], violations.Select(v => v.RuleId));
+        Assert.Equal(["blocking", "blocking", "blocking", "warning"], violations.Select(v => v.Severity));
+        Assert.All(violations, v => Assert.Equal("static", v.Source));
+    }
+
+    [Fact]
+    public void ThePlanIsConsultedWhenGiven()
+    {
+        var build = Build(new FileDraft("src/A.cs", "a", null), new FileDraft("src/Extra.cs", "b", null));
+        Assert.Empty(StaticCritic.Check(build, [], 0.5));
+        var plan = new ArchitectPlan("p", [], [new PlannedFile("src/A.cs", "a")]);
+        Assert.Equal("plan.outside", Assert.Single(StaticCritic.Check(build, plan, [], 0.5)).RuleId);
+    }
+
+    [Fact]
+    public void ProposalsAreCheckedWithTheirCommands()
+    {
+        var proposals = new[]
+        {
+            new MiniMe.Actions.ActionProposal("p1", "write_file", new System.Text.Json.Nodes.JsonObject { ["path"] = "src/A.cs", ["content"] = "var password = \"hunter2\";" }, "why"),
+            new MiniMe.Actions.ActionProposal("p2", "run_command", new System.Text.Json.Nodes.JsonObject { ["argv"] = new System.Text.Json.Nodes.JsonArray("sh", "-c", "make") }, "why"),
+        };
+        var violations = StaticCritic.Check(proposals, null, [], 0.5);
+        Assert.Equal([("secret.keyword-value", "src/A.cs"), ("command.shell", "p2")], violations.Select(v => (v.RuleId, v.Location)));
+    }
 }

@@ -192,6 +192,47 @@ public sealed class BrowserPersonalLayerTests
     }
 
     [ChromiumFact]
+    public async Task An_approved_command_shows_its_exit_code_stdout_and_stderr_under_the_decided_proposal()
+    {
+        var model = new MiniMe.Testing.ScriptedChatClient
+        {
+            Responder = call => MiniMe.Testing.AgentReplies.For(MiniMe.Testing.AgentReplies.AgentOf(call.SystemText),
+                integration: """{"summary":"Run the checks.","proposals":[{"tool":"run_command","arguments":{"argv":["sh","scripts/check.sh"]},"rationale":"see what fails"}]}"""),
+        };
+        await using var server = await TestServer.StartAsync(model, configure: o => o.Tools.Sandbox = MiniMe.Configuration.SandboxMode.None);
+        await File.WriteAllTextAsync(server.Workspace.AllowlistPath, "read:\n  include: [\"**\"]\ncommands:\n  - program: sh\n    args: [\"scripts/check.sh\"]\n");
+        Directory.CreateDirectory(Path.Combine(server.Root, "scripts"));
+        await File.WriteAllTextAsync(Path.Combine(server.Root, "scripts", "check.sh"), "echo 'tests: 11 passed'\necho 'error: 1 failed' >&2\nexit 3\n");
+        var tools = MiniMe.Configuration.ConfigurationLoader.Load(server.Workspace).Tools;
+        tools.Sandbox = MiniMe.Configuration.SandboxMode.None;
+        MiniMe.Tools.Trust.WorkspaceTrust.Record(new MiniMe.Tools.Trust.TrustStore(server.TrustFile), server.Workspace, tools, MiniMe.Tools.Trust.TrustSource.User, DateTimeOffset.UtcNow);
+        var key = server.CreateKey("task");
+        await using var ui = await Ui.OpenAsync(server, key, new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 860 } });
+        var page = ui.Page;
+
+        await page.ClickAsync("nav a[data-nav=ask]");
+        await page.FillAsync("[data-testid=ask-input]", MiniMe.Testing.AgentReplies.TeamTask);
+        await page.ClickAsync("[data-testid=ask-start]");
+        var proposal = page.Locator("[data-testid=proposal]");
+        await Expect(proposal).ToHaveCountAsync(1);
+        await proposal.Locator("[data-testid=approve]").ClickAsync();
+
+        var decided = page.Locator("[data-testid=decided]");
+        await Expect(decided).ToHaveCountAsync(1);
+        await Expect(decided.Locator("[data-testid=command-exit]")).ToHaveTextAsync("exit 3");
+        await Expect(decided.Locator("pre[data-testid=command-stdout]")).ToHaveTextAsync("tests: 11 passed\n");
+        await Expect(decided.Locator("pre[data-testid=command-stderr]")).ToHaveTextAsync("error: 1 failed\n");
+        await Expect(page.Locator("[data-testid=ask-no-proposals]")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Browser.ScreenshotPath("ask-command-output"), FullPage = true });
+
+        // The run's trace viewer shows what the execution event kept.
+        await page.ClickAsync("[data-testid=ask-trace]");
+        await Expect(page.Locator("[data-testid=trace-event] pre[data-testid=command-stderr]")).ToHaveTextAsync("error: 1 failed\n");
+        await Expect(page.Locator("[data-testid=trace-event] [data-testid=command-exit]")).ToHaveTextAsync("exit 3");
+        ui.AssertNoProblems();
+    }
+
+    [ChromiumFact]
     public async Task Goals_and_packs_work_from_the_ui()
     {
         await using var server = await TestServer.StartAsync(new ScriptedChatClient().Enqueue(

@@ -67,14 +67,17 @@ internal static class ActionApproval
         return host.CreateProcessor(gate, presenter);
     }
 
-    /// <summary>Shows, decides, executes and audits <paramref name="proposals"/> for run <paramref name="runId"/>, then prints one line per outcome.</summary>
+    /// <summary>
+    /// Shows, decides, executes and audits <paramref name="proposals"/> for run <paramref name="runId"/>, then prints one
+    /// line per outcome, and after each executed command its exit code, duration, stdout and stderr (capped for display).
+    /// </summary>
     public static async Task<IReadOnlyList<ActionOutcome>> ProcessAsync(CliContext context, Engine engine, IReadOnlyList<ActionProposal> proposals, ApprovalMode mode, string runId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(proposals);
         if (proposals.Count == 0) return [];
         var host = CreateHost(context, engine);
         var outcomes = await CreateProcessor(context, host).ProcessAsync(proposals, mode, runId, cancellationToken).ConfigureAwait(false);
-        foreach (var outcome in outcomes) ActionRenderer.RenderOutcome(context.Console, outcome);
+        foreach (var outcome in outcomes) ActionRenderer.RenderOutcome(context.Console, outcome, runId, engine.Options.Tools.TraceOutputBytes);
         return outcomes;
     }
 

@@ -55,7 +55,13 @@ internal static class ActionRenderer
         }
     }
 
-    public static void RenderOutcome(IAnsiConsole console, ActionOutcome outcome)
+    /// <summary>
+    /// One line per outcome (coloured by status) and its warnings; after an executed command, its exit
+    /// code, duration and the end of its stdout and stderr (<see cref="CommandOutputRenderer"/>).
+    /// </summary>
+    /// <param name="runId">The run whose trace keeps the command's output, named in the "full output" hint.</param>
+    /// <param name="traceOutputBytes">tools.traceOutputBytes, for that hint.</param>
+    public static void RenderOutcome(IAnsiConsole console, ActionOutcome outcome, string? runId = null, int traceOutputBytes = ToolRunner.DefaultTraceOutputBytes)
     {
         var colour = outcome.Status switch
         {
@@ -67,6 +73,7 @@ internal static class ActionRenderer
         console.MarkupLine($"[{colour}]{Markup.Escape(outcome.Proposal.Id)} {Markup.Escape(outcome.Proposal.Tool)}: {Markup.Escape(outcome.Message)}[/]");
         foreach (var warning in outcome.Execution?.Warnings ?? [])
             console.MarkupLine($"[yellow]! {Markup.Escape(warning)}[/]");
+        if (outcome.Command is { } command) CommandOutputRenderer.Render(console, command, runId, traceOutputBytes);
     }
 
     private static class ArgvJson

@@ -40,7 +40,7 @@ internal sealed class AskCommand : MiniMeCommand
         if (parse.GetValue(_workflow) is { } workflow && !dryRun)
             return await WorkflowRuns.StartAsync(Context, engine, workflow, task, WorkflowRuns.ParseInputs(parse.GetValue(_inputs) ?? []), parse.GetValue(_yes), cancellationToken);
         string? notice = null;
-        if (!dryRun && engine.Options.Llm.Provider == LlmProvider.None)
+        if (!dryRun && !NamedModels.IsConfigured(engine.Options.Llm))
         {
             notice = "No LLM provider is configured (llm.provider: none), so this is a dry run. Set llm.provider in config.yaml or MINIME_LLM__PROVIDER (openai, ollama, anthropic) and llm.model to run the agent team; `minime doctor` checks the setup.";
             Context.Error.WriteLine(notice);

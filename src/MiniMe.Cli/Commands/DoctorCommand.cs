@@ -43,7 +43,7 @@ internal sealed class DoctorCommand(CliContext context)
         if (options is not null)
         {
             checks.Add(EmbeddingCheck(workspace, options));
-            checks.AddRange(await ProviderDoctor.CheckAsync(options.Llm, cancellationToken: cancellationToken));
+            checks.AddRange(await ProviderDoctor.CheckModelsAsync(options.Llm, cancellationToken: cancellationToken));
         }
 
         foreach (var check in checks)

@@ -40,13 +40,14 @@ internal sealed class ServeCommand : MiniMeCommand
         await MiniMeServer.StartAsync(app, urls, given is null ? "server.urls" : "--urls", cancellationToken);
         try
         {
-            foreach (var address in MiniMeServer.Addresses(app))
-                Out.MarkupLine($"MiniMe is serving [bold]{Markup.Escape(workspace.Root)}[/] at [link]{Markup.Escape(address)}[/] (web UI /, API /v1, OpenAPI /openapi/v1.json, metrics /metrics)");
+            // The certificate first: whoever waits for the "is serving" line (a script, a test) has read it by then.
             if (app.Services.GetService<ServerCertificate>() is { } certificate)
             {
                 Out.MarkupLine(Markup.Escape($"https uses {certificate.Source} ({certificate.Certificate.Subject}, valid until {certificate.Certificate.NotAfter.ToUniversalTime():yyyy-MM-dd})"));
                 foreach (var warning in certificate.Warnings) Context.Error.WriteLine($"warning: {warning}");
             }
+            foreach (var address in MiniMeServer.Addresses(app))
+                Out.MarkupLine($"MiniMe is serving [bold]{Markup.Escape(workspace.Root)}[/] at [link]{Markup.Escape(address)}[/] (web UI /, API /v1, MCP /mcp, OpenAPI /openapi/v1.json, metrics /metrics)");
             if (exposed.Count > 0)
                 Context.Error.WriteLine($"warning: listening beyond this machine ({string.Join(", ", exposed)}); every request still needs an API key" +
                     (exposed.All(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)) ? "." : ", but traffic is not encrypted unless you use https."));
@@ -55,7 +56,7 @@ internal sealed class ServeCommand : MiniMeCommand
                 Context.Error.WriteLine($"warning: the model is not reachable now: {unreachable.Message} The server runs meanwhile; /v1/chat answers 502 until the model answers.");
                 if (verbose) Context.Error.WriteLine((unreachable.InnerException ?? unreachable).ToString());
             }
-            if (options.Llm.Provider == LlmProvider.None)
+            if (!NamedModels.IsConfigured(options.Llm))
                 Context.Error.WriteLine(NoModelNotice);
             if (ActionApproval.UntrustedReason(Context, workspace, options) is { } untrusted)
                 Context.Error.WriteLine($"warning: approved actions execute nothing: {untrusted}.");
@@ -82,12 +83,14 @@ internal sealed class ServeCommand : MiniMeCommand
         return ExitCodes.Cancelled;   // serve ends only when stopped (Ctrl+C, SIGTERM)
     }
 
-    /// <summary>Doctor's endpoint check, one quick attempt: the failure, or null when the model answers (or none is configured).</summary>
+    /// <summary>Doctor's endpoint check of the default model, one quick attempt: the failure, or null when the model answers (or none is configured).</summary>
     private static async Task<MiniMeException?> ProbeModelAsync(MiniMeOptions options, CancellationToken cancellationToken)
     {
         try
         {
-            return await MiniMe.Providers.ProviderDoctor.ProbeEndpointAsync(options.Llm, TimeSpan.FromSeconds(3), cancellationToken: cancellationToken).ConfigureAwait(false);
+            // The default model (llm.provider, else the first of llm.models): the one calls go to unless routed elsewhere.
+            var model = NamedModels.Of(options.Llm).FirstOrDefault(m => m.Name == NamedModels.DefaultOf(options.Llm))?.Options ?? options.Llm;
+            return await MiniMe.Providers.ProviderDoctor.ProbeEndpointAsync(model, TimeSpan.FromSeconds(3), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (MiniMeException e)
         {

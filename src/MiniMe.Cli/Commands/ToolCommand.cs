@@ -100,7 +100,7 @@ internal sealed class ToolCommand : Command
             var outcome = (await processor.ProcessAsync([proposal], mode, runId, cancellationToken))[0];
             engine.Traces.Append(runId, TraceEventTypes.RunEnd, new JsonObject { ["status"] = outcome.Status.ToString().ToLowerInvariant() });
             if (json) PrintJson(runId, outcome);
-            else Render(runId, outcome);
+            else Render(runId, outcome, engine.Options.Tools.TraceOutputBytes);
             return outcome.Status switch
             {
                 OutcomeStatus.Succeeded or OutcomeStatus.NotRun => ExitCodes.Ok,
@@ -123,7 +123,11 @@ internal sealed class ToolCommand : Command
             }
         }
 
-        private void Render(string runId, ActionOutcome outcome)
+        /// <summary>
+        /// What the tool returned (a file's content, search matches, memory hits), then the outcome line; for
+        /// run_command the outcome line is followed by the exit code, duration and the end of both streams.
+        /// </summary>
+        private void Render(string runId, ActionOutcome outcome, int traceOutputBytes)
         {
             var writer = Out.Profile.Out.Writer;
             if (outcome.Execution?.Output is { } output)
@@ -132,10 +136,6 @@ internal sealed class ToolCommand : Command
                 {
                     case "read_file":
                         writer.Write(output["content"]?.GetValue<string>() ?? "");
-                        break;
-                    case "run_command":
-                        writer.Write(output["stdout"]?.GetValue<string>() ?? "");
-                        Context.Error.Write(output["stderr"]?.GetValue<string>() ?? "");
                         break;
                     case "search_repo":
                         foreach (var m in output["matches"]?.AsArray() ?? [])
@@ -148,9 +148,12 @@ internal sealed class ToolCommand : Command
                 }
             }
             if (outcome.Status is OutcomeStatus.Succeeded or OutcomeStatus.NotRun)
-                ActionRenderer.RenderOutcome(Out, outcome);
+                ActionRenderer.RenderOutcome(Out, outcome, runId, traceOutputBytes);
             else
+            {
                 Context.Error.WriteLine($"error: {outcome.Message}");
+                if (outcome.Command is { } command) CommandOutputRenderer.Render(Out, command, runId, traceOutputBytes);
+            }
             var audit = outcome.Execution is { Sandboxed: { } sandboxed } ? $" · {(sandboxed ? "sandboxed" : "not sandboxed")}" : "";
             Out.MarkupLine($"[grey]run {Markup.Escape(runId)}{audit} · minime trace {Markup.Escape(runId)}[/]");
         }
@@ -170,9 +173,24 @@ internal sealed class ToolCommand : Command
                 ["diff"] = outcome.Preview?.Diff,
                 ["argv"] = outcome.Preview?.Argv is { } argv ? new JsonArray([.. argv.Select(a => (JsonNode?)a)]) : null,
                 ["warnings"] = new JsonArray([.. (outcome.Preview?.Warnings ?? []).Select(w => (JsonNode?)w)]),
+                ["command"] = outcome.Command is { } command ? CommandJson(command) : null,
             };
             Out.Profile.Out.Writer.WriteLine(result.ToJsonString(JsonFormats.Indented));
         }
+
+        /// <summary>An executed command's output as the typed <see cref="CommandOutput"/> holds it (secrets masked).</summary>
+        private static JsonObject CommandJson(CommandOutput command) => new()
+        {
+            ["exit_code"] = command.ExitCode,
+            ["timed_out"] = command.TimedOut,
+            ["duration_ms"] = Math.Round(command.Duration.TotalMilliseconds, 1),
+            ["stdout"] = command.Stdout,
+            ["stderr"] = command.Stderr,
+            ["stdout_truncated"] = command.StdoutTruncated,
+            ["stderr_truncated"] = command.StderrTruncated,
+            ["stdout_bytes"] = command.StdoutBytes,
+            ["stderr_bytes"] = command.StderrBytes,
+        };
 
         private static string Snippet(string text)
         {

@@ -47,7 +47,10 @@ internal sealed class TraceCommand : MiniMeCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>The event's data as indented "key: value" lines; long arrays are summarized.</summary>
+    /// <summary>
+    /// The event's data as indented "key: value" lines; long arrays are summarized; a command's stdout and
+    /// stderr (execution events keep their end, redacted) are printed whole, one "| " line each.
+    /// </summary>
     private static string Summarize(TraceEvent e)
     {
         var lines = new List<string>();
@@ -55,6 +58,11 @@ internal sealed class TraceCommand : MiniMeCommand
         {
             switch (value)
             {
+                case JsonValue stream when key is "stdout" or "stderr" && stream.TryGetValue<string>(out var text):
+                    if (text.Length == 0) { lines.Add($"{key}: (empty)"); break; }
+                    lines.Add($"{key}:");
+                    lines.AddRange(text.TrimEnd('\n').Split('\n').Select(l => "  | " + l.TrimEnd('\r')));
+                    break;
                 case JsonArray array when key is "hits" or "blocks":
                     lines.Add($"{key}: {array.Count}");
                     foreach (var item in array.OfType<JsonObject>())

@@ -27,13 +27,15 @@ internal sealed class Engine : IAsyncDisposable
 
     /// <param name="allowEmptyMemory">--force: start an empty memory in a 0-byte memory.db instead of refusing it.</param>
     /// <param name="trust">The trust file (the CLI context's); default the user's.</param>
-    public Engine(Workspace workspace, MiniMeOptions options, bool allowEmptyMemory = false, TrustStore? trust = null)
+    /// <param name="extend">Adds a face's own services over the same composition root (`minime mcp`: the MCP server).</param>
+    public Engine(Workspace workspace, MiniMeOptions options, bool allowEmptyMemory = false, TrustStore? trust = null, Action<IServiceCollection>? extend = null)
     {
         Workspace = workspace;
         Options = options;
         var services = new ServiceCollection();
         var engine = services.AddMiniMe(workspace, options).AllowEmptyMemory(allowEmptyMemory).AddPersonalLayer();
         if (trust is not null) engine.UseTrust(trust);
+        extend?.Invoke(services);
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         Owner = _services.GetRequiredService<UserSpaces>().Owner;
     }
@@ -60,11 +62,11 @@ internal sealed class Engine : IAsyncDisposable
         return new OwnerTraces(new MemoryStoreFactory(options, new EngineSettings()).CreateTraceLog(location, workspace.TracesDirectory));
     }
 
-    public static Engine Open(string? home, bool allowEmptyMemory = false, TrustStore? trust = null)
+    public static Engine Open(string? home, bool allowEmptyMemory = false, TrustStore? trust = null, Action<IServiceCollection>? extend = null)
     {
         var workspace = Workspace.Resolve(home);
         workspace.EnsureInitialized();
-        return new Engine(workspace, LoadOptions(workspace), allowEmptyMemory, trust);
+        return new Engine(workspace, LoadOptions(workspace), allowEmptyMemory, trust, extend);
     }
 
     /// <summary>Every section config.yaml may hold: <see cref="MiniMeOptions"/> plus server (read by `minime serve`).</summary>

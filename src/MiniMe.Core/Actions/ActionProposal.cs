@@ -12,4 +12,10 @@ namespace MiniMe.Actions;
 /// <param name="Arguments">Arguments matching the tool's JSON schema.</param>
 /// <param name="Rationale">Why the agent proposes it, shown to the user.</param>
 /// <param name="ProposedBy">The agent that proposed it (usually Integrator).</param>
-public sealed record ActionProposal(string Id, string Tool, JsonObject Arguments, string Rationale, string ProposedBy = "integrator");
+/// <param name="Review">
+/// Null when the proposal is what the Critic reviewed; otherwise why it is flagged, e.g. "changed after
+/// review; static checks: secret.keyword-value line 3 (blocking)" (see MiniMe.Agents.ProposalRecheck).
+/// The rationale of a flagged proposal starts with "[review: ...]" too, so surfaces that store or show
+/// only the rationale carry it.
+/// </param>
+public sealed record ActionProposal(string Id, string Tool, JsonObject Arguments, string Rationale, string ProposedBy = "integrator", string? Review = null);

@@ -41,7 +41,7 @@ public static class AgentPrompts
         if (staticViolations.Count > 0)
         {
             user.Append("\nStatic checks already found (include them if they stand):\n");
-            foreach (var v in staticViolations) user.Append($"- [{v.Rule}] {v.Message}{(v.Location is null ? "" : $" ({v.Location})")}\n");
+            foreach (var v in staticViolations) user.Append($"- [{v.Rule}] {v.Message}{(v.Location is null ? "" : $" ({v.Location})")}{(v.Blocking ? "" : " (warning)")}\n");
         }
         user.Append("\nReview it.");
         return Messages(CriticAgent.Spec, request, user.ToString());

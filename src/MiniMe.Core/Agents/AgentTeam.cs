@@ -8,7 +8,9 @@ namespace MiniMe.Agents;
 /// <summary>
 /// The default workflow (SPEC 3.5): Architect, then Builder and Critic for at most
 /// min(masks.MaxIterations, llm.maxIterations) rounds (the Builder revises while the review finds
-/// blocking violations), then Integrator, then action proposals. Agents whose routing weight is
+/// blocking violations: the static constraint rules' or the model's), then Integrator, whose proposals
+/// are re-checked against the reviewed build (<see cref="ProposalRecheck"/>: what differs is flagged),
+/// then action proposals. Agents whose routing weight is
 /// below llm.skipAgentsBelow are skipped; without an Integrator the Builder's files and patches
 /// become the proposals. This class only sequences: prompts, calls, checks and proposals live in
 /// their own types.
@@ -76,7 +78,7 @@ public sealed class AgentTeam
                 var previous = reviews.Count > 0 ? reviews[^1] : null;
                 build = await _invoker.InvokeAsync(BuilderAgent.Spec, AgentPrompts.Builder(request, plan?.Json, build?.Json, previous), Scope(round), cancellationToken).ConfigureAwait(false);
                 calls.AddRange(build.Calls);
-                var review = await ReviewAsync(request, build, round, Runs(AgentNames.Critic), Scope(round), calls, cancellationToken).ConfigureAwait(false);
+                var review = await ReviewAsync(request, build, plan?.Value, round, Runs(AgentNames.Critic), Scope(round), calls, cancellationToken).ConfigureAwait(false);
                 reviews.Add(review);
                 if (observer is not null) await observer(new CriticVerdict(review), cancellationToken).ConfigureAwait(false);
                 if (review.Valid) break;
@@ -85,12 +87,15 @@ public sealed class AgentTeam
         var lastReview = reviews.Count > 0 ? reviews[^1] : null;
 
         IntegrationOutput? integration = null;
+        RecheckResult? recheck = null;
         IReadOnlyList<ActionProposal> proposals = [];
         if (Runs(AgentNames.Integrator) && (plan is not null || build is not null))
         {
             var integrated = await _invoker.InvokeAsync(IntegratorAgent.Spec, AgentPrompts.Integrator(request, plan?.Json, build?.Json, lastReview), Scope(iterations), cancellationToken).ConfigureAwait(false);
             calls.AddRange(integrated.Calls);
-            integration = integrated.Value;
+            recheck = ProposalRecheck.Run(build?.Value, integrated.Value.Proposals, plan?.Value, request.Principles, request.Masks.Rigor);
+            _traces.AppendBatched(request.RunId, TraceEventTypes.ProposalReview, recheck.ToTrace());
+            integration = integrated.Value with { Proposals = recheck.Proposals };
             proposals = integration.Proposals;
         }
         else if (build is not null)
@@ -107,12 +112,13 @@ public sealed class AgentTeam
                 ["rationale"] = proposal.Rationale,
                 ["proposed_by"] = proposal.ProposedBy,
                 ["status"] = "proposed",
+                ["review"] = proposal.Review,
             });
         await _traces.FlushAsync(request.RunId, cancellationToken).ConfigureAwait(false);
         if (observer is not null) await observer(new ProposalsReady(proposals), cancellationToken).ConfigureAwait(false);
 
         return new TeamResult(plan?.Value, build?.Value, reviews, integration, proposals, calls, [.. skipped], iterations,
-            Unresolved: lastReview is { Valid: false });
+            Unresolved: lastReview is { Valid: false }, recheck);
     }
 
     private async Task<HashSet<string>> RouteAsync(TeamRequest request, TeamObserver? observer, CancellationToken cancellationToken)
@@ -135,9 +141,9 @@ public sealed class AgentTeam
     }
 
     private async Task<CriticReview> ReviewAsync(
-        TeamRequest request, AgentOutcome<BuildOutput> build, int round, bool modelReview, AgentCallScope scope, List<AgentCallRecord> calls, CancellationToken cancellationToken)
+        TeamRequest request, AgentOutcome<BuildOutput> build, ArchitectPlan? plan, int round, bool modelReview, AgentCallScope scope, List<AgentCallRecord> calls, CancellationToken cancellationToken)
     {
-        var violations = new List<Violation>(StaticCritic.Check(build.Value, request.Principles, request.Masks.Rigor));
+        var violations = new List<Violation>(StaticCritic.Check(build.Value, plan, request.Principles, request.Masks.Rigor));
         var suggestions = new List<string>();
         var modelValid = true;
         if (modelReview)
@@ -155,14 +161,7 @@ public sealed class AgentTeam
             ["valid"] = review.Valid,
             ["model_review"] = modelReview,
             ["static_violations"] = violations.Count(v => v.Source == "static"),
-            ["violations"] = new JsonArray([.. violations.Select(v => (JsonNode?)new JsonObject
-            {
-                ["rule"] = v.Rule,
-                ["message"] = v.Message,
-                ["location"] = v.Location,
-                ["source"] = v.Source,
-                ["blocking"] = v.Blocking,
-            })]),
+            ["violations"] = new JsonArray([.. violations.Select(v => (JsonNode?)ViolationJson.From(v))]),
             ["suggestions"] = new JsonArray([.. suggestions.Select(s => (JsonNode?)s)]),
         });
         return review;

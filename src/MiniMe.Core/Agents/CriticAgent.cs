@@ -4,8 +4,14 @@ namespace MiniMe.Agents;
 /// <param name="Rule">The principle's or constraint's name.</param>
 /// <param name="Location">File path (or other place) it was found, if known.</param>
 /// <param name="Source">"static" (a deterministic check) or "model" (the Critic's review).</param>
-/// <param name="Blocking">Whether it makes the build invalid (false: reported as advice).</param>
-public sealed record Violation(string Rule, string Message, string? Location, string Source, bool Blocking = true);
+/// <param name="Blocking">Whether it makes the build invalid (false: a warning, reported as advice).</param>
+/// <param name="RuleId">A static rule's stable id (e.g. "secret.keyword-value", "code.eval"; see <see cref="Constraints.ConstraintRules"/>); null for the model's findings.</param>
+/// <param name="Line">The 1-based line in the file (for a patch: in the patched file) where it was found, if known.</param>
+public sealed record Violation(string Rule, string Message, string? Location, string Source, bool Blocking = true, string? RuleId = null, int? Line = null)
+{
+    /// <summary>"blocking" or "warning".</summary>
+    public string Severity => Blocking ? "blocking" : "warning";
+}
 
 /// <summary>The Critic model's own answer.</summary>
 public sealed record CriticAnswer(bool Valid, IReadOnlyList<CriticAnswerViolation> Violations, IReadOnlyList<string> Suggestions);

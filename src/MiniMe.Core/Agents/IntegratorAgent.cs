@@ -25,7 +25,9 @@ public static class IntegratorAgent
         whole). Propose the actions that realise it, in order: write_file {path, content},
         apply_patch {path, patch} (a unified diff), run_command {argv[]} (program then
         arguments, e.g. ["dotnet", "test"]). Every proposal
-        needs a rationale. Nothing runs until the user approves it.
+        needs a rationale. Nothing runs until the user approves it. Propose the reviewed files and
+        patches as they are: whatever you change or add is checked again and shown to the user as
+        changed after review.
         """,
         """
         {

@@ -42,6 +42,7 @@ public sealed record AgentOutcome<T>(T Value, System.Text.Json.Nodes.JsonObject 
 
 /// <summary>Everything the team produced.</summary>
 /// <param name="Unresolved">The last review still found blocking violations when the rounds ran out.</param>
+/// <param name="Recheck">The Integrator's proposals compared with the reviewed build (null when the Integrator did not run: the Builder's own files are the proposals).</param>
 public sealed record TeamResult(
     ArchitectPlan? Plan,
     BuildOutput? Build,
@@ -51,4 +52,5 @@ public sealed record TeamResult(
     IReadOnlyList<AgentCallRecord> Calls,
     IReadOnlyList<string> SkippedAgents,
     int Iterations,
-    bool Unresolved);
+    bool Unresolved,
+    RecheckResult? Recheck = null);

@@ -85,11 +85,41 @@ internal static class DefaultFiles
             - model: gpt-4o
               inputPerMillion: 2.50
               outputPerMillion: 10.00
+          # models:              # named model endpoints (docs/models.md); unset: provider/endpoint/model above is the model 'default'
+          #   - name: small
+          #     provider: ollama
+          #     endpoint: http://127.0.0.1:11434
+          #     model: llama3.1
+          #   - name: big
+          #     provider: openai
+          #     model: gpt-4o
+          #     apiKeyVariable: OPENAI_API_KEY
+          #     inputPerMillion: 2.50  # this model's prices (else llm.prices by model id)
+          #     outputPerMillion: 10.00
+          #     timeoutSeconds: 300    # per attempt (else llm.timeoutSeconds)
+          # agents:              # the named model of each agent; unlisted agents use 'default' (else the first of models)
+          #   architect: big
+          #   builder: small
+          #   critic: small
+          #   integrator: small
+          #   chat: small
+          # fallbacks:           # tried in order after a timeout, HTTP 5xx, 429 (after maxRetries) or an unreachable server
+          #   - small
+
+        # router:                # the first rule whose conditions all hold picks the model, before llm.agents
+        #   rules:
+        #     - when: {complexity: high}          # the classifier's task complexity: low | medium | high
+        #       model: big
+        #     - when: {budgetBelowTokens: 5000}   # fewer tokens than this left of the run's budget
+        #       model: small
+        #     - when: {agent: critic}             # also nodeType (a workflow node's type)
+        #       model: small
 
         tools:
           root: ..                    # the directory tools work in, relative to this folder (.. = the project holding .minime)
           commandTimeoutSeconds: 120  # then the command and everything it started is killed
           maxOutputBytes: 1048576     # per stream; the rest is counted and dropped
+          traceOutputBytes: 16384     # per stream: the end of a command's stdout/stderr kept (redacted) in the run's trace; 0 = none
           maxFileBytes: 4194304       # largest file read, written or patched
           sandbox: auto               # auto = bubblewrap when it works here; bwrap = required; none (commands that run code then run as you)
           allowNetwork: false         # commands in the sandbox get no network unless true
@@ -106,6 +136,12 @@ internal static class DefaultFiles
 
         # schedules:
         #   timeZone: local           # the zone cron expressions of `minime schedule` are read in: local (this machine's), UTC, or an IANA id (Europe/Berlin)
+
+        # mcp:                          # MiniMe's memory for MCP clients: `minime mcp` (stdio) and /mcp on `minime serve`
+        #   allowWrites: false          # true also offers memory_import_text and remember; off, MCP clients only read
+
+        # signal:                      # `minime signal`, `minime badge`, GET /v1/signal and /v1/badge.svg
+        #   publishBadge: false        # true: GET /v1/badge.svg answers without an API key (the owner's badge only; /v1/signal keeps needing a key)
         """ + "\n";
 
     public const string Identity = """

@@ -12,6 +12,8 @@ public sealed class MiniMeOptions
     public VectorOptions Vectors { get; set; } = new();
     public FactOptions Facts { get; set; } = new();
     public LlmOptions Llm { get; set; } = new();
+    /// <summary>Rules that pick a named model (llm.models) by agent, node type, task complexity and budget left (docs/models.md).</summary>
+    public RouterOptions Router { get; set; } = new();
     public ToolsOptions Tools { get; set; } = new();
 }
 
@@ -194,6 +196,76 @@ public sealed class LlmOptions
     public LlmResponseFormat ResponseFormat { get; set; } = LlmResponseFormat.Json;
     /// <summary>USD per million tokens by model; models not listed cost 0 and are marked unpriced in traces.</summary>
     public List<ModelPrice> Prices { get; set; } = [];
+    /// <summary>Named model endpoints (docs/models.md); absent: the one model of llm.provider/endpoint/model, named <c>default</c>.</summary>
+    public List<NamedModelOptions> Models { get; set; } = [];
+    /// <summary>Which named model each agent calls; an agent not listed calls the default model.</summary>
+    public AgentModelOptions Agents { get; set; } = new();
+    /// <summary>Named models tried in order when the chosen one fails with a timeout, HTTP 5xx, 429 (after its retries) or cannot be reached.</summary>
+    public List<string> Fallbacks { get; set; } = [];
+}
+
+/// <summary>One entry of llm.models: a model on a server, under a name agents, fallbacks and router rules use.</summary>
+public sealed class NamedModelOptions
+{
+    public string Name { get; set; } = "";
+    public LlmProvider Provider { get; set; } = LlmProvider.None;
+    /// <summary>Base URL as llm.endpoint (default per provider).</summary>
+    public string? Endpoint { get; set; }
+    public string? Model { get; set; }
+    /// <summary>Environment variable holding this server's key (default OPENAI_API_KEY or ANTHROPIC_API_KEY).</summary>
+    public string? ApiKeyVariable { get; set; }
+    /// <summary>USD per million input tokens (default: llm.prices by model id).</summary>
+    public decimal? InputPerMillion { get; set; }
+    /// <summary>USD per million output tokens (default: llm.prices by model id).</summary>
+    public decimal? OutputPerMillion { get; set; }
+    /// <summary>Per attempt (default llm.timeoutSeconds).</summary>
+    public int? TimeoutSeconds { get; set; }
+}
+
+/// <summary>llm.agents: the named model of each agent (null: the default model).</summary>
+public sealed class AgentModelOptions
+{
+    public string? Architect { get; set; }
+    public string? Builder { get; set; }
+    public string? Critic { get; set; }
+    public string? Integrator { get; set; }
+    public string? Chat { get; set; }
+
+    /// <summary>(agent, model name) for every agent given a model.</summary>
+    public IEnumerable<(string Agent, string Model)> Assigned()
+    {
+        if (Architect is { Length: > 0 } a) yield return ("architect", a);
+        if (Builder is { Length: > 0 } b) yield return ("builder", b);
+        if (Critic is { Length: > 0 } c) yield return ("critic", c);
+        if (Integrator is { Length: > 0 } i) yield return ("integrator", i);
+        if (Chat is { Length: > 0 } h) yield return ("chat", h);
+    }
+}
+
+/// <summary>router: the first rule whose conditions all hold picks the model (before llm.agents).</summary>
+public sealed class RouterOptions
+{
+    public List<RouterRule> Rules { get; set; } = [];
+}
+
+public sealed class RouterRule
+{
+    public RouterCondition When { get; set; } = new();
+    /// <summary>The named model (llm.models) the rule picks.</summary>
+    public string Model { get; set; } = "";
+}
+
+/// <summary>What a rule matches; every condition given must hold, at least one must be given.</summary>
+public sealed class RouterCondition
+{
+    /// <summary>The calling agent (architect, builder, critic, integrator, chat, summarizer, ...).</summary>
+    public string? Agent { get; set; }
+    /// <summary>A workflow node's type (agent, tool, ...), when the call comes from a workflow node.</summary>
+    public string? NodeType { get; set; }
+    /// <summary>The task's complexity from the classifier: low (below 0.35), medium, high (0.65 and above).</summary>
+    public TaskComplexity? Complexity { get; set; }
+    /// <summary>Matches when fewer tokens than this are left of the run's budget.</summary>
+    public long? BudgetBelowTokens { get; set; }
 }
 
 /// <summary>One row of the price table.</summary>
@@ -212,6 +284,11 @@ public sealed class ToolsOptions
     public int CommandTimeoutSeconds { get; set; } = 120;
     /// <summary>stdout and stderr are each kept up to this many bytes; the rest is counted and dropped.</summary>
     public int MaxOutputBytes { get; set; } = 1024 * 1024;
+    /// <summary>
+    /// How much of an executed command's stdout and stderr (each) the execution event of the run's trace
+    /// keeps: the end of the stream, redacted like every trace string; 0 keeps none.
+    /// </summary>
+    public int TraceOutputBytes { get; set; } = 16 * 1024;
     /// <summary>Largest file read_file reads, write_file writes or apply_patch patches.</summary>
     public long MaxFileBytes { get; set; } = 4 * 1024 * 1024;
     /// <summary>auto (bubblewrap when it works here, else none), bwrap (required), or none.</summary>

@@ -174,6 +174,67 @@ public sealed class LlmOptionsValidator : IValidateOptions<LlmOptions>
             if (price.InputPerMillion < 0) f.Add($"llm.prices[{i}].inputPerMillion must not be negative ('{price.Model}')");
             if (price.OutputPerMillion < 0) f.Add($"llm.prices[{i}].outputPerMillion must not be negative ('{price.Model}')");
         }
+        ValidateModels(options, f);
+        return f.Result;
+    }
+
+    /// <summary>llm.models entries, and every model name llm.agents and llm.fallbacks refer to.</summary>
+    private static void ValidateModels(LlmOptions options, Failures f)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        if (options.Provider != LlmProvider.None) names.Add(NamedModels.DefaultName);
+        for (var i = 0; i < options.Models.Count; i++)
+        {
+            var m = options.Models[i];
+            var key = $"llm.models[{i}]";
+            if (string.IsNullOrWhiteSpace(m.Name)) f.Add($"{key}.name: every model needs a name (agents, fallbacks and router rules use it)");
+            else if (!m.Name.Trim().All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')) f.Add($"{key}.name: '{m.Name}' may only use letters, digits, '-', '_' and '.'");
+            else if (m.Name.Trim() == NamedModels.DefaultName && options.Provider != LlmProvider.None)
+                f.Add($"{key}.name: 'default' is the model of llm.provider/llm.model already; rename this one or set llm.provider: none");
+            else if (!names.Add(m.Name.Trim())) f.Add($"{key}.name: '{m.Name}' is declared twice");
+            if (m.Provider == LlmProvider.None) f.Add($"{key}.provider: set openai, ollama or anthropic for model '{m.Name}'");
+            else f.Defined($"{key}.provider", m.Provider);
+            if (string.IsNullOrWhiteSpace(m.Model)) f.Add($"{key}.model: model '{m.Name}' needs the server's model id (e.g. gpt-4o-mini, llama3.1)");
+            if (m.Endpoint is { Length: > 0 } endpoint &&
+                (!Uri.TryCreate(endpoint.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+                f.Add($"{key}.endpoint: '{endpoint}' is not an http(s) URL");
+            if (m.TimeoutSeconds is { } timeout) f.Range($"{key}.timeoutSeconds", timeout, 1, 3600);
+            if (m.InputPerMillion < 0) f.Add($"{key}.inputPerMillion must not be negative ('{m.Name}')");
+            if (m.OutputPerMillion < 0) f.Add($"{key}.outputPerMillion must not be negative ('{m.Name}')");
+        }
+        foreach (var (agent, model) in options.Agents.Assigned())
+            if (!names.Contains(model.Trim())) f.Add($"llm.agents.{agent}: {Unknown(model, names)}");
+        for (var i = 0; i < options.Fallbacks.Count; i++)
+            if (!names.Contains(options.Fallbacks[i].Trim())) f.Add($"llm.fallbacks[{i}]: {Unknown(options.Fallbacks[i], names)}");
+    }
+
+    /// <summary>"unknown model 'bgi'; llm.models declares: default, big" (with a did-you-mean when one is close).</summary>
+    internal static string Unknown(string model, IReadOnlyCollection<string> names) =>
+        names.Count == 0
+            ? $"unknown model '{model}'; no model is configured (set llm.provider/llm.model or declare llm.models)"
+            : $"unknown model '{model}'; known models: {string.Join(", ", names)}{(SettingKeys.Closest(model.Trim(), [.. names]) is { } close ? $" (did you mean {close}?)" : "")}";
+}
+
+/// <summary>router: each rule names a known model and at least one condition.</summary>
+public sealed class RouterOptionsValidator(LlmOptions llm) : IValidateOptions<RouterOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RouterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var f = new Failures();
+        var names = NamedModels.Of(llm).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < options.Rules.Count; i++)
+        {
+            var rule = options.Rules[i];
+            var key = $"router.rules[{i}]";
+            if (string.IsNullOrWhiteSpace(rule.Model)) f.Add($"{key}.model: every rule names the model it picks");
+            else if (!names.Contains(rule.Model.Trim())) f.Add($"{key}.model: {LlmOptionsValidator.Unknown(rule.Model, names)}");
+            var when = rule.When;
+            if (when.Agent is null && when.NodeType is null && when.Complexity is null && when.BudgetBelowTokens is null)
+                f.Add($"{key}.when: give at least one of agent, nodeType, complexity, budgetBelowTokens");
+            if (when.Complexity is { } c) f.Defined($"{key}.when.complexity", c);
+            if (when.BudgetBelowTokens is { } b) f.AtLeast($"{key}.when.budgetBelowTokens", b, 1);
+        }
         return f.Result;
     }
 }
@@ -187,6 +248,7 @@ public sealed class ToolsOptionsValidator : IValidateOptions<ToolsOptions>
         if (string.IsNullOrWhiteSpace(options.Root)) f.Add("tools.root must name a directory");
         f.Range("tools.commandTimeoutSeconds", options.CommandTimeoutSeconds, 1, 86400);
         f.AtLeast("tools.maxOutputBytes", options.MaxOutputBytes, 1024);
+        f.Range("tools.traceOutputBytes", options.TraceOutputBytes, 0, 16 * 1024 * 1024);
         f.AtLeast("tools.maxFileBytes", options.MaxFileBytes, 1);
         f.Defined("tools.sandbox", options.Sandbox);
         return f.Result;
@@ -209,6 +271,7 @@ public sealed class MiniMeOptionsValidator : IValidateOptions<MiniMeOptions>
             new VectorOptionsValidator().Validate(name, options.Vectors),
             new FactOptionsValidator().Validate(name, options.Facts),
             new LlmOptionsValidator().Validate(name, options.Llm),
+            new RouterOptionsValidator(options.Llm).Validate(name, options.Router),
             new ToolsOptionsValidator().Validate(name, options.Tools),
         ];
         var failures = results.Where(r => r.Failed).SelectMany(r => r.Failures ?? []).ToList();

@@ -18,6 +18,17 @@ public enum LlmProvider
     Anthropic,
 }
 
+/// <summary>router.rules[].when.complexity: the classifier's task complexity (0-1) in three bands.</summary>
+public enum TaskComplexity
+{
+    /// <summary>Below 0.35.</summary>
+    Low,
+    /// <summary>0.35 up to 0.65.</summary>
+    Medium,
+    /// <summary>0.65 and above.</summary>
+    High,
+}
+
 /// <summary>memory.store: where the memory lives.</summary>
 public enum MemoryStoreKind
 {

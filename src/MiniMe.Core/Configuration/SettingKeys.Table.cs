@@ -86,11 +86,36 @@ public sealed partial class SettingKeys
             ("prices", List(Section(
                 ("model", Value(typeof(string))),
                 ("inputPerMillion", Value(typeof(decimal))),
-                ("outputPerMillion", Value(typeof(decimal)))))))),
+                ("outputPerMillion", Value(typeof(decimal)))))),
+            ("models", List(Section(
+                ("name", Value(typeof(string))),
+                ("provider", Value(typeof(LlmProvider))),
+                ("endpoint", Value(typeof(string))),
+                ("model", Value(typeof(string))),
+                ("apiKeyVariable", Value(typeof(string))),
+                ("inputPerMillion", Value(typeof(decimal?))),
+                ("outputPerMillion", Value(typeof(decimal?))),
+                ("timeoutSeconds", Value(typeof(int?)))))),
+            ("agents", Section(
+                ("architect", Value(typeof(string))),
+                ("builder", Value(typeof(string))),
+                ("critic", Value(typeof(string))),
+                ("integrator", Value(typeof(string))),
+                ("chat", Value(typeof(string))))),
+            ("fallbacks", List(Value(typeof(string)))))),
+        ("router", Section(
+            ("rules", List(Section(
+                ("when", Section(
+                    ("agent", Value(typeof(string))),
+                    ("nodeType", Value(typeof(string))),
+                    ("complexity", Value(typeof(TaskComplexity?))),
+                    ("budgetBelowTokens", Value(typeof(long?))))),
+                ("model", Value(typeof(string)))))))),
         ("tools", Section(
             ("root", Value(typeof(string))),
             ("commandTimeoutSeconds", Value(typeof(int))),
             ("maxOutputBytes", Value(typeof(int))),
+            ("traceOutputBytes", Value(typeof(int))),
             ("maxFileBytes", Value(typeof(long))),
             ("sandbox", Value(typeof(SandboxMode))),
             ("allowNetwork", Value(typeof(bool))),

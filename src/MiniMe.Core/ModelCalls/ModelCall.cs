@@ -86,6 +86,9 @@ public sealed class ModelCall : IDisposable
 
     public ModelCallStatus Status { get; private set; }
 
+    /// <summary>The named model (llm.models, or <c>default</c>) the call went to, as the router chose it and fallbacks changed it; null without a router.</summary>
+    public string? ModelName { get; internal set; }
+
     /// <summary>The model that answered (or was asked, when the call failed).</summary>
     public string? Model { get; internal set; }
 

@@ -24,6 +24,7 @@ public sealed class ModelCallTraceChatClient(IChatClient innerClient) : ModelCal
         {
             ["agent"] = info.Agent,
             ["model"] = call.Model,
+            ["model_name"] = call.ModelName,
             ["iteration"] = info.Iteration,
             ["retries"] = info.Attempt,
             ["http_retries"] = call.HttpRetries,

@@ -63,6 +63,8 @@ public sealed class AskPipeline(
                     agent => agent,
                     agent => (IReadOnlyList<WeightedPrinciple>)[.. EffectiveIdentity.Compute(identity, profile, masks, request.Task, agent).Where(p => p.Layer == PrincipleScope.Agent)],
                     StringComparer.Ordinal);
+                // The router's rules by complexity see the classifier's score in every agent's call.
+                using var routing = MiniMe.ModelCalls.ModelRouting.Begin(complexity: profile.Complexity);
                 var teamResult = await team.RunAsync(
                     new TeamRequest(runId, request.Task, context.Prompt, masks, principles, agentPrinciples, meter), observer, cancellationToken).ConfigureAwait(false);
                 var teamStatus = teamResult.Unresolved ? "completed_with_violations" : "completed";

@@ -11,8 +11,12 @@ public static class TraceEventTypes
     public const string AgentCall = "agent_call";
     /// <summary>What an agent made of a model call's answer: valid, repaired, repairs, errors, output.</summary>
     public const string AgentOutput = "agent_output";
+    /// <summary>A model call failed over to the next of llm.fallbacks: from, to, reason (timeout, http_5xx, rate_limited, unreachable), status, agent, error.</summary>
+    public const string ModelFallback = "model_fallback";
     public const string AgentSkipped = "agent_skipped";
     public const string CriticReview = "critic_review";
+    /// <summary>The Integrator's proposals compared with what the Critic reviewed: per proposal its status, digests, static findings and review note.</summary>
+    public const string ProposalReview = "proposal_review";
     public const string ActionProposal = "action_proposal";
     public const string Approval = "approval";
     public const string Execution = "execution";

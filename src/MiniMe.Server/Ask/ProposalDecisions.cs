@@ -8,8 +8,11 @@ namespace MiniMe.Server.Ask;
 /// <summary>The user's answer to a proposal through the API. Approve may carry edited arguments.</summary>
 public sealed record ProposalDecision(bool Approve, JsonObject? EditedArguments, string? Reason);
 
-/// <summary>What deciding did: the stored status and a one-line account (executed, refused, not executed, ...).</summary>
-public sealed record ProposalOutcome(string Status, string Message, bool Executed);
+/// <summary>
+/// What deciding did: the stored status and a one-line account (executed, refused, not executed, ...);
+/// <paramref name="Command"/> is what an executed run_command printed and how it ended (secrets masked).
+/// </summary>
+public sealed record ProposalOutcome(string Status, string Message, bool Executed, MiniMe.Tools.CommandOutput? Command = null);
 
 /// <summary>
 /// A decision could not begin and nothing ran; the proposal goes back to pending so it can be decided

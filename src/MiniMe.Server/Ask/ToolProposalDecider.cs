@@ -62,8 +62,8 @@ public sealed class ToolProposalDecider : IProposalDecider
         }
         return outcome.Status switch
         {
-            OutcomeStatus.Succeeded => new ProposalOutcome(ProposalStatuses.Approved, $"executed: {outcome.Message}", Executed: true),
-            OutcomeStatus.Failed => new ProposalOutcome(ProposalStatuses.Approved, $"failed: {outcome.Message}", Executed: true),
+            OutcomeStatus.Succeeded => new ProposalOutcome(ProposalStatuses.Approved, $"executed: {outcome.Message}", Executed: true, outcome.Command),
+            OutcomeStatus.Failed => new ProposalOutcome(ProposalStatuses.Approved, $"failed: {outcome.Message}", Executed: true, outcome.Command),
             OutcomeStatus.Refused => new ProposalOutcome(ProposalStatuses.Approved, $"refused by the allowlist: {outcome.Message}", Executed: false),
             OutcomeStatus.Invalid => new ProposalOutcome(ProposalStatuses.Approved, $"invalid: {outcome.Message}", Executed: false),
             OutcomeStatus.Rejected => new ProposalOutcome(ProposalStatuses.Rejected, outcome.Message, Executed: false),

@@ -47,7 +47,29 @@ public sealed record ApproveBody(JsonObject? Arguments = null);
 
 public sealed record RejectBody(string? Reason = null);
 
-public sealed record DecisionResponse(ProposalView Proposal, string Message, bool Executed);
+/// <param name="Output">What an executed run_command printed and how it ended; null for other tools and when nothing ran.</param>
+public sealed record DecisionResponse(ProposalView Proposal, string Message, bool Executed, CommandOutputView? Output = null);
+
+/// <summary>
+/// An executed command's output in a decision answer: the exit code (null when killed), both streams as
+/// kept (at most tools.maxOutputBytes each, secrets masked), whether each was cut there, bytes printed.
+/// </summary>
+public sealed record CommandOutputView(
+    int? ExitCode,
+    bool TimedOut,
+    string Stdout,
+    string Stderr,
+    bool StdoutTruncated,
+    bool StderrTruncated,
+    long StdoutBytes,
+    long StderrBytes,
+    double DurationMs)
+{
+    public static CommandOutputView? From(MiniMe.Tools.CommandOutput? command) =>
+        command is null ? null
+        : new(command.ExitCode, command.TimedOut, command.Stdout, command.Stderr, command.StdoutTruncated, command.StderrTruncated,
+            command.StdoutBytes, command.StderrBytes, Math.Round(command.Duration.TotalMilliseconds, 1));
+}
 
 internal static class AskEndpoints
 {
@@ -121,7 +143,7 @@ internal static class AskEndpoints
             throw;
         }
         var decided = proposals.Finish(space.UserId, id, outcome.Status, outcome.Message);
-        return new DecisionResponse(View(decided), outcome.Message, outcome.Executed);
+        return new DecisionResponse(View(decided), outcome.Message, outcome.Executed, CommandOutputView.From(outcome.Command));
     }
 
     private static ProposalView View(StoredProposal p) => View(p, null);

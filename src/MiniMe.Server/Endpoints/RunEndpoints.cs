@@ -40,17 +40,20 @@ internal static class RunEndpoints
             })
             .WithSummary("Your runs (chat turns and asks), newest first");
         runs.MapGet("/{id}", (string id, ClaimsPrincipal user, UserSpaces spaces) =>
-            {
-                var traces = spaces.Get(user.UserId()).Traces;
-                if (!traces.Exists(id)) throw new NotFoundException($"No run '{id}'; GET /v1/runs lists yours.");
-                var events = traces.Read(id);
-                return TypedResults.Ok(new RunDetail(View(id, events), [.. events.Select(e => new TraceEventView(e.Timestamp, e.EventType, e.Data))]));
-            })
+                TypedResults.Ok(Detail(spaces.Get(user.UserId()).Traces, id, "GET /v1/runs lists yours")))
             .WithSummary("A run's trace: every event with its data").ProducesProblem(404);
     }
 
+    /// <summary>A run's trace, every event with its data (as stored: redacted when written); <paramref name="where"/> says where run ids are listed.</summary>
+    internal static RunDetail Detail(TraceStore traces, string id, string where)
+    {
+        if (!traces.Exists(id)) throw new NotFoundException($"No run '{id}'; {where}.");
+        var events = traces.Read(id);
+        return new RunDetail(View(id, events), [.. events.Select(e => new TraceEventView(e.Timestamp, e.EventType, e.Data))]);
+    }
+
     /// <summary>The same reading of a trace as `minime runs`, plus the run_end totals.</summary>
-    private static RunView View(string runId, IReadOnlyList<TraceEvent> events)
+    internal static RunView View(string runId, IReadOnlyList<TraceEvent> events)
     {
         var startEvent = events.FirstOrDefault(e => e.EventType == TraceEventTypes.TaskStart);
         var start = startEvent?.Data;

@@ -26,7 +26,15 @@ public sealed record ActionOutcome(
     ActionPreview? Preview = null,
     ApprovalDecision? Decision = null,
     ToolExecution? Execution = null,
-    bool Edited = false);
+    bool Edited = false)
+{
+    /// <summary>
+    /// What an executed run_command printed and how it ended (exit code, both streams with secrets
+    /// masked, truncation, duration); null when no command ran. The value a caller routes on: a failed
+    /// test run's <see cref="CommandOutput.Stderr"/> can go back to the Builder.
+    /// </summary>
+    public CommandOutput? Command => Execution?.Command;
+}
 
 /// <summary>
 /// What approving a proposal would do (<see cref="Preview"/>), or why it would not run: <see cref="Problem"/>

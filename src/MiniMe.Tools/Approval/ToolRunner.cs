@@ -13,15 +13,20 @@ namespace MiniMe.Tools.Approval;
 /// only), execute, and audit: an `approval` event (decision, who, edited) and an `execution` event
 /// (tool, redacted arguments, status, exit code, duration, files changed, sandboxed) in the run's
 /// trace. Rejections and edits by a person (at the prompt or through the API) are stored as correction
-/// pairs in feedback.jsonl (<see cref="ActionCorrections"/>).
+/// pairs in feedback.jsonl (<see cref="ActionCorrections"/>). An executed command's stdout and stderr
+/// are masked (<see cref="SecretRedactor"/>) before anyone sees them, and the execution event keeps the
+/// end of each, at most <paramref name="traceOutputBytes"/> (tools.traceOutputBytes) per stream.
 /// In a workspace that is not trusted (<see cref="WorkspaceTrust"/>) every proposal, read-only tools
 /// included, is refused before anything is prepared: nothing is read, written or started.
 /// After a successful action that changed files, <paramref name="changes"/> (when given) is told
 /// the full paths under <paramref name="root"/>; its failure becomes a warning of the execution.
 /// </summary>
 public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, FeedbackStore? feedback, TrustStatus trust,
-    string? root = null, IWorkspaceChangeObserver? changes = null)
+    string? root = null, IWorkspaceChangeObserver? changes = null, int traceOutputBytes = ToolRunner.DefaultTraceOutputBytes)
 {
+    /// <summary>tools.traceOutputBytes by default: how much of each output stream of a command the trace keeps.</summary>
+    public const int DefaultTraceOutputBytes = 16 * 1024;
+
     /// <summary>How many times a user may edit one proposal before it counts as rejected.</summary>
     public const int MaxEdits = 5;
 
@@ -157,7 +162,7 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
         {
             execution = await prepared.ExecuteAsync(cancellationToken).ConfigureAwait(false);
             // What a tool returns goes to the model: secrets inside ordinary files and command output are masked too.
-            execution = execution with { Output = (JsonObject)SecretRedactor.Redact(execution.Output.DeepClone())! };
+            execution = execution with { Output = (JsonObject)SecretRedactor.Redact(execution.Output.DeepClone())!, Command = execution.Command?.Redacted() };
             status = execution.Succeeded ? OutcomeStatus.Succeeded : OutcomeStatus.Failed;
             execution = await NotifyAsync(execution, cancellationToken).ConfigureAwait(false);
         }
@@ -231,7 +236,7 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
             ["timed_out"] = execution?.TimedOut ?? false,
             ["output_truncated"] = execution?.OutputTruncated ?? false,
             ["warnings"] = new JsonArray([.. (execution?.Warnings ?? []).Select(w => (JsonNode?)w)]),
-        });
+        }.WithCommandOutput(execution?.Command, traceOutputBytes));
 
     private static string Status(OutcomeStatus status) => status switch
     {
@@ -242,4 +247,27 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
         OutcomeStatus.Rejected => "rejected",
         _ => "not_run",
     };
+}
+
+internal static class CommandOutputTrace
+{
+    /// <summary>
+    /// Adds a command's output to an execution event: the end of each stream (at most
+    /// <paramref name="maxBytes"/> UTF-8 bytes), whether it was cut (here or at tools.maxOutputBytes),
+    /// and the bytes printed in all. The trace store redacts the strings again as it writes them.
+    /// </summary>
+    public static JsonObject WithCommandOutput(this JsonObject data, CommandOutput? command, int maxBytes)
+    {
+        if (command is null) return data;
+        var (stdout, stdoutCut) = CommandOutput.Tail(command.Stdout, maxBytes);
+        var (stderr, stderrCut) = CommandOutput.Tail(command.Stderr, maxBytes);
+        data["stdout"] = stdout;
+        data["stderr"] = stderr;
+        data["stdout_truncated"] = stdoutCut || command.StdoutTruncated;
+        data["stderr_truncated"] = stderrCut || command.StderrTruncated;
+        data["stdout_bytes"] = command.StdoutBytes;
+        data["stderr_bytes"] = command.StderrBytes;
+        data["command_duration_ms"] = Math.Round(command.Duration.TotalMilliseconds, 1);
+        return data;
+    }
 }

@@ -81,7 +81,9 @@ public sealed class RunCommandTool(ToolContext context) : ITool
                 Sandboxed: result.Sandboxed,
                 TimedOut: result.TimedOut,
                 OutputTruncated: truncated,
-                Warnings: findings);
+                Warnings: findings,
+                Command: new CommandOutput(result.ExitCode, result.TimedOut, result.Stdout.Text, result.Stderr.Text,
+                    result.Stdout.Truncated, result.Stderr.Truncated, result.Stdout.TotalBytes, result.Stderr.TotalBytes, result.Duration));
         }));
     }
 }

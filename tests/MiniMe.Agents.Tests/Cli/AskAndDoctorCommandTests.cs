@@ -155,6 +155,21 @@ public sealed class AskAndDoctorCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AskFlagsAProposalTheIntegratorChangedAfterTheCriticReviewedIt()
+    {
+        // The scripted Integrator writes src/Greeter.cs with other content than the Builder's reviewed file.
+        var (exit, output, error) = await _cli.RunAsync("ask", Task, "--analysis-only");
+        Assert.True(exit == 0, error);
+        Assert.Contains("[review: changed after review] the helper", output.ReplaceLineEndings(" "), StringComparison.Ordinal);
+        Assert.DoesNotContain("[review:", output.Split('\n').Single(l => l.Contains("prove it", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        var runId = output.Split('\n').Single(l => l.StartsWith("run_id: ", StringComparison.Ordinal))["run_id: ".Length..].Trim();
+        var events = new TraceStore(Path.Combine(_cli.Home, "traces")).Read(runId);
+        var review = Assert.Single(events, e => e.EventType == TraceEventTypes.ProposalReview).Data;
+        Assert.Equal(1, review["flagged"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task AskAnalysisOnlyShowsProposalsAndRunsNoTool()
     {
         var (exit, output, error) = await _cli.RunAsync("ask", Task, "--analysis-only", "--yes");

@@ -87,7 +87,7 @@ public sealed class UnknownSettingsTests : IDisposable
         // Uncomment every "# key: value" example line.
         var workspace = NewWorkspace(c => System.Text.RegularExpressions.Regex.Replace(c, @"^(\s*)# (\w+):", "$1$2:", System.Text.RegularExpressions.RegexOptions.Multiline));
         Assert.Contains("  temperature: 0.2", File.ReadAllText(workspace.ConfigPath), StringComparison.Ordinal);
-        // With every section the CLI and the server accept (the template also documents the personal layer's goals section).
+        // With every section the CLI and the server accept (the template also documents the personal layer's goals and mcp sections).
         var options = ConfigurationLoader.Load(workspace, keys: MiniMe.Server.ServerOptions.SettingKeys);
         Assert.Equal(0.2, options.Llm.Temperature);
         Assert.Equal("llama3.1", options.Llm.Model);

@@ -2,7 +2,7 @@
 // proposed actions shown with their diffs for approval right here.
 import { api } from '../api.js';
 import { h, fmt, errorBox } from '../dom.js';
-import { proposalCard } from '../proposal.js';
+import { proposalCard, decidedCard } from '../proposal.js';
 
 export async function render(container) {
   const task = h('textarea', { rows: 4, placeholder: 'Describe the engineering task, e.g. “add retries with backoff to the HTTP client and test them”', 'data-testid': 'ask-input', 'aria-label': 'Task' });
@@ -34,7 +34,10 @@ export async function render(container) {
 
   function show(run) {
     const pending = h('div', { 'data-testid': 'ask-proposals' });
-    const draw = async () => {
+    // Decided proposals stay on the page under the pending ones, a command with what it printed.
+    const decided = h('div', { 'data-testid': 'ask-decided' });
+    const draw = async (decision) => {
+      if (decision?.proposal) decided.prepend(decidedCard(decision));
       const open = (await api('/v1/proposals?status=pending')).filter((p) => p.run_id === run.run_id);
       pending.replaceChildren(...(open.length === 0
         ? [h('p', { class: 'muted', 'data-testid': 'ask-no-proposals' }, run.proposals.length === 0 ? 'No actions proposed.' : 'Every proposed action is decided.')]
@@ -50,7 +53,8 @@ export async function render(container) {
         run.retrieved.length > 0 ? h('details', { class: 'sources' }, h('summary', {}, `Memory used (${run.retrieved.length})`),
           h('ul', {}, run.retrieved.map((r) => h('li', {}, h('code', {}, r.source), r.heading ? ` § ${r.heading}` : '')))) : null),
       h('h2', {}, `Proposed actions (${run.proposals.length})`),
-      pending);
+      pending,
+      decided);
     if (run.proposals.length > 0) draw().catch((error) => pending.replaceChildren(errorBox(error)));
     else pending.replaceChildren(h('p', { class: 'muted', 'data-testid': 'ask-no-proposals' }, 'No actions proposed.'));
   }

@@ -1,16 +1,19 @@
 // Approvals: actions the agent team proposed, each approved or rejected (with a reason kept as a correction).
 import { api } from '../api.js';
 import { h, fmt } from '../dom.js';
-import { proposalCard } from '../proposal.js';
+import { proposalCard, decidedCard } from '../proposal.js';
 
 export async function render(container) {
   const pending = h('div', { 'data-testid': 'pending-proposals' });
+  // What was decided on this page, a command with what it printed (the table below has every decision).
+  const justDecided = h('div', { 'data-testid': 'just-decided' });
   const decided = h('tbody');
-  container.append(h('h1', {}, 'Approvals'), pending,
+  container.append(h('h1', {}, 'Approvals'), pending, justDecided,
     h('div', { class: 'panel' }, h('h2', {}, 'Decided (and being decided)'),
       h('table', {}, h('thead', {}, h('tr', {}, ['decided', 'tool', 'status', 'outcome'].map((c) => h('th', {}, c)))), decided)));
 
-  async function load() {
+  async function load(decision) {
+    if (decision?.proposal) justDecided.prepend(decidedCard(decision));
     const [open, deciding, approved, rejected, failed] = await Promise.all(
       ['pending', 'deciding', 'approved', 'rejected', 'failed'].map((s) => api(`/v1/proposals?status=${s}`)));
     pending.replaceChildren(...(open.length === 0

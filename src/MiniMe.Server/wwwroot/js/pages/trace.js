@@ -3,6 +3,7 @@
 import { api } from '../api.js';
 import { h, fmt } from '../dom.js';
 import { chart, colour } from '../charts.js';
+import { commandOutput } from '../proposal.js';
 
 export async function render(container, [runId]) {
   const detail = await api(`/v1/runs/${encodeURIComponent(runId)}`);
@@ -47,7 +48,8 @@ export async function render(container, [runId]) {
       h('h2', {}, `Events (${detail.events.length})`),
       detail.events.map((e) => h('details', { class: 'event', 'data-testid': 'trace-event' },
         h('summary', {}, h('span', { class: 'type' }, e.event_type), ' ', h('span', { class: 'muted' }, fmt.time(e.timestamp))),
-        h('pre', {}, JSON.stringify(e.data, null, 2))))));
+        h('pre', {}, JSON.stringify(e.data, null, 2)),
+        executedCommand(e)))));
 
   if (!masks) return null;
   const w = masks.weights;
@@ -83,4 +85,12 @@ function verdict(output) {
   if (!output) return '';
   const repaired = output.repaired ? ` (repaired: ${(output.repairs || []).join(', ')})` : '';
   return output.valid ? `valid${repaired}` : `invalid: ${(output.errors || []).slice(0, 3).join('; ')}${repaired}`;
+}
+
+/** An execution event of a command: what it printed, as the trace kept it (the end of each stream, redacted). */
+function executedCommand(e) {
+  const d = e.data;
+  if (e.event_type !== 'execution' || typeof d.stdout !== 'string') return null;
+  return commandOutput({ ...d, duration_ms: d.command_duration_ms ?? d.duration_ms },
+    (name, bytes) => `${name}: only its end is kept here (${bytes} bytes printed; tools.traceOutputBytes, tools.maxOutputBytes)`);
 }

@@ -327,6 +327,8 @@ public sealed class WorkflowExecutor
     private async Task<(bool, JsonNode?, Exception?)> RunNodeAsync(WorkflowDefinition w, WorkflowNode node, WorkflowState s, RunMeter meter, TeamObserver? observer, CancellationToken cancellationToken)
     {
         await Task.Yield();
+        // The router (llm.models, router.rules) sees the node's type and its model: in this node's async context only.
+        using var routing = MiniMe.ModelCalls.ModelRouting.Begin(node.Type, Routed ? node.Model : null);
         try
         {
             JsonNode? output = node.Type switch
@@ -395,6 +397,8 @@ public sealed class WorkflowExecutor
 
     private WorkflowDefinition? _current;
 
+    private bool Routed => _chat.GetService(typeof(MiniMe.ModelCalls.IModelRouter)) is not null;
+
     private async Task<JsonNode?> AgentAsync(WorkflowNode node, WorkflowState s, RunMeter runMeter, TeamObserver? observer, CancellationToken cancellationToken)
     {
         var w = _current!;
@@ -403,7 +407,8 @@ public sealed class WorkflowExecutor
         var nodeMeter = node.Budget is { } b ? new RunMeter(Math.Max(1, Math.Min(b, Math.Max(1, runMeter.Remaining)))) : runMeter;
         var request = s.Request(nodeMeter);
         if (!string.IsNullOrWhiteSpace(extra)) request = request with { Task = request.Task + "\n\n" + extra.Trim() };
-        var invoker = new AgentInvoker(_chat, node.Model is null ? _options : _options with { Model = node.Model }, _traces);
+        // With a router, model: names one of llm.models (ModelRouting carries it); without one it is the model id itself.
+        var invoker = new AgentInvoker(_chat, node.Model is null || Routed ? _options : _options with { Model = node.Model }, _traces);
         var scope = new AgentCallScope(s.RunId, own.Runs, request.Masks.Temperature, nodeMeter, observer);
         JsonObject? LatestOf(string agent) => LatestOutput(w, s, agent);
         try

@@ -1,11 +1,13 @@
 using MiniMe.Configuration;
 using MiniMe.Feedback;
+using MiniMe.Hooks;
 using MiniMe.Memory.Retrieval;
 using MiniMe.Tools.Allowlist;
 using MiniMe.Tools.Approval;
 using MiniMe.Tools.BuiltIn;
 using MiniMe.Tools.Paths;
 using MiniMe.Tools.Commands;
+using MiniMe.Tools.Hooks;
 using MiniMe.Tools.Processes;
 using MiniMe.Tools.Trust;
 using MiniMe.Tracing;
@@ -19,11 +21,25 @@ namespace MiniMe.Tools;
 /// </summary>
 public sealed class ToolHost
 {
-    private ToolHost(ToolContext context, ToolRegistry registry, ToolRunner runner)
+    private readonly Func<IEnumerable<HookOptions>, IEnumerable<IRunHook>> _programHooks;
+
+    private ToolHost(ToolContext context, ToolRegistry registry, ToolRunner runner, HookDispatcher hooks, Func<IEnumerable<HookOptions>, IEnumerable<IRunHook>> programHooks)
     {
         Context = context;
         Registry = registry;
         Runner = runner;
+        Hooks = hooks;
+        _programHooks = programHooks;
+    }
+
+    /// <summary>The hooks of this workspace: the in-process ones, then config.yaml's program hooks, tracing into the runner's traces.</summary>
+    public HookDispatcher Hooks { get; }
+
+    /// <summary><see cref="Hooks"/> followed by more program hooks (a workflow manifest's), run the same way.</summary>
+    public HookDispatcher HooksWith(IEnumerable<HookOptions> more)
+    {
+        ArgumentNullException.ThrowIfNull(more);
+        return Hooks.With(_programHooks(more));
     }
 
     public ToolContext Context { get; }
@@ -39,8 +55,9 @@ public sealed class ToolHost
     /// <param name="trust">The trust file that says whether this workspace may run tools (default: the user's, <see cref="TrustStore.ForUser"/>).</param>
     /// <param name="changes">Told which files an approved action changed (memory re-indexes them); null: nobody.</param>
     /// <param name="feedback">Where a person's rejections and edits go as correction pairs (default: the workspace's feedback.jsonl).</param>
+    /// <param name="hooks">In-process hooks (IRunHook registrations), told about events before config.yaml's program hooks.</param>
     public static ToolHost Create(Workspace workspace, MiniMeOptions options, Func<CancellationToken, Task<HybridRetriever>>? retriever, TraceStore? traces = null, TrustStore? trust = null,
-        IWorkspaceChangeObserver? changes = null, FeedbackStore? feedback = null)
+        IWorkspaceChangeObserver? changes = null, FeedbackStore? feedback = null, IEnumerable<IRunHook>? hooks = null)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(options);
@@ -63,8 +80,11 @@ public sealed class ToolHost
         ]);
         traces ??= new TraceStore(workspace.TracesDirectory);
         var trusted = WorkspaceTrust.Check(trust ?? TrustStore.ForUser(), WorkspaceFingerprint.Of(workspace, allowlist, paths.Root, settings), allowlist);
-        var toolRunner = new ToolRunner(registry, traces, feedback ?? new FeedbackStore(workspace.FeedbackPath, traces), trusted, paths.Root, changes, settings.TraceOutputBytes);
-        return new ToolHost(context, registry, toolRunner);
+        IEnumerable<IRunHook> ProgramHooks(IEnumerable<HookOptions> definitions) =>
+            [.. definitions.Select(d => new ProgramHook(d, runner, programs, environment, paths.Root, trusted.Refusal))];
+        var dispatcher = new HookDispatcher([.. hooks ?? [], .. ProgramHooks(options.Hooks)], traces);
+        var toolRunner = new ToolRunner(registry, traces, feedback ?? new FeedbackStore(workspace.FeedbackPath, traces), trusted, paths.Root, changes, settings.TraceOutputBytes, dispatcher);
+        return new ToolHost(context, registry, toolRunner, dispatcher, ProgramHooks);
     }
 
     /// <summary>A processor for a run's proposals with the given gate (the console, or a rule) and presenter.</summary>

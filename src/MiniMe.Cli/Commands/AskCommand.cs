@@ -76,6 +76,6 @@ internal sealed class AskCommand : MiniMeCommand
         // Every side effect goes through the approval gate and the allowlist; --yes never bypasses the allowlist.
         var mode = ActionApproval.Mode(parse.GetValue(_yes), dryRun: false, parse.GetValue(_analysisOnly));
         var outcomes = await ActionApproval.ProcessAsync(Context, engine, team.Proposals, mode, result.RunId, cancellationToken);
-        return outcomes.Any(o => o.Status is OutcomeStatus.Failed or OutcomeStatus.Refused or OutcomeStatus.Invalid) ? ExitCodes.Error : ExitCodes.Ok;
+        return outcomes.Any(o => o.Status is OutcomeStatus.Failed or OutcomeStatus.Refused or OutcomeStatus.Invalid or OutcomeStatus.Vetoed) ? ExitCodes.Error : ExitCodes.Ok;
     }
 }

@@ -125,6 +125,14 @@ internal static class DefaultFiles
           allowNetwork: false         # commands in the sandbox get no network unless true
           sandboxReadOnly: []         # absolute folders outside the root sandboxed commands may read (system folders, toolchains and the NuGet cache are visible already)
 
+        # hooks:                       # programs told about run, agent-call and tool events (docs/hooks.md); run like run_command: argv (no shell), sandbox, scrubbed environment
+        #   - event: before_tool       # before_run | after_run | before_node | after_node | before_agent_call | after_agent_call | before_tool | after_tool
+        #     program: ["/usr/bin/env", "python3", "hooks/check_tool.py"]   # gets the event as JSON on stdin; answers one JSON object on stdout: decision allow, deny (with a reason) or patch (a JSON merge patch)
+        #     match:
+        #       tool: run_command      # tool events only: just this tool
+        #     timeoutSeconds: 10       # then it is killed and onError applies
+        #     onError: deny            # deny | allow when it fails, times out or answers garbage (default: deny before_*, allow after_*)
+
         # server:                      # `minime serve`
         #   urls: http://127.0.0.1:8002 # ';'-separated; loopback unless you choose otherwise
         #   certificate: certs/minime.pfx   # for https:// URLs, relative to this folder: .pfx/.p12, or a PEM .crt/.pem with certificateKey; unset = the .NET development certificate (`dotnet dev-certs https`)

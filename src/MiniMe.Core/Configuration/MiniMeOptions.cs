@@ -15,6 +15,8 @@ public sealed class MiniMeOptions
     /// <summary>Rules that pick a named model (llm.models) by agent, node type, task complexity and budget left (docs/models.md).</summary>
     public RouterOptions Router { get; set; } = new();
     public ToolsOptions Tools { get; set; } = new();
+    /// <summary>Program hooks told about run, node, agent-call and tool events (docs/hooks.md).</summary>
+    public List<MiniMe.Hooks.HookOptions> Hooks { get; set; } = [];
 }
 
 public sealed class UserOptions

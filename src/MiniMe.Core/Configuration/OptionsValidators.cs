@@ -255,6 +255,38 @@ public sealed class ToolsOptionsValidator : IValidateOptions<ToolsOptions>
     }
 }
 
+/// <summary>
+/// hooks[]: a known event (a misspelt one names the closest), a program (an argument vector, no shell
+/// line), a timeout between 1 and 600 seconds, match.tool only on tool events, onError deny or allow.
+/// Also checks a workflow manifest's hooks (<paramref name="prefix"/> names where they are).
+/// </summary>
+public sealed class HookOptionsValidator(string prefix = "hooks") : IValidateOptions<List<MiniMe.Hooks.HookOptions>>
+{
+    public ValidateOptionsResult Validate(string? name, List<MiniMe.Hooks.HookOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var f = new Failures();
+        for (var i = 0; i < options.Count; i++)
+        {
+            var hook = options[i];
+            var at = $"{prefix}[{i}]";
+            if (string.IsNullOrWhiteSpace(hook.Event))
+                f.Add($"{at}.event: every hook needs an event ({string.Join(", ", MiniMe.Hooks.HookEvents.All)})");
+            else if (!MiniMe.Hooks.HookEvents.IsKnown(hook.Event))
+                f.Add($"{at}.event: {SettingValues.NotOneOf(hook.Event, MiniMe.Hooks.HookEvents.All)}");
+            if (hook.Program.Count == 0 || string.IsNullOrWhiteSpace(hook.Program[0]))
+                f.Add($"{at}.program: every hook needs a program, as a list: [\"/usr/bin/env\", \"python3\", \"hook.py\"]");
+            else if (hook.Program.Count == 1 && hook.Program[0].Trim().Contains(' ', StringComparison.Ordinal))
+                f.Add($"{at}.program: '{hook.Program[0]}' is one string with spaces; hooks run without a shell, so give the program and its arguments as a list");
+            f.Range($"{at}.timeoutSeconds", hook.TimeoutSeconds, 1, 600);
+            if (hook.OnError is { } policy) f.Defined($"{at}.onError", policy);
+            if (hook.Match?.Tool is { } tool && hook.Event is not (MiniMe.Hooks.HookEvents.BeforeTool or MiniMe.Hooks.HookEvents.AfterTool))
+                f.Add($"{at}.match.tool: '{tool}' applies only to before_tool and after_tool hooks (event is {hook.Event})");
+        }
+        return f.Result;
+    }
+}
+
 /// <summary>The whole of config.yaml: every section's validator, every failure of each.</summary>
 public sealed class MiniMeOptionsValidator : IValidateOptions<MiniMeOptions>
 {
@@ -273,6 +305,7 @@ public sealed class MiniMeOptionsValidator : IValidateOptions<MiniMeOptions>
             new LlmOptionsValidator().Validate(name, options.Llm),
             new RouterOptionsValidator(options.Llm).Validate(name, options.Router),
             new ToolsOptionsValidator().Validate(name, options.Tools),
+            new HookOptionsValidator().Validate(name, options.Hooks),
         ];
         var failures = results.Where(r => r.Failed).SelectMany(r => r.Failures ?? []).ToList();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -119,7 +119,17 @@ public sealed partial class SettingKeys
             ("maxFileBytes", Value(typeof(long))),
             ("sandbox", Value(typeof(SandboxMode))),
             ("allowNetwork", Value(typeof(bool))),
-            ("sandboxReadOnly", List(Value(typeof(string))))))));
+            ("sandboxReadOnly", List(Value(typeof(string)))))),
+        ("hooks", List(Section(
+            ("event", Value(typeof(string))),
+            ("program", List(Value(typeof(string)))),
+            ("match", Section(
+                ("tool", Value(typeof(string))))),
+            ("timeoutSeconds", Value(typeof(int))),
+            ("onError", Value(typeof(MiniMe.Hooks.HookErrorPolicy?))),
+            // Read-only, so never bound; known all the same, as to reflection.
+            ("effectiveOnError", Value(typeof(MiniMe.Hooks.HookErrorPolicy))),
+            ("displayName", Value(typeof(string))))))));
 
     private static Node Section(params (string Name, Node Node)[] children)
     {

@@ -19,7 +19,7 @@ public static class ModelCallChatClientBuilderExtensions
     private static readonly Lazy<ITokenCounter> s_tokens = new(() => new TiktokenTokenCounter());
 
     /// <summary>
-    /// Every model call through the built client, outside in: run budget, agent_call trace, metrics,
+    /// Every model call through the built client, outside in: the run's hooks, run budget, agent_call trace, metrics,
     /// cost, usage, then Microsoft.Extensions.AI's logging and OpenTelemetry (GenAI spans on the
     /// "MiniMe" source, no message content) next to the provider. The budget is outermost so a call
     /// that overran it is traced before the run stops; usage is innermost of MiniMe's concerns so the
@@ -30,6 +30,7 @@ public static class ModelCallChatClientBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder
+            .UseRunHooks()
             .UseRunBudget(tokens)
             .UseModelCallTrace()
             .UseModelCallMetrics(meters)
@@ -39,6 +40,10 @@ public static class ModelCallChatClientBuilderExtensions
             .UseOpenTelemetry(logging, MiniMeTelemetry.SourceName, otel => otel.EnableSensitiveData = false)
             .Use(inner => new ModelCallActivityChatClient(inner));
     }
+
+    /// <summary>before_agent_call/after_agent_call hooks of the run in this async context (<see cref="MiniMe.Hooks.HookDispatcher.Current"/>), outermost: a vetoed call is never sent.</summary>
+    public static ChatClientBuilder UseRunHooks(this ChatClientBuilder builder) =>
+        builder.Use(inner => new MiniMe.Hooks.HookChatClient(inner));
 
     public static ChatClientBuilder UseRunBudget(this ChatClientBuilder builder, ITokenCounter? tokens = null) =>
         builder.Use((inner, services) => new RunBudgetChatClient(inner, Tokens(tokens, services)));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using MiniMe.Agents;
+using MiniMe.Hooks;
 using MiniMe.Identity;
 using MiniMe.Tracing;
 
@@ -11,15 +12,19 @@ namespace MiniMe.Runs;
 /// masks, memory and facts, identity, context under the token budget, each traced). A dry run (or a pipeline without a team) stops
 /// there; otherwise the agent team works from the assembled context. Exactly one run_end closes the
 /// trace, with the totals, whether the run completed, failed, ran out of budget or was cancelled.
+/// Hooks (docs/hooks.md): before_run may deny the run (run_end status vetoed) or patch its task;
+/// after_run is told the status just before run_end; model calls inside the run see the hooks too.
 /// </summary>
 public sealed class AskPipeline(
     RunPreparation preparation,
     TraceStore traces,
     int defaultBudgetTokens,
     TimeProvider? time = null,
-    AgentTeam? team = null)
+    AgentTeam? team = null,
+    HookDispatcher? hooks = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly HookDispatcher _hooks = hooks ?? HookDispatcher.None;
 
     /// <summary>True when a non-dry run calls the agent team.</summary>
     public bool HasTeam => team is not null;
@@ -48,8 +53,10 @@ public sealed class AskPipeline(
         var budget = request.BudgetTokens ?? defaultBudgetTokens;
         RunMeter? meter = null;
         var contextTokens = 0;
+        using var hookScope = _hooks.Enter();
         try
         {
+            request = await BeforeRunAsync(runId, request, cancellationToken).ConfigureAwait(false);
             var prepared = await preparation.PrepareAsync(runId,
                 new RunInput(request.Task, request.DryRun ? "dry_run" : "run", budget) { Domain = request.Domain, StartData = request.StartData }, cancellationToken).ConfigureAwait(false);
             var (profile, masks, principles, retrieval, context) = (prepared.Profile, prepared.Masks, prepared.Principles, prepared.Retrieval, prepared.Context);
@@ -72,6 +79,7 @@ public sealed class AskPipeline(
                 end["proposals"] = teamResult.Proposals.Count;
                 end["iterations"] = teamResult.Iterations;
                 end["skipped_agents"] = new JsonArray([.. teamResult.SkippedAgents.Select(a => (JsonNode?)a)]);
+                await AfterRunAsync(runId, teamStatus, cancellationToken).ConfigureAwait(false);
                 traces.Append(runId, TraceEventTypes.RunEnd, end);
                 return new AskResult(runId, traces.PathFor(runId), request.Task, profile, preparation.PolicyName, masks, principles, retrieval, context, teamStatus, notice)
                 {
@@ -82,6 +90,7 @@ public sealed class AskPipeline(
             }
 
             var status = request.DryRun || notice is not null ? "dry_run" : "assembled";
+            await AfterRunAsync(runId, status, cancellationToken).ConfigureAwait(false);
             traces.Append(runId, TraceEventTypes.RunEnd, new JsonObject
             {
                 ["status"] = status,
@@ -100,7 +109,10 @@ public sealed class AskPipeline(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             traces.Append(runId, TraceEventTypes.Error, new JsonObject { ["type"] = e.GetType().Name, ["message"] = e.Message });
-            traces.Append(runId, TraceEventTypes.RunEnd, Totals(e is RunBudgetExceededException ? "budget_exceeded" : "error", contextTokens, meter, clock));
+            var status = e switch { RunBudgetExceededException => "budget_exceeded", HookVetoedException => "vetoed", _ => "error" };
+            if (e is not HookVetoedException { Event: HookEvents.BeforeRun })
+                await AfterRunAsync(runId, status, CancellationToken.None).ConfigureAwait(false);
+            traces.Append(runId, TraceEventTypes.RunEnd, Totals(status, contextTokens, meter, clock));
             throw;
         }
         catch (OperationCanceledException)
@@ -108,6 +120,30 @@ public sealed class AskPipeline(
             traces.Append(runId, TraceEventTypes.RunEnd, Totals("cancelled", contextTokens, meter, clock));
             throw;
         }
+    }
+
+    /// <summary>before_run: a deny stops the run (<see cref="HookVetoedException"/>); a patch of "task" changes what the run works on.</summary>
+    private async Task<AskRequest> BeforeRunAsync(string runId, AskRequest request, CancellationToken cancellationToken)
+    {
+        if (_hooks.IsEmpty) return request;
+        var outcome = await _hooks.BeforeRunAsync(runId, new JsonObject
+        {
+            ["task"] = request.Task,
+            ["mode"] = request.DryRun ? "dry_run" : "run",
+            ["domain"] = request.Domain,
+            ["budget_tokens"] = request.BudgetTokens,
+        }, cancellationToken).ConfigureAwait(false);
+        if (outcome.Denied) throw new HookVetoedException(HookEvents.BeforeRun, outcome.Hook!, outcome.Reason!);
+        return outcome.Patched && outcome.Payload["task"] is JsonValue task && task.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text) && text != request.Task
+            ? request with { Task = text }
+            : request;
+    }
+
+    /// <summary>after_run: told how the run ended, just before run_end; its verdict is traced only.</summary>
+    private async Task AfterRunAsync(string runId, string status, CancellationToken cancellationToken)
+    {
+        if (_hooks.IsEmpty) return;
+        await _hooks.AfterRunAsync(runId, new JsonObject { ["status"] = status }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>run_end data: model token totals (when the team ran), cost and elapsed time.</summary>

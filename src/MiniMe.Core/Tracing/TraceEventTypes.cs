@@ -20,6 +20,8 @@ public static class TraceEventTypes
     public const string ActionProposal = "action_proposal";
     public const string Approval = "approval";
     public const string Execution = "execution";
+    /// <summary>One hook's decision on one event: event, hook, verdict (allow, deny, patch, error), reason, ms.</summary>
+    public const string Hook = "hook";
     public const string Feedback = "feedback";
     public const string Error = "error";
     public const string RunEnd = "run_end";

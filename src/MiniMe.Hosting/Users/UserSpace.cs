@@ -4,6 +4,7 @@ using MiniMe.Agents;
 using MiniMe.Configuration;
 using MiniMe.Context;
 using MiniMe.Feedback;
+using MiniMe.Hooks;
 using MiniMe.Identity;
 using MiniMe.Masks;
 using MiniMe.Memory;
@@ -156,7 +157,7 @@ public sealed class UserSpace : IAsyncDisposable
             ? new AgentTeam(chat, _services.GetRequiredService<AgentTeamOptions>(), Traces)
             : null;
         return new AskPipeline(await RunPreparationAsync(cancellationToken).ConfigureAwait(false), Traces, _options.Context.BudgetTokens,
-            _services.GetRequiredService<TimeProvider>(), team);
+            _services.GetRequiredService<TimeProvider>(), team, Hooks());
     }
 
     /// <summary>
@@ -179,7 +180,15 @@ public sealed class UserSpace : IAsyncDisposable
     /// Files an approved action writes or deletes are re-indexed in this user's memory (<see cref="MemoryReindexer"/>).
     /// </summary>
     public ToolHost CreateTools() =>
-        ToolHost.Create(_workspace, _options, RetrieverAsync, Traces, _services.GetRequiredService<TrustStore>(), new MemoryReindexer(ImporterAsync), Feedback);
+        ToolHost.Create(_workspace, _options, RetrieverAsync, Traces, _services.GetRequiredService<TrustStore>(), new MemoryReindexer(ImporterAsync), Feedback,
+            _services.GetServices<IRunHook>());
+
+    /// <summary>
+    /// The hooks of this user's runs (docs/hooks.md): the in-process <see cref="IRunHook"/> registrations, then
+    /// config.yaml's program hooks (which run like tools, so the tools are set up for them when there are any).
+    /// </summary>
+    public HookDispatcher Hooks() =>
+        _options.Hooks.Count == 0 ? new HookDispatcher(_services.GetServices<IRunHook>(), Traces) : CreateTools().Hooks;
 
     public async ValueTask DisposeAsync()
     {

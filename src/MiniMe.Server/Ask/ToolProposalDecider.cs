@@ -67,6 +67,7 @@ public sealed class ToolProposalDecider : IProposalDecider
             OutcomeStatus.Refused => new ProposalOutcome(ProposalStatuses.Approved, $"refused by the allowlist: {outcome.Message}", Executed: false),
             OutcomeStatus.Invalid => new ProposalOutcome(ProposalStatuses.Approved, $"invalid: {outcome.Message}", Executed: false),
             OutcomeStatus.Rejected => new ProposalOutcome(ProposalStatuses.Rejected, outcome.Message, Executed: false),
+            OutcomeStatus.Vetoed => new ProposalOutcome(ProposalStatuses.Approved, outcome.Message, Executed: false),
             _ => new ProposalOutcome(ProposalStatuses.Approved, outcome.Message, Executed: false),
         };
     }

@@ -16,6 +16,8 @@ public enum OutcomeStatus
     Rejected,
     /// <summary>Not executed by choice: dry run or analysis only.</summary>
     NotRun,
+    /// <summary>Approved, then a before_tool hook denied it (docs/hooks.md): not executed; the message has the hook and its reason.</summary>
+    Vetoed,
 }
 
 /// <summary>What happened to one proposal, for rendering and for the caller (the agent team, `minime tool run`).</summary>

@@ -21,8 +21,8 @@ namespace MiniMe.Tools.Approval;
 /// After a successful action that changed files, <paramref name="changes"/> (when given) is told
 /// the full paths under <paramref name="root"/>; its failure becomes a warning of the execution.
 /// </summary>
-public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, FeedbackStore? feedback, TrustStatus trust,
-    string? root = null, IWorkspaceChangeObserver? changes = null, int traceOutputBytes = ToolRunner.DefaultTraceOutputBytes)
+public sealed partial class ToolRunner(ToolRegistry registry, TraceStore traces, FeedbackStore? feedback, TrustStatus trust,
+    string? root = null, IWorkspaceChangeObserver? changes = null, int traceOutputBytes = ToolRunner.DefaultTraceOutputBytes, MiniMe.Hooks.HookDispatcher? hooks = null)
 {
     /// <summary>tools.traceOutputBytes by default: how much of each output stream of a command the trace keeps.</summary>
     public const int DefaultTraceOutputBytes = 16 * 1024;
@@ -109,7 +109,7 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
                     return new ActionOutcome(current, OutcomeStatus.Rejected, reject.Reason.StartsWith("not run", StringComparison.Ordinal) ? reject.Reason : $"rejected: {(reject.Reason.Length > 0 ? reject.Reason : "no reason given")}", prepared.Preview, decision, Edited: edits > 0);
                 default:
                     TraceApproval(runId, current, tool.Descriptor.NeedsApproval ? "accepted" : "not_required", decision.Who, edits, null);
-                    return await ExecuteAsync(runId, current, prepared, decision, edits, cancellationToken).ConfigureAwait(false);
+                    return await ExecuteWithHooksAsync(runId, current, tool, prepared, decision, edits, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -245,6 +245,7 @@ public sealed class ToolRunner(ToolRegistry registry, TraceStore traces, Feedbac
         OutcomeStatus.Refused => "refused",
         OutcomeStatus.Invalid => "invalid",
         OutcomeStatus.Rejected => "rejected",
+        OutcomeStatus.Vetoed => "vetoed",
         _ => "not_run",
     };
 }

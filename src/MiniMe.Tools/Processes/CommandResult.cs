@@ -1,13 +1,15 @@
 namespace MiniMe.Tools.Processes;
 
 /// <summary>What a command is run with: an absolute program path and an argument vector, never a shell line.</summary>
+/// <param name="StandardInput">Written to the command's stdin, which is then closed (null: closed at once).</param>
 public sealed record CommandSpec(
     string Program,
     IReadOnlyList<string> Arguments,
     string WorkingDirectory,
     IReadOnlyDictionary<string, string> Environment,
     TimeSpan Timeout,
-    int MaxOutputBytes);
+    int MaxOutputBytes,
+    string? StandardInput = null);
 
 /// <summary>One captured stream: the kept text, how many bytes there were, and whether some were dropped.</summary>
 public sealed record CapturedOutput(string Text, long TotalBytes, bool Truncated);

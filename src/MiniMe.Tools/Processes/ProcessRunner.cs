@@ -78,9 +78,9 @@ public sealed class ProcessRunner
         }
         using var _ = process;
         Interlocked.Increment(ref _started);
-        try { process.StandardInput.Close(); } catch (IOException) { /* it exited already */ }
         var stdout = new StreamCapture(process.StandardOutput.BaseStream, spec.MaxOutputBytes);
         var stderr = new StreamCapture(process.StandardError.BaseStream, spec.MaxOutputBytes);
+        var input = WriteInputAsync(process, spec.StandardInput);
 
         var timedOut = false;
         var exited = false;
@@ -105,7 +105,7 @@ public sealed class ProcessRunner
         }
         // The pipes close when the last process holding them dies; one that could not be killed (another
         // user's) could hold them open, so reading gets a short grace and then keeps what arrived.
-        await Task.WhenAny(Task.WhenAll(stdout.Completion, stderr.Completion), Task.Delay(DrainGrace, CancellationToken.None)).ConfigureAwait(false);
+        await Task.WhenAny(Task.WhenAll(stdout.Completion, stderr.Completion, input), Task.Delay(DrainGrace, CancellationToken.None)).ConfigureAwait(false);
         clock.Stop();
         cancellationToken.ThrowIfCancellationRequested();
         return new CommandResult(
@@ -164,6 +164,21 @@ public sealed class ProcessRunner
     }
 
     /// <summary>Reads a stream to its end, keeping the first <c>cap</c> bytes and counting the rest.</summary>
+    /// <summary>Writes <paramref name="text"/> (UTF-8, may be null: nothing) to the process's stdin and closes it; a process that exits or stops reading ends the write quietly.</summary>
+    private static async Task WriteInputAsync(Process process, string? text)
+    {
+        try
+        {
+            if (text is { Length: > 0 })
+            {
+                await process.StandardInput.BaseStream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text)).ConfigureAwait(false);
+                await process.StandardInput.BaseStream.FlushAsync().ConfigureAwait(false);
+            }
+            process.StandardInput.Close();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { /* it exited or closed its stdin */ }
+    }
+
     private sealed class StreamCapture
     {
         private readonly Lock _gate = new();

@@ -34,7 +34,8 @@ public sealed class ToolWorkspace : IDisposable
             args: ["scripts/*.sh ..."]
         """;
 
-    public ToolWorkspace(string? allowlist = null, string sandbox = "none", Action<ToolsOptions>? configure = null)
+    public ToolWorkspace(string? allowlist = null, string sandbox = "none", Action<ToolsOptions>? configure = null,
+        IEnumerable<MiniMe.Hooks.IRunHook>? hooks = null, Func<ToolWorkspace, IEnumerable<MiniMe.Hooks.HookOptions>>? programHooks = null)
     {
         Base = Directory.CreateTempSubdirectory("minime-tools-").FullName;
         Root = Path.Join(Base, "project");
@@ -56,7 +57,8 @@ public sealed class ToolWorkspace : IDisposable
         Seed();
         Trust = new TrustStore(Path.Join(Base, "trust", "trust.json"));
         WorkspaceTrust.Record(Trust, Home, Options.Tools, TrustSource.Init, DateTimeOffset.UtcNow);
-        Host = ToolHost.Create(Home, Options, retriever: null, Traces, Trust);
+        if (programHooks is not null) Options.Hooks.AddRange(programHooks(this));
+        Host = ToolHost.Create(Home, Options, retriever: null, Traces, Trust, hooks: hooks);
     }
 
     public string Base { get; }

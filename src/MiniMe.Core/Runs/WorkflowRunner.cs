@@ -21,8 +21,10 @@ public sealed class WorkflowRunner(
     IChatClient chat,
     AgentTeamOptions options,
     int defaultContextBudget,
-    TimeProvider? time = null)
+    TimeProvider? time = null,
+    MiniMe.Hooks.HookDispatcher? hooks = null)
 {
+    private readonly MiniMe.Hooks.HookDispatcher _hooks = hooks ?? MiniMe.Hooks.HookDispatcher.None;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public WorkflowCheckpoints Checkpoints => checkpoints;
@@ -67,7 +69,9 @@ public sealed class WorkflowRunner(
     private async Task<WorkflowResult> ExecuteAsync(WorkflowDefinition workflow, WorkflowState state, IWorkflowActions? actions, TeamObserver? observer,
         int contextTokens, Stopwatch clock, CancellationToken cancellationToken)
     {
-        var executor = new WorkflowExecutor(chat, options, traces, checkpoints, actions);
+        var executor = new WorkflowExecutor(chat, options, traces, checkpoints, actions, _hooks);
+        // Agent-call hooks see this run's model calls (the dispatcher is ambient for them).
+        using var hookScope = _hooks.Enter();
         try
         {
             var result = await executor.RunAsync(workflow, state, observer, cancellationToken).ConfigureAwait(false);

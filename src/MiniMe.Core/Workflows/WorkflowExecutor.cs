@@ -49,8 +49,13 @@ public sealed class WorkflowExecutor
     private readonly IWorkflowActions? _actions;
     private readonly Lock _gate = new();
 
-    public WorkflowExecutor(IChatClient chat, AgentTeamOptions options, TraceStore traces, WorkflowCheckpoints checkpoints, IWorkflowActions? actions)
+    private readonly MiniMe.Hooks.HookDispatcher _hooks;
+
+    /// <param name="hooks">before_node (a deny skips the node: status vetoed, its edges dead) and after_node (docs/hooks.md).</param>
+    public WorkflowExecutor(IChatClient chat, AgentTeamOptions options, TraceStore traces, WorkflowCheckpoints checkpoints, IWorkflowActions? actions,
+        MiniMe.Hooks.HookDispatcher? hooks = null)
     {
+        _hooks = hooks ?? MiniMe.Hooks.HookDispatcher.None;
         _chat = chat;
         _options = options;
         _traces = traces;
@@ -139,7 +144,13 @@ public sealed class WorkflowExecutor
                 var state1 = state.Node(id);
                 long tokensBefore = state.PromptTokens + state.CompletionTokens;
                 lock (_gate) state.Record(meter);
-                if (ok && output is JsonObject { } o && o["__waiting"] is not null)
+                if (ok && output is JsonObject { } v && v["__vetoed"] is JsonValue reason)
+                {
+                    state1.Status = "vetoed";
+                    state1.Error = reason.GetValue<string>();
+                    foreach (var e in workflow.Edges.Where(e => e.From == id)) state.Edges[e.Key] = "dead";
+                }
+                else if (ok && output is JsonObject { } o && o["__waiting"] is not null)
                 {
                     state1.Status = NodeStatus.Waiting;
                     waiting.Add(id);
@@ -329,6 +340,29 @@ public sealed class WorkflowExecutor
         await Task.Yield();
         // The router (llm.models, router.rules) sees the node's type and its model: in this node's async context only.
         using var routing = MiniMe.ModelCalls.ModelRouting.Begin(node.Type, Routed ? node.Model : null);
+        try
+        {
+            if (!_hooks.IsEmpty)
+            {
+                var before = await _hooks.BeforeNodeAsync(s.RunId, node.Id, node.Type, s.Inputs, cancellationToken).ConfigureAwait(false);
+                if (before.Denied) return (true, new JsonObject { ["__vetoed"] = $"vetoed by hook {before.Hook} (before_node): {before.Reason}" }, null);
+            }
+            var result = await RunNodeBodyAsync(w, node, s, meter, observer, cancellationToken).ConfigureAwait(false);
+            if (!_hooks.IsEmpty) await _hooks.AfterNodeAsync(s.RunId, node.Id, node.Type, result.Item1 ? NodeStatus.Completed : NodeStatus.Failed, result.Item2, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            return (false, null, e);
+        }
+        catch (Exception e) when (e is MiniMeException or IOException)
+        {
+            return (false, null, e);
+        }
+    }
+
+    private async Task<(bool, JsonNode?, Exception?)> RunNodeBodyAsync(WorkflowDefinition w, WorkflowNode node, WorkflowState s, RunMeter meter, TeamObserver? observer, CancellationToken cancellationToken)
+    {
         try
         {
             JsonNode? output = node.Type switch

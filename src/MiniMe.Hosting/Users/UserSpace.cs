@@ -168,7 +168,7 @@ public sealed class UserSpace : IAsyncDisposable
     {
         if (Chat is not { } chat) return null;
         return new WorkflowRunner(await RunPreparationAsync(cancellationToken).ConfigureAwait(false), Traces, Checkpoints, chat,
-            _services.GetRequiredService<AgentTeamOptions>(), _options.Context.BudgetTokens, _services.GetRequiredService<TimeProvider>());
+            _services.GetRequiredService<AgentTeamOptions>(), _options.Context.BudgetTokens, _services.GetRequiredService<TimeProvider>(), Hooks());
     }
 
     /// <summary>This user's workflow checkpoints.</summary>

@@ -236,6 +236,50 @@ public sealed class WorkflowExecutorTests : IDisposable
         Assert.Empty(_team.Chat.Calls);
     }
 
+    private sealed class DenyNode(string node) : MiniMe.Hooks.IRunHook
+    {
+        public string Name => "deny-" + node;
+        public List<string> Seen { get; } = [];
+
+        public ValueTask<MiniMe.Hooks.HookVerdict> OnEventAsync(MiniMe.Hooks.HookEvent e, CancellationToken cancellationToken)
+        {
+            lock (Seen) Seen.Add($"{e.Name}:{e.Payload["node"]?.GetValue<string>()}");
+            return ValueTask.FromResult(e.Name == MiniMe.Hooks.HookEvents.BeforeNode && e.Payload["node"]?.GetValue<string>() == node
+                ? MiniMe.Hooks.HookVerdict.Denied("not today")
+                : MiniMe.Hooks.HookVerdict.Allowed);
+        }
+    }
+
+    [Fact]
+    public async Task A_before_node_hook_that_denies_skips_the_node_as_vetoed()
+    {
+        _team.Chat.Responder = call => AgentReplies.For(AgentReplies.AgentOf(call.SystemText));
+        var hook = new DenyNode("build");
+        var (workflow, state) = Start("""
+            name: hooked
+            nodes:
+              - { id: plan, type: agent, agent: architect }
+              - { id: build, type: agent, agent: builder }
+              - { id: done, type: merge, strategy: first }
+            edges:
+              - { from: plan, to: build }
+              - { from: plan, to: done }
+              - { from: build, to: done }
+            entry: plan
+            exit: done
+            """);
+        var executor = new WorkflowExecutor(TeamHarness.Pipeline(_team.Chat), TeamHarness.DefaultOptions, _team.Traces, Checkpoints, null,
+            new MiniMe.Hooks.HookDispatcher([hook], _team.Traces));
+
+        var result = await executor.RunAsync(workflow, state, null, CancellationToken.None);
+
+        Assert.Equal("completed", result.Status);
+        Assert.Equal(["architect"], Agents);
+        Assert.Equal(("vetoed", "vetoed by hook deny-build (before_node): not today"), (state.Node("build").Status, state.Node("build").Error));
+        Assert.Contains("after_node:plan", hook.Seen);
+        Assert.DoesNotContain("after_node:build", hook.Seen);
+    }
+
     [Fact]
     public void Inputs_are_typed_defaulted_and_required()
     {

@@ -21,6 +21,7 @@ public static class CliApp
         root.Subcommands.Add(new AskCommand(context));
         root.Subcommands.Add(new ChatCommand(context));
         root.Subcommands.Add(new RunsCommand(context));
+        root.Subcommands.Add(new WorkflowCommand(context));
         root.Subcommands.Add(new TraceCommand(context));
         root.Subcommands.Add(new FeedbackCommand(context));
         root.Subcommands.Add(new ConfigCommand(context));

@@ -15,6 +15,8 @@ internal sealed class AskCommand : MiniMeCommand
     private readonly Option<bool> _yes = ActionApproval.YesOption();
     private readonly Option<bool> _analysisOnly = ActionApproval.AnalysisOnlyOption();
     private readonly Option<string?> _domain = new("--domain") { Description = "Force the task's domain instead of classifying it" };
+    private readonly Option<string?> _workflow = new("--workflow") { Description = "Run this workflow (builtin:team, a name from `minime workflow list`, or a file) instead of the built-in team" };
+    private readonly Option<string[]> _inputs = WorkflowCommand.RunCommand.InputOption();
     private readonly Option<int?> _budget = NumberOptions.OptionalWhole("--budget", "Context token budget, at least 100 (default: context.budgetTokens)", 100, int.MaxValue);
 
     public AskCommand(CliContext context) : base("ask", "Plan engineering work with the agent team and show the proposed actions; --dry-run shows the masks, retrieval and context", context)
@@ -25,6 +27,8 @@ internal sealed class AskCommand : MiniMeCommand
         Options.Add(_budget);
         Options.Add(_yes);
         Options.Add(_analysisOnly);
+        Options.Add(_workflow);
+        Options.Add(_inputs);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
@@ -33,6 +37,8 @@ internal sealed class AskCommand : MiniMeCommand
         var task = string.Join(' ', parse.GetValue(_task) ?? []);
         var dryRun = parse.GetValue(_dryRun);
         await using var engine = OpenEngine(parse);
+        if (parse.GetValue(_workflow) is { } workflow && !dryRun)
+            return await WorkflowRuns.StartAsync(Context, engine, workflow, task, WorkflowRuns.ParseInputs(parse.GetValue(_inputs) ?? []), parse.GetValue(_yes), cancellationToken);
         string? notice = null;
         if (!dryRun && !NamedModels.IsConfigured(engine.Options.Llm))
         {

@@ -21,6 +21,10 @@ public sealed class Workspace
     public string ModelsDirectory => Path.Combine(Root, "models");
     public string PacksDirectory => Path.Combine(Root, "packs");
     public string SnapshotsDirectory => Path.Combine(Root, "snapshots");
+    /// <summary>The user's workflow manifests (*.workflow.yaml), listed by `minime workflow list`.</summary>
+    public string WorkflowsDirectory => Path.Combine(Root, "workflows");
+    /// <summary>Workflow run checkpoints (runs/&lt;run-id&gt;.checkpoint.json), whichever trace store memory.traces names.</summary>
+    public string RunsDirectory => Path.Combine(Root, "runs");
 
     public bool IsInitialized => File.Exists(ConfigPath);
 

@@ -22,6 +22,7 @@ public static class WorkspaceInitializer
         Directory.CreateDirectory(workspace.TracesDirectory);
         Directory.CreateDirectory(workspace.ModelsDirectory);
         Directory.CreateDirectory(workspace.PacksDirectory);
+        Directory.CreateDirectory(workspace.WorkflowsDirectory);
         var written = new List<string>();
         foreach (var (path, content) in files)
         {

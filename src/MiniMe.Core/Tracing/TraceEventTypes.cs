@@ -29,4 +29,10 @@ public static class TraceEventTypes
     public const string Feedback = "feedback";
     public const string Error = "error";
     public const string RunEnd = "run_end";
+    /// <summary>A workflow run began or resumed (workflow name, source, resumed).</summary>
+    public const string WorkflowStart = "workflow_start";
+    /// <summary>A workflow node began (node, type, iteration).</summary>
+    public const string NodeStart = "node_start";
+    /// <summary>A workflow node ended (node, type, status, tokens, error).</summary>
+    public const string NodeEnd = "node_end";
 }

@@ -162,6 +162,20 @@ public sealed class UserSpace : IAsyncDisposable
     }
 
     /// <summary>
+    /// Workflow runs over this user's memory, identity and traces, checkpointed in the workspace's runs/ folder
+    /// (users/{id}/runs for other users); null when no model is configured.
+    /// </summary>
+    public async Task<WorkflowRunner?> WorkflowRunnerAsync(CancellationToken cancellationToken)
+    {
+        if (Chat is not { } chat) return null;
+        return new WorkflowRunner(await RunPreparationAsync(cancellationToken).ConfigureAwait(false), Traces, Checkpoints, chat,
+            _services.GetRequiredService<AgentTeamOptions>(), _options.Context.BudgetTokens, _services.GetRequiredService<TimeProvider>(), Hooks());
+    }
+
+    /// <summary>This user's workflow checkpoints.</summary>
+    public MiniMe.Workflows.WorkflowCheckpoints Checkpoints => new(IsOwner ? _workspace.RunsDirectory : Path.Combine(Root, "runs"));
+
+    /// <summary>
     /// The workspace's tools (allowlist and tools.* read now, so an edit applies to the next decision;
     /// sandbox probed once per process; trust checked), auditing into this user's traces and feedback.jsonl.
     /// Files an approved action writes or deletes are re-indexed in this user's memory (<see cref="MemoryReindexer"/>).

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+using MiniMe.Agents;
+using MiniMe.Identity;
+using MiniMe.Tracing;
+using MiniMe.Workflows;
+
+namespace MiniMe.Runs;
+
+/// <summary>
+/// A workflow run (`minime workflow run`, `minime ask --workflow`, `minime runs resume`): the shared
+/// stages (<see cref="RunPreparation"/>) assemble the context, then the <see cref="WorkflowExecutor"/>
+/// runs the manifest, checkpointing after every node. One run_end closes each attempt: completed,
+/// waiting (a human node), error, budget_exceeded or cancelled; a resume appends to the same trace.
+/// </summary>
+public sealed class WorkflowRunner(
+    RunPreparation preparation,
+    TraceStore traces,
+    WorkflowCheckpoints checkpoints,
+    IChatClient chat,
+    AgentTeamOptions options,
+    int defaultContextBudget,
+    TimeProvider? time = null,
+    MiniMe.Hooks.HookDispatcher? hooks = null)
+{
+    private readonly MiniMe.Hooks.HookDispatcher _hooks = hooks ?? MiniMe.Hooks.HookDispatcher.None;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public WorkflowCheckpoints Checkpoints => checkpoints;
+
+    public async Task<WorkflowResult> StartAsync(WorkflowDefinition workflow, string manifest, string task, JsonObject inputs, IWorkflowActions? actions,
+        TeamObserver? observer, CancellationToken cancellationToken, Action<string>? started = null)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        if (string.IsNullOrWhiteSpace(task)) throw new InvalidInputException("The task is empty; describe what you want done.");
+        var runId = RunId.New(_time.GetUtcNow());
+        started?.Invoke(runId);
+        var clock = Stopwatch.StartNew();
+        var prepared = await preparation.PrepareAsync(runId,
+            new RunInput(task, "run", defaultContextBudget) { StartData = new JsonObject { ["workflow"] = workflow.Name, ["workflow_source"] = workflow.Source } },
+            cancellationToken).ConfigureAwait(false);
+        var agentPrinciples = AgentNames.All.ToDictionary(
+            agent => agent,
+            agent => (IReadOnlyList<WeightedPrinciple>)[.. EffectiveIdentity.Compute(preparation.Identity, prepared.Profile, prepared.Masks, task, agent).Where(p => p.Layer == PrincipleScope.Agent)],
+            StringComparer.Ordinal);
+        var request = new TeamRequest(runId, task, prepared.Context.Prompt, prepared.Masks, prepared.Principles, agentPrinciples, new RunMeter(options.MaxRunTokens));
+        var state = WorkflowExecutor.NewState(runId, workflow, manifest, request, inputs, options.MaxRunTokens);
+        checkpoints.Save(state);
+        traces.Append(runId, TraceEventTypes.WorkflowStart, new JsonObject { ["workflow"] = workflow.Name, ["source"] = workflow.Source, ["resumed"] = false });
+        return await ExecuteAsync(workflow, state, actions, observer, prepared.Context.TotalTokens, clock, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Continues a run from its checkpoint: completed nodes are not called again.</summary>
+    public async Task<WorkflowResult> ResumeAsync(string runId, IWorkflowActions? actions, TeamObserver? observer, CancellationToken cancellationToken)
+    {
+        var state = checkpoints.Load(runId);
+        if (state.Status == "completed")
+            throw new InvalidInputException($"Run {runId} already completed; nothing to resume.");
+        var workflow = WorkflowParser.Load(state.Manifest, state.Source);
+        var done = state.Nodes.Where(n => n.Value.Status == NodeStatus.Completed).Select(n => (JsonNode?)n.Key);
+        traces.Append(runId, TraceEventTypes.WorkflowStart, new JsonObject
+        {
+            ["workflow"] = workflow.Name, ["source"] = workflow.Source, ["resumed"] = true, ["completed_nodes"] = new JsonArray([.. done]),
+        });
+        return await ExecuteAsync(workflow, state, actions, observer, 0, Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<WorkflowResult> ExecuteAsync(WorkflowDefinition workflow, WorkflowState state, IWorkflowActions? actions, TeamObserver? observer,
+        int contextTokens, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var executor = new WorkflowExecutor(chat, options, traces, checkpoints, actions, _hooks);
+        // Agent-call hooks see this run's model calls (the dispatcher is ambient for them).
+        using var hookScope = _hooks.Enter();
+        try
+        {
+            var result = await executor.RunAsync(workflow, state, observer, cancellationToken).ConfigureAwait(false);
+            var end = Totals(result.Status, contextTokens, state, clock);
+            end["workflow"] = workflow.Name;
+            end["proposals"] = result.Proposals.Count;
+            if (result.Waiting.Count > 0) end["waiting"] = new JsonArray([.. result.Waiting.Select(w => (JsonNode?)w)]);
+            traces.Append(state.RunId, TraceEventTypes.RunEnd, end);
+            return result;
+        }
+        catch (OperationCanceledException)
+        {
+            traces.Append(state.RunId, TraceEventTypes.RunEnd, Totals("cancelled", contextTokens, state, clock));
+            throw;
+        }
+        catch (Exception e)
+        {
+            var root = e is WorkflowFailedException { InnerException: { } inner } ? inner : e;
+            traces.Append(state.RunId, TraceEventTypes.Error, new JsonObject { ["type"] = root.GetType().Name, ["message"] = e.Message });
+            traces.Append(state.RunId, TraceEventTypes.RunEnd, Totals(root is RunBudgetExceededException ? "budget_exceeded" : "error", contextTokens, state, clock));
+            throw;
+        }
+    }
+
+    private static JsonObject Totals(string status, int contextTokens, WorkflowState s, Stopwatch clock) => new()
+    {
+        ["status"] = status,
+        ["context_tokens"] = contextTokens,
+        ["prompt_tokens"] = s.PromptTokens,
+        ["completion_tokens"] = s.CompletionTokens,
+        ["total_tokens"] = s.PromptTokens + s.CompletionTokens,
+        ["budget_tokens"] = s.BudgetTokens,
+        ["cost"] = s.Cost,
+        ["model_calls"] = s.Calls,
+        ["elapsed_ms"] = Math.Round(clock.Elapsed.TotalMilliseconds, 2),
+    };
+}

@@ -97,13 +97,21 @@ public sealed class ScheduleCliTests : IDisposable
 
         var kind = await RunAsync("schedule", "add", "0 9 * * *", "--prompt", "Plan", "--kind", "cron");
         Assert.Equal(2, kind.Code);
-        Assert.Equal("error: The schedule kind 'cron' is unknown; use chat (a chat turn) or ask (a task whose proposed actions wait for approval).", kind.Error.Trim());
+        Assert.Equal("error: The schedule kind 'cron' is unknown; use chat (a chat turn), ask (a task whose proposed actions wait for approval) or workflow (with a workflow name).", kind.Error.Trim());
+
+        var unknown = await RunAsync("schedule", "add", "0 9 * * *", "--prompt", "Plan", "--workflow", "builtin:teem");
+        Assert.Equal(1, unknown.Code);
+        Assert.Single(unknown.Error.Trim().Split('\n'));
+        var path = await RunAsync("schedule", "add", "0 9 * * *", "--prompt", "Plan", "--workflow", "../x");
+        Assert.Equal(2, path.Code);
 
         var missing = await RunAsync("schedule", "add", "0 9 * * *");
         Assert.Equal(2, missing.Code);
         Assert.Empty((await JsonAsync("schedule", "list")).EnumerateArray());
-        var help = await RunAsync("schedule", "add", "--help");
-        Assert.Contains("--workflow NAME) arrives with workflows", help.Out.ReplaceLineEndings(" "), StringComparison.Ordinal);
+
+        var workflow = await JsonAsync("schedule", "add", "0 2 * * *", "--prompt", "Fix what fails", "--workflow", "builtin:team");
+        Assert.Equal(("workflow", "builtin:team"), (workflow.GetProperty("kind").GetString(), workflow.GetProperty("workflow").GetString()));
+        Assert.Equal("builtin:team", Assert.Single((await JsonAsync("schedule", "list")).EnumerateArray()).GetProperty("workflow").GetString());
     }
 
     public void Dispose()

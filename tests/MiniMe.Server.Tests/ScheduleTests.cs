@@ -244,6 +244,73 @@ public sealed class ScheduleTests : IDisposable
     }
 
     [Fact]
+    public async Task A_workflow_schedule_runs_the_workflow_and_every_action_it_proposes_waits_for_approval()
+    {
+        await using var model = await LoopbackOpenAiServer.StartAsync();
+        model.Responder = r => AgentReplies.For(AgentReplies.AgentOf(r.MessagesText));
+        using var connection = ChatClientFactory.Create(
+            new LlmOptions { Provider = LlmProvider.OpenAI, Endpoint = model.BaseUrl.ToString(), Model = "loopback-model", ApiKeyVariable = "MINIME_TEST_UNSET_KEY", RetryBaseDelayMs = 1 });
+        var time = new FakeTimeProvider(Start);
+        var workspace = NewWorkspace();
+        Directory.CreateDirectory(workspace.WorkflowsDirectory);
+        // A tool node: nobody is there to approve it, so its action is stored pending and the node cannot go on.
+        File.WriteAllText(Path.Combine(workspace.WorkflowsDirectory, "nightly-note.workflow.yaml"), """
+            name: nightly-note
+            version: "1"
+            nodes:
+              - id: write
+                type: tool
+                tool: write_file
+                arguments:
+                  path: notes/nightly.md
+                  content: "written at night"
+            edges: []
+            entry: write
+            exit: write
+            """);
+        WorkspaceTrust.Record(new TrustStore(TrustFile), workspace, ConfigurationLoader.Load(workspace), TrustSource.Init, DateTimeOffset.UtcNow);
+        await using var server = new Process(workspace, time, connection.Chat, TrustFile);
+        var team = server.Schedules.Add(server.Owner, "0 11 * * *", AgentReplies.TeamTask, "Nightly team", workflow: "builtin:team");
+        var note = server.Schedules.Add(server.Owner, "0 11 * * *", "Write the nightly note", workflow: "nightly-note");
+        Assert.Equal((ScheduleKinds.Workflow, "builtin:team"), (team.Kind, team.Workflow));
+        Assert.Equal("nightly-note", server.Schedules.Require(server.Owner, note.Id).Workflow);   // stored, not only returned
+
+        time.Advance(TimeSpan.FromMinutes(30));
+        var executions = (await server.Schedules.RunDueAsync(CancellationToken.None)).ToDictionary(e => e.ScheduleId);
+
+        var teamRun = executions[team.Id];
+        Assert.Equal("completed", teamRun.Status);
+        Assert.Equal("2 proposed actions wait for approval (GET /v1/proposals, or the web UI's Proposals page).", teamRun.Detail);
+        var trace = new TraceStore(workspace.TracesDirectory).Read(teamRun.RunId!);
+        var start = trace.Single(e => e.EventType == TraceEventTypes.TaskStart).Data;
+        Assert.Equal((team.Id, "team", "builtin:team"), (start["schedule_id"]!.GetValue<string>(), start["workflow"]!.GetValue<string>(), start["workflow_source"]!.GetValue<string>()));
+        Assert.DoesNotContain(trace, e => e.EventType is TraceEventTypes.Approval or TraceEventTypes.Execution);
+
+        var noteRun = executions[note.Id];
+        Assert.Equal(ScheduleStatuses.Failed, noteRun.Status);
+        Assert.Contains("write_file waits for approval as proposal p", noteRun.Detail, StringComparison.Ordinal);
+        Assert.NotNull(noteRun.RunId);
+        var pending = server.Get<ProposalStore>().List(server.Owner, ProposalStatuses.Pending, 10);
+        var stored = Assert.Single(pending, p => p.RunId == noteRun.RunId);
+        Assert.Equal(("write_file", "notes/nightly.md"), (stored.Proposal.Tool, stored.Proposal.Arguments["path"]!.GetValue<string>()));
+        Assert.False(File.Exists(Path.Combine(_root, "project", "notes", "nightly.md")));
+        Assert.Equal([.. teamRun.ProposalIds.Append(stored.Id).Order()], pending.Select(p => p.Id).Order().ToList());
+    }
+
+    [Fact]
+    public async Task A_workflow_schedule_names_an_existing_workflow_never_a_path()
+    {
+        await using var server = new Process(NewWorkspace(), new FakeTimeProvider(Start), null, TrustFile);
+
+        Assert.Contains("not a path", Assert.Throws<InvalidInputException>(() => server.Schedules.Add(server.Owner, "0 11 * * *", "x", workflow: "../../etc/team")).Message, StringComparison.Ordinal);
+        Assert.Contains("not a path", Assert.Throws<InvalidInputException>(() => server.Schedules.Add(server.Owner, "0 11 * * *", "x", workflow: "/tmp/a.workflow.yaml")).Message, StringComparison.Ordinal);
+        Assert.StartsWith("No workflow 'nightly'", Assert.Throws<NotFoundException>(() => server.Schedules.Add(server.Owner, "0 11 * * *", "x", workflow: "nightly")).Message, StringComparison.Ordinal);
+        Assert.StartsWith("A workflow schedule needs the workflow", Assert.Throws<InvalidInputException>(() => server.Schedules.Add(server.Owner, "0 11 * * *", "x", kind: "workflow")).Message, StringComparison.Ordinal);
+        Assert.Contains("not chat", Assert.Throws<InvalidInputException>(() => server.Schedules.Add(server.Owner, "0 11 * * *", "x", kind: "chat", workflow: "builtin:team")).Message, StringComparison.Ordinal);
+        Assert.Empty(server.Schedules.List(server.Owner));
+    }
+
+    [Fact]
     public async Task Without_a_model_a_chat_schedule_records_a_failed_run_once_and_an_ask_schedule_is_a_dry_run()
     {
         var time = new FakeTimeProvider(Start);
@@ -287,8 +354,14 @@ public sealed class ScheduleTests : IDisposable
             var detail = await bad.AssertProblemAsync(400);
             Assert.StartsWith("'0 25 * * *' is not a cron expression", detail, StringComparison.Ordinal);
         }
-        using (var kind = await owner.PostAsJsonAsync("/v1/schedules", new { cron = "0 9 * * *", prompt = "x", kind = "workflow" }))
-            Assert.Contains("use chat (a chat turn) or ask", await kind.AssertProblemAsync(400), StringComparison.Ordinal);
+        using (var kind = await owner.PostAsJsonAsync("/v1/schedules", new { cron = "0 9 * * *", prompt = "x", kind = "nightly" }))
+            Assert.Contains("use chat (a chat turn), ask", await kind.AssertProblemAsync(400), StringComparison.Ordinal);
+        using (var noWorkflow = await owner.PostAsJsonAsync("/v1/schedules", new { cron = "0 9 * * *", prompt = "x", kind = "workflow" }))
+            Assert.StartsWith("A workflow schedule needs the workflow", await noWorkflow.AssertProblemAsync(400), StringComparison.Ordinal);
+        using (var path = await owner.PostAsJsonAsync("/v1/schedules", new { cron = "0 9 * * *", prompt = "x", workflow = "/etc/passwd" }))
+            Assert.Contains("not a path", await path.AssertProblemAsync(400), StringComparison.Ordinal);
+        using (var unknown = await owner.PostAsJsonAsync("/v1/schedules", new { cron = "0 9 * * *", prompt = "x", workflow = "nightly" }))
+            await unknown.AssertProblemAsync(404);
         using (var empty = await owner.PostAsJsonAsync("/v1/schedules", new { cron = "0 9 * * *", prompt = " " }))
             Assert.StartsWith("The schedule's prompt is empty", await empty.AssertProblemAsync(400), StringComparison.Ordinal);
 

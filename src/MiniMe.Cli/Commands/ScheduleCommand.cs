@@ -57,12 +57,15 @@ internal sealed class ScheduleCommand : MiniMeCommand
         {
             Description = "When it runs: five fields, minute hour day-of-month month day-of-week (\"0 9 * * 1-5\": 09:00 on weekdays), in schedules.timeZone",
         };
-        private readonly Option<string?> _prompt = new("--prompt", "-p") { Description = "What each run asks (the chat message, or the task for kind ask)", Required = true };
+        private readonly Option<string?> _prompt = new("--prompt", "-p") { Description = "What each run asks (the chat message, or the task for kind ask and for a workflow)", Required = true };
         private readonly Option<string?> _name = new("--name", "-n") { Description = "A name to know it by (default: the prompt's start)" };
         private readonly Option<string?> _kind = new("--kind", "-k")
         {
-            Description = "chat (default: a chat turn in the schedule's own conversation) or ask (a task; its proposed actions wait for your approval). " +
-                          "Running a workflow (--workflow NAME) arrives with workflows.",
+            Description = "chat (default: a chat turn in the schedule's own conversation), ask (a task; its proposed actions wait for your approval) or workflow (with --workflow)",
+        };
+        private readonly Option<string?> _workflow = new("--workflow", "-w")
+        {
+            Description = "Run this workflow (builtin:team, or a name from `minime workflow list`) with the prompt as its task; its actions wait for your approval",
         };
         private readonly Option<bool> _json = new("--json") { Description = "Print the schedule as JSON" };
 
@@ -72,6 +75,7 @@ internal sealed class ScheduleCommand : MiniMeCommand
             Options.Add(_prompt);
             Options.Add(_name);
             Options.Add(_kind);
+            Options.Add(_workflow);
             Options.Add(_json);
         }
 
@@ -79,7 +83,7 @@ internal sealed class ScheduleCommand : MiniMeCommand
         {
             await using var engine = OpenEngine(parse);
             var service = engine.Service<ScheduleService>();
-            var schedule = service.Add(engine.Owner.UserId, parse.GetValue(_cron), parse.GetValue(_prompt), parse.GetValue(_name), parse.GetValue(_kind));
+            var schedule = service.Add(engine.Owner.UserId, parse.GetValue(_cron), parse.GetValue(_prompt), parse.GetValue(_name), parse.GetValue(_kind), parse.GetValue(_workflow));
             if (parse.GetValue(_json))
             {
                 Out.Profile.Out.Writer.WriteLine(GoalJson.Serialize(schedule));

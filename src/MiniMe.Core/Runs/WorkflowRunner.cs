@@ -29,8 +29,9 @@ public sealed class WorkflowRunner(
 
     public WorkflowCheckpoints Checkpoints => checkpoints;
 
+    /// <param name="startData">More for the run's task_start event (a schedule's id), beside the workflow's name and source.</param>
     public async Task<WorkflowResult> StartAsync(WorkflowDefinition workflow, string manifest, string task, JsonObject inputs, IWorkflowActions? actions,
-        TeamObserver? observer, CancellationToken cancellationToken, Action<string>? started = null)
+        TeamObserver? observer, CancellationToken cancellationToken, Action<string>? started = null, JsonObject? startData = null)
     {
         ArgumentNullException.ThrowIfNull(workflow);
         if (string.IsNullOrWhiteSpace(task)) throw new InvalidInputException("The task is empty; describe what you want done.");
@@ -38,7 +39,7 @@ public sealed class WorkflowRunner(
         started?.Invoke(runId);
         var clock = Stopwatch.StartNew();
         var prepared = await preparation.PrepareAsync(runId,
-            new RunInput(task, "run", defaultContextBudget) { StartData = new JsonObject { ["workflow"] = workflow.Name, ["workflow_source"] = workflow.Source } },
+            new RunInput(task, "run", defaultContextBudget) { StartData = StartData(workflow, startData) },
             cancellationToken).ConfigureAwait(false);
         var agentPrinciples = AgentNames.All.ToDictionary(
             agent => agent,
@@ -49,6 +50,13 @@ public sealed class WorkflowRunner(
         checkpoints.Save(state);
         traces.Append(runId, TraceEventTypes.WorkflowStart, new JsonObject { ["workflow"] = workflow.Name, ["source"] = workflow.Source, ["resumed"] = false });
         return await ExecuteAsync(workflow, state, actions, observer, prepared.Context.TotalTokens, clock, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static JsonObject StartData(WorkflowDefinition workflow, JsonObject? extra)
+    {
+        var data = new JsonObject { ["workflow"] = workflow.Name, ["workflow_source"] = workflow.Source };
+        foreach (var (name, value) in extra ?? []) data[name] = value?.DeepClone();
+        return data;
     }
 
     /// <summary>Continues a run from its checkpoint: completed nodes are not called again.</summary>

@@ -7,8 +7,8 @@ using MiniMe.Server.Schedules;
 
 namespace MiniMe.Server.Endpoints;
 
-/// <summary>POST /v1/schedules: a cron expression (five fields, in schedules.timeZone) and what each run asks; kind chat (default) or ask.</summary>
-public sealed record ScheduleCreateRequest(string? Cron, string? Prompt, string? Name = null, string? Kind = null);
+/// <summary>POST /v1/schedules: a cron expression (five fields, in schedules.timeZone) and what each run asks; kind chat (default), ask, or workflow with a workflow name.</summary>
+public sealed record ScheduleCreateRequest(string? Cron, string? Prompt, string? Name = null, string? Kind = null, string? Workflow = null);
 
 internal static class ScheduleEndpoints
 {
@@ -19,10 +19,10 @@ internal static class ScheduleEndpoints
             .WithSummary("Your schedules, oldest first, each with its next run and how the last one went");
         schedules.MapPost("/", (ScheduleCreateRequest request, ClaimsPrincipal user, ScheduleService service) =>
             {
-                var schedule = service.Add(user.UserId(), request.Cron, request.Prompt, request.Name, request.Kind);
+                var schedule = service.Add(user.UserId(), request.Cron, request.Prompt, request.Name, request.Kind, request.Workflow);
                 return TypedResults.Created($"/v1/schedules/{schedule.Id}", schedule);
             })
-            .WithSummary("Add a schedule: cron (minute hour day-of-month month day-of-week, in schedules.timeZone), prompt, optional name and kind (chat|ask)")
+            .WithSummary("Add a schedule: cron (minute hour day-of-month month day-of-week, in schedules.timeZone), prompt, optional name, kind (chat|ask|workflow) and workflow (a workflow's name; its task is the prompt)")
             .ProducesProblem(400);
         schedules.MapGet("/{id}", (string id, ClaimsPrincipal user, ScheduleService service) => TypedResults.Ok(service.Require(user.UserId(), id)))
             .WithSummary("One schedule").ProducesProblem(404);

@@ -6,13 +6,15 @@ namespace MiniMe.Server.Schedules;
 
 /// <summary>
 /// A recurring action of one user: a cron expression (read in <see cref="ScheduleOptions.TimeZone"/>)
-/// and what each run does: a chat turn (kind chat, in the schedule's own conversation) or a task (kind
-/// ask, whose proposed actions wait for approval). The last_* fields tell how the latest run went.
+/// and what each run does: a chat turn (kind chat, in the schedule's own conversation), a task (kind
+/// ask, whose proposed actions wait for approval) or a workflow run (kind workflow, <see cref="Workflow"/>
+/// with the prompt as its task; its actions wait for approval too). The last_* fields tell how the latest run went.
 /// </summary>
 /// <param name="NextRunAt">When the scheduler of `minime serve` runs it next (UTC).</param>
 /// <param name="ConversationId">Kind chat: the conversation its runs continue (made by the first run).</param>
 /// <param name="LastStatus">running, completed, completed_with_violations, dry_run or failed; null before the first run.</param>
 /// <param name="LastDetail">What the last run left: its answer's start, the proposals waiting, or why it failed.</param>
+/// <param name="Workflow">Kind workflow: the workflow each run runs (builtin:NAME or a name in the workspace's workflows/).</param>
 public sealed record Schedule(
     string Id,
     string Name,
@@ -25,18 +27,21 @@ public sealed record Schedule(
     DateTimeOffset? LastRunAt,
     string? LastRunId,
     string? LastStatus,
-    string? LastDetail);
+    string? LastDetail,
+    string? Workflow = null);
 
 public static class ScheduleKinds
 {
     public const string Chat = "chat";
     public const string Ask = "ask";
+    public const string Workflow = "workflow";
 
     public static string Parse(string? kind) => kind?.Trim().ToLowerInvariant() switch
     {
         null or "" or Chat => Chat,
         Ask => Ask,
-        _ => throw new InvalidInputException($"The schedule kind '{kind}' is unknown; use chat (a chat turn) or ask (a task whose proposed actions wait for approval)."),
+        Workflow => Workflow,
+        _ => throw new InvalidInputException($"The schedule kind '{kind}' is unknown; use chat (a chat turn), ask (a task whose proposed actions wait for approval) or workflow (with a workflow name)."),
     };
 }
 

@@ -32,7 +32,9 @@ public sealed record ScheduleExecution(
 /// <see cref="RunDueAsync"/>. A run is an ordinary traced run whose task_start names the schedule
 /// (schedule_id, schedule_trigger): kind chat is one chat turn (<see cref="ChatService"/>) in the
 /// schedule's own conversation; kind ask is a task (<see cref="IAskService"/>) whose proposed actions
-/// are stored pending in the <see cref="ProposalStore"/>, as /v1/ask does: nothing is ever approved here.
+/// are stored pending in the <see cref="ProposalStore"/>, as /v1/ask does; kind workflow runs the named
+/// workflow with the prompt as its task, every action it proposes (a tool node's, the final ones) stored
+/// pending the same way and a human node leaving the run waiting: nothing is ever approved here.
 /// </summary>
 /// <remarks>
 /// Missed runs: a claim moves next_run_at to the first occurrence after now, not after the one that
@@ -41,6 +43,7 @@ public sealed record ScheduleExecution(
 /// moves on to its next occurrence, so a broken one never runs in a loop.
 /// </remarks>
 public sealed class ScheduleService(
+    MiniMe.Configuration.Workspace workspace,
     ScheduleStore store,
     ScheduleOptions options,
     ServerOptions server,
@@ -64,11 +67,21 @@ public sealed class ScheduleService(
 
     public TimeZoneInfo Zone => options.Zone(time);
 
-    /// <param name="kind">chat (default) or ask.</param>
-    public Schedule Add(string userId, string? cron, string? prompt, string? name = null, string? kind = null)
+    /// <param name="kind">chat (default), ask, or workflow (the default when <paramref name="workflow"/> is given).</param>
+    /// <param name="workflow">Kind workflow: builtin:NAME or the name of a manifest in the workspace's workflows/ (checked now).</param>
+    public Schedule Add(string userId, string? cron, string? prompt, string? name = null, string? kind = null, string? workflow = null)
     {
         var expression = ScheduleCron.Parse(cron);
-        var cleanKind = ScheduleKinds.Parse(kind);
+        var cleanWorkflow = workflow?.Trim() is { Length: > 0 } w ? w : null;
+        var cleanKind = ScheduleKinds.Parse(kind ?? (cleanWorkflow is null ? null : ScheduleKinds.Workflow));
+        if (cleanKind == ScheduleKinds.Workflow)
+        {
+            if (cleanWorkflow is null)
+                throw new InvalidInputException("A workflow schedule needs the workflow: --workflow NAME (builtin:team, or a name from `minime workflow list`).");
+            CheckWorkflow(cleanWorkflow);
+        }
+        else if (cleanWorkflow is not null)
+            throw new InvalidInputException($"--workflow runs a workflow, so the kind is workflow, not {cleanKind}; leave --kind out.");
         var cleanPrompt = prompt?.Trim() ?? "";
         if (cleanPrompt.Length == 0)
             throw new InvalidInputException("The schedule's prompt is empty; give what each run asks, e.g. --prompt \"Summarize what I noted yesterday\".");
@@ -78,12 +91,24 @@ public sealed class ScheduleService(
         if (cleanName.Length > MaxNameChars)
             throw new InvalidInputException($"The schedule's name has {cleanName.Length} characters; the limit is {MaxNameChars}.");
         var next = expression.RequireNext(time.GetUtcNow(), Zone);
-        var schedule = store.Create(userId, cleanName, expression.Text, cleanKind, cleanPrompt, next);
+        var schedule = store.Create(userId, cleanName, expression.Text, cleanKind, cleanPrompt, next, cleanWorkflow);
         Changed?.Invoke();
         return schedule;
     }
 
     public IReadOnlyList<Schedule> List(string userId) => store.List(userId);
+
+    private MiniMe.Workflows.WorkflowCatalog Workflows => new(workspace.WorkflowsDirectory);
+
+    /// <summary>A workflow by name only (builtin:NAME or workflows/NAME.workflow.yaml), never a path: API callers name no files. It must load and validate.</summary>
+    private MiniMe.Workflows.WorkflowDefinition CheckWorkflow(string name, out string text)
+    {
+        if (name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal) || name.StartsWith('.'))
+            throw new InvalidInputException($"'{name}' is not a workflow name: a schedule names a workflow (builtin:team, or a file in the workspace's workflows/ without .workflow.yaml), not a path.");
+        return Workflows.Load(name, out text);
+    }
+
+    private void CheckWorkflow(string name) => CheckWorkflow(name, out _);
 
     public Schedule Require(string userId, string id) => store.Require(userId, id);
 
@@ -151,9 +176,12 @@ public sealed class ScheduleService(
         Exception? cancelled = null;
         try
         {
-            execution = schedule.Kind == ScheduleKinds.Ask
-                ? await AskAsync(userId, schedule, trigger, coalesced, startData, cancellationToken).ConfigureAwait(false)
-                : await ChatAsync(userId, schedule, trigger, coalesced, startData, cancellationToken).ConfigureAwait(false);
+            execution = schedule.Kind switch
+            {
+                ScheduleKinds.Ask => await AskAsync(userId, schedule, trigger, coalesced, startData, cancellationToken).ConfigureAwait(false),
+                ScheduleKinds.Workflow => await WorkflowAsync(userId, schedule, trigger, coalesced, startData, cancellationToken).ConfigureAwait(false),
+                _ => await ChatAsync(userId, schedule, trigger, coalesced, startData, cancellationToken).ConfigureAwait(false),
+            };
         }
         catch (ScheduleRunFailed failed)
         {
@@ -210,6 +238,31 @@ public sealed class ScheduleService(
         return new ScheduleExecution(schedule.Id, userId, trigger, coalesced, result.RunId, result.Status, detail, null, stored);
     }
 
+    private async Task<ScheduleExecution> WorkflowAsync(
+        string userId, Schedule schedule, string trigger, int coalesced, JsonObject startData, CancellationToken cancellationToken)
+    {
+        var runner = await users.Get(userId).WorkflowRunnerAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new ModelUnavailableException(ChatService.NoModelDetail);
+        var definition = CheckWorkflow(schedule.Workflow ?? "", out var manifest);
+        var actions = new PendingWorkflowActions(proposals, userId);
+        string? runId = null;
+        try
+        {
+            var result = await runner.StartAsync(definition, manifest, schedule.Prompt, [], actions, observer: null, cancellationToken,
+                started: id => runId = id, startData: startData).ConfigureAwait(false);
+            var stored = actions.Stored.Concat(result.Proposals.Select(p => proposals.Add(userId, result.State.RunId, p).Id)).ToList();
+            var waiting = result.Waiting.Count > 0 ? $" It waits at {string.Join(", ", result.Waiting)} (`minime runs resume {result.State.RunId}`)." : "";
+            var detail = (stored.Count == 0
+                ? "No actions proposed."
+                : $"{stored.Count} proposed action{(stored.Count == 1 ? "" : "s")} wait{(stored.Count == 1 ? "s" : "")} for approval (GET /v1/proposals, or the web UI's Proposals page).") + waiting;
+            return new ScheduleExecution(schedule.Id, userId, trigger, coalesced, result.State.RunId, result.Status, detail, null, stored);
+        }
+        catch (Exception e) when (runId is not null)
+        {
+            throw new ScheduleRunFailed(runId, null, e);
+        }
+    }
+
     private static ScheduleExecution Failed(string userId, Schedule schedule, string trigger, int coalesced, string? runId, string? conversationId, Exception e)
     {
         var reason = e is OperationCanceledException ? "cancelled (the server stopped or the request was aborted during the run)" : e.Message.ReplaceLineEndings(" ");
@@ -229,9 +282,31 @@ public sealed class ScheduleService(
     }
 
     /// <summary>A chat run that failed after it had a conversation (and maybe a run id) to record.</summary>
-    private sealed class ScheduleRunFailed(string? runId, string conversationId, Exception inner) : Exception(inner.Message, inner)
+    private sealed class ScheduleRunFailed(string? runId, string? conversationId, Exception inner) : Exception(inner.Message, inner)
     {
         public string? RunId { get; } = runId;
-        public string ConversationId { get; } = conversationId;
+        public string? ConversationId { get; } = conversationId;
+    }
+
+    /// <summary>
+    /// A scheduled workflow's tool and human nodes: nobody is there to approve, so a tool node's action is
+    /// stored pending in the proposal store (the node fails with where it waits; an error edge may take
+    /// over) and a human node leaves the run waiting. Nothing runs without the user's decision.
+    /// </summary>
+    private sealed class PendingWorkflowActions(ProposalStore proposals, string userId) : MiniMe.Workflows.IWorkflowActions
+    {
+        private readonly List<string> _stored = [];
+
+        public IReadOnlyList<string> Stored { get { lock (_stored) return [.. _stored]; } }
+
+        public Task<JsonObject> RunToolAsync(string runId, MiniMe.Actions.ActionProposal proposal, CancellationToken cancellationToken)
+        {
+            var id = proposals.Add(userId, runId, proposal).Id;
+            lock (_stored) _stored.Add(id);
+            throw new MiniMe.Workflows.WorkflowNodeException(
+                $"{proposal.Tool} waits for approval as proposal {id}: scheduled runs never approve actions (decide it in the web UI or with POST /v1/proposals/{id}/approve).");
+        }
+
+        public Task<bool?> ApproveAsync(string runId, string nodeId, string message, CancellationToken cancellationToken) => Task.FromResult<bool?>(null);
     }
 }

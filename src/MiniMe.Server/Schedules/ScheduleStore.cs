@@ -18,17 +18,17 @@ public sealed class ScheduleStore(ServerDatabase database, TimeProvider time)
     /// <summary>The next run of a schedule that will not run again (its expression no longer occurs, or no longer parses).</summary>
     public static readonly DateTimeOffset Never = new(9999, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private const string Columns = "id, name, cron, kind, prompt, conversation_id, created_at, next_run_at, last_run_at, last_run_id, last_status, last_detail";
+    private const string Columns = "id, name, cron, kind, prompt, conversation_id, created_at, next_run_at, last_run_at, last_run_id, last_status, last_detail, workflow";
 
-    public Schedule Create(string userId, string name, string cron, string kind, string prompt, DateTimeOffset nextRunAt)
+    public Schedule Create(string userId, string name, string cron, string kind, string prompt, DateTimeOffset nextRunAt, string? workflow = null)
     {
         var now = ServerDatabase.Now(time);
         var next = ServerDatabase.Microseconds(nextRunAt);
         var id = "s_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         using (var connection = database.OpenForWrite())
         using (var command = connection.Command("""
-                   INSERT INTO schedules (id, user_id, name, cron, kind, prompt, created_at, next_run_at)
-                   VALUES (@id, @user, @name, @cron, @kind, @prompt, @at, @next)
+                   INSERT INTO schedules (id, user_id, name, cron, kind, prompt, workflow, created_at, next_run_at)
+                   VALUES (@id, @user, @name, @cron, @kind, @prompt, @workflow, @at, @next)
                    """)
                    .With("@id", id)
                    .With("@user", userId)
@@ -36,10 +36,11 @@ public sealed class ScheduleStore(ServerDatabase database, TimeProvider time)
                    .With("@cron", cron)
                    .With("@kind", kind)
                    .With("@prompt", prompt)
+                   .With("@workflow", workflow)
                    .With("@at", database.Timestamp(now))
                    .With("@next", database.Timestamp(next)))
             command.ExecuteNonQuery();
-        return new Schedule(id, name, cron, kind, prompt, null, now, next, null, null, null, null);
+        return new Schedule(id, name, cron, kind, prompt, null, now, next, null, null, null, null, workflow);
     }
 
     public Schedule? Get(string userId, string id)
@@ -157,7 +158,8 @@ public sealed class ScheduleStore(ServerDatabase database, TimeProvider time)
         database.ReadTimestampOrNull(reader, first + 8),
         reader.GetStringOrNull(first + 9),
         reader.GetStringOrNull(first + 10),
-        reader.GetStringOrNull(first + 11));
+        reader.GetStringOrNull(first + 11),
+        reader.GetStringOrNull(first + 12));
 
     internal static NotFoundException NotFound(string id) => new($"No schedule '{id}'; `minime schedule list` (or GET /v1/schedules) lists yours.");
 }

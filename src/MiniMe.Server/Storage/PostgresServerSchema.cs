@@ -122,6 +122,7 @@ internal static class PostgresServerSchema
                 cron text NOT NULL,
                 kind text NOT NULL,
                 prompt text NOT NULL,
+                workflow text,
                 conversation_id text,
                 created_at timestamptz NOT NULL,
                 next_run_at timestamptz NOT NULL,

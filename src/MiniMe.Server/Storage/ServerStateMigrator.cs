@@ -64,7 +64,7 @@ public static class ServerStateMigrator
             [new("id", Kind.Text), new("goal_id", Kind.Text), new("kind", Kind.Text), new("target", Kind.Text), new("created_at", Kind.Timestamp)]),
         new("schedules", "id", false,
             [new("id", Kind.Text), new("user_id", Kind.Text), new("name", Kind.Text), new("cron", Kind.Text), new("kind", Kind.Text), new("prompt", Kind.Text),
-             new("conversation_id", Kind.Text), new("created_at", Kind.Timestamp), new("next_run_at", Kind.Timestamp), new("last_run_at", Kind.Timestamp),
+             new("workflow", Kind.Text), new("conversation_id", Kind.Text), new("created_at", Kind.Timestamp), new("next_run_at", Kind.Timestamp), new("last_run_at", Kind.Timestamp),
              new("last_run_id", Kind.Text), new("last_status", Kind.Text), new("last_detail", Kind.Text)]),
     ];
 

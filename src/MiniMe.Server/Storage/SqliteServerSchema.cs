@@ -149,6 +149,7 @@ internal static class SqliteServerSchema
             cron TEXT NOT NULL,
             kind TEXT NOT NULL,
             prompt TEXT NOT NULL,
+            workflow TEXT,
             conversation_id TEXT,
             created_at TEXT NOT NULL,
             next_run_at TEXT NOT NULL,

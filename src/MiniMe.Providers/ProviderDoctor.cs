@@ -159,22 +159,11 @@ public static class ProviderDoctor
         }
     }
 
-    private static LlmOptions Clone(LlmOptions o) => new()
+    /// <summary>llm.* as configured, with the per-call timeout at most a minute (a check should not wait longer).</summary>
+    private static LlmOptions Clone(LlmOptions o)
     {
-        Provider = o.Provider,
-        Endpoint = o.Endpoint,
-        Model = o.Model,
-        ApiKeyVariable = o.ApiKeyVariable,
-        TimeoutSeconds = Math.Min(o.TimeoutSeconds, 60),
-        MaxRetries = o.MaxRetries,
-        RetryBaseDelayMs = o.RetryBaseDelayMs,
-        MaxRunTokens = o.MaxRunTokens,
-        MaxOutputTokens = o.MaxOutputTokens,
-        MaxIterations = o.MaxIterations,
-        MaxRepairAttempts = o.MaxRepairAttempts,
-        SkipAgentsBelow = o.SkipAgentsBelow,
-        Temperature = o.Temperature,
-        ResponseFormat = o.ResponseFormat,
-        Prices = o.Prices,
-    };
+        var probe = NamedModels.Copy(o);
+        probe.TimeoutSeconds = Math.Min(o.TimeoutSeconds, 60);
+        return probe;
+    }
 }

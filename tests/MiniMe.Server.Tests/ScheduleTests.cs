@@ -34,6 +34,10 @@ public sealed class ScheduleTests : IDisposable
 
     private readonly string _root = Path.Combine(Path.GetTempPath(), "minime-server-tests", "schedules-" + Guid.NewGuid().ToString("N"));
 
+    /// <summary>The real OpenAI provider over the loopback server, which answers as the agent team.</summary>
+    private static ProviderConnection TeamModel(LoopbackOpenAiServer model) => ChatClientFactory.Create(
+        new LlmOptions { Provider = LlmProvider.OpenAI, Endpoint = model.BaseUrl.ToString(), Model = "loopback-model", ApiKeyVariable = "MINIME_TEST_UNSET_KEY", RetryBaseDelayMs = 1 });
+
     private Workspace NewWorkspace(string? config = null, string folder = "project")
     {
         var workspace = new Workspace(Path.Combine(_root, folder, ".minime"));
@@ -220,8 +224,7 @@ public sealed class ScheduleTests : IDisposable
     {
         await using var model = await LoopbackOpenAiServer.StartAsync();
         model.Responder = r => AgentReplies.For(AgentReplies.AgentOf(r.MessagesText));
-        using var connection = ChatClientFactory.Create(
-            new LlmOptions { Provider = LlmProvider.OpenAI, Endpoint = model.BaseUrl.ToString(), Model = "loopback-model", ApiKeyVariable = "MINIME_TEST_UNSET_KEY", RetryBaseDelayMs = 1 });
+        using var connection = TeamModel(model);
         var time = new FakeTimeProvider(Start);
         var workspace = NewWorkspace();
         WorkspaceTrust.Record(new TrustStore(TrustFile), workspace, ConfigurationLoader.Load(workspace), TrustSource.Init, DateTimeOffset.UtcNow);
@@ -248,8 +251,7 @@ public sealed class ScheduleTests : IDisposable
     {
         await using var model = await LoopbackOpenAiServer.StartAsync();
         model.Responder = r => AgentReplies.For(AgentReplies.AgentOf(r.MessagesText));
-        using var connection = ChatClientFactory.Create(
-            new LlmOptions { Provider = LlmProvider.OpenAI, Endpoint = model.BaseUrl.ToString(), Model = "loopback-model", ApiKeyVariable = "MINIME_TEST_UNSET_KEY", RetryBaseDelayMs = 1 });
+        using var connection = TeamModel(model);
         var time = new FakeTimeProvider(Start);
         var workspace = NewWorkspace();
         Directory.CreateDirectory(workspace.WorkflowsDirectory);

@@ -117,17 +117,7 @@ public sealed class AgentTeam
             if (integration is not null) integration = integration with { Proposals = proposals };
         }
 
-        foreach (var proposal in proposals)
-            _traces.AppendBatched(request.RunId, TraceEventTypes.ActionProposal, new JsonObject
-            {
-                ["id"] = proposal.Id,
-                ["tool"] = proposal.Tool,
-                ["arguments"] = proposal.Arguments.DeepClone(),
-                ["rationale"] = proposal.Rationale,
-                ["proposed_by"] = proposal.ProposedBy,
-                ["status"] = "proposed",
-                ["review"] = proposal.Review,
-            });
+        foreach (var proposal in proposals) TraceProposal(_traces, request.RunId, proposal);
         await _traces.FlushAsync(request.RunId, cancellationToken).ConfigureAwait(false);
         if (observer is not null) await observer(new ProposalsReady(proposals), cancellationToken).ConfigureAwait(false);
 
@@ -162,6 +152,19 @@ public sealed class AgentTeam
         }
         return result;
     }
+
+    /// <summary>The action_proposal event of a proposal handed to the user (the team's and a workflow's alike), batched.</summary>
+    internal static void TraceProposal(TraceStore traces, string runId, ActionProposal proposal) =>
+        traces.AppendBatched(runId, TraceEventTypes.ActionProposal, new JsonObject
+        {
+            ["id"] = proposal.Id,
+            ["tool"] = proposal.Tool,
+            ["arguments"] = proposal.Arguments.DeepClone(),
+            ["rationale"] = proposal.Rationale,
+            ["proposed_by"] = proposal.ProposedBy,
+            ["status"] = "proposed",
+            ["review"] = proposal.Review,
+        });
 
     private async Task<HashSet<string>> RouteAsync(TeamRequest request, TeamObserver? observer, CancellationToken cancellationToken)
     {

@@ -203,16 +203,7 @@ public sealed class WorkflowExecutor
             throw new WorkflowFailedException($"The workflow '{workflow.Name}' ended without reaching its exit '{workflow.Exit}' (it was {state.Node(workflow.Exit).Status}).");
         }
         var proposals = Proposals(workflow, state);
-        foreach (var proposal in proposals)
-            _traces.AppendBatched(state.RunId, TraceEventTypes.ActionProposal, new JsonObject
-            {
-                ["id"] = proposal.Id,
-                ["tool"] = proposal.Tool,
-                ["arguments"] = proposal.Arguments.DeepClone(),
-                ["rationale"] = proposal.Rationale,
-                ["proposed_by"] = proposal.ProposedBy,
-                ["status"] = "proposed",
-            });
+        foreach (var proposal in proposals) AgentTeam.TraceProposal(_traces, state.RunId, proposal);
         await _traces.FlushAsync(state.RunId, cancellationToken).ConfigureAwait(false);
         Checkpoint(state, "completed");
         return new WorkflowResult("completed", proposals, state, []);

@@ -30,7 +30,14 @@ internal sealed class WorkflowCommand : MiniMeCommand
     protected override Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken) =>
         Task.FromResult(WriteList(Context, Catalog(parse), json: false));
 
-    private static WorkflowCatalog Catalog(ParseResult parse) => new(Workspace.Resolve(parse.GetValue(GlobalOptions.Home)).WorkflowsDirectory);
+    /// <summary>The workspace's workflows; in an initialized workspace a node's model: is checked against the configured models.</summary>
+    private static WorkflowCatalog Catalog(ParseResult parse)
+    {
+        var workspace = Workspace.Resolve(parse.GetValue(GlobalOptions.Home));
+        return new(workspace.WorkflowsDirectory, workspace.IsInitialized ? ModelNames(Engine.LoadOptions(workspace)) : null);
+    }
+
+    internal static IReadOnlyCollection<string> ModelNames(MiniMeOptions options) => [.. NamedModels.Of(options.Llm).Select(m => m.Name)];
 
     private static int WriteList(CliContext context, WorkflowCatalog catalog, bool json)
     {
@@ -153,7 +160,7 @@ internal static class WorkflowRuns
 
     public static async Task<int> StartAsync(CliContext context, Engine engine, string workflowName, string task, IReadOnlyDictionary<string, string> inputs, bool yes, CancellationToken cancellationToken)
     {
-        var catalog = new WorkflowCatalog(engine.Workspace.WorkflowsDirectory);
+        var catalog = new WorkflowCatalog(engine.Workspace.WorkflowsDirectory, WorkflowCommand.ModelNames(engine.Options));
         var workflow = catalog.Load(workflowName, out var manifest);
         var bound = WorkflowExecutor.BindInputs(workflow, inputs);
         var runner = await RunnerAsync(engine, cancellationToken).ConfigureAwait(false);

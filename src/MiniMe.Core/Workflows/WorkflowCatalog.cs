@@ -8,8 +8,9 @@ public sealed record WorkflowEntry(string Name, string Source, bool Builtin, str
 /// <summary>
 /// Where workflows come from: the builtin manifests (embedded resources, named builtin:NAME) and the
 /// workspace's workflows/ folder (*.workflow.yaml, named by file). <see cref="Resolve"/> takes a name or a path.
+/// With <paramref name="models"/> (the configured model names) a node's <c>model:</c> is checked at load too.
 /// </summary>
-public sealed class WorkflowCatalog(string? directory)
+public sealed class WorkflowCatalog(string? directory, IReadOnlyCollection<string>? models = null)
 {
     public const string BuiltinPrefix = "builtin:";
     private const string ResourcePrefix = "MiniMe.Workflows.Builtin.";
@@ -38,11 +39,11 @@ public sealed class WorkflowCatalog(string? directory)
         return list;
     }
 
-    private static WorkflowEntry Entry(string name, string source, bool builtin, Func<string> text)
+    private WorkflowEntry Entry(string name, string source, bool builtin, Func<string> text)
     {
         try
         {
-            var definition = WorkflowParser.Load(text(), source);
+            var definition = WorkflowParser.Load(text(), source, models);
             return new WorkflowEntry(name, source, builtin, definition.Description, null);
         }
         catch (Exception e) when (e is MiniMeException or IOException or UnauthorizedAccessException)
@@ -76,6 +77,6 @@ public sealed class WorkflowCatalog(string? directory)
     {
         var (manifest, source) = Resolve(nameOrPath);
         text = manifest;
-        return WorkflowParser.Load(manifest, source);
+        return WorkflowParser.Load(manifest, source, models);
     }
 }

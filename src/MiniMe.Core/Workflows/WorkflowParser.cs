@@ -32,10 +32,11 @@ public static class WorkflowParser
     };
 
     /// <summary>Parses and validates; throws <see cref="WorkflowValidationException"/> with every problem.</summary>
-    public static WorkflowDefinition Load(string yaml, string source)
+    /// <param name="models">The named models a node's <c>model:</c> may name (llm.models, or the default); null: not checked.</param>
+    public static WorkflowDefinition Load(string yaml, string source, IReadOnlyCollection<string>? models = null)
     {
         var (definition, problems) = Parse(yaml, source);
-        if (definition is not null) problems.AddRange(WorkflowValidator.Validate(definition));
+        if (definition is not null) problems.AddRange(WorkflowValidator.Validate(definition, models));
         if (problems.Count > 0) throw new WorkflowValidationException(problems);
         return definition!;
     }

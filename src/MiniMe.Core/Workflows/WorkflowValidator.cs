@@ -11,7 +11,8 @@ namespace MiniMe.Workflows;
 /// </summary>
 public static class WorkflowValidator
 {
-    public static List<string> Validate(WorkflowDefinition d)
+    /// <param name="models">The configured model names an agent node's <c>model:</c> may name; null: not checked (no configuration at hand).</param>
+    public static List<string> Validate(WorkflowDefinition d, IReadOnlyCollection<string>? models = null)
     {
         ArgumentNullException.ThrowIfNull(d);
         var problems = new List<string>();
@@ -26,6 +27,10 @@ public static class WorkflowValidator
         {
             if (node.Type == NodeTypes.Agent && node.Agent is { } agent && !OutputSchemas.Agents.Contains(agent))
                 Problem(node.MarkOf("agent"), $"node '{node.Id}': unknown agent '{agent}'" + (SettingKeys.Closest(agent, OutputSchemas.Agents) is { } s ? $"; did you mean '{s}'?" : $"; use one of {string.Join(", ", OutputSchemas.Agents)}"));
+            if (models is not null && node.Model is { } model && !models.Contains(model))
+                Problem(node.MarkOf("model"), $"node '{node.Id}': unknown model '{model}'" + (models.Count == 0
+                    ? "; no model is configured (llm.models, or llm.provider/model as the model named default)"
+                    : SettingKeys.Closest(model, models) is { } m ? $"; did you mean '{m}'?" : $"; known models: {string.Join(", ", models)}"));
             if (node.Type == NodeTypes.Tool && node.Tool is { } tool && !OutputSchemas.Tools.Contains(tool))
                 Problem(node.MarkOf("tool"), $"node '{node.Id}': unknown tool '{tool}'" + (SettingKeys.Closest(tool, OutputSchemas.Tools) is { } s ? $"; did you mean '{s}'?" : $"; use one of {string.Join(", ", OutputSchemas.Tools)}"));
             if (node.Type == NodeTypes.Tool && node.Tool == "run_command" && node.Arguments?["argv"] is not System.Text.Json.Nodes.JsonArray)

@@ -52,6 +52,20 @@ public sealed class WorkflowValidationTests
     }
 
     [Fact]
+    public void A_node_model_is_checked_against_the_configured_models_when_they_are_known()
+    {
+        var yaml = Valid.Replace("    agent: builder\n", "    agent: builder\n    model: bgi\n", StringComparison.Ordinal);
+        Assert.Contains("model: bgi", yaml, StringComparison.Ordinal);
+
+        Assert.Equal("bgi", WorkflowParser.Load(yaml, "w.workflow.yaml").Node("fix")!.Model);   // no configuration at hand: not checked
+        var typo = Assert.Throws<WorkflowValidationException>(() => WorkflowParser.Load(yaml, "w.workflow.yaml", ["big", "small"])).Problems;
+        Assert.Equal(["w.workflow.yaml:16:12: node 'fix': unknown model 'bgi'; did you mean 'big'?"], typo);
+        var none = Assert.Throws<WorkflowValidationException>(() => WorkflowParser.Load(yaml, "w.workflow.yaml", [])).Problems;
+        Assert.Contains("no model is configured", Assert.Single(none), StringComparison.Ordinal);
+        Assert.Equal("big", WorkflowParser.Load(yaml.Replace("model: bgi", "model: big", StringComparison.Ordinal), "w.workflow.yaml", ["big", "small"]).Node("fix")!.Model);
+    }
+
+    [Fact]
     public void Unknown_fields_and_node_types_are_reported_with_line_column_and_the_closest_name()
     {
         var problems = Problems("""

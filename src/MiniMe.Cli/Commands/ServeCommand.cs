@@ -89,7 +89,7 @@ internal sealed class ServeCommand : MiniMeCommand
         try
         {
             // The default model (llm.provider, else the first of llm.models): the one calls go to unless routed elsewhere.
-            var model = NamedModels.Of(options.Llm).FirstOrDefault(m => m.Name == NamedModels.DefaultOf(options.Llm))?.Options ?? options.Llm;
+            var model = NamedModels.Default(options.Llm)?.Options ?? options.Llm;
             return await MiniMe.Providers.ProviderDoctor.ProbeEndpointAsync(model, TimeSpan.FromSeconds(3), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (MiniMeException e)

@@ -45,11 +45,14 @@ public static class NamedModels
     }
 
     /// <summary>The model of agents without a choice: <c>default</c>, else the first of llm.models; null when none is configured.</summary>
-    public static string? DefaultOf(LlmOptions llm)
+    public static NamedModel? Default(LlmOptions llm)
     {
         var models = Of(llm);
-        return models.FirstOrDefault(m => m.Name == DefaultName)?.Name ?? models.FirstOrDefault()?.Name;
+        return models.FirstOrDefault(m => m.Name == DefaultName) ?? models.FirstOrDefault();
     }
+
+    /// <summary>The name of <see cref="Default"/>.</summary>
+    public static string? DefaultOf(LlmOptions llm) => Default(llm)?.Name;
 
     /// <summary>The band of a 0-1 complexity score (router.rules[].when.complexity).</summary>
     public static TaskComplexity Band(double complexity) =>

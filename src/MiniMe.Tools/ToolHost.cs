@@ -35,6 +35,13 @@ public sealed class ToolHost
     /// <summary>The hooks of this workspace: the in-process ones, then config.yaml's program hooks, tracing into the runner's traces.</summary>
     public HookDispatcher Hooks { get; }
 
+    /// <summary>Program hooks (a workflow manifest's) run the way config.yaml's are: argv, sandbox, timeout.</summary>
+    public IReadOnlyList<IRunHook> ProgramHooks(IEnumerable<HookOptions> definitions)
+    {
+        ArgumentNullException.ThrowIfNull(definitions);
+        return [.. _programHooks(definitions)];
+    }
+
     /// <summary><see cref="Hooks"/> followed by more program hooks (a workflow manifest's), run the same way.</summary>
     public HookDispatcher HooksWith(IEnumerable<HookOptions> more)
     {

@@ -109,8 +109,8 @@ public sealed class AskPipeline(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             traces.Append(runId, TraceEventTypes.Error, new JsonObject { ["type"] = e.GetType().Name, ["message"] = e.Message });
-            var status = e switch { RunBudgetExceededException => "budget_exceeded", HookVetoedException => "vetoed", _ => "error" };
-            if (e is not HookVetoedException { Event: HookEvents.BeforeRun })
+            var status = RunHooks.StatusOf(e);
+            if (RunHooks.TellsAfterRun(e))
                 await AfterRunAsync(runId, status, CancellationToken.None).ConfigureAwait(false);
             traces.Append(runId, TraceEventTypes.RunEnd, Totals(status, contextTokens, meter, clock));
             throw;
@@ -122,29 +122,19 @@ public sealed class AskPipeline(
         }
     }
 
-    /// <summary>before_run: a deny stops the run (<see cref="HookVetoedException"/>); a patch of "task" changes what the run works on.</summary>
+    /// <summary>before_run (<see cref="RunHooks"/>): a deny stops the run; a patch of "task" changes what the run works on.</summary>
     private async Task<AskRequest> BeforeRunAsync(string runId, AskRequest request, CancellationToken cancellationToken)
     {
-        if (_hooks.IsEmpty) return request;
-        var outcome = await _hooks.BeforeRunAsync(runId, new JsonObject
+        var task = await RunHooks.BeforeAsync(_hooks, runId, request.Task, new JsonObject
         {
-            ["task"] = request.Task,
             ["mode"] = request.DryRun ? "dry_run" : "run",
             ["domain"] = request.Domain,
             ["budget_tokens"] = request.BudgetTokens,
         }, cancellationToken).ConfigureAwait(false);
-        if (outcome.Denied) throw new HookVetoedException(HookEvents.BeforeRun, outcome.Hook!, outcome.Reason!);
-        return outcome.Patched && outcome.Payload["task"] is JsonValue task && task.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text) && text != request.Task
-            ? request with { Task = text }
-            : request;
+        return task == request.Task ? request : request with { Task = task };
     }
 
-    /// <summary>after_run: told how the run ended, just before run_end; its verdict is traced only.</summary>
-    private async Task AfterRunAsync(string runId, string status, CancellationToken cancellationToken)
-    {
-        if (_hooks.IsEmpty) return;
-        await _hooks.AfterRunAsync(runId, new JsonObject { ["status"] = status }, cancellationToken).ConfigureAwait(false);
-    }
+    private Task AfterRunAsync(string runId, string status, CancellationToken cancellationToken) => RunHooks.AfterAsync(_hooks, runId, status, cancellationToken);
 
     /// <summary>run_end data: model token totals (when the team ran), cost and elapsed time.</summary>
     private static JsonObject Totals(string status, int contextTokens, RunMeter? meter, Stopwatch clock)

@@ -12,8 +12,11 @@ namespace MiniMe.Runs;
 /// A workflow run (`minime workflow run`, `minime ask --workflow`, `minime runs resume`): the shared
 /// stages (<see cref="RunPreparation"/>) assemble the context, then the <see cref="WorkflowExecutor"/>
 /// runs the manifest, checkpointing after every node. One run_end closes each attempt: completed,
-/// waiting (a human node), error, budget_exceeded or cancelled; a resume appends to the same trace.
+/// waiting (a human node), error, budget_exceeded, vetoed or cancelled; a resume appends to the same trace.
+/// Hooks: config.yaml's and, for this workflow's runs, the manifest's own (<paramref name="manifestHooks"/>);
+/// before_run may deny or patch the task of a new run, after_run is told each attempt's status.
 /// </summary>
+/// <param name="manifestHooks">The program hooks a manifest declares, ready to run (null: a manifest's hooks are refused).</param>
 public sealed class WorkflowRunner(
     RunPreparation preparation,
     TraceStore traces,
@@ -22,7 +25,9 @@ public sealed class WorkflowRunner(
     AgentTeamOptions options,
     int defaultContextBudget,
     TimeProvider? time = null,
-    MiniMe.Hooks.HookDispatcher? hooks = null)
+    MiniMe.Hooks.HookDispatcher? hooks = null,
+    IAgentToolbox? tools = null,
+    Func<WorkflowDefinition, IReadOnlyList<MiniMe.Hooks.IRunHook>>? manifestHooks = null)
 {
     private readonly MiniMe.Hooks.HookDispatcher _hooks = hooks ?? MiniMe.Hooks.HookDispatcher.None;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -35,12 +40,26 @@ public sealed class WorkflowRunner(
     {
         ArgumentNullException.ThrowIfNull(workflow);
         if (string.IsNullOrWhiteSpace(task)) throw new InvalidInputException("The task is empty; describe what you want done.");
+        var own = ManifestHooks(workflow);
+        var runHooks = own.Count == 0 ? _hooks : _hooks.With(own);
         var runId = RunId.New(_time.GetUtcNow());
         started?.Invoke(runId);
         var clock = Stopwatch.StartNew();
-        var prepared = await preparation.PrepareAsync(runId,
-            new RunInput(task, "run", defaultContextBudget) { StartData = StartData(workflow, startData) },
-            cancellationToken).ConfigureAwait(false);
+        PreparedRun prepared;
+        try
+        {
+            task = await RunHooks.BeforeAsync(runHooks, runId, task, new JsonObject { ["mode"] = "run", ["workflow"] = workflow.Name }, cancellationToken).ConfigureAwait(false);
+            prepared = await preparation.PrepareAsync(runId,
+                new RunInput(task, "run", defaultContextBudget) { StartData = StartData(workflow, startData) },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            traces.Append(runId, TraceEventTypes.Error, new JsonObject { ["type"] = e.GetType().Name, ["message"] = e.Message });
+            if (RunHooks.TellsAfterRun(e)) await RunHooks.AfterAsync(runHooks, runId, RunHooks.StatusOf(e), CancellationToken.None).ConfigureAwait(false);
+            traces.Append(runId, TraceEventTypes.RunEnd, new JsonObject { ["status"] = RunHooks.StatusOf(e), ["elapsed_ms"] = Math.Round(clock.Elapsed.TotalMilliseconds, 2) });
+            throw;
+        }
         var agentPrinciples = AgentNames.All.ToDictionary(
             agent => agent,
             agent => (IReadOnlyList<WeightedPrinciple>)[.. EffectiveIdentity.Compute(preparation.Identity, prepared.Profile, prepared.Masks, task, agent).Where(p => p.Layer == PrincipleScope.Agent)],
@@ -49,8 +68,14 @@ public sealed class WorkflowRunner(
         var state = WorkflowExecutor.NewState(runId, workflow, manifest, request, inputs, options.MaxRunTokens);
         checkpoints.Save(state);
         traces.Append(runId, TraceEventTypes.WorkflowStart, new JsonObject { ["workflow"] = workflow.Name, ["source"] = workflow.Source, ["resumed"] = false });
-        return await ExecuteAsync(workflow, state, actions, observer, prepared.Context.TotalTokens, clock, cancellationToken).ConfigureAwait(false);
+        return await ExecuteAsync(workflow, state, actions, observer, prepared.Context.TotalTokens, clock, own, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The manifest's own program hooks; none when it declares none.</summary>
+    private IReadOnlyList<MiniMe.Hooks.IRunHook> ManifestHooks(WorkflowDefinition workflow) =>
+        workflow.Hooks.Count == 0 ? []
+        : manifestHooks?.Invoke(workflow)
+          ?? throw new InvalidInputException($"{workflow.Source}: this host does not run a manifest's hooks; move them to config.yaml.");
 
     private static JsonObject StartData(WorkflowDefinition workflow, JsonObject? extra)
     {
@@ -66,23 +91,28 @@ public sealed class WorkflowRunner(
         if (state.Status == "completed")
             throw new InvalidInputException($"Run {runId} already completed; nothing to resume.");
         var workflow = WorkflowParser.Load(state.Manifest, state.Source);
+        var own = ManifestHooks(workflow);
         var done = state.Nodes.Where(n => n.Value.Status == NodeStatus.Completed).Select(n => (JsonNode?)n.Key);
         traces.Append(runId, TraceEventTypes.WorkflowStart, new JsonObject
         {
             ["workflow"] = workflow.Name, ["source"] = workflow.Source, ["resumed"] = true, ["completed_nodes"] = new JsonArray([.. done]),
         });
-        return await ExecuteAsync(workflow, state, actions, observer, 0, Stopwatch.StartNew(), cancellationToken).ConfigureAwait(false);
+        return await ExecuteAsync(workflow, state, actions, observer, 0, Stopwatch.StartNew(), own, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<WorkflowResult> ExecuteAsync(WorkflowDefinition workflow, WorkflowState state, IWorkflowActions? actions, TeamObserver? observer,
-        int contextTokens, Stopwatch clock, CancellationToken cancellationToken)
+        int contextTokens, Stopwatch clock, IReadOnlyList<MiniMe.Hooks.IRunHook> own, CancellationToken cancellationToken)
     {
-        var executor = new WorkflowExecutor(chat, options, traces, checkpoints, actions, _hooks);
+        var runHooks = own.Count == 0 ? _hooks : _hooks.With(own);
+        // The manifest's tool hooks meet its tool nodes here; config.yaml's meet every tool call in the tool runner.
+        var toolHooks = own.Count == 0 ? null : new MiniMe.Hooks.HookDispatcher(own, traces);
+        var executor = new WorkflowExecutor(chat, options, traces, checkpoints, actions, runHooks, tools, toolHooks);
         // Agent-call hooks see this run's model calls (the dispatcher is ambient for them).
-        using var hookScope = _hooks.Enter();
+        using var hookScope = runHooks.Enter();
         try
         {
             var result = await executor.RunAsync(workflow, state, observer, cancellationToken).ConfigureAwait(false);
+            await RunHooks.AfterAsync(runHooks, state.RunId, result.Status, CancellationToken.None).ConfigureAwait(false);
             var end = Totals(result.Status, contextTokens, state, clock);
             end["workflow"] = workflow.Name;
             end["proposals"] = result.Proposals.Count;
@@ -99,7 +129,8 @@ public sealed class WorkflowRunner(
         {
             var root = e is WorkflowFailedException { InnerException: { } inner } ? inner : e;
             traces.Append(state.RunId, TraceEventTypes.Error, new JsonObject { ["type"] = root.GetType().Name, ["message"] = e.Message });
-            traces.Append(state.RunId, TraceEventTypes.RunEnd, Totals(root is RunBudgetExceededException ? "budget_exceeded" : "error", contextTokens, state, clock));
+            await RunHooks.AfterAsync(runHooks, state.RunId, RunHooks.StatusOf(root), CancellationToken.None).ConfigureAwait(false);
+            traces.Append(state.RunId, TraceEventTypes.RunEnd, Totals(RunHooks.StatusOf(root), contextTokens, state, clock));
             throw;
         }
     }

@@ -27,7 +27,11 @@ public sealed class WorkflowNodeException(string message) : MiniMeException(Erro
 public sealed class WorkflowFailedException(string message, Exception? inner = null) : MiniMeException(inner is MiniMeException m ? m.Category : ErrorCategory.Internal, message, inner);
 
 /// <summary>How a workflow run ended: completed, or waiting at a human node; the proposals the last integrator (or builder) made.</summary>
-public sealed record WorkflowResult(string Status, IReadOnlyList<ActionProposal> Proposals, WorkflowState State, IReadOnlyList<string> Waiting);
+public sealed record WorkflowResult(string Status, IReadOnlyList<ActionProposal> Proposals, WorkflowState State, IReadOnlyList<string> Waiting)
+{
+    /// <summary>What the agent nodes did in this attempt (reviews, calls, agents routed out, builds, integration and its re-check).</summary>
+    public WorkflowAgentLog Agents { get; init; } = WorkflowAgentLog.Empty;
+}
 
 /// <summary>
 /// Runs a validated workflow. Nodes run as soon as every inbound edge is decided and one of them fired;
@@ -45,16 +49,23 @@ public sealed class WorkflowExecutor
     private readonly IChatClient _chat;
     private readonly AgentTeamOptions _options;
     private readonly TraceStore _traces;
-    private readonly WorkflowCheckpoints _checkpoints;
+    private readonly WorkflowCheckpoints? _checkpoints;
+    private readonly AgentNodes _agents;
     private readonly IWorkflowActions? _actions;
     private readonly Lock _gate = new();
 
     private readonly MiniMe.Hooks.HookDispatcher _hooks;
+    private readonly MiniMe.Hooks.HookDispatcher _toolHooks;
 
+    /// <param name="checkpoints">Where the state is saved after every node (null: not saved).</param>
     /// <param name="hooks">before_node (a deny skips the node: status vetoed, its edges dead) and after_node (docs/hooks.md).</param>
-    public WorkflowExecutor(IChatClient chat, AgentTeamOptions options, TraceStore traces, WorkflowCheckpoints checkpoints, IWorkflowActions? actions,
-        MiniMe.Hooks.HookDispatcher? hooks = null)
+    /// <param name="tools">The read-only tools agents may call, read the current files and check patches with (null: none).</param>
+    /// <param name="toolHooks">The manifest's own hooks, told about its tool nodes before the approval is asked (before_tool may deny: the node fails as vetoed, or patch the arguments) and after (after_tool).</param>
+    public WorkflowExecutor(IChatClient chat, AgentTeamOptions options, TraceStore traces, WorkflowCheckpoints? checkpoints, IWorkflowActions? actions,
+        MiniMe.Hooks.HookDispatcher? hooks = null, IAgentToolbox? tools = null, MiniMe.Hooks.HookDispatcher? toolHooks = null)
     {
+        _toolHooks = toolHooks ?? MiniMe.Hooks.HookDispatcher.None;
+        _agents = new AgentNodes(chat, options, traces, tools, chat.GetService(typeof(MiniMe.ModelCalls.IModelRouter)) is not null);
         _hooks = hooks ?? MiniMe.Hooks.HookDispatcher.None;
         _chat = chat;
         _options = options;
@@ -106,12 +117,13 @@ public sealed class WorkflowExecutor
         return result;
     }
 
-    public async Task<WorkflowResult> RunAsync(WorkflowDefinition workflow, WorkflowState state, TeamObserver? observer, CancellationToken cancellationToken)
+    /// <param name="meter">The run's meter when the caller keeps it (the ask pipeline); else one made from the state's totals.</param>
+    public async Task<WorkflowResult> RunAsync(WorkflowDefinition workflow, WorkflowState state, TeamObserver? observer, CancellationToken cancellationToken, RunMeter? meter = null)
     {
         ArgumentNullException.ThrowIfNull(workflow);
         ArgumentNullException.ThrowIfNull(state);
-        _current = workflow;
-        var meter = state.NewMeter();
+        meter ??= state.NewMeter();
+        var rounds = Math.Max(1, Math.Min(state.Masks.MaxIterations, _options.MaxIterations));
         foreach (var node in workflow.Nodes) state.Node(node.Id);
         // A node that was running when the process died (or a waiting human node) starts again.
         foreach (var n in state.Nodes.Values.Where(n => n.Status is NodeStatus.Waiting or "running")) n.Status = NodeStatus.Pending;
@@ -150,6 +162,16 @@ public sealed class WorkflowExecutor
                     state1.Error = reason.GetValue<string>();
                     foreach (var e in workflow.Edges.Where(e => e.From == id)) state.Edges[e.Key] = "dead";
                 }
+                else if (ok && output is JsonObject { } p && p[AgentNodes.PassMarker] is JsonValue why)
+                {
+                    // Routed out (or nothing to do): the node passes, its normal edges fire.
+                    state1.Status = NodeStatus.Skipped;
+                    state1.Output = null;
+                    state1.Error = null;
+                    state1.Reason = why.GetValue<string>();
+                    state1.Sequence = ++state.Sequence;
+                    Decide(workflow, state, node, succeeded: true, modelFailure: false, rounds);
+                }
                 else if (ok && output is JsonObject { } o && o["__waiting"] is not null)
                 {
                     state1.Status = NodeStatus.Waiting;
@@ -161,7 +183,7 @@ public sealed class WorkflowExecutor
                     state1.Output = output;
                     state1.Error = null;
                     state1.Sequence = ++state.Sequence;
-                    Decide(workflow, state, node, succeeded: true, modelFailure: false);
+                    Decide(workflow, state, node, succeeded: true, modelFailure: false, rounds);
                 }
                 else
                 {
@@ -169,7 +191,7 @@ public sealed class WorkflowExecutor
                     state1.Error = error!.Message;
                     state1.Sequence = ++state.Sequence;
                     var model = IsModelFailure(error);
-                    if (!Decide(workflow, state, node, succeeded: false, modelFailure: model))
+                    if (!Decide(workflow, state, node, succeeded: false, modelFailure: model, rounds))
                         fatal ??= new WorkflowFailedException($"Node '{id}' failed: {error.Message}", error);
                 }
                 _traces.AppendBatched(state.RunId, TraceEventTypes.NodeEnd, new JsonObject
@@ -180,6 +202,7 @@ public sealed class WorkflowExecutor
                     ["iteration"] = state1.Runs,
                     ["tokens"] = state.PromptTokens + state.CompletionTokens - tokensBefore,
                     ["error"] = state1.Error,
+                    ["reason"] = state1.Status == NodeStatus.Skipped ? state1.Reason : null,
                     ["model_failure"] = ok ? null : IsModelFailure(error!),
                 });
                 Checkpoint(state, fatal is null ? "running" : "failed");
@@ -195,25 +218,29 @@ public sealed class WorkflowExecutor
         if (waiting.Count > 0)
         {
             Checkpoint(state, "waiting");
-            return new WorkflowResult("waiting", [], state, waiting);
+            return new WorkflowResult("waiting", [], state, waiting) { Agents = _agents.Log(null, null) };
         }
-        if (state.Node(workflow.Exit).Status != NodeStatus.Completed)
+        if (state.Node(workflow.Exit) is not ({ Status: NodeStatus.Completed } or { Status: NodeStatus.Skipped, Reason: not null }))
         {
             Checkpoint(state, "failed");
-            throw new WorkflowFailedException($"The workflow '{workflow.Name}' ended without reaching its exit '{workflow.Exit}' (it was {state.Node(workflow.Exit).Status}).");
+            // Say why: the nodes that failed or were vetoed on the way, each with its reason.
+            var why = workflow.Nodes.Select(n => (n.Id, Node: state.Node(n.Id))).Where(p => p.Node.Status is NodeStatus.Failed or "vetoed" && p.Node.Error is not null)
+                .Select(p => $"'{p.Id}' {p.Node.Status}: {p.Node.Error}").ToList();
+            throw new WorkflowFailedException($"The workflow '{workflow.Name}' ended without reaching its exit '{workflow.Exit}' (it was {state.Node(workflow.Exit).Status})" +
+                (why.Count == 0 ? "." : $"; {string.Join("; ", why)}."));
         }
-        var proposals = Proposals(workflow, state);
+        var (proposals, integration, recheck) = await _agents.FinalAsync(workflow, state, cancellationToken).ConfigureAwait(false);
         foreach (var proposal in proposals) AgentTeam.TraceProposal(_traces, state.RunId, proposal);
         await _traces.FlushAsync(state.RunId, cancellationToken).ConfigureAwait(false);
         Checkpoint(state, "completed");
-        return new WorkflowResult("completed", proposals, state, []);
+        return new WorkflowResult("completed", proposals, state, []) { Agents = _agents.Log(integration, recheck) };
     }
 
     private void Checkpoint(WorkflowState state, string status)
     {
         state.Status = status;
         state.Updated = DateTimeOffset.UtcNow;
-        _checkpoints.Save(state);
+        _checkpoints?.Save(state);
     }
 
     public static bool IsModelFailure(Exception e) =>
@@ -253,7 +280,7 @@ public sealed class WorkflowExecutor
     }
 
     /// <summary>Decides the node's outgoing edges; false when it failed and no error or fallback edge takes over.</summary>
-    private static bool Decide(WorkflowDefinition w, WorkflowState s, WorkflowNode node, bool succeeded, bool modelFailure)
+    private static bool Decide(WorkflowDefinition w, WorkflowState s, WorkflowNode node, bool succeeded, bool modelFailure, int rounds)
     {
         var outgoing = w.Edges.Where(e => e.From == node.Id).ToList();
         var fire = new List<WorkflowEdge>();
@@ -262,18 +289,18 @@ public sealed class WorkflowExecutor
             if (node.Type == NodeTypes.Decision)
             {
                 var chosen = outgoing.Where(e => e.Kind == EdgeKinds.Conditional)
-                    .FirstOrDefault(e => !Exhausted(s, e) && Condition.Evaluate(Condition.Parse(e.When!), p => Resolve(s, p)));
+                    .FirstOrDefault(e => !Exhausted(s, e, rounds) && Condition.Evaluate(Condition.Parse(e.When!), p => Resolve(s, p)));
                 if (chosen is not null) fire.Add(chosen);
-                else fire.AddRange(outgoing.Where(e => e.Kind == EdgeKinds.Normal && !Exhausted(s, e)));
+                else fire.AddRange(outgoing.Where(e => e.Kind == EdgeKinds.Normal && !Exhausted(s, e, rounds)));
             }
-            else fire.AddRange(outgoing.Where(e => e.Kind == EdgeKinds.Normal && !Exhausted(s, e)));
+            else fire.AddRange(outgoing.Where(e => e.Kind == EdgeKinds.Normal && !Exhausted(s, e, rounds)));
         }
         else
         {
             var fallback = outgoing.Where(e => e.Kind == EdgeKinds.Fallback).ToList();
             var takeOver = modelFailure && fallback.Count > 0 ? fallback : outgoing.Where(e => e.Kind == EdgeKinds.Error).ToList();
             if (takeOver.Count == 0) return false;
-            fire.AddRange(takeOver.Where(e => !Exhausted(s, e)));
+            fire.AddRange(takeOver.Where(e => !Exhausted(s, e, rounds)));
             if (fire.Count == 0) return false;
         }
         foreach (var e in outgoing) s.Edges[e.Key] = fire.Contains(e) ? "fired" : "dead";
@@ -299,7 +326,7 @@ public sealed class WorkflowExecutor
         return true;
     }
 
-    private static bool Exhausted(WorkflowState s, WorkflowEdge e) => e.IsLoop && s.Loops.GetValueOrDefault(e.Key) >= e.MaxIterations;
+    private static bool Exhausted(WorkflowState s, WorkflowEdge e, int rounds) => e.IsLoop && s.Loops.GetValueOrDefault(e.Key) >= e.Bound(rounds);
 
     /// <summary>inputs.x, inputs.task, nodes.id.output.a.b, nodes.id.status, nodes.id.error.</summary>
     public static JsonNode? Resolve(WorkflowState s, IReadOnlyList<string> path)
@@ -358,7 +385,7 @@ public sealed class WorkflowExecutor
         {
             JsonNode? output = node.Type switch
             {
-                NodeTypes.Agent => await AgentAsync(node, s, meter, observer, cancellationToken).ConfigureAwait(false),
+                NodeTypes.Agent => await _agents.RunAsync(w, node, s, meter, observer, cancellationToken).ConfigureAwait(false),
                 NodeTypes.Tool => await ToolAsync(node, s, cancellationToken).ConfigureAwait(false),
                 NodeTypes.Decision => new JsonObject { ["result"] = Condition.Evaluate(Condition.Parse(node.Condition!), p => Resolve(s, p)) },
                 NodeTypes.Merge => Merge(w, node, s),
@@ -410,83 +437,33 @@ public sealed class WorkflowExecutor
         var arguments = Templates.RenderValue(node.Arguments ?? [], p => Resolve(s, p)) as JsonObject ?? [];
         var proposal = new ActionProposal($"{node.Id}-{s.Node(node.Id).Runs}", node.Tool!, arguments,
             $"workflow node '{node.Id}'", "workflow:" + node.Id);
-        return await _actions.RunToolAsync(s.RunId, proposal, cancellationToken).ConfigureAwait(false);
+        if (_toolHooks.IsEmpty) return await _actions.RunToolAsync(s.RunId, proposal, cancellationToken).ConfigureAwait(false);
+        var before = await _toolHooks.BeforeToolAsync(s.RunId, proposal.Id, proposal.Tool, proposal.Arguments, cancellationToken).ConfigureAwait(false);
+        if (before.Denied) throw new WorkflowNodeException($"'{node.Id}': {proposal.Tool} vetoed by hook {before.Hook} (before_tool): {before.Reason}");
+        if (before.Patched && before.Payload["arguments"] is JsonObject patched) proposal = proposal with { Arguments = (JsonObject)patched.DeepClone() };
+        JsonObject result;
+        try
+        {
+            result = await _actions.RunToolAsync(s.RunId, proposal, cancellationToken).ConfigureAwait(false);
+        }
+        catch (WorkflowNodeException e)
+        {
+            await _toolHooks.AfterToolAsync(s.RunId, proposal.Id, proposal.Tool, proposal.Arguments, "failed", e.Message, null, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+        await _toolHooks.AfterToolAsync(s.RunId, proposal.Id, proposal.Tool, proposal.Arguments,
+            result["succeeded"]?.GetValue<bool>() == false ? "failed" : "executed", result["summary"]?.GetValue<string>() ?? "", result, cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
+    private bool Routed => _chat.GetService(typeof(MiniMe.ModelCalls.IModelRouter)) is not null;
+
     /// <summary>The newest output of any node running <paramref name="agent"/> (loops keep the last round's output).</summary>
-    private static JsonObject? LatestOutput(WorkflowDefinition w, WorkflowState s, string agent) =>
+    internal static JsonObject? LatestOutput(WorkflowDefinition w, WorkflowState s, string agent) =>
         s.Nodes.Where(p => p.Value.Output is JsonObject && w.Node(p.Key) is { Type: NodeTypes.Agent } n && n.Agent == agent)
             .OrderByDescending(p => p.Value.Sequence)
             .Select(p => (JsonObject)p.Value.Output!)
             .FirstOrDefault();
-
-    private WorkflowDefinition? _current;
-
-    private bool Routed => _chat.GetService(typeof(MiniMe.ModelCalls.IModelRouter)) is not null;
-
-    private async Task<JsonNode?> AgentAsync(WorkflowNode node, WorkflowState s, RunMeter runMeter, TeamObserver? observer, CancellationToken cancellationToken)
-    {
-        var w = _current!;
-        var own = s.Node(node.Id);
-        var extra = node.Prompt is null ? null : Templates.Render(node.Prompt, p => Resolve(s, p));
-        var nodeMeter = node.Budget is { } b ? new RunMeter(Math.Max(1, Math.Min(b, Math.Max(1, runMeter.Remaining)))) : runMeter;
-        var request = s.Request(nodeMeter);
-        if (!string.IsNullOrWhiteSpace(extra)) request = request with { Task = request.Task + "\n\n" + extra.Trim() };
-        // With a router, model: names one of llm.models (ModelRouting carries it); without one it is the model id itself.
-        var invoker = new AgentInvoker(_chat, node.Model is null || Routed ? _options : _options with { Model = node.Model }, _traces);
-        var scope = new AgentCallScope(s.RunId, own.Runs, request.Masks.Temperature, nodeMeter, observer);
-        JsonObject? LatestOf(string agent) => LatestOutput(w, s, agent);
-        try
-        {
-            switch (node.Agent)
-            {
-                case AgentNames.Architect:
-                    return (await invoker.InvokeAsync(ArchitectAgent.Spec, AgentPrompts.Architect(request), scope, cancellationToken).ConfigureAwait(false)).Json;
-                case AgentNames.Builder:
-                    var previous = own.Output as JsonObject;
-                    var review = previous is null ? null : Review(LatestOf(AgentNames.Critic));
-                    return (await invoker.InvokeAsync(BuilderAgent.Spec, AgentPrompts.Builder(request, LatestOf(AgentNames.Architect), review is null ? null : previous, review), scope, cancellationToken).ConfigureAwait(false)).Json;
-                case AgentNames.Critic:
-                    // Without a builder upstream the critic reviews what its prompt brings (a diff, a design): the task is the subject.
-                    var build = LatestOf(AgentNames.Builder) ?? new JsonObject { ["summary"] = request.Task, ["files"] = new JsonArray(), ["patches"] = new JsonArray() };
-                    var violations = new List<Violation>(StaticCritic.Check(BuilderAgent.Spec.Read(build), request.Principles, request.Masks.Rigor));
-                    var answer = await invoker.InvokeAsync(CriticAgent.Spec, AgentPrompts.Critic(request, build, violations), scope, cancellationToken).ConfigureAwait(false);
-                    violations.AddRange(answer.Value.Violations.Select(v => new Violation(v.Principle, v.Message, v.Location, "model")));
-                    var valid = answer.Value.Valid && !violations.Any(v => v.Blocking);
-                    var json = new JsonObject
-                    {
-                        ["valid"] = valid,
-                        ["violations"] = new JsonArray([.. violations.Select(v => (JsonNode?)new JsonObject
-                        {
-                            ["principle"] = v.Rule, ["message"] = v.Message, ["location"] = v.Location, ["source"] = v.Source, ["blocking"] = v.Blocking,
-                        })]),
-                        ["suggestions"] = new JsonArray([.. answer.Value.Suggestions.Select(x => (JsonNode?)x)]),
-                        ["model_review"] = true,
-                    };
-                    _traces.AppendBatched(s.RunId, TraceEventTypes.CriticReview, new JsonObject
-                    {
-                        ["iteration"] = own.Runs,
-                        ["node"] = node.Id,
-                        ["valid"] = valid,
-                        ["model_review"] = true,
-                        ["static_violations"] = violations.Count(v => v.Source == "static"),
-                        ["violations"] = json["violations"]!.DeepClone(),
-                        ["suggestions"] = json["suggestions"]!.DeepClone(),
-                    });
-                    return json;
-                case AgentNames.Integrator:
-                    var latestReview = Review(LatestOf(AgentNames.Critic));
-                    return (await invoker.InvokeAsync(IntegratorAgent.Spec, AgentPrompts.Integrator(request, LatestOf(AgentNames.Architect), LatestOf(AgentNames.Builder), latestReview), scope, cancellationToken).ConfigureAwait(false)).Json;
-                default:
-                    throw new WorkflowNodeException($"unknown agent '{node.Agent}'");
-            }
-        }
-        finally
-        {
-            if (!ReferenceEquals(nodeMeter, runMeter))
-                runMeter.Add(node.Id, nodeMeter.PromptTokens, nodeMeter.CompletionTokens, nodeMeter.Cost, nodeMeter.Estimated, nodeMeter.ModelMilliseconds);
-        }
-    }
 
     /// <summary>A critic node's output as the review the builder and integrator prompts take.</summary>
     public static CriticReview? Review(JsonObject? critic) => critic is null ? null : new CriticReview(
@@ -494,18 +471,7 @@ public sealed class WorkflowExecutor
         critic["valid"]?.GetValue<bool>() ?? false,
         [.. (critic["violations"] as JsonArray ?? []).OfType<JsonObject>().Select(v => new Violation(
             v["principle"]?.GetValue<string>() ?? "", v["message"]?.GetValue<string>() ?? "", v["location"]?.GetValue<string>(),
-            v["source"]?.GetValue<string>() ?? "model", v["blocking"]?.GetValue<bool>() ?? true))],
+            v["source"]?.GetValue<string>() ?? "model", v["blocking"]?.GetValue<bool>() ?? true, v["rule_id"]?.GetValue<string>(), v["line"]?.GetValue<int>()))],
         [.. (critic["suggestions"] as JsonArray ?? []).Select(x => x?.GetValue<string>() ?? "")],
         critic["model_review"]?.GetValue<bool>() ?? true);
-
-    /// <summary>The latest integrator's proposals, else the latest builder's files and patches.</summary>
-    private static IReadOnlyList<ActionProposal> Proposals(WorkflowDefinition w, WorkflowState s)
-    {
-        if (LatestOutput(w, s, AgentNames.Integrator) is { } integration)
-            return IntegratorAgent.Spec.Read(integration).Proposals;
-        if (LatestOutput(w, s, AgentNames.Builder) is { } build)
-            return ProposalMapper.FromBuild(BuilderAgent.Spec.Read(build));
-        return [];
-    }
-
 }

@@ -59,8 +59,17 @@ public sealed record WorkflowEdge(string From, string To, string Kind, string? W
     public SourceMark WhenMark { get; init; } = Mark;
     public int Index { get; init; }
 
+    /// <summary>
+    /// <c>max_iterations: auto</c>: the run decides the bound, one less than its rounds (the smaller of
+    /// the masks' max iterations and llm.maxIterations), so the loop runs as many rounds as the agent team would.
+    /// </summary>
+    public bool RoundBound { get; init; }
+
     /// <summary>Edges that close a cycle carry a bound; the executor treats them as loop-backs.</summary>
-    public bool IsLoop => MaxIterations is not null;
+    public bool IsLoop => MaxIterations is not null || RoundBound;
+
+    /// <summary>How many times this loop may send the run back when the run allows <paramref name="rounds"/> rounds.</summary>
+    public int Bound(int rounds) => RoundBound ? Math.Max(0, rounds - 1) : MaxIterations ?? 0;
 
     public string Key => $"{Index}:{From}->{To}";
 }
@@ -79,6 +88,10 @@ public sealed record WorkflowDefinition(
     /// <summary>The file (or builtin:NAME) it came from, for errors.</summary>
     public string Source { get; init; } = "";
     public string? Description { get; init; }
+    /// <summary>The manifest's program hooks (docs/hooks.md): they apply to runs of this workflow, beside config.yaml's.</summary>
+    public IReadOnlyList<MiniMe.Hooks.HookOptions> Hooks { get; init; } = [];
+    /// <summary><c>routing: masks</c>: an agent the run's masks weigh below llm.skipAgentsBelow is routed out (builtin:team); otherwise every agent node runs.</summary>
+    public bool RoutesByMasks { get; init; }
     public SourceMark EntryMark { get; init; }
     public SourceMark ExitMark { get; init; }
 

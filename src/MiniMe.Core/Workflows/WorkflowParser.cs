@@ -14,7 +14,8 @@ namespace MiniMe.Workflows;
 /// </summary>
 public static class WorkflowParser
 {
-    public static readonly string[] TopFields = ["name", "version", "description", "inputs", "nodes", "edges", "entry", "exit", "budgets"];
+    public static readonly string[] TopFields = ["name", "version", "description", "inputs", "nodes", "edges", "entry", "exit", "budgets", "hooks", "routing"];
+    public static readonly string[] HookFields = ["event", "program", "match", "timeoutSeconds", "onError"];
     public static readonly string[] InputFields = ["type", "required", "default", "description"];
     public static readonly string[] InputTypes = ["string", "number", "boolean"];
     public static readonly string[] BudgetFields = ["tokens"];
@@ -128,7 +129,7 @@ public static class WorkflowParser
         {
             if (Get(map, key) is not { } node) return null;
             if (node is YamlScalarNode { Value: { } v } && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min) return n;
-            Problem(node, $"{where}: '{key}' must be a whole number of at least {min}");
+            Problem(node, key == "max_iterations" ? $"{where}: 'max_iterations' must be a whole number of at least {min}, or auto" : $"{where}: '{key}' must be a whole number of at least {min}");
             return null;
         }
 
@@ -164,9 +165,72 @@ public static class WorkflowParser
             {
                 Source = source,
                 Description = Text(root, "description", "the workflow"),
+                Hooks = Hooks(Get(root, "hooks")),
+                RoutesByMasks = Routing(root),
                 EntryMark = Get(root, "entry") is { } e ? At(e) : At(root),
                 ExitMark = Get(root, "exit") is { } x ? At(x) : At(root),
             };
+        }
+
+        /// <summary>routing: masks (agents the masks weigh below llm.skipAgentsBelow are routed out) or none (the default: every agent node runs).</summary>
+        private bool Routing(YamlMappingNode root)
+        {
+            var routing = Text(root, "routing", "the workflow") ?? "none";
+            if (routing is "masks" or "none") return routing == "masks";
+            Problem(Get(root, "routing")!, "routing " + SettingValues.NotOneOf(routing, ["masks", "none"]));
+            return false;
+        }
+
+        /// <summary>hooks: the same rows as config.yaml's (docs/hooks.md), checked here with their line and column.</summary>
+        private List<MiniMe.Hooks.HookOptions> Hooks(YamlNode? node)
+        {
+            var list = new List<MiniMe.Hooks.HookOptions>();
+            if (node is null) return list;
+            if (node is not YamlSequenceNode items)
+            {
+                Problem(node, "hooks must be a list of {event, program, match, timeoutSeconds, onError}");
+                return list;
+            }
+            foreach (var item in items)
+            {
+                if (item is not YamlMappingNode map)
+                {
+                    Problem(item, "a hook is a mapping with event and program");
+                    continue;
+                }
+                UnknownFields(map, "a hook", HookFields);
+                var hook = new MiniMe.Hooks.HookOptions { Event = Text(map, "event", "a hook", required: true) ?? "" };
+                if (hook.Event.Length > 0 && !MiniMe.Hooks.HookEvents.IsKnown(hook.Event))
+                    Problem(Get(map, "event")!, "hook event " + SettingValues.NotOneOf(hook.Event, MiniMe.Hooks.HookEvents.All));
+                if (Get(map, "program") is YamlSequenceNode argv && argv.All(a => a is YamlScalarNode { Value.Length: > 0 }))
+                    hook.Program = [.. argv.Select(a => ((YamlScalarNode)a).Value!)];
+                else
+                    Problem(Get(map, "program") ?? map, "a hook needs a program as a list (no shell): [\"/usr/bin/env\", \"python3\", \"hook.py\"]");
+                if (Get(map, "match") is { } match)
+                {
+                    if (match is YamlMappingNode m)
+                    {
+                        UnknownFields(m, "match", ["tool"]);
+                        hook.Match = new MiniMe.Hooks.HookMatch { Tool = Text(m, "tool", "match") };
+                        if (hook.Match.Tool is not null && hook.Event is not (MiniMe.Hooks.HookEvents.BeforeTool or MiniMe.Hooks.HookEvents.AfterTool))
+                            Problem(match, $"match.tool applies only to before_tool and after_tool hooks (event is {hook.Event})");
+                    }
+                    else Problem(match, "match must be a mapping (tool: NAME)");
+                }
+                if (Get(map, "timeoutSeconds") is { } timeout)
+                {
+                    if (timeout is YamlScalarNode { Value: { } t } && int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 1 and <= 600)
+                        hook.TimeoutSeconds = seconds;
+                    else Problem(timeout, "timeoutSeconds must be a whole number from 1 to 600");
+                }
+                if (Text(map, "onError", "a hook") is { } onError)
+                {
+                    if (onError is "deny" or "allow") hook.OnError = onError == "deny" ? MiniMe.Hooks.HookErrorPolicy.Deny : MiniMe.Hooks.HookErrorPolicy.Allow;
+                    else Problem(Get(map, "onError")!, "onError " + SettingValues.NotOneOf(onError, ["deny", "allow"]));
+                }
+                list.Add(hook);
+            }
+            return list;
         }
 
         private List<WorkflowInput> Inputs(YamlNode? node)
@@ -350,10 +414,12 @@ public static class WorkflowParser
                     continue;
                 }
                 var when = Text(map, "when", "an edge");
-                var max = Whole(map, "max_iterations", "an edge", 1);
+                var auto = Get(map, "max_iterations") is YamlScalarNode { Value: "auto" };
+                var max = auto ? null : Whole(map, "max_iterations", "an edge", 1);
                 if (from is null || to is null) continue;
                 list.Add(new WorkflowEdge(from, to, kind, when, max, At(map))
                 {
+                    RoundBound = auto,
                     FromMark = At(Get(map, "from")!),
                     ToMark = At(Get(map, "to")!),
                     WhenMark = Get(map, "when") is { } w ? At(w) : At(map),

@@ -23,6 +23,8 @@ public sealed class NodeState
     /// <summary>The latest output (kept when a loop sends the run back, so the next round reads the last one).</summary>
     public JsonNode? Output { get; set; }
     public string? Error { get; set; }
+    /// <summary>Why a node passed without working (routed out by the masks, nothing to do).</summary>
+    public string? Reason { get; set; }
     /// <summary>How many times it ran.</summary>
     public int Runs { get; set; }
     /// <summary>When its output was made, in completion order (the latest critic review, the latest build).</summary>
@@ -114,7 +116,7 @@ public sealed class WorkflowCheckpoints(string directory)
     public WorkflowState Load(string runId)
     {
         if (!Exists(runId))
-            throw new NotFoundException($"Run {runId} has no workflow checkpoint; only workflow runs (`minime workflow run`, `minime ask --workflow`) can be resumed.");
+            throw new NotFoundException($"Run {runId} has no workflow checkpoint; only runs of the agent team or a workflow (`minime ask`, `minime workflow run`, `minime ask --workflow`) can be resumed; a dry run has nothing to resume.");
         try
         {
             return JsonSerializer.Deserialize<WorkflowState>(File.ReadAllText(PathFor(runId)), WorkflowState.Json)

@@ -154,11 +154,12 @@ public sealed class UserSpace : IAsyncDisposable
     /// </summary>
     public async Task<AskPipeline> AskPipelineAsync(CancellationToken cancellationToken, bool withTeam = false)
     {
+        var hooks = Hooks();
         var team = withTeam && Chat is { } chat
-            ? new AgentTeam(chat, _services.GetRequiredService<AgentTeamOptions>(), Traces, AgentTools())
+            ? new AgentTeam(chat, _services.GetRequiredService<AgentTeamOptions>(), Traces, AgentTools(), Checkpoints, hooks)
             : null;
         return new AskPipeline(await RunPreparationAsync(cancellationToken).ConfigureAwait(false), Traces, _options.Context.BudgetTokens,
-            _services.GetRequiredService<TimeProvider>(), team, Hooks());
+            _services.GetRequiredService<TimeProvider>(), team, hooks);
     }
 
     /// <summary>
@@ -169,7 +170,23 @@ public sealed class UserSpace : IAsyncDisposable
     {
         if (Chat is not { } chat) return null;
         return new WorkflowRunner(await RunPreparationAsync(cancellationToken).ConfigureAwait(false), Traces, Checkpoints, chat,
-            _services.GetRequiredService<AgentTeamOptions>(), _options.Context.BudgetTokens, _services.GetRequiredService<TimeProvider>(), Hooks());
+            _services.GetRequiredService<AgentTeamOptions>(), _options.Context.BudgetTokens, _services.GetRequiredService<TimeProvider>(), Hooks(), AgentTools(), ManifestHooks);
+    }
+
+    /// <summary>
+    /// The program hooks a manifest declares, run like config.yaml's. Only a manifest of the workspace's
+    /// workflows/ folder may bring hooks, and only the hooks `minime trust` saw there (they are in the
+    /// workspace's fingerprint, so a changed hook asks for trust again before anything runs).
+    /// </summary>
+    private IReadOnlyList<IRunHook> ManifestHooks(MiniMe.Workflows.WorkflowDefinition workflow)
+    {
+        var folder = Path.GetFullPath(_workspace.WorkflowsDirectory) + Path.DirectorySeparatorChar;
+        var path = Path.GetFullPath(workflow.Source);
+        var relative = path.StartsWith(folder, StringComparison.Ordinal) ? Path.GetRelativePath(folder, path).Replace('\\', '/') : null;
+        if (relative is null || !MiniMe.Tools.Trust.WorkspaceFingerprint.WorkflowHooks(_workspace).TryGetValue(relative, out var seen) ||
+            !System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.JsonSerializer.SerializeToNode(seen), System.Text.Json.JsonSerializer.SerializeToNode(workflow.Hooks)))
+            throw new InvalidInputException($"{workflow.Source}: a manifest's hooks run only from the workspace's workflows/ folder, which `minime trust` covers; copy the manifest there, or move its hooks to config.yaml.");
+        return CreateTools().ProgramHooks(workflow.Hooks);
     }
 
     /// <summary>This user's workflow checkpoints.</summary>

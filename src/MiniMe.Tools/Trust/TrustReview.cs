@@ -76,8 +76,11 @@ public sealed class TrustReview
             warnings.Add(new TrustWarning("network", "tools.allowNetwork is true: commands can reach the network, and send anything they can read"));
         if (tools.Sandbox == SandboxMode.None)
             warnings.Add(new TrustWarning("no_sandbox", "tools.sandbox is none: commands run outside the bubblewrap sandbox, with all of your user's access"));
-        foreach (var hook in options.Hooks)
-            warnings.Add(new TrustWarning("hook_runs_program", $"config.yaml hooks: `{hook.DisplayName}` runs at every {hook.Event}{(hook.Match?.Tool is { } tool ? $" of {tool}" : "")} event (inside the sandbox, told the event's content{(HooksBefore(hook) ? "; it can veto or change what happens" : "")})"));
+        static TrustWarning HookWarning(string where, MiniMe.Hooks.HookOptions hook, string runs) => new("hook_runs_program",
+            $"{where} hooks: `{hook.DisplayName}` runs at every {hook.Event}{(hook.Match?.Tool is { } tool ? $" of {tool}" : "")} event{runs} (inside the sandbox, told the event's content{(HooksBefore(hook) ? "; it can veto or change what happens" : "")})");
+        foreach (var hook in options.Hooks) warnings.Add(HookWarning("config.yaml", hook, ""));
+        foreach (var (file, hooks) in WorkspaceFingerprint.WorkflowHooks(workspace))
+            foreach (var hook in hooks) warnings.Add(HookWarning("workflows/" + file, hook, " of that workflow's runs"));
         foreach (var finding in GitConfigInspector.Findings(fingerprint.ToolsRoot))
             warnings.Add(new TrustWarning("git_runs_code", finding));
         if (WorkspaceTrust.IsInsideRoot(store, fingerprint.ToolsRoot))

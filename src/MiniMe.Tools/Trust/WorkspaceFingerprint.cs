@@ -11,7 +11,8 @@ namespace MiniMe.Tools.Trust;
 /// <summary>
 /// What a workspace's tools may do, reduced to two SHA-256 hashes: one of allowlist.yaml's text, one
 /// of the effective tools.* settings (file and environment) with tools.root replaced by its real path,
-/// and of the program hooks (config.yaml `hooks:`), which run programs as tools do.
+/// and of the program hooks (config.yaml `hooks:` and the `hooks:` of each manifest in workflows/), which
+/// run programs as tools do.
 /// Every tools.* setting is in the hash, not only the ones known to widen access today (root, sandbox,
 /// allowNetwork): a setting added later is covered without anyone remembering to list it, at the cost
 /// of asking again when a limit such as commandTimeoutSeconds changes.
@@ -27,7 +28,7 @@ public sealed record WorkspaceFingerprint(string Workspace, string ToolsRoot, st
         ArgumentNullException.ThrowIfNull(allowlist);
         ArgumentException.ThrowIfNullOrEmpty(realToolsRoot);
         ArgumentNullException.ThrowIfNull(options);
-        return new WorkspaceFingerprint(RealWorkspace(workspace), realToolsRoot, allowlist.ContentSha256, HashSettings(realToolsRoot, options));
+        return new WorkspaceFingerprint(RealWorkspace(workspace), realToolsRoot, allowlist.ContentSha256, HashSettings(realToolsRoot, options, WorkflowHooks(workspace)));
     }
 
     /// <summary>The fingerprint of the workspace as it is on disk now (allowlist.yaml read, tools.root resolved).</summary>
@@ -58,20 +59,51 @@ public sealed record WorkspaceFingerprint(string Workspace, string ToolsRoot, st
     /// as configured, plus the program hooks when there are any (so a workspace without hooks keeps the
     /// fingerprint it had before hooks existed, and adding one asks for trust again).
     /// </summary>
-    public static JsonObject Settings(string realToolsRoot, MiniMeOptions options)
+    /// <param name="workflowHooks">The hooks of the workspace's manifests by file (<see cref="WorkflowHooks"/>); none: the member is absent.</param>
+    public static JsonObject Settings(string realToolsRoot, MiniMeOptions options, IReadOnlyDictionary<string, IReadOnlyList<MiniMe.Hooks.HookOptions>>? workflowHooks = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var settings = JsonSerializer.SerializeToNode(options.Tools)!.AsObject();
         settings[nameof(ToolsOptions.Root)] = realToolsRoot;
         if (options.Hooks.Count > 0) settings[HooksMember] = JsonSerializer.SerializeToNode(options.Hooks);
+        if (workflowHooks is { Count: > 0 })
+            settings[WorkflowHooksMember] = new JsonObject([.. workflowHooks.OrderBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => KeyValuePair.Create(p.Key, JsonSerializer.SerializeToNode(p.Value)))]);
         return settings;
     }
 
     /// <summary>Where the program hooks sit in <see cref="Settings"/>.</summary>
     public const string HooksMember = "hooks";
 
-    public static string HashSettings(string realToolsRoot, MiniMeOptions options) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Settings(realToolsRoot, options).ToJsonString())));
+    /// <summary>Where the manifests' hooks sit in <see cref="Settings"/>, by path under workflows/.</summary>
+    public const string WorkflowHooksMember = "workflow_hooks";
+
+    public static string HashSettings(string realToolsRoot, MiniMeOptions options, IReadOnlyDictionary<string, IReadOnlyList<MiniMe.Hooks.HookOptions>>? workflowHooks = null) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Settings(realToolsRoot, options, workflowHooks).ToJsonString())));
+
+    /// <summary>
+    /// The hooks each manifest of the workspace's workflows/ folder declares, by its path there ("fix-tests.workflow.yaml").
+    /// A manifest that does not load cannot run, so its hooks cannot either: it is left out (fixing it changes the fingerprint).
+    /// </summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<MiniMe.Hooks.HookOptions>> WorkflowHooks(Workspace workspace)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        var result = new SortedDictionary<string, IReadOnlyList<MiniMe.Hooks.HookOptions>>(StringComparer.Ordinal);
+        if (!Directory.Exists(workspace.WorkflowsDirectory)) return result;
+        foreach (var path in Directory.EnumerateFiles(workspace.WorkflowsDirectory, "*.workflow.yaml", SearchOption.AllDirectories))
+        {
+            try
+            {
+                var workflow = MiniMe.Workflows.WorkflowParser.LoadFile(path);
+                if (workflow.Hooks.Count > 0) result[Path.GetRelativePath(workspace.WorkflowsDirectory, path).Replace('\\', '/')] = workflow.Hooks;
+            }
+            catch (Exception e) when (e is MiniMeException or IOException or UnauthorizedAccessException)
+            {
+                // Does not load, so it does not run.
+            }
+        }
+        return result;
+    }
 
     private static string Real(string path)
     {

@@ -68,6 +68,43 @@ public sealed class WorkflowExecutorTests : IDisposable
         Assert.Equal("completed", result.Status);
     }
 
+    [Theory]
+    [InlineData(2, 2)]
+    [InlineData(1, 1)]
+    public async Task The_builtin_teams_loop_runs_as_many_rounds_as_the_runs_masks_allow(int maskIterations, int builds)
+    {
+        _team.Chat.Responder = call => AgentReplies.For(AgentReplies.AgentOf(call.SystemText), criticAccepts: false);
+        var workflow = new WorkflowCatalog(null).Load("builtin:team", out var text);
+        var state = WorkflowExecutor.NewState(TeamHarness.RunId, workflow, text, TeamHarness.Request(TeamHarness.Masks(maxIterations: maskIterations)), [], 100_000);
+
+        var result = await Executor().RunAsync(workflow, state, null, CancellationToken.None);
+
+        Assert.Equal(builds, Agents.Count(a => a == AgentNames.Builder));
+        Assert.Equal(builds, result.Agents.Builds);
+        Assert.Equal(builds, result.Agents.Reviews.Count);
+        Assert.All(result.Agents.Reviews, r => Assert.False(r.Valid));
+        Assert.Equal(AgentNames.Integrator, Agents.Last());
+        Assert.Equal("completed", result.Status);
+    }
+
+    [Fact]
+    public async Task A_routed_out_builder_leaves_nothing_to_review_and_the_integrator_works_from_the_plan()
+    {
+        _team.Chat.Responder = call => AgentReplies.For(AgentReplies.AgentOf(call.SystemText));
+        var workflow = new WorkflowCatalog(null).Load("builtin:team", out var text);
+        var state = WorkflowExecutor.NewState(TeamHarness.RunId, workflow, text, TeamHarness.Request(TeamHarness.Masks(builder: 0.1)), [], 100_000);
+
+        var result = await Executor().RunAsync(workflow, state, null, CancellationToken.None);
+
+        Assert.Equal(["architect", "integrator"], Agents);
+        Assert.Equal(["builder"], result.Agents.SkippedAgents);
+        Assert.Empty(result.Agents.Reviews);
+        Assert.Equal(NodeStatus.Skipped, state.Node("builder").Status);
+        Assert.Equal("builder routed out by the masks", state.Node("builder").Reason);
+        Assert.Empty(state.Loops);
+        Assert.Equal("completed", result.Status);
+    }
+
     [Fact]
     public async Task Independent_branches_run_at_the_same_time_and_a_merge_joins_them()
     {

@@ -142,6 +142,27 @@ public sealed class WorkflowValidationTests
     }
 
     [Fact]
+    public void Max_iterations_takes_a_whole_number_or_auto_and_auto_bounds_a_loop()
+    {
+        const string Loop = """
+            name: loop
+            nodes:
+              - { id: a, type: agent, agent: builder }
+              - { id: b, type: agent, agent: critic }
+            edges:
+              - { from: a, to: b }
+              - { from: b, to: a, max_iterations: BOUND }
+            entry: a
+            exit: b
+            """;
+
+        Assert.Contains("w.workflow.yaml:7:39: an edge: 'max_iterations' must be a whole number of at least 1, or auto", Problems(Loop.Replace("BOUND", "lots", StringComparison.Ordinal)));
+        var auto = Assert.Single(WorkflowParser.Load(Loop.Replace("BOUND", "auto", StringComparison.Ordinal), "w.workflow.yaml").Edges, e => e.IsLoop);
+        Assert.True(auto.RoundBound);
+        Assert.Equal((2, 0), (auto.Bound(3), auto.Bound(1)));
+    }
+
+    [Fact]
     public void Template_and_condition_references_are_checked_against_inputs_upstream_nodes_and_output_schemas()
     {
         var problems = Problems("""

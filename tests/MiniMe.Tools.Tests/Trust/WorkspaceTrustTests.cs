@@ -67,7 +67,7 @@ public sealed class WorkspaceTrustTests
         var root = ToolHost.Create(ws.Home, ws.Options, retriever: null, ws.Traces, ws.Trust).Runner.Trust;
 
         Assert.False(network.IsTrusted);
-        Assert.StartsWith("this workspace is not trusted (the tools settings (tools.* or hooks in config.yaml, or MINIME_TOOLS__* / MINIME_HOOKS__*) changed since `minime init` created it on ", network.Refusal, StringComparison.Ordinal);
+        Assert.StartsWith("this workspace is not trusted (the tools settings (tools.* or hooks in config.yaml or in a workflows/ manifest, or MINIME_TOOLS__* / MINIME_HOOKS__*) changed since `minime init` created it on ", network.Refusal, StringComparison.Ordinal);
         Assert.False(root.IsTrusted);
         Assert.Contains($"tools.root (now {ws.Base}) changed since", root.Refusal, StringComparison.Ordinal);
     }

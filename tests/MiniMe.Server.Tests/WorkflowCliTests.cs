@@ -116,7 +116,8 @@ public sealed class WorkflowCliTests : IDisposable
 
         var ask = await RunAsync("ask", "--workflow", "builtin:team", "Add a greeting helper");
         Assert.True(ask.Code == 0, ask.Error);
-        Assert.Equal(["architect", "builder", "critic", "integrator"], model.ChatRequests.Skip(3).Select(AgentOf));
+        // `ask --workflow builtin:team` is `ask`: the masks route this trivial task's Architect out.
+        Assert.Equal(["builder", "critic", "integrator"], model.ChatRequests.Skip(3).Select(AgentOf));
     }
 
     /// <summary>A manifest run and a plain `ask` (the builtin:team workflow) alike: killed in the first Builder call, resumed from the checkpoint.</summary>

@@ -100,7 +100,7 @@ public sealed class WorkflowHookTests : IDisposable
         Assert.Equal("completed", events.Last(e => e.EventType == TraceEventTypes.RunEnd).Data["status"]!.GetValue<string>());
 
         // Editing the hook changes what trust covered: it stops running until the user looks again.
-        File.WriteAllText(Path.Combine(Home, "workflows", "guarded.workflow.yaml"), Guarded(Path.Combine(_project, "guard.py")).Replace("before_node", "after_node", StringComparison.Ordinal));
+        File.WriteAllText(Path.Combine(Home, "workflows", "guarded.workflow.yaml"), Guarded(Path.Combine(_project, "guard.py")).Replace("guard.py\"]", "guard.py\", \"--strict\"]", StringComparison.Ordinal));
         var edited = await RunAsync("workflow", "run", "guarded", "Add a greeting helper");
         Assert.NotEqual(0, edited.Code);
         Assert.Contains("trust", edited.Error, StringComparison.OrdinalIgnoreCase);
@@ -151,6 +151,7 @@ public sealed class WorkflowHookTests : IDisposable
 
         var allowed = await RunAsync("workflow", "run", "builtin:team", "Add a greeting helper");
         Assert.True(allowed.Code == 0, allowed.Out + allowed.Error);
-        Assert.Equal(["architect", "builder", "critic", "integrator"], model.ChatRequests.Select(r => AgentReplies.AgentOf(r.MessagesText)));
+        // builtin:team routes a trivial task's Architect out, as `ask` does.
+        Assert.Equal(["builder", "critic", "integrator"], model.ChatRequests.Select(r => AgentReplies.AgentOf(r.MessagesText)));
     }
 }

@@ -98,7 +98,9 @@ public static class KAnonymizer
                     break;
                 default:
                     var value = m[ShareSourceKind.MeanPrefix.Length..];
-                    measures.Add(KeyValuePair.Create(m, Math.Round(records.Average(r => r.Values[value]), 3, MidpointRounding.AwayFromZero)));
+                    // Summed as decimals: the same records give the same mean whatever order the store lists them in.
+                    var mean = records.Sum(r => (decimal)r.Values[value]) / records.Count;
+                    measures.Add(KeyValuePair.Create(m, (double)Math.Round(mean, 3, MidpointRounding.AwayFromZero)));
                     break;
             }
         }

@@ -61,6 +61,11 @@ public static partial class ShareContractParser
         {
             throw new ShareContractException([e.Message]);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner gives up without a position on some unterminated flow collections ("[5" then a new key).
+            throw new ShareContractException([$"{source}: the YAML does not parse ({FirstLine(e.Message)}); look for an unclosed [ or {{"]);
+        }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
             throw new ShareContractException([$"{source}:1:1: a sharing contract is a YAML mapping with name, recipient, purpose, k, expires, quasi_identifiers and what"]);
         var contract = new Reader(source, problems).Contract(root);

@@ -101,9 +101,9 @@ internal sealed class ShareCommand : MiniMeCommand
                 foreach (var g in section.Groups) table.AddRow(Row(g, counted, measures));
                 if (section.Total is { } total)
                 {
-                    var row = Row(total, counted, measures);
-                    if (row.Length > 0) row[0] = "[dim]total[/]";
-                    table.AddRow(row);
+                    // The total has no quasi-identifier values: its label fills their columns.
+                    var label = section.GroupBy.Select((_, i) => i == 0 ? "[dim]total[/]" : "");
+                    table.AddRow([.. label, .. Row(total, counted, measures)]);
                 }
                 Out.Write(table);
             }
@@ -113,7 +113,9 @@ internal sealed class ShareCommand : MiniMeCommand
             {
                 Out.MarkupLine("Suppressed:");
                 foreach (var s in suppressed)
-                    Out.MarkupLine($"  {s.Source} ({s.Reason}): {s.Groups} group(s), {(s.Records is { } r ? $"{r} record(s)" : $"fewer than {c.K} record(s)")}. {Markup.Escape(s.Note)}");
+                    Out.MarkupLine(s.Reason == SuppressionReasons.GroupBelowK
+                        ? $"  {s.Source} ({s.Reason}): {s.Groups} group(s), {(s.Records is { } r ? $"{r} record(s)" : $"fewer than {c.K} record(s)")}."
+                        : $"  {s.Source} ({s.Reason}): {Markup.Escape(s.Note)}.");
             }
             return ExitCodes.Ok;
         }

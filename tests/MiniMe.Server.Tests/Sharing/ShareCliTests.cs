@@ -122,7 +122,11 @@ public sealed class ShareCliTests : IDisposable
                 Assert.Contains($"facts (group_below_k): {hidden.Count} group(s)", run.Out, StringComparison.Ordinal);
                 var total = section.GetProperty("total");
                 if (records < k) Assert.Equal(JsonValueKind.Null, total.ValueKind);
-                else Assert.Equal(truth.Values.Sum(g => g.Count), total.GetProperty("count").GetInt32());
+                else
+                {
+                    Assert.Equal(truth.Values.Sum(g => g.Count), total.GetProperty("count").GetInt32());
+                    Assert.Matches($@"total\s+{truth.Values.Sum(g => g.Count)}\s", run.Out);
+                }
             }
             // Nothing but aggregates: no fact text, no id, no category outside the contract.
             Assert.DoesNotContain("Private note", text, StringComparison.Ordinal);
@@ -188,9 +192,9 @@ public sealed class ShareCliTests : IDisposable
         var twice = await RunAsync("share", "revoke", "study");
         Assert.Equal(1, twice.Code);
         Assert.Contains("already revoked", twice.Error, StringComparison.Ordinal);
-        var unknown = await RunAsync("share", "revoke", "stuyd");
+        var unknown = await RunAsync("share", "revoke", "studdy");
         Assert.Equal(1, unknown.Code);
-        Assert.Equal("error: No contract 'stuyd'; did you mean 'study'? (`minime share list` shows them).", unknown.Error.Trim());
+        Assert.Equal("error: No contract 'studdy'; did you mean 'study'? (`minime share list` shows them).", unknown.Error.Trim());
     }
 
     [Fact]

@@ -107,8 +107,8 @@ public sealed class ShareContractParserTests
     [Fact]
     public void Yaml_that_does_not_parse_gives_its_line_and_column()
     {
-        var problem = Assert.Single(Problems("name: x\nk: 5\n  - y\n"));
-        Assert.Matches(@"^c\.share\.yaml:3:\d+: ", problem);
+        var problem = Assert.Single(Problems("name: x\nrecipient: a study: of notes\nk: 5\n"));
+        Assert.Matches(@"^c\.share\.yaml:2:\d+: ", problem);
         Assert.Single(Problems("name: x\nk: [5\nexpires: 2027-01-01\n"));
         Assert.Equal("c.share.yaml:1:1: a sharing contract is a YAML mapping with name, recipient, purpose, k, expires, quasi_identifiers and what", Assert.Single(Problems("- just\n- a list\n")));
     }

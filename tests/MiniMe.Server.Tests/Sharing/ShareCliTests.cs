@@ -213,6 +213,29 @@ public sealed class ShareCliTests : IDisposable
         Assert.Equal(1, refused.Code);
         Assert.Equal("error: Contract 'fixed' says revocable: false; it ends on its expiry date (2099-12-31).", refused.Error.Trim());
         Assert.Equal(0, (await RunAsync("share", "export", "--contract", fixedTerm, "--out", File("fixed.json"))).Code);
+
+        // The registry keeps each contract's expiry: once past it, the contract lists as expired.
+        var registry = Path.Combine(_home, "share", "registry.json");
+        var text = await System.IO.File.ReadAllTextAsync(registry);
+        Assert.Contains("\"expires\": \"2099-12-31\"", text, StringComparison.Ordinal);
+        await System.IO.File.WriteAllTextAsync(registry, text.Replace("\"expires\": \"2099-12-31\"", "\"expires\": \"2020-02-29\"", StringComparison.Ordinal));
+        var listed = JsonDocument.Parse((await RunAsync("share", "list", "--json")).Out).RootElement.GetProperty("contracts");
+        Assert.Equal(("fixed", "expired", 2), (listed[0].GetProperty("name").GetString(), listed[0].GetProperty("status").GetString(), listed[0].GetProperty("exports").GetInt32()));
+        Assert.Matches(@"fixed\s+expired", (await RunAsync("share", "list")).Out);
+    }
+
+    [Fact]
+    public async Task A_damaged_registry_stops_exports_instead_of_forgetting_a_revocation()
+    {
+        await SeedFactsAsync(seed: 9);
+        Directory.CreateDirectory(Path.Combine(_home, "share"));
+        await System.IO.File.WriteAllTextAsync(Path.Combine(_home, "share", "registry.json"), "{ \"contracts\": [ {");
+        var run = await RunAsync("share", "export", "--contract", Contract("study", 2), "--out", File("x.json"));
+        Assert.Equal(1, run.Code);
+        Assert.StartsWith($"error: The sharing registry {Path.Combine(_home, "share", "registry.json")} is not readable", run.Error.Trim(), StringComparison.Ordinal);
+        Assert.Single(run.Error.Trim().Split('\n'));
+        Assert.False(System.IO.File.Exists(File("x.json")));
+        Assert.Equal(1, (await RunAsync("share", "list")).Code);
     }
 
     [Fact]

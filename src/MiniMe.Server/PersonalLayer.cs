@@ -66,6 +66,8 @@ public static class PersonalLayer
         services.TryAddSingleton<ScheduleService>();
         services.TryAddSingleton(sp => Signals.SignalOptions.Load(sp.GetRequiredService<Workspace>())); // signal.publishBadge
         services.TryAddSingleton<Signals.SignalService>(); // `minime signal|badge`, GET /v1/signal and /v1/badge.svg
+        // Sharing contracts: k-anonymous exports under a contract, and the registry (share/registry.json) of contracts, exports and revocations.
+        services.TryAddSingleton<Sharing.ShareService>(); // `minime share export|list|revoke`
         return builder;
     }
 }

@@ -66,6 +66,9 @@ public static class PersonalLayer
         services.TryAddSingleton<ScheduleService>();
         services.TryAddSingleton(sp => Signals.SignalOptions.Load(sp.GetRequiredService<Workspace>())); // signal.publishBadge
         services.TryAddSingleton<Signals.SignalService>(); // `minime signal|badge`, GET /v1/signal and /v1/badge.svg
+        // Reflection: the panel of perspectives, synthesis and disagreement index (reflect.*), for `minime reflect` and POST /v1/reflect.
+        services.TryAddSingleton(sp => Reflection.ReflectionOptions.Load(sp.GetRequiredService<Workspace>()));
+        services.TryAddSingleton<Reflection.ReflectionService>();
         return builder;
     }
 }

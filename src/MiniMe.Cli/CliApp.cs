@@ -43,6 +43,7 @@ public static class CliApp
         root.Subcommands.Add(new SignalCommand(context)); root.Subcommands.Add(new BadgeCommand(context));
         root.Subcommands.Add(new ProfileCommand(context));
         root.Subcommands.Add(new ShareCommand(context));
+        root.Subcommands.Add(new ReflectCommand(context));
         return root;
     }
 

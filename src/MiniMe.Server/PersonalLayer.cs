@@ -68,6 +68,9 @@ public static class PersonalLayer
         services.TryAddSingleton<Signals.SignalService>(); // `minime signal|badge`, GET /v1/signal and /v1/badge.svg
         // Sharing contracts: k-anonymous exports under a contract, and the registry (share/registry.json) of contracts, exports and revocations.
         services.TryAddSingleton<Sharing.ShareService>(); // `minime share export|list|revoke`
+        // Reflection: the panel of perspectives, synthesis and disagreement index (reflect.*), for `minime reflect` and POST /v1/reflect.
+        services.TryAddSingleton(sp => Reflection.ReflectionOptions.Load(sp.GetRequiredService<Workspace>()));
+        services.TryAddSingleton<Reflection.ReflectionService>();
         return builder;
     }
 }

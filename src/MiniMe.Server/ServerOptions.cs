@@ -8,10 +8,11 @@ public sealed class ServerOptions
 {
     public const string Section = "server";
 
-    /// <summary>Every section config.yaml may hold: the engine's (<see cref="MiniMeOptions"/>) plus this one and the personal layer's (goals, schedules, mcp).</summary>
+    /// <summary>Every section config.yaml may hold: the engine's (<see cref="MiniMeOptions"/>) plus this one and the personal layer's (goals, schedules, mcp, signal, reflect).</summary>
     public static SettingKeys SettingKeys { get; } = ConfigurationLoader.Keys.WithSection<ServerOptions>(Section).WithSection<Goals.GoalOptions>(Goals.GoalOptions.Section)
         .WithSection<Schedules.ScheduleOptions>(Schedules.ScheduleOptions.Section).WithSection<Mcp.McpOptions>(Mcp.McpOptions.Section)
-        .WithSection<Signals.SignalOptions>(Signals.SignalOptions.Section);
+        .WithSection<Signals.SignalOptions>(Signals.SignalOptions.Section)
+        .WithSection<Reflection.ReflectionOptions>(Reflection.ReflectionOptions.Section);
 
     /// <summary>Where Kestrel listens. Loopback by default: exposing MiniMe beyond this machine is a choice.</summary>
     public string Urls { get; set; } = "http://127.0.0.1:8002";

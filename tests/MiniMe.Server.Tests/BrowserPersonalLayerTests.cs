@@ -13,7 +13,7 @@ namespace MiniMe.Server.Tests;
 [Trait("Category", "Browser")]
 public sealed class BrowserPersonalLayerTests
 {
-    private static readonly string[] Pages = ["chat", "ask", "goals", "memory", "packs", "runs", "proposals", "profile"];
+    private static readonly string[] Pages = ["chat", "ask", "goals", "memory", "packs", "runs", "reflect", "proposals", "profile"];
 
     [ChromiumFact]
     public async Task On_a_phone_every_page_fits_the_screen_the_menu_and_sidebar_fold_and_the_theme_follows_the_system_until_toggled()

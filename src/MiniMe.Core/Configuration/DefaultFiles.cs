@@ -156,6 +156,10 @@ internal static class DefaultFiles
 
         # signal:                      # `minime signal`, `minime badge`, GET /v1/signal and /v1/badge.svg
         #   publishBadge: false        # true: GET /v1/badge.svg answers without an API key (the owner's badge only; /v1/signal keeps needing a key)
+
+        # reflect:                     # `minime reflect`, POST /v1/reflect (docs/reflection.md)
+        #   perspectives: engineer,librarian,philosopher,skeptic   # the panel when --perspectives is not given; built-in: engineer, librarian, philosopher, skeptic, ethicist
+        #   embeddings: true           # the disagreement index adds the cosine distance of the assessments' embeddings when embeddings.model is on; false: stances and confidences only
         """ + "\n";
 
     public const string Identity = """

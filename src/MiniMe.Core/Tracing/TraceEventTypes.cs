@@ -35,4 +35,6 @@ public static class TraceEventTypes
     public const string NodeStart = "node_start";
     /// <summary>A workflow node ended (node, type, status, tokens, error).</summary>
     public const string NodeEnd = "node_end";
+    /// <summary>A reflection panel's outcome: subject, perspectives' verdicts, the disagreement index and its parts, the synthesis (docs/reflection.md).</summary>
+    public const string Reflection = "reflection";
 }

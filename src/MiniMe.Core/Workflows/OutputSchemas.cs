@@ -37,6 +37,7 @@ public static class OutputSchemas
         NodeTypes.Decision => Object(("result", "boolean")),
         NodeTypes.Merge => Object(("items", "array"), ("text", "string"), ("first", "any")),
         NodeTypes.Human => Object(("approved", "boolean")),
+        NodeTypes.Panel => PanelNode.OutputSchema,
         _ => null,
     };
 

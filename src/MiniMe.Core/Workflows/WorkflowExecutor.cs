@@ -390,6 +390,7 @@ public sealed class WorkflowExecutor
                 NodeTypes.Decision => new JsonObject { ["result"] = Condition.Evaluate(Condition.Parse(node.Condition!), p => Resolve(s, p)) },
                 NodeTypes.Merge => Merge(w, node, s),
                 NodeTypes.Human => await HumanAsync(node, s, cancellationToken).ConfigureAwait(false),
+                NodeTypes.Panel => await new PanelNode(_chat, _options, _traces).RunAsync(node, s.RunId, s.Task, Templates.Render(node.Subject ?? "", p => Resolve(s, p)), meter, Routed, observer, cancellationToken).ConfigureAwait(false),
                 _ => throw new InvalidOperationException($"unknown node type {node.Type}"),
             };
             return (true, output, null);

@@ -16,7 +16,9 @@ public static class NodeTypes
     public const string Decision = "decision";
     public const string Merge = "merge";
     public const string Human = "human";
-    public static IReadOnlyList<string> All { get; } = [Agent, Tool, Decision, Merge, Human];
+    /// <summary>A reflection panel (<see cref="PanelNode"/>).</summary>
+    public const string Panel = "panel";
+    public static IReadOnlyList<string> All { get; } = [Agent, Tool, Decision, Merge, Human, Panel];
 }
 
 /// <summary>The edge kinds: normal (after success), conditional (a decision's choice), error (after a failure), fallback (after a model failure).</summary>
@@ -46,6 +48,10 @@ public sealed record WorkflowNode(string Id, string Type, SourceMark Mark)
     public IReadOnlyList<string> Inputs { get; init; } = [];
     public string Strategy { get; init; } = "all";
     public string? Message { get; init; }
+    /// <summary>A panel node's perspectives, comma-separated (null: the default panel).</summary>
+    public string? Perspectives { get; init; }
+    /// <summary>A panel node's subject, a template (null: the run's task).</summary>
+    public string? Subject { get; init; }
     /// <summary>Where each field's value starts (for errors about it).</summary>
     public IReadOnlyDictionary<string, SourceMark> Fields { get; init; } = new Dictionary<string, SourceMark>();
 

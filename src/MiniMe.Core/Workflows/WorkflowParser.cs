@@ -30,6 +30,7 @@ public static class WorkflowParser
         [NodeTypes.Decision] = ["condition"],
         [NodeTypes.Merge] = ["inputs", "strategy"],
         [NodeTypes.Human] = ["message"],
+        [NodeTypes.Panel] = ["perspectives", "subject", "model", "budget"],
     };
 
     /// <summary>Parses and validates; throws <see cref="WorkflowValidationException"/> with every problem.</summary>
@@ -356,6 +357,13 @@ public static class WorkflowParser
                         break;
                     case NodeTypes.Human:
                         result = result with { Message = Text(map, "message", where) ?? $"Continue the workflow after '{id}'?" };
+                        break;
+                    case NodeTypes.Panel:
+                        // perspectives: a list or a comma-separated string of names.
+                        var names = Get(map, "perspectives") is YamlSequenceNode pseq && pseq.Children.All(c => c is YamlScalarNode)
+                            ? string.Join(',', pseq.Children.Select(c => ((YamlScalarNode)c).Value))
+                            : Text(map, "perspectives", where);
+                        result = result with { Perspectives = names, Subject = Text(map, "subject", where), Model = Text(map, "model", where), Budget = Whole(map, "budget", where, 1) };
                         break;
                 }
                 list.Add(result);

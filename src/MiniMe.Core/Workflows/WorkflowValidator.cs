@@ -35,6 +35,7 @@ public static class WorkflowValidator
                 Problem(node.MarkOf("tool"), $"node '{node.Id}': unknown tool '{tool}'" + (SettingKeys.Closest(tool, OutputSchemas.Tools) is { } s ? $"; did you mean '{s}'?" : $"; use one of {string.Join(", ", OutputSchemas.Tools)}"));
             if (node.Type == NodeTypes.Tool && node.Tool == "run_command" && node.Arguments?["argv"] is not System.Text.Json.Nodes.JsonArray)
                 Problem(node.MarkOf("arguments"), $"node '{node.Id}': run_command needs arguments.argv, a list (program first)");
+            if (PanelNode.Check(node) is { } panelProblem) Problem(node.MarkOf("perspectives"), panelProblem);
             foreach (var input in node.Inputs.Where(i => !ids.Contains(i)))
                 Problem(node.MarkOf("inputs"), $"node '{node.Id}': merge input '{input}' is not a node{Missing(input)}");
         }
@@ -107,6 +108,7 @@ public static class WorkflowValidator
     {
         if (node.Prompt is { } p) yield return ("prompt", p);
         if (node.Message is { } m) yield return ("message", m);
+        if (node.Subject is { } subject) yield return ("subject", subject);
         foreach (var (field, text) in Templates.Strings(node.Arguments)) yield return ("arguments." + field, text);
     }
 

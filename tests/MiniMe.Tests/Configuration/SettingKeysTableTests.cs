@@ -36,10 +36,11 @@ public sealed class SettingKeysTableTests
              .. SettingKeys.For<MiniMe.Server.Goals.GoalOptions>().Describe().Skip(1).Select(l => "goals=goals:" + l),
              .. SettingKeys.For<MiniMe.Server.Schedules.ScheduleOptions>().Describe().Skip(1).Select(l => "schedules=schedules:" + l),
              .. SettingKeys.For<MiniMe.Server.Mcp.McpOptions>().Describe().Skip(1).Select(l => "mcp=mcp:" + l),
-             .. SettingKeys.For<MiniMe.Server.Signals.SignalOptions>().Describe().Skip(1).Select(l => "signal=signal:" + l)],
+             .. SettingKeys.For<MiniMe.Server.Signals.SignalOptions>().Describe().Skip(1).Select(l => "signal=signal:" + l),
+             .. SettingKeys.For<MiniMe.Server.Reflection.ReflectionOptions>().Describe().Skip(1).Select(l => "reflect=reflect:" + l)],
             Engine.SettingKeys.Describe().Where(l => !l.StartsWith("server=server ", StringComparison.Ordinal) && !l.StartsWith("goals=goals ", StringComparison.Ordinal)
                 && !l.StartsWith("schedules=schedules ", StringComparison.Ordinal) && !l.StartsWith("mcp=mcp ", StringComparison.Ordinal)
-                && !l.StartsWith("signal=signal ", StringComparison.Ordinal)));
+                && !l.StartsWith("signal=signal ", StringComparison.Ordinal) && !l.StartsWith("reflect=reflect ", StringComparison.Ordinal)));
     }
 
     [Fact]

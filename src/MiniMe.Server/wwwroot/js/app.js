@@ -10,6 +10,7 @@ import * as ask from './pages/ask.js';
 import * as goals from './pages/goals.js';
 import * as packs from './pages/packs.js';
 import * as profile from './pages/profile.js';
+import * as reflect from './pages/reflect.js';
 import { initTheme } from './theme.js';
 import { showAlerts } from './alerts.js';
 
@@ -23,6 +24,7 @@ const routes = [
   { pattern: /^#\/goals$/, nav: 'goals', page: goals },
   { pattern: /^#\/packs$/, nav: 'packs', page: packs },
   { pattern: /^#\/profile$/, nav: 'profile', page: profile },
+  { pattern: /^#\/reflect(?:\/([A-Za-z0-9_-]+))?$/, nav: 'reflect', page: reflect },
 ];
 
 const main = document.getElementById('page');

@@ -66,6 +66,10 @@ public static class PersonalLayer
         services.TryAddSingleton<ScheduleService>();
         services.TryAddSingleton(sp => Signals.SignalOptions.Load(sp.GetRequiredService<Workspace>())); // signal.publishBadge
         services.TryAddSingleton<Signals.SignalService>(); // `minime signal|badge`, GET /v1/signal and /v1/badge.svg
+        // MCP client: mcp.servers, connected on first need; their tools join the agents' (readOnly servers) or the approval gate's.
+        services.TryAddSingleton(sp => Mcp.McpOptions.Load(sp.GetRequiredService<Workspace>()));
+        services.TryAddSingleton<Mcp.McpClientPool>();
+        services.TryAddSingleton<MiniMe.Tools.External.IExternalToolSource>(sp => sp.GetRequiredService<Mcp.McpClientPool>());
         return builder;
     }
 }

@@ -63,6 +63,12 @@ public sealed class AgentTeam
     {
         var calls = new List<AgentCallRecord>();
         var reviews = new List<CriticReview>();
+        if (Tools is IAgentToolboxWarnings { Warnings.Count: > 0 } unavailable)
+            foreach (var warning in unavailable.Warnings)
+                _traces.AppendBatched(request.RunId, TraceEventTypes.AgentToolCall, new JsonObject
+                {
+                    ["agent"] = "team", ["tool"] = "*", ["arguments"] = new JsonObject(), ["bytes"] = 0, ["ms"] = 0, ["error"] = warning,
+                });
         var skipped = await RouteAsync(request, observer, cancellationToken).ConfigureAwait(false);
         bool Runs(string agent) => !skipped.Contains(agent);
         AgentCallScope Scope(int iteration) => new(request.RunId, iteration, request.Masks.Temperature, request.Meter, observer);
@@ -117,6 +123,12 @@ public sealed class AgentTeam
             if (integration is not null) integration = integration with { Proposals = proposals };
         }
 
+        // Calls agents made of tools that only propose (an MCP server not marked readOnly): after the others, for approval.
+        if (_invoker.Proposed.Take(request.RunId, proposals.Count + 1) is { Count: > 0 } proposedCalls)
+        {
+            proposals = [.. proposals, .. proposedCalls];
+            if (integration is not null) integration = integration with { Proposals = proposals };
+        }
         foreach (var proposal in proposals) TraceProposal(_traces, request.RunId, proposal);
         await _traces.FlushAsync(request.RunId, cancellationToken).ConfigureAwait(false);
         if (observer is not null) await observer(new ProposalsReady(proposals), cancellationToken).ConfigureAwait(false);

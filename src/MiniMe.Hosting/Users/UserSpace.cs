@@ -16,6 +16,7 @@ using MiniMe.Runs;
 using MiniMe.Snapshots;
 using MiniMe.Storage.Sqlite;
 using MiniMe.Tools;
+using MiniMe.Tools.External;
 using MiniMe.Tools.Trust;
 using MiniMe.Tracing;
 
@@ -155,7 +156,7 @@ public sealed class UserSpace : IAsyncDisposable
     public async Task<AskPipeline> AskPipelineAsync(CancellationToken cancellationToken, bool withTeam = false)
     {
         var team = withTeam && Chat is { } chat
-            ? new AgentTeam(chat, _services.GetRequiredService<AgentTeamOptions>(), Traces, AgentTools())
+            ? new AgentTeam(chat, _services.GetRequiredService<AgentTeamOptions>(), Traces, await AgentToolsAsync(cancellationToken).ConfigureAwait(false))
             : null;
         return new AskPipeline(await RunPreparationAsync(cancellationToken).ConfigureAwait(false), Traces, _options.Context.BudgetTokens,
             _services.GetRequiredService<TimeProvider>(), team, Hooks());
@@ -182,7 +183,7 @@ public sealed class UserSpace : IAsyncDisposable
     /// </summary>
     public ToolHost CreateTools() =>
         ToolHost.Create(_workspace, _options, RetrieverAsync, Traces, _services.GetRequiredService<TrustStore>(), new MemoryReindexer(ImporterAsync), Feedback,
-            _services.GetServices<IRunHook>());
+            _services.GetServices<IRunHook>(), _services.GetService<IExternalToolSource>());
 
     /// <summary>
     /// The hooks of this user's runs (docs/hooks.md): the in-process <see cref="IRunHook"/> registrations, then
@@ -191,8 +192,20 @@ public sealed class UserSpace : IAsyncDisposable
     public HookDispatcher Hooks() =>
         _options.Hooks.Count == 0 ? new HookDispatcher(_services.GetServices<IRunHook>(), Traces) : CreateTools().Hooks;
 
-    /// <summary>The read-only tools the agents may call (offered unless agents.tools is false) and read the current files and check patches with.</summary>
-    public IAgentToolbox AgentTools() => new AgentTools(CreateTools(), StoreAsync);
+    /// <summary>
+    /// The read-only tools the agents may call (offered unless agents.tools is false) and read the current files and check
+    /// patches with; with mcp.servers, their tools too (the servers reached now, in a trusted workspace only: those
+    /// that cannot be reached are warnings of the run).
+    /// </summary>
+    public async Task<IAgentToolbox> AgentToolsAsync(CancellationToken cancellationToken)
+    {
+        var host = CreateTools();
+        var external = _services.GetService<IExternalToolSource>();
+        if (external is not { Configured: true } || !_options.Agents.Tools || _options.Agents.MaxToolCalls == 0)
+            return new AgentTools(host, StoreAsync);
+        var listed = await external.ListAsync(host.Runner.Trust, cancellationToken).ConfigureAwait(false);
+        return new AgentTools(host, StoreAsync, listed, external);
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -114,6 +114,15 @@ public sealed partial class McpClientPool(McpOptions options, Workspace workspac
         foreach (var connection in _connections.Values) await connection.ResetAsync().ConfigureAwait(false);
     }
 
+    /// <summary>The exception's message and its inner ones' (the SDK wraps the reason: "Failed to connect transport" around "No such file").</summary>
+    private static string Describe(Exception e)
+    {
+        var messages = new List<string>();
+        for (var at = e; at is not null; at = at.InnerException)
+            if (at.Message is { Length: > 0 } m && !messages.Any(seen => seen.Contains(m, StringComparison.Ordinal))) messages.Add(m.TrimEnd('.'));
+        return string.Join(": ", messages);
+    }
+
     private static string OneLine(string text)
     {
         var line = string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
@@ -211,7 +220,7 @@ public sealed partial class McpClientPool(McpOptions options, Workspace workspac
                 catch (Exception e) when (e is not ToolFailedException && !cancellationToken.IsCancellationRequested)
                 {
                     if (client is not null) await client.DisposeAsync().ConfigureAwait(false);
-                    var why = e is OperationCanceledException ? $"no answer within {Server.TimeoutSeconds}s (timeoutSeconds)" : OneLine(e.Message);
+                    var why = e is OperationCanceledException ? $"no answer within {Server.TimeoutSeconds}s (timeoutSeconds)" : OneLine(Describe(e));
                     string? said;
                     lock (_stderr) said = _stderr.Count > 0 ? string.Join(" | ", _stderr) : null;
                     throw new ToolFailedException(said is null ? why : $"{why} (stderr: {OneLine(said)})", e);

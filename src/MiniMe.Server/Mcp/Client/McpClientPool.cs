@@ -54,17 +54,17 @@ public sealed partial class McpClientPool(McpOptions options, Workspace workspac
         ArgumentNullException.ThrowIfNull(trust);
         return await Task.WhenAll(options.Servers.Select(async server =>
         {
-            var target = server.Transport == "http" ? server.Url! : string.Join(' ', server.Command);
+            var target = server.TransportKind() == "http" ? server.Url! : string.Join(' ', server.Command);
             if (trust.Refusal is { } refusal)
-                return new McpServerStatus(server.Name, server.Transport, target, server.ReadOnly, "untrusted", refusal, []);
+                return new McpServerStatus(server.Name, server.TransportKind(), target, server.ReadOnly, "untrusted", refusal, []);
             try
             {
                 var (_, tools) = await _connections[server.Name].OpenAsync(this, cancellationToken).ConfigureAwait(false);
-                return new McpServerStatus(server.Name, server.Transport, target, server.ReadOnly, "connected", null, tools);
+                return new McpServerStatus(server.Name, server.TransportKind(), target, server.ReadOnly, "connected", null, tools);
             }
             catch (ToolFailedException e)
             {
-                return new McpServerStatus(server.Name, server.Transport, target, server.ReadOnly, "unreachable", e.Message, []);
+                return new McpServerStatus(server.Name, server.TransportKind(), target, server.ReadOnly, "unreachable", e.Message, []);
             }
         })).ConfigureAwait(false);
     }
@@ -132,7 +132,7 @@ public sealed partial class McpClientPool(McpOptions options, Workspace workspac
     private IClientTransport Transport(McpServerOptions server, Action<string> stderr)
     {
         var timeout = TimeSpan.FromSeconds(server.TimeoutSeconds);
-        if (server.Transport == "http")
+        if (server.TransportKind() == "http")
         {
             var headers = new Dictionary<string, string>(StringComparer.Ordinal);
             if (server.ApiKeyVariable is { } variable)

@@ -36,8 +36,8 @@ public sealed partial class McpServerOptions
     /// <summary>Connecting (starting the program, the handshake, listing tools) and each tool call give up after this long.</summary>
     public int TimeoutSeconds { get; set; } = 30;
 
-    /// <summary>stdio or http.</summary>
-    public string Transport => Url is { Length: > 0 } ? "http" : "stdio";
+    /// <summary>stdio or http (a method, not a property: no setting of that name exists).</summary>
+    public string TransportKind() => Url is { Length: > 0 } ? "http" : "stdio";
 
     /// <summary>The name agents call one of this server's tools by.</summary>
     public string ToolName(string tool) => $"mcp__{Name}__{tool}";

@@ -71,6 +71,10 @@ public static class PersonalLayer
         // Reflection: the panel of perspectives, synthesis and disagreement index (reflect.*), for `minime reflect` and POST /v1/reflect.
         services.TryAddSingleton(sp => Reflection.ReflectionOptions.Load(sp.GetRequiredService<Workspace>()));
         services.TryAddSingleton<Reflection.ReflectionService>();
+        // MCP client: mcp.servers, connected on first need; their tools join the agents' (readOnly servers) or the approval gate's.
+        services.TryAddSingleton(sp => Mcp.McpOptions.Load(sp.GetRequiredService<Workspace>()));
+        services.TryAddSingleton<Mcp.McpClientPool>();
+        services.TryAddSingleton<MiniMe.Tools.External.IExternalToolSource>(sp => sp.GetRequiredService<Mcp.McpClientPool>());
         return builder;
     }
 }

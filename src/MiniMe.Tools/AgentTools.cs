@@ -15,25 +15,40 @@ namespace MiniMe.Tools;
 /// confinement and secrets refusal as a proposal, their output secret-masked. write_file, apply_patch
 /// and run_command are never offered: they go only through proposals and the approval gate. In a
 /// workspace that is not trusted nothing is offered and nothing is read.
+/// With external tools (config.yaml mcp.servers, listed by <see cref="External.IExternalToolSource"/>): those of a
+/// server the user marked readOnly are offered and called like the read-only ones; the others are offered as tools
+/// that only propose (<see cref="AgentToolDefinition.Proposes"/>): a call becomes a proposal for the approval gate.
 /// </summary>
-public sealed class AgentTools : IAgentToolbox
+public sealed class AgentTools : IAgentToolbox, IAgentToolboxWarnings
 {
     public const string ChangedFilesTool = "changed_files";
     private const int MaxChangedFiles = 200;
 
     private readonly ToolHost _host;
     private readonly Func<CancellationToken, Task<IMemoryStore>>? _store;
+    private readonly External.IExternalToolSource? _source;
+    private readonly Dictionary<string, External.ExternalTool> _external;
 
     /// <param name="store">The memory changed_files compares the workspace with; null: changed_files is not offered.</param>
-    public AgentTools(ToolHost host, Func<CancellationToken, Task<IMemoryStore>>? store)
+    /// <param name="external">External tools listed for this run (and the source that calls them); null: none.</param>
+    public AgentTools(ToolHost host, Func<CancellationToken, Task<IMemoryStore>>? store, External.ExternalToolList? external = null, External.IExternalToolSource? source = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         _host = host;
         _store = store;
-        Tools = host.Runner.Trust.Refusal is not null ? [] : [.. Offered()];
+        _source = source;
+        var trusted = host.Runner.Trust.Refusal is null;
+        _external = trusted && source is not null && external is not null
+            ? external.Tools.Where(t => host.Registry.Find(t.Name) is null).GroupBy(t => t.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal)
+            : new Dictionary<string, External.ExternalTool>(StringComparer.Ordinal);
+        Warnings = external?.Warnings ?? [];
+        Tools = trusted ? [.. Offered()] : [];
     }
 
     public IReadOnlyList<AgentToolDefinition> Tools { get; }
+
+    /// <summary>One line per external server whose tools are not offered (unreachable, or not started).</summary>
+    public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>Read-only: needs no approval and only reads files or memory.</summary>
     public static bool IsReadOnly(ToolDescriptor descriptor)
@@ -50,6 +65,12 @@ public sealed class AgentTools : IAgentToolbox
             yield return new AgentToolDefinition(ChangedFilesTool,
                 "List the files under the workspace root whose text differs from what memory last imported (added, modified, deleted): memory excerpts of these files are stale, read them with read_file.",
                 Schema(new JsonObject { ["type"] = "object", ["properties"] = new JsonObject(), ["additionalProperties"] = false }), ReadOnly: true);
+        foreach (var tool in _external.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
+            yield return tool.ReadOnly
+                ? new AgentToolDefinition(tool.Name, $"[MCP server {tool.Server}] {tool.Description}", Schema(tool.InputSchema), ReadOnly: true)
+                : new AgentToolDefinition(tool.Name,
+                    $"[MCP server {tool.Server}; calling it only proposes the call: it runs after the user approves it] {tool.Description}",
+                    Schema(tool.InputSchema), ReadOnly: false, Proposes: true);
     }
 
     public async Task<JsonNode> CallAsync(string tool, JsonObject arguments, CancellationToken cancellationToken)
@@ -61,6 +82,11 @@ public sealed class AgentTools : IAgentToolbox
         try
         {
             if (tool == ChangedFilesTool) return await ChangedAsync(cancellationToken).ConfigureAwait(false);
+            if (_external.TryGetValue(tool, out var external))
+            {
+                if (!external.ReadOnly) throw new AgentToolException($"{tool} only proposes: it runs after approval, not while agents think");
+                return SecretRedactor.Redact(await _source!.CallAsync(external, arguments, cancellationToken).ConfigureAwait(false))!;
+            }
             var found = _host.Registry.Get(tool);
             var prepared = await found.PrepareAsync(found.Descriptor.Schema.Validate(tool, arguments), cancellationToken).ConfigureAwait(false);
             var execution = await prepared.ExecuteAsync(cancellationToken).ConfigureAwait(false);

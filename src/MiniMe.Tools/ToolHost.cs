@@ -63,8 +63,9 @@ public sealed class ToolHost
     /// <param name="changes">Told which files an approved action changed (memory re-indexes them); null: nobody.</param>
     /// <param name="feedback">Where a person's rejections and edits go as correction pairs (default: the workspace's feedback.jsonl).</param>
     /// <param name="hooks">In-process hooks (IRunHook registrations), told about events before config.yaml's program hooks.</param>
+    /// <param name="external">Tools of other programs (config.yaml mcp.servers), found by name when a proposal names one; null: none.</param>
     public static ToolHost Create(Workspace workspace, MiniMeOptions options, Func<CancellationToken, Task<HybridRetriever>>? retriever, TraceStore? traces = null, TrustStore? trust = null,
-        IWorkspaceChangeObserver? changes = null, FeedbackStore? feedback = null, IEnumerable<IRunHook>? hooks = null)
+        IWorkspaceChangeObserver? changes = null, FeedbackStore? feedback = null, IEnumerable<IRunHook>? hooks = null, External.IExternalToolSource? external = null)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(options);
@@ -76,6 +77,13 @@ public sealed class ToolHost
         var runner = new ProcessRunner(sandbox, programs.Resolve("setsid"));
         var environment = EnvironmentScrubber.Build(programs.PathVariable, allowlist.Environment);
         var context = new ToolContext(paths, new CommandPolicy(allowlist, paths, programs), runner, environment, settings, options.Import.IgnoreDirectories, retriever, Path.Join(workspace.Root, "quarantine"));
+        TrustStatus? trusted = null;
+        async Task<ITool?> Resolve(string name, CancellationToken cancellationToken)
+        {
+            if (external is not { Configured: true } || trusted is null) return null;
+            var listed = await external.ListAsync(trusted, cancellationToken).ConfigureAwait(false);
+            return listed.Tools.FirstOrDefault(t => t.Name == name) is { } found ? new External.ExternalActionTool(found, external) : null;
+        }
         var registry = new ToolRegistry(
         [
             new ReadFileTool(context),
@@ -84,9 +92,9 @@ public sealed class ToolHost
             new RunCommandTool(context),
             new SearchRepoTool(context),
             new RetrieveMemoryTool(context),
-        ]);
+        ], Resolve);
         traces ??= new TraceStore(workspace.TracesDirectory);
-        var trusted = WorkspaceTrust.Check(trust ?? TrustStore.ForUser(), WorkspaceFingerprint.Of(workspace, allowlist, paths.Root, options), allowlist);
+        trusted = WorkspaceTrust.Check(trust ?? TrustStore.ForUser(), WorkspaceFingerprint.Of(workspace, allowlist, paths.Root, options), allowlist);
         IEnumerable<IRunHook> ProgramHooks(IEnumerable<HookOptions> definitions) =>
             [.. definitions.Select(d => new ProgramHook(d, runner, programs, environment, paths.Root, trusted.Refusal))];
         var dispatcher = new HookDispatcher([.. hooks ?? [], .. ProgramHooks(options.Hooks)], traces);

@@ -26,10 +26,30 @@ public sealed class ToolSchema
         Parameters = parameters;
     }
 
+    private ToolSchema(JsonObject external)
+    {
+        Parameters = [];
+        _external = external;
+    }
+
+    private readonly JsonObject? _external;
+
+    /// <summary>
+    /// The JSON schema another program declared for its tool (an MCP server's inputSchema), kept as given:
+    /// shown as it is, and a proposal's arguments are checked for the required names and, when the schema
+    /// closes its properties (additionalProperties: false), for unknown ones; the program checks the rest.
+    /// </summary>
+    public static ToolSchema External(JsonObject schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        return new ToolSchema((JsonObject)schema.DeepClone());
+    }
+
     public IReadOnlyList<ToolParameter> Parameters { get; }
 
     public JsonObject ToJson()
     {
+        if (_external is not null) return (JsonObject)_external.DeepClone();
         var properties = new JsonObject();
         foreach (var p in Parameters)
         {
@@ -51,6 +71,7 @@ public sealed class ToolSchema
     public ToolArguments Validate(string tool, JsonObject? arguments)
     {
         arguments ??= [];
+        if (_external is not null) return ValidateExternal(tool, arguments, _external);
         foreach (var (name, _) in arguments)
             if (Parameters.All(p => p.Name != name))
                 throw new ToolArgumentException($"{tool}: unknown argument '{name}'; expected {string.Join(", ", Parameters.Select(p => p.Name))}.");
@@ -71,6 +92,20 @@ public sealed class ToolSchema
                     throw new ToolArgumentException($"{tool}: argument '{p.Name}' must be between {p.Minimum?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-inf"} and {p.Maximum?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "inf"} (got {n}).");
             }
         }
+        return new ToolArguments(arguments);
+    }
+
+    private static ToolArguments ValidateExternal(string tool, JsonObject arguments, JsonObject schema)
+    {
+        var properties = schema["properties"] as JsonObject;
+        if (properties is not null && schema["additionalProperties"] is JsonValue closed && closed.GetValueKind() == JsonValueKind.False)
+            foreach (var (name, _) in arguments)
+                if (!properties.ContainsKey(name))
+                    throw new ToolArgumentException($"{tool}: unknown argument '{name}'; expected {string.Join(", ", properties.Select(p => p.Key))}.");
+        if (schema["required"] is JsonArray required)
+            foreach (var name in required.OfType<JsonValue>().Select(v => v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null).OfType<string>())
+                if (arguments[name] is null)
+                    throw new ToolArgumentException($"{tool}: argument '{name}' is required.");
         return new ToolArguments(arguments);
     }
 

@@ -50,6 +50,7 @@ internal sealed class AskCommand : MiniMeCommand
         if (withTeam && !parse.GetValue(_analysisOnly) && ActionApproval.UntrustedReason(Context, engine) is { } untrusted)
             Context.Error.WriteLine($"Every action the team proposes will be refused: {untrusted}.");
         var pipeline = await engine.AskPipelineAsync(cancellationToken, withTeam);
+        foreach (var warning in pipeline.ToolWarnings) Context.Error.WriteLine("warning: " + warning);
         if (!withTeam)
         {
             AskRenderer.Render(Out, await pipeline.RunAsync(request, notice, cancellationToken));

@@ -44,6 +44,7 @@ internal sealed class DoctorCommand(CliContext context)
         {
             checks.Add(EmbeddingCheck(workspace, options));
             checks.AddRange(await ProviderDoctor.CheckModelsAsync(options.Llm, cancellationToken: cancellationToken));
+            checks.AddRange(await McpChecksAsync(workspace, options, cancellationToken));
         }
 
         foreach (var check in checks)
@@ -61,6 +62,33 @@ internal sealed class DoctorCommand(CliContext context)
         var failed = checks.Count(c => c.Status == CheckStatus.Failed);
         Out.MarkupLine(healthy ? "[green]healthy[/]: `minime ask TASK` can run the agent team" : $"[red]{failed} problem(s) to fix[/]");
         return healthy ? ExitCodes.Ok : ExitCodes.Error;
+    }
+
+    /// <summary>
+    /// One check per mcp.servers entry: reached now (connected, with its tools), unreachable, or not started because the
+    /// workspace is not trusted (warnings: a run goes on without that server's tools); a bad entry fails.
+    /// </summary>
+    private async Task<IReadOnlyList<DoctorCheck>> McpChecksAsync(Workspace workspace, MiniMeOptions options, CancellationToken cancellationToken)
+    {
+        MiniMe.Server.Mcp.McpOptions mcp;
+        try
+        {
+            mcp = MiniMe.Server.Mcp.McpOptions.Load(workspace);
+        }
+        catch (InvalidSettingsException e)
+        {
+            return [.. e.Problems.Select(p => new DoctorCheck("mcp", CheckStatus.Failed, p, "fix mcp.servers in config.yaml (docs/mcp.md)"))];
+        }
+        if (mcp.Servers.Count == 0) return [];
+        await using var pool = new MiniMe.Server.Mcp.McpClientPool(mcp, workspace, options);
+        var trust = MiniMe.Tools.Trust.WorkspaceTrust.Check(Context.Trust, workspace, options);
+        var statuses = await pool.StatusAsync(trust, cancellationToken);
+        return [.. statuses.Select(s => s.State switch
+        {
+            "connected" => new DoctorCheck("mcp", CheckStatus.Ok, $"{s.Name} ({s.Transport}): reachable, {s.Tools.Count} tool(s){(s.ReadOnly ? ", read-only" : ", calls are proposals")}"),
+            "untrusted" => new DoctorCheck("mcp", CheckStatus.Warning, $"{s.Name} ({s.Transport}): not started: {s.Error}", "review and trust the workspace: `minime trust`"),
+            _ => new DoctorCheck("mcp", CheckStatus.Warning, $"{s.Name} ({s.Transport}): unreachable: {s.Error}", "check the server's command or url in mcp.servers (`minime mcp servers`)"),
+        })];
     }
 
     /// <summary>Loads the embedding model (written from the package into the cache the first time) and says what it is and where it lives.</summary>

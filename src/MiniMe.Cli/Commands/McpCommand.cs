@@ -18,6 +18,7 @@ internal sealed class McpCommand : MiniMeCommand
     public McpCommand(CliContext context)
         : base("mcp", "Serve your memory to an MCP client over stdin/stdout (search, facts, goals, runs; writes only with mcp.allowWrites: true)", context)
     {
+        Subcommands.Add(new McpServersCommand(context)); // the client side: mcp.servers
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)

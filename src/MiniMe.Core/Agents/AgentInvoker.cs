@@ -32,10 +32,15 @@ public sealed class AgentInvoker
     private readonly IChatClient? _withTools;
     private volatile bool _toolsRejected;
 
+    /// <summary>The calls of tools that only propose, per run, waiting to join the run's proposals.</summary>
+    public ProposedToolCalls Proposed { get; }
+
     /// <param name="chat">A client built with the model pipeline (<see cref="ModelPipeline.Build"/>).</param>
     /// <param name="tools">The read-only tools agents may call while they think; null: none.</param>
-    public AgentInvoker(IChatClient chat, AgentTeamOptions options, TraceStore traces, IAgentToolbox? tools = null)
+    /// <param name="proposed">Where calls of tools that only propose are kept (shared by the invokers of one run); null: this invoker's own.</param>
+    public AgentInvoker(IChatClient chat, AgentTeamOptions options, TraceStore traces, IAgentToolbox? tools = null, ProposedToolCalls? proposed = null)
     {
+        Proposed = proposed ?? new();
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(traces);
         _chat = ModelPipeline.Require(chat, nameof(AgentInvoker));
@@ -82,7 +87,7 @@ public sealed class AgentInvoker
             MaxOutputTokens = _options.MaxOutputTokens, // the pipeline caps it to the budget left
             ResponseFormat = _options.JsonResponseFormat ? ChatResponseFormat.Json : null,
         };
-        var session = _tools is not null && spec.UsesTools && !_toolsRejected ? new AgentToolSession(_tools, _options, _traces, scope.RunId, spec.Name) : null;
+        var session = _tools is not null && spec.UsesTools && !_toolsRejected ? new AgentToolSession(_tools, _options, _traces, scope.RunId, spec.Name, Proposed) : null;
         if (session is not null)
         {
             chatOptions.Tools = [.. session.Functions];

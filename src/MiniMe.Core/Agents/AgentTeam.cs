@@ -67,6 +67,12 @@ public sealed class AgentTeam
         var (workflow, manifest) = s_workflow.Value;
         var state = WorkflowExecutor.NewState(request.RunId, workflow, manifest, request, [], request.Meter.BudgetTokens);
         _checkpoints?.Save(state);
+        if (Tools is IAgentToolboxWarnings { Warnings.Count: > 0 } unavailable)
+            foreach (var warning in unavailable.Warnings)
+                _traces.AppendBatched(request.RunId, TraceEventTypes.AgentToolCall, new JsonObject
+                {
+                    ["agent"] = "team", ["tool"] = "*", ["arguments"] = new JsonObject(), ["bytes"] = 0, ["ms"] = 0, ["error"] = warning,
+                });
         _traces.AppendBatched(request.RunId, TraceEventTypes.WorkflowStart, new JsonObject { ["workflow"] = workflow.Name, ["source"] = workflow.Source, ["resumed"] = false });
         var executor = new WorkflowExecutor(_chat, Options, _traces, _checkpoints, actions: null, _hooks, Tools);
         WorkflowResult result;

@@ -13,7 +13,8 @@ namespace MiniMe.Agents;
 /// (further ones are answered "limit reached: answer now"), each result cut to
 /// <see cref="AgentTeamOptions.MaxToolResultBytes"/> with a "truncated" notice, and every call, refused
 /// ones included, traced as agent_tool_call {agent, tool, arguments (redacted), bytes, ms, error}.
-/// Only definitions marked read-only become functions.
+/// Only definitions marked read-only become functions, and those that propose (<see cref="AgentToolDefinition.Proposes"/>):
+/// calling one runs nothing; the call joins the run's proposals (<see cref="ProposedToolCalls"/>) and waits for approval.
 /// </summary>
 internal sealed class AgentToolSession
 {
@@ -22,16 +23,18 @@ internal sealed class AgentToolSession
     private readonly TraceStore _traces;
     private readonly string _runId;
     private readonly string _agent;
+    private readonly ProposedToolCalls? _proposed;
     private int _calls;
 
-    public AgentToolSession(IAgentToolbox toolbox, AgentTeamOptions options, TraceStore traces, string runId, string agent)
+    public AgentToolSession(IAgentToolbox toolbox, AgentTeamOptions options, TraceStore traces, string runId, string agent, ProposedToolCalls? proposed = null)
     {
         _toolbox = toolbox;
         _options = options;
         _traces = traces;
         _runId = runId;
         _agent = agent;
-        Functions = [.. toolbox.Tools.Where(t => t.ReadOnly).Select(t => (AITool)new ToolFunction(this, t))];
+        _proposed = proposed;
+        Functions = [.. toolbox.Tools.Where(t => t.ReadOnly || (t.Proposes && proposed is not null)).Select(t => (AITool)new ToolFunction(this, t))];
         Offered = new HashSet<string>(Functions.Select(f => f.Name), StringComparer.Ordinal);
     }
 
@@ -61,6 +64,13 @@ internal sealed class AgentToolSession
             var limit = $"tool call limit reached ({_options.MaxToolCalls} per agent call, agents.maxToolCalls): answer now with the JSON object";
             Trace(tool.Name, json, 0, 0, limit);
             return "error: " + limit;
+        }
+        if (!tool.ReadOnly)
+        {
+            var id = _proposed!.Add(_runId, tool.Name, json, _agent);
+            var proposed = $"proposed as {id}: nothing ran; it runs only if the user approves it after the run. Do not call it again; go on with your answer.";
+            Trace(tool.Name, json, 0, 0, null, id);
+            return proposed;
         }
         var clock = Stopwatch.StartNew();
         string text;
@@ -92,8 +102,9 @@ internal sealed class AgentToolSession
         return text[..length] + notice;
     }
 
-    private void Trace(string tool, JsonObject arguments, int bytes, double ms, string? error) =>
-        _traces.AppendBatched(_runId, TraceEventTypes.AgentToolCall, new JsonObject
+    private void Trace(string tool, JsonObject arguments, int bytes, double ms, string? error, string? proposal = null)
+    {
+        var data = new JsonObject
         {
             ["agent"] = _agent,
             ["tool"] = tool,
@@ -101,7 +112,10 @@ internal sealed class AgentToolSession
             ["bytes"] = bytes,
             ["ms"] = Math.Round(ms, 1),
             ["error"] = error,
-        });
+        };
+        if (proposal is not null) data["proposed"] = proposal;
+        _traces.AppendBatched(_runId, TraceEventTypes.AgentToolCall, data);
+    }
 
     private static JsonObject Arguments(IEnumerable<KeyValuePair<string, object?>>? arguments)
     {
@@ -131,5 +145,35 @@ internal sealed class AgentToolSession
 
         protected override ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken) =>
             session.InvokeAsync(tool, arguments, cancellationToken);
+    }
+}
+
+/// <summary>
+/// The calls agents made of tools that only propose (<see cref="AgentToolDefinition.Proposes"/>), per run, in order:
+/// the team adds them to the run's proposals after the Integrator's, numbered on from them.
+/// </summary>
+public sealed class ProposedToolCalls
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<(string Tool, JsonObject Arguments, string Agent)>> _runs = new(StringComparer.Ordinal);
+
+    /// <summary>Records a call and returns the id it is known by until the proposals are numbered ("call N").</summary>
+    public string Add(string runId, string tool, JsonObject arguments, string agent)
+    {
+        var calls = _runs.GetOrAdd(runId, _ => []);
+        lock (calls)
+        {
+            calls.Add((tool, (JsonObject)arguments.DeepClone(), agent));
+            return "call " + calls.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>The run's proposed calls as proposals p{first}, p{first+1}, ...; forgotten here.</summary>
+    public IReadOnlyList<MiniMe.Actions.ActionProposal> Take(string runId, int first)
+    {
+        if (!_runs.TryRemove(runId, out var calls)) return [];
+        lock (calls)
+            return [.. calls.Select((c, i) => new MiniMe.Actions.ActionProposal(
+                "p" + (first + i).ToString(System.Globalization.CultureInfo.InvariantCulture), c.Tool, c.Arguments,
+                $"{c.Agent} called {c.Tool} while it worked; proposed for approval instead of run", c.Agent))];
     }
 }

@@ -3,8 +3,18 @@ using System.Text.Json.Nodes;
 
 namespace MiniMe.Agents;
 
-/// <summary>A tool as offered to an agent through function calling: its name, what it does, the JSON schema of its arguments, and whether it only reads.</summary>
-public sealed record AgentToolDefinition(string Name, string Description, JsonElement ParametersSchema, bool ReadOnly);
+/// <summary>
+/// A tool as offered to an agent through function calling: its name, what it does, the JSON schema of its arguments,
+/// and whether it only reads. A tool that does not only read is offered only when <paramref name="Proposes"/>: calling
+/// it runs nothing, it becomes an action proposal of the run, decided at the approval gate like the Integrator's.
+/// </summary>
+public sealed record AgentToolDefinition(string Name, string Description, JsonElement ParametersSchema, bool ReadOnly, bool Proposes = false);
+
+/// <summary>A toolbox some of whose tools could not be offered (an MCP server that did not answer, or was not started): one line each, traced at the start of a team run.</summary>
+public interface IAgentToolboxWarnings
+{
+    IReadOnlyList<string> Warnings { get; }
+}
 
 /// <summary>A tool call the toolbox refused (path confinement, secrets, the allowlist, bad arguments) or that failed; the message is one line, for the model.</summary>
 public sealed class AgentToolException(string message) : Exception(message);

@@ -153,6 +153,16 @@ internal static class DefaultFiles
 
         # mcp:                          # MiniMe's memory for MCP clients: `minime mcp` (stdio) and /mcp on `minime serve`
         #   allowWrites: false          # true also offers memory_import_text and remember; off, MCP clients only read
+        #   servers:                    # MCP servers whose tools MiniMe's agents may use (docs/mcp.md); started or reached only in a trusted workspace (`minime trust`)
+        #     - name: files             # letters, digits, '-', '_': its tools are mcp__files__{tool}
+        #       command: ["npx", "-y", "@modelcontextprotocol/server-filesystem", "/home/me/notes"]  # stdio: program and arguments as a list, never a shell
+        #       env: [NOTES_TOKEN]      # names of variables the program gets (values stay in your environment); else only PATH, HOME, locale
+        #       readOnly: true          # you vouch its tools only read: agents call them while they think; false (default): every call is a proposal that waits for approval
+        #       tools: [read_file, search_files]  # only these of its tools; empty or absent: all
+        #       timeoutSeconds: 30      # connecting and each call give up after this long (1-600)
+        #     - name: remote
+        #       url: https://mcp.example.com/mcp  # or an http(s) endpoint (Streamable HTTP or SSE) instead of command
+        #       apiKeyVariable: REMOTE_MCP_KEY    # url only: the variable holding a token sent as Authorization: Bearer
 
         # signal:                      # `minime signal`, `minime badge`, GET /v1/signal and /v1/badge.svg
         #   publishBadge: false        # true: GET /v1/badge.svg answers without an API key (the owner's badge only; /v1/signal keeps needing a key)

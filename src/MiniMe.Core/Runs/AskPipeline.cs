@@ -29,6 +29,9 @@ public sealed class AskPipeline(
     /// <summary>True when a non-dry run calls the agent team.</summary>
     public bool HasTeam => team is not null;
 
+    /// <summary>Why some tools are not offered to the team (an MCP server that did not answer, or was not started), one line each; traced at the start of the run too.</summary>
+    public IReadOnlyList<string> ToolWarnings => team?.Tools is MiniMe.Agents.IAgentToolboxWarnings tools ? tools.Warnings : [];
+
     public Task<AskResult> RunAsync(AskRequest request, string? notice, CancellationToken cancellationToken) =>
         RunAsync(request, notice, observer: null, cancellationToken);
 

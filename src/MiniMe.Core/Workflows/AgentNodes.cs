@@ -37,6 +37,8 @@ internal sealed class AgentNodes(IChatClient chat, AgentTeamOptions options, Tra
     private readonly List<AgentCallRecord> _calls = [];
     private readonly List<string> _skipped = [];
     private readonly Dictionary<string, AgentInvoker> _invokers = new(StringComparer.Ordinal);
+    /// <summary>Calls agents made of tools that only propose (an MCP server not marked readOnly), shared by every invoker of the run.</summary>
+    private readonly ProposedToolCalls _proposed = new();
     private int _builds;
 
     public WorkflowAgentLog Log(IntegrationOutput? integration, RecheckResult? recheck)
@@ -120,6 +122,12 @@ internal sealed class AgentNodes(IChatClient chat, AgentTeamOptions options, Tra
             proposals = await MarkStalePatchesAsync(tools, proposals, cancellationToken).ConfigureAwait(false);
             if (integration is not null) integration = integration with { Proposals = proposals };
         }
+        // Calls agents made of tools that only propose: after the others, numbered on from them, for approval.
+        if (_proposed.Take(s.RunId, proposals.Count + 1) is { Count: > 0 } proposedCalls)
+        {
+            proposals = [.. proposals, .. proposedCalls];
+            if (integration is not null) integration = integration with { Proposals = proposals };
+        }
         return (proposals, integration, recheck);
     }
 
@@ -130,7 +138,7 @@ internal sealed class AgentNodes(IChatClient chat, AgentTeamOptions options, Tra
         {
             var key = model ?? "";
             if (!_invokers.TryGetValue(key, out var invoker))
-                _invokers[key] = invoker = new AgentInvoker(chat, model is null ? options : options with { Model = model }, traces, tools);
+                _invokers[key] = invoker = new AgentInvoker(chat, model is null ? options : options with { Model = model }, traces, tools, _proposed);
             return invoker;
         }
     }

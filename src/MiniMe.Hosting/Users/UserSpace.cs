@@ -16,6 +16,7 @@ using MiniMe.Runs;
 using MiniMe.Snapshots;
 using MiniMe.Storage.Sqlite;
 using MiniMe.Tools;
+using MiniMe.Tools.External;
 using MiniMe.Tools.Trust;
 using MiniMe.Tracing;
 
@@ -150,13 +151,13 @@ public sealed class UserSpace : IAsyncDisposable
     /// `minime ask` over this user's memory, facts, identity and traces. With <paramref name="withTeam"/>
     /// the agent team works from the context over the model pipeline; without it (or without a model)
     /// a run stops after the context. The team's agents may call the workspace's read-only tools
-    /// (<see cref="AgentTools"/>, agents.* in config.yaml) while they think.
+    /// (<see cref="AgentToolsAsync"/>, agents.* in config.yaml) while they think.
     /// </summary>
     public async Task<AskPipeline> AskPipelineAsync(CancellationToken cancellationToken, bool withTeam = false)
     {
         var hooks = Hooks();
         var team = withTeam && Chat is { } chat
-            ? new AgentTeam(chat, _services.GetRequiredService<AgentTeamOptions>(), Traces, AgentTools(), Checkpoints, hooks)
+            ? new AgentTeam(chat, _services.GetRequiredService<AgentTeamOptions>(), Traces, await AgentToolsAsync(cancellationToken).ConfigureAwait(false), Checkpoints, hooks)
             : null;
         return new AskPipeline(await RunPreparationAsync(cancellationToken).ConfigureAwait(false), Traces, _options.Context.BudgetTokens,
             _services.GetRequiredService<TimeProvider>(), team, hooks);
@@ -170,7 +171,7 @@ public sealed class UserSpace : IAsyncDisposable
     {
         if (Chat is not { } chat) return null;
         return new WorkflowRunner(await RunPreparationAsync(cancellationToken).ConfigureAwait(false), Traces, Checkpoints, chat,
-            _services.GetRequiredService<AgentTeamOptions>(), _options.Context.BudgetTokens, _services.GetRequiredService<TimeProvider>(), Hooks(), AgentTools(), ManifestHooks);
+            _services.GetRequiredService<AgentTeamOptions>(), _options.Context.BudgetTokens, _services.GetRequiredService<TimeProvider>(), Hooks(), await AgentToolsAsync(cancellationToken).ConfigureAwait(false), ManifestHooks);
     }
 
     /// <summary>
@@ -199,7 +200,7 @@ public sealed class UserSpace : IAsyncDisposable
     /// </summary>
     public ToolHost CreateTools() =>
         ToolHost.Create(_workspace, _options, RetrieverAsync, Traces, _services.GetRequiredService<TrustStore>(), new MemoryReindexer(ImporterAsync), Feedback,
-            _services.GetServices<IRunHook>());
+            _services.GetServices<IRunHook>(), _services.GetService<IExternalToolSource>());
 
     /// <summary>
     /// The hooks of this user's runs (docs/hooks.md): the in-process <see cref="IRunHook"/> registrations, then
@@ -208,8 +209,20 @@ public sealed class UserSpace : IAsyncDisposable
     public HookDispatcher Hooks() =>
         _options.Hooks.Count == 0 ? new HookDispatcher(_services.GetServices<IRunHook>(), Traces) : CreateTools().Hooks;
 
-    /// <summary>The read-only tools the agents may call (offered unless agents.tools is false) and read the current files and check patches with.</summary>
-    public IAgentToolbox AgentTools() => new AgentTools(CreateTools(), StoreAsync);
+    /// <summary>
+    /// The read-only tools the agents may call (offered unless agents.tools is false) and read the current files and check
+    /// patches with; with mcp.servers, their tools too (the servers reached now, in a trusted workspace only: those
+    /// that cannot be reached are warnings of the run).
+    /// </summary>
+    public async Task<IAgentToolbox> AgentToolsAsync(CancellationToken cancellationToken)
+    {
+        var host = CreateTools();
+        var external = _services.GetService<IExternalToolSource>();
+        if (external is not { Configured: true } || !_options.Agents.Tools || _options.Agents.MaxToolCalls == 0)
+            return new AgentTools(host, StoreAsync);
+        var listed = await external.ListAsync(host.Runner.Trust, cancellationToken).ConfigureAwait(false);
+        return new AgentTools(host, StoreAsync, listed, external);
+    }
 
     public async ValueTask DisposeAsync()
     {

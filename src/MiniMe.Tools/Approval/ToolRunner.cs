@@ -47,7 +47,7 @@ public sealed partial class ToolRunner(ToolRegistry registry, TraceStore traces,
         }
         if (Trust.Refusal is { } untrusted)
             return Refuse(runId, proposal, proposal.Arguments, OutcomeStatus.Refused, untrusted, 0);
-        var tool = Registry.Find(proposal.Tool);
+        var tool = await Registry.FindAsync(proposal.Tool, cancellationToken).ConfigureAwait(false);
         if (tool is null)
             return Refuse(runId, proposal, proposal.Arguments, OutcomeStatus.Invalid, $"there is no tool '{proposal.Tool}' ({string.Join(", ", Registry.Descriptors.Select(d => d.Name))})", 0);
 
@@ -124,7 +124,7 @@ public sealed partial class ToolRunner(ToolRegistry registry, TraceStore traces,
     {
         ArgumentNullException.ThrowIfNull(proposal);
         if (Trust.Refusal is { } untrusted) return new ProposalPreview(null, OutcomeStatus.Refused, untrusted);
-        var tool = Registry.Find(proposal.Tool);
+        var tool = await Registry.FindAsync(proposal.Tool, cancellationToken).ConfigureAwait(false);
         if (tool is null) return new ProposalPreview(null, OutcomeStatus.Invalid, $"there is no tool '{proposal.Tool}'");
         try
         {

@@ -81,6 +81,10 @@ public sealed class TrustReview
         foreach (var hook in options.Hooks) warnings.Add(HookWarning("config.yaml", hook, ""));
         foreach (var (file, hooks) in WorkspaceFingerprint.WorkflowHooks(workspace))
             foreach (var hook in hooks) warnings.Add(HookWarning("workflows/" + file, hook, " of that workflow's runs"));
+        foreach (var server in McpServers(workspace))
+            warnings.Add(server.Url is { } url
+                ? new TrustWarning("mcp_server_url", $"config.yaml mcp.servers: `{server.Name}` at {url}: agents send it what they read (and propose its tools){(server.ReadOnly ? "; marked readOnly: its tools run without approval" : "")}")
+                : new TrustWarning("mcp_server_runs_program", $"config.yaml mcp.servers: `{server.Name}` starts `{server.Command}` outside the sandbox, with your user's access, when agents need its tools{(server.ReadOnly ? "; marked readOnly: its tools run without approval" : "")}"));
         foreach (var finding in GitConfigInspector.Findings(fingerprint.ToolsRoot))
             warnings.Add(new TrustWarning("git_runs_code", finding));
         if (WorkspaceTrust.IsInsideRoot(store, fingerprint.ToolsRoot))
@@ -121,6 +125,21 @@ public sealed class TrustReview
         },
         ["warnings"] = new JsonArray([.. Warnings.Select(w => (JsonNode?)new JsonObject { ["kind"] = w.Kind, ["message"] = w.Message })]),
     };
+
+    /// <summary>The MCP servers as configured (from the keys the fingerprint hashes): name, command line or URL, readOnly.</summary>
+    private static IEnumerable<(string Name, string? Command, string? Url, bool ReadOnly)> McpServers(Workspace workspace)
+    {
+        if (WorkspaceFingerprint.McpServers(workspace) is not { } keys) yield break;
+        var values = keys.ToDictionary(p => p.Key, p => p.Value?.GetValue<string>(), StringComparer.Ordinal);
+        foreach (var index in values.Keys.Select(k => k.Split(':')[0]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            string? Value(string key) => values.GetValueOrDefault(index + ":" + key);
+            var argv = values.Where(p => p.Key.StartsWith(index + ":command:", StringComparison.Ordinal))
+                .OrderBy(p => int.TryParse(p.Key[(index.Length + 9)..], out var n) ? n : int.MaxValue).Select(p => p.Value).ToList();
+            yield return (Value("name") ?? "#" + index, argv.Count > 0 ? string.Join(' ', argv) : null, Value("url"),
+                string.Equals(Value("readonly"), "true", StringComparison.OrdinalIgnoreCase));
+        }
+    }
 
     private static bool HooksBefore(MiniMe.Hooks.HookOptions hook) => MiniMe.Hooks.HookEvents.IsBefore(hook.Event);
 

@@ -97,7 +97,7 @@ public static class WorkspaceTrust
         var changed = new List<string>();
         if (entry.Fingerprint.AllowlistSha256 != now.AllowlistSha256) changed.Add("allowlist.yaml");
         if (entry.Fingerprint.ToolsRoot != now.ToolsRoot) changed.Add($"tools.root (now {now.ToolsRoot})");
-        else if (entry.Fingerprint.SettingsSha256 != now.SettingsSha256) changed.Add("the tools settings (tools.* or hooks in config.yaml or in a workflows/ manifest, or MINIME_TOOLS__* / MINIME_HOOKS__*)");
+        else if (entry.Fingerprint.SettingsSha256 != now.SettingsSha256) changed.Add("the tools settings (tools.* or hooks in config.yaml or in a workflows/ manifest, mcp.servers, or MINIME_TOOLS__* / MINIME_HOOKS__* / MINIME_MCP__SERVERS__*)");
         return changed.Count == 0 ? null : $"{string.Join(" and ", changed)} changed since {entry.Since}";
     }
 

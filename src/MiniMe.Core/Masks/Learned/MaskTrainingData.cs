@@ -29,7 +29,7 @@ public sealed record TrainingData(IReadOnlyList<TrainingExample> Examples, Train
 /// retrieval_recency_weight, temperature, rigor, max_iterations, agent_routing.{architect,critic,integrator}; snake_case or
 /// camelCase, optionally under "weights") as a number is the value it should have had; as a string "+0.1" / "-2" a change of the run's value.</item>
 /// </list>
-/// A run without any of these is a prior: the masks it ran with, every head at weight 0.1.
+/// Every head nothing said anything about keeps the masks the run ran with at weight 0.1; a run without any signal is only that (a prior).
 /// </summary>
 public static class MaskTrainingData
 {
@@ -83,7 +83,7 @@ public static class MaskTrainingData
                 if (ApplyCorrection(delta, target, weight)) { maskCorrections++; signalled = true; }
             }
 
-            if (!signalled) Keep(weight, PriorWeight);
+            Keep(weight, PriorWeight); // what nothing corrected stays as it ran, weakly
             if (target[0] + target[1] + target[2] > 1)
             {
                 // A correction asked for more than all of the layers: scale the three down to fit.

@@ -45,7 +45,8 @@ public sealed record ModelManifest
     /// <summary>The latest comparison with the heuristic; null until one is recorded.</summary>
     public ModelEvaluation? Evaluation { get; init; }
 
-    internal static JsonSerializerOptions Json { get; } = new()
+    /// <summary>How manifests are written: snake_case, indented.</summary>
+    public static JsonSerializerOptions Json { get; } = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

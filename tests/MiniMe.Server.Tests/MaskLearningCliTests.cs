@@ -42,11 +42,17 @@ public sealed class MaskLearningCliTests : IDisposable
     /// <summary>A dry run of the task (no model configured); returns its run id.</summary>
     private async Task<string> AskAsync(string task)
     {
+        var before = RunIds();
         var ask = await RunAsync("ask", "--dry-run", task);
         Assert.True(ask.Code == 0, ask.Error);
-        var runs = JsonNode.Parse((await RunAsync("runs", "--json", "-n", "1")).Out)!.AsArray();
-        return runs[0]!["run_id"]!.GetValue<string>();
+        return Assert.Single(RunIds().Except(before));
     }
+
+    /// <summary>The runs in traces/ (several runs may start within the same clock tick, so "newest" is not asked).</summary>
+    private string[] RunIds() =>
+        Directory.Exists(Path.Combine(_home, "traces"))
+            ? [.. Directory.EnumerateFiles(Path.Combine(_home, "traces"), "*.jsonl").Select(f => Path.GetFileNameWithoutExtension(f)!)]
+            : [];
 
     /// <summary>Runs every task and corrects each the same way: cooler and stricter.</summary>
     private async Task CorrectRepeatedlyAsync(int count)
@@ -211,10 +217,11 @@ public sealed class MaskLearningCliTests : IDisposable
         bytes[10] ^= 0xFF;
         await File.WriteAllBytesAsync(weights, bytes);
 
+        var before = RunIds();
         var ask = await RunAsync("ask", "--dry-run", Tasks[1]);
         Assert.Equal(0, ask.Code);
         Assert.Contains("heuristic-v1 (model mask-v1 cannot be used", ask.Out, StringComparison.Ordinal);
-        var runId = JsonNode.Parse((await RunAsync("runs", "--json", "-n", "1")).Out)!.AsArray()[0]!["run_id"]!.GetValue<string>();
+        var runId = Assert.Single(RunIds().Except(before));
         var masks = MaskEvent(runId);
         Assert.Equal(("heuristic", "v1"), (masks["policy"]!.GetValue<string>(), masks["policy_version"]!.GetValue<string>()));
         Assert.Contains("mask-v1/weights.bin is damaged", masks["warning"]!.GetValue<string>(), StringComparison.Ordinal);

@@ -73,7 +73,10 @@ public sealed class MaskNetwork
         TensorPrimitives.Tanh(h, h);
         for (var o = 0; o < Outputs; o++)
             v[o] = TensorPrimitives.Dot(p.Slice(W2 + (o * Hidden), Hidden), h) + p[B2 + o];
-        TensorPrimitives.SoftMax(v[..MaskHeads.LayerHeads], v[..MaskHeads.LayerHeads]);
+        // Shifted by the largest logit first: exp of a large one would overflow to infinity (softmax NaN).
+        var layers = v[..MaskHeads.LayerHeads];
+        TensorPrimitives.Subtract(layers, TensorPrimitives.Max(layers), layers);
+        TensorPrimitives.SoftMax(layers, layers);
         TensorPrimitives.Sigmoid(v[MaskHeads.LayerHeads..], v[MaskHeads.LayerHeads..]);
     }
 

@@ -58,7 +58,7 @@ public static class MaskTrainingData
             if (ApplyOutcomes(events, target, weight)) { outcomes++; signalled = true; }
             foreach (var delta in feedback.GetValueOrDefault(run.RunId) ?? [])
             {
-                switch (delta["kind"]?.GetValue<string>())
+                switch (Text(delta["kind"]))
                 {
                     case "action_rejected":
                         Adjust(target, weight, ("rigor", 0.1), ("agent_routing.critic", 0.1), ("temperature", -0.05));
@@ -70,7 +70,7 @@ public static class MaskTrainingData
                         continue;
                 }
 
-                if (delta["verdict"] is JsonValue verdict && verdict.TryGetValue<string>(out var said))
+                if (Text(delta["verdict"]) is { } said)
                 {
                     if (string.Equals(said, "good", StringComparison.OrdinalIgnoreCase)) { Keep(weight, ImplicitWeight); verdicts++; signalled = true; }
                     else if (string.Equals(said, "bad", StringComparison.OrdinalIgnoreCase))
@@ -168,7 +168,7 @@ public static class MaskTrainingData
     {
         var any = false;
         var review = events.LastOrDefault(e => e.EventType == TraceEventTypes.CriticReview);
-        var status = events.LastOrDefault(e => e.EventType == TraceEventTypes.RunEnd)?.Data["status"]?.GetValue<string>();
+        var status = Text(events.LastOrDefault(e => e.EventType == TraceEventTypes.RunEnd)?.Data["status"]);
         if (status == "budget_exceeded")
         {
             Adjust(target, weight, ("retrieval_k", -2), ("max_iterations", -1));
@@ -185,7 +185,8 @@ public static class MaskTrainingData
             any = true;
         }
 
-        if (events.Any(e => e.EventType == TraceEventTypes.Approval && e.Data["decision"]?.GetValue<string>() == "accepted" && e.Data["edited"]?.GetValue<bool>() != true))
+        if (events.Any(e => e.EventType == TraceEventTypes.Approval && Text(e.Data["decision"]) == "accepted" &&
+                                  !(e.Data["edited"] is JsonValue edited && edited.TryGetValue<bool>(out var wasEdited) && wasEdited)))
         {
             Keep(weight, ImplicitWeight);
             any = true;
@@ -255,6 +256,8 @@ public static class MaskTrainingData
     {
         for (var i = 0; i < weight.Length; i++) weight[i] = Math.Max(weight[i], w);
     }
+
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     private static string Canonical(string key) => key.Replace("_", "", StringComparison.Ordinal).Replace(".", "", StringComparison.Ordinal).ToLowerInvariant();
 

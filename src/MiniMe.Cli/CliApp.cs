@@ -24,6 +24,8 @@ public static class CliApp
         root.Subcommands.Add(new WorkflowCommand(context));
         root.Subcommands.Add(new TraceCommand(context));
         root.Subcommands.Add(new FeedbackCommand(context));
+        root.Subcommands.Add(new TrainCommand(context));
+        root.Subcommands.Add(new ModelsCommand(context));
         root.Subcommands.Add(new ConfigCommand(context));
         root.Subcommands.Add(new DoctorCommand(context));
         root.Subcommands.Add(new ToolCommand(context));

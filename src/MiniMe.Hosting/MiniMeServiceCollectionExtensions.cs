@@ -6,6 +6,8 @@ using MiniMe.Configuration;
 using MiniMe.Context;
 using MiniMe.Hosting.Users;
 using MiniMe.Masks;
+using MiniMe.Masks.Learned;
+using Microsoft.Extensions.Logging;
 using MiniMe.ModelCalls;
 using MiniMe.Tools.Trust;
 
@@ -37,7 +39,14 @@ public static class MiniMeServiceCollectionExtensions
         services.TryAddSingleton(_ => TrustStore.ForUser());
         services.TryAddSingleton<ITokenCounter, TiktokenTokenCounter>();
         services.TryAddSingleton<ITaskClassifier, KeywordTaskClassifier>();
-        services.TryAddSingleton<IMaskPolicy, HeuristicMaskPolicy>();
+        // masks.policy: the heuristic, or the trained model of models/ (docs/learning.md); a model that cannot be used is warned about once and the heuristic runs.
+        services.TryAddSingleton(_ => new ModelRegistry(workspace.ModelsDirectory));
+        services.TryAddSingleton<IMaskPolicy>(sp =>
+        {
+            var log = sp.GetService<ILoggerFactory>()?.CreateLogger<MaskPolicySelector>();
+            return new MaskPolicySelector(sp.GetRequiredService<ModelRegistry>(), options.Masks.Policy, new HeuristicMaskPolicy(),
+                log is null ? null : warning => log.LogWarning("Mask policy: {Warning}", warning));
+        });
         services.TryAddSingleton<IContextBroker>(sp => new ContextBroker(sp.GetRequiredService<ITokenCounter>()));
         services.TryAddSingleton<IMemoryStoreFactory, MemoryStoreFactory>();
         services.TryAddSingleton<EmbeddingModel>();

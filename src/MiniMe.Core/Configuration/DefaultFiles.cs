@@ -139,6 +139,9 @@ internal static class DefaultFiles
           maxToolResultBytes: 16384   # what one tool call returns to the model at most (then "truncated")
           currentFileBytes: 65536     # current text of the files the Architect's plan names, in the Builder's prompt (all files together)
 
+        masks:
+          policy: heuristic           # heuristic | learned (the active model of `minime train` / `minime models use`) | auto (the learned one only after it beat the heuristic in an evaluation); docs/learning.md
+
         # server:                      # `minime serve`
         #   urls: http://127.0.0.1:8002 # ';'-separated; loopback unless you choose otherwise
         #   certificate: certs/minime.pfx   # for https:// URLs, relative to this folder: .pfx/.p12, or a PEM .crt/.pem with certificateKey; unset = the .NET development certificate (`dotnet dev-certs https`)

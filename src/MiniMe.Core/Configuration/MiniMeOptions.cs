@@ -18,6 +18,8 @@ public sealed class MiniMeOptions
     /// <summary>Program hooks told about run, node, agent-call and tool events (docs/hooks.md).</summary>
     public List<MiniMe.Hooks.HookOptions> Hooks { get; set; } = [];
     public AgentsOptions Agents { get; set; } = new();
+    /// <summary>Which mask policy sets a run's weights: heuristic, learned or auto (docs/learning.md).</summary>
+    public MaskOptions Masks { get; set; } = new();
 }
 
 public sealed class UserOptions

@@ -300,6 +300,17 @@ public sealed class AgentsOptionsValidator : IValidateOptions<AgentsOptions>
     }
 }
 
+public sealed class MaskOptionsValidator : IValidateOptions<MaskOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MaskOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var f = new Failures();
+        f.Defined("masks.policy", options.Policy);
+        return f.Result;
+    }
+}
+
 /// <summary>The whole of config.yaml: every section's validator, every failure of each.</summary>
 public sealed class MiniMeOptionsValidator : IValidateOptions<MiniMeOptions>
 {
@@ -320,6 +331,7 @@ public sealed class MiniMeOptionsValidator : IValidateOptions<MiniMeOptions>
             new ToolsOptionsValidator().Validate(name, options.Tools),
             new HookOptionsValidator().Validate(name, options.Hooks),
             new AgentsOptionsValidator().Validate(name, options.Agents),
+            new MaskOptionsValidator().Validate(name, options.Masks),
         ];
         var failures = results.Where(r => r.Failed).SelectMany(r => r.Failures ?? []).ToList();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -134,7 +134,9 @@ public sealed partial class SettingKeys
             ("tools", Value(typeof(bool))),
             ("maxToolCalls", Value(typeof(int))),
             ("maxToolResultBytes", Value(typeof(int))),
-            ("currentFileBytes", Value(typeof(int)))))));
+            ("currentFileBytes", Value(typeof(int))))),
+        ("masks", Section(
+            ("policy", Value(typeof(MaskPolicyKind)))))));
 
     private static Node Section(params (string Name, Node Node)[] children)
     {

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using MiniMe.Context;
 using MiniMe.Identity;
 using MiniMe.Masks;
+using MiniMe.Masks.Learned;
 using MiniMe.Memory;
 using MiniMe.Memory.Facts;
 using MiniMe.Memory.Lexical;
@@ -99,8 +100,10 @@ public sealed class RunPreparation(
         var sourced = await SourcedBlocksAsync(new ContextSourceRequest(userId, runId, input.Text, profile), cancellationToken).ConfigureAwait(false);
 
         using var masksStage = Stage("masks", runId);
-        var masks = policy.Compute(profile);
-        traces.AppendBatched(runId, TraceEventTypes.MaskGeneration, RunTraceData.Masks(policy.Name, profile, masks));
+        var maskContext = MaskContext.From(identity, profile.Domain);
+        var decision = MaskDecision.Of(policy, profile, maskContext);
+        var masks = decision.Weights;
+        traces.AppendBatched(runId, TraceEventTypes.MaskGeneration, RunTraceData.Masks(decision, profile, maskContext));
 
         masksStage?.Dispose();
         using var retrievalStage = Stage("retrieval", runId);

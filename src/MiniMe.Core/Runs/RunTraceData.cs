@@ -38,6 +38,27 @@ public static class RunTraceData
         };
     }
 
+    /// <summary>
+    /// mask_generation with who decided: policy ("heuristic", "learned") and policy_version ("v1", "mask-v3"),
+    /// masks.policy as configured, the identity context the policy read, and a warning when the configured policy could not be used.
+    /// </summary>
+    public static JsonObject Masks(MaskDecision decision, TaskProfile profile, MiniMe.Masks.Learned.MaskContext context)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(context);
+        var data = Masks(decision.Policy, profile, decision.Weights);
+        data["policy_version"] = decision.Version;
+        data["policy_setting"] = decision.Setting;
+        data["context"] = new JsonObject
+        {
+            ["principles"] = context.Principles,
+            ["principle_magnitude"] = Math.Round(context.MeanMagnitude, 4),
+            ["domain_principles"] = context.DomainPrinciples,
+        };
+        if (decision.Warning is not null) data["warning"] = decision.Warning;
+        return data;
+    }
+
     public static JsonObject Retrieval(RetrievalResult retrieval, int k, RetrievalBoosts boosts) => new()
     {
         ["mode"] = retrieval.Mode,

@@ -26,7 +26,7 @@ export async function render(container, [runId]) {
         h('span', { class: 'muted' }, [run.mode, run.domain, `${fmt.number(run.total_tokens)} tokens`, fmt.cost(run.cost), fmt.ms(run.elapsed_ms), fmt.time(run.started)]
           .filter(Boolean).join(' · ')))),
     masks ? h('div', { class: teamRan ? 'grid2' : '' },
-      h('div', { class: 'panel' }, h('h2', {}, `Mask weights (${masks.policy})`), h('div', { class: 'chart' }, weightsCanvas)),
+      h('div', { class: 'panel' }, h('h2', {}, `Mask weights (${masks.policy}${masks.policy_version ? ' ' + masks.policy_version : ''})`), h('div', { class: 'chart' }, weightsCanvas)),
       teamRan ? h('div', { class: 'panel' }, h('h2', {}, 'Agent routing'), h('div', { class: 'chart' }, routingCanvas)) : null) : null,
     context ? h('div', { class: 'panel' },
       h('h2', {}, `Context: ${context.total_tokens} of ${context.budget_tokens} tokens (${context.tokenizer})`),

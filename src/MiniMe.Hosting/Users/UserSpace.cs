@@ -56,7 +56,8 @@ public sealed class UserSpace : IAsyncDisposable
         DatabasePath = IsOwner ? workspace.ResolvePath(options.Memory.Path) : Path.Combine(Root, "memory.db");
         var location = new MemoryLocation(UserId, IsOwner, DatabasePath);
         _traceLog = stores.CreateTraceLog(location, IsOwner ? workspace.TracesDirectory : Path.Combine(Root, "traces"));
-        Traces = new TraceStore(_traceLog);
+        // Every model call of a run is recorded beside its checkpoints (runs/RUN_ID/model-calls.jsonl) for `minime replay`.
+        Traces = new TraceStore(_traceLog) { Recordings = new MiniMe.Replay.ModelCallRecordings(IsOwner ? workspace.RunsDirectory : Path.Combine(Root, "runs")) };
         _store = new OpenedOnce<IMemoryStore>(() =>
         {
             if (!IsOwner) Directory.CreateDirectory(Root);
@@ -132,13 +133,15 @@ public sealed class UserSpace : IAsyncDisposable
     public SnapshotService Snapshots() => new(_workspace, new SqliteDatabaseSnapshotter(DatabasePath));
 
     /// <summary>The stages every run shares (classify, masks, memory and facts, identity, context) over this user's data.</summary>
-    public async Task<RunPreparation> RunPreparationAsync(CancellationToken cancellationToken) => new(
+    public Task<RunPreparation> RunPreparationAsync(CancellationToken cancellationToken) => RunPreparationAsync(Traces, cancellationToken);
+
+    private async Task<RunPreparation> RunPreparationAsync(TraceStore traces, CancellationToken cancellationToken) => new(
         _services.GetRequiredService<ITaskClassifier>(),
         _services.GetRequiredService<IMaskPolicy>(),
         await RetrieverAsync(cancellationToken).ConfigureAwait(false),
         _services.GetRequiredService<IContextBroker>(),
         LoadIdentity(),
-        Traces,
+        traces,
         await FactRetrieverAsync(cancellationToken).ConfigureAwait(false),
         [.. _services.GetServices<IContextSource>()],
         UserId);
@@ -170,6 +173,28 @@ public sealed class UserSpace : IAsyncDisposable
         if (Chat is not { } chat) return null;
         return new WorkflowRunner(await RunPreparationAsync(cancellationToken).ConfigureAwait(false), Traces, Checkpoints, chat,
             _services.GetRequiredService<AgentTeamOptions>(), _options.Context.BudgetTokens, _services.GetRequiredService<TimeProvider>(), Hooks());
+    }
+
+    /// <summary>
+    /// The pipelines of `minime replay` (docs/replay.md), as <see cref="AskPipelineAsync"/> and <see cref="WorkflowRunnerAsync"/> build
+    /// them over this user's memory, facts and identity, but tracing into <paramref name="traces"/> (the replay's folder), checkpointing
+    /// into <paramref name="checkpoints"/>, with no hooks (they run programs), and the agents' read-only tools auditing into the replay's
+    /// traces. The model pipeline is the registered one (the replay's recorded answers); null when there is none.
+    /// </summary>
+    public async Task<(AskPipeline Ask, WorkflowRunner Workflow)?> ReplayPipelinesAsync(TraceStore traces, MiniMe.Workflows.WorkflowCheckpoints checkpoints, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(traces);
+        ArgumentNullException.ThrowIfNull(checkpoints);
+        if (Chat is not { } chat) return null;
+        var options = _services.GetRequiredService<AgentTeamOptions>();
+        var time = _services.GetRequiredService<TimeProvider>();
+        var tools = new AgentTools(ToolHost.Create(_workspace, _options, RetrieverAsync, traces, _services.GetRequiredService<TrustStore>(),
+            new MemoryReindexer(ImporterAsync), new FeedbackStore(FeedbackPath, traces), []), StoreAsync);
+        var team = new AgentTeam(chat, options, traces, tools);
+        var ask = new AskPipeline(await RunPreparationAsync(traces, cancellationToken).ConfigureAwait(false), traces, _options.Context.BudgetTokens, time, team, HookDispatcher.None);
+        var workflow = new WorkflowRunner(await RunPreparationAsync(traces, cancellationToken).ConfigureAwait(false), traces, checkpoints, chat, options,
+            _options.Context.BudgetTokens, time, HookDispatcher.None);
+        return (ask, workflow);
     }
 
     /// <summary>This user's workflow checkpoints.</summary>

@@ -91,7 +91,10 @@ public static class RunReplayer
         var files = new FileTraceLog(folder);
         var traces = new TraceStore(new ReplayTraceLog(files, runId, original)) { Recordings = new ModelCallRecordings(folder) };
         var checkpoints = new WorkflowCheckpoints(folder);
-        var pipelines = await user.ReplayPipelinesAsync(traces, checkpoints, cancellationToken).ConfigureAwait(false)
+        var events = user.Traces.Read(runId);
+        // "Now" for the replay is when the run retrieved (recency boosts): the recorded retrieval's timestamp.
+        var clock = new ReplayClock((events.FirstOrDefault(e => e.EventType == TraceEventTypes.Retrieval) ?? start).Timestamp);
+        var pipelines = await user.ReplayPipelinesAsync(traces, checkpoints, clock, UsedMemory(events), cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("the replay has no model pipeline");
 
         var task = start.Data["task"]?.ToString() ?? "";
@@ -147,6 +150,18 @@ public static class RunReplayer
             difference is { } d && d < original.Count ? original[d] : null,
             difference is { } r && r < replayed.Count ? replayed[r] : null,
             session.Mismatch, stopped, all - original.Count);
+    }
+
+    /// <summary>The memory chunks the run's context kept (each counted as used once, after its retrieval).</summary>
+    private static HashSet<long> UsedMemory(IReadOnlyList<TraceEvent> events)
+    {
+        var used = new HashSet<long>();
+        var context = events.FirstOrDefault(e => e.EventType == TraceEventTypes.ContextAssembly);
+        foreach (var block in context?.Data["blocks"] as JsonArray ?? [])
+            if (block?["kept"]?.GetValue<bool>() == true && block["id"]?.ToString() is { } id && id.StartsWith("memory:", StringComparison.Ordinal)
+                && long.TryParse(id["memory:".Length..], System.Globalization.CultureInfo.InvariantCulture, out var chunk))
+                used.Add(chunk);
+        return used;
     }
 
     /// <summary>A workflow node stopped by <see cref="SideEffectStop"/> fails with its message in node_end; found there when the workflow went on.</summary>

@@ -133,16 +133,17 @@ public sealed class UserSpace : IAsyncDisposable
     public SnapshotService Snapshots() => new(_workspace, new SqliteDatabaseSnapshotter(DatabasePath));
 
     /// <summary>The stages every run shares (classify, masks, memory and facts, identity, context) over this user's data.</summary>
-    public Task<RunPreparation> RunPreparationAsync(CancellationToken cancellationToken) => RunPreparationAsync(Traces, cancellationToken);
+    public async Task<RunPreparation> RunPreparationAsync(CancellationToken cancellationToken) =>
+        RunPreparation(Traces, await RetrieverAsync(cancellationToken).ConfigureAwait(false), await FactRetrieverAsync(cancellationToken).ConfigureAwait(false));
 
-    private async Task<RunPreparation> RunPreparationAsync(TraceStore traces, CancellationToken cancellationToken) => new(
+    private RunPreparation RunPreparation(TraceStore traces, HybridRetriever retriever, IFactRetriever facts) => new(
         _services.GetRequiredService<ITaskClassifier>(),
         _services.GetRequiredService<IMaskPolicy>(),
-        await RetrieverAsync(cancellationToken).ConfigureAwait(false),
+        retriever,
         _services.GetRequiredService<IContextBroker>(),
         LoadIdentity(),
         traces,
-        await FactRetrieverAsync(cancellationToken).ConfigureAwait(false),
+        facts,
         [.. _services.GetServices<IContextSource>()],
         UserId);
 
@@ -179,20 +180,27 @@ public sealed class UserSpace : IAsyncDisposable
     /// The pipelines of `minime replay` (docs/replay.md), as <see cref="AskPipelineAsync"/> and <see cref="WorkflowRunnerAsync"/> build
     /// them over this user's memory, facts and identity, but tracing into <paramref name="traces"/> (the replay's folder), checkpointing
     /// into <paramref name="checkpoints"/>, with no hooks (they run programs), and the agents' read-only tools auditing into the replay's
-    /// traces. The model pipeline is the registered one (the replay's recorded answers); null when there is none.
+    /// traces. Retrieval reads memory through <see cref="MiniMe.Replay.ReplayMemoryStore"/> (the run's own reuse counts taken out,
+    /// nothing written) at the recorded moment (<paramref name="time"/>). The model pipeline is the registered one (the replay's
+    /// recorded answers); null when there is none.
     /// </summary>
-    public async Task<(AskPipeline Ask, WorkflowRunner Workflow)?> ReplayPipelinesAsync(TraceStore traces, MiniMe.Workflows.WorkflowCheckpoints checkpoints, CancellationToken cancellationToken)
+    public async Task<(AskPipeline Ask, WorkflowRunner Workflow)?> ReplayPipelinesAsync(TraceStore traces, MiniMe.Workflows.WorkflowCheckpoints checkpoints,
+        TimeProvider time, IReadOnlySet<long> usedByRun, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(traces);
         ArgumentNullException.ThrowIfNull(checkpoints);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(usedByRun);
         if (Chat is not { } chat) return null;
         var options = _services.GetRequiredService<AgentTeamOptions>();
-        var time = _services.GetRequiredService<TimeProvider>();
+        var memory = new MiniMe.Replay.ReplayMemoryStore(await StoreAsync(cancellationToken).ConfigureAwait(false), usedByRun);
+        var retriever = new HybridRetriever(memory, _options.Retrieval, Embeddings, EmbeddingModel, time);
+        var facts = await FactRetrieverAsync(cancellationToken).ConfigureAwait(false);
         var tools = new AgentTools(ToolHost.Create(_workspace, _options, RetrieverAsync, traces, _services.GetRequiredService<TrustStore>(),
             new MemoryReindexer(ImporterAsync), new FeedbackStore(FeedbackPath, traces), []), StoreAsync);
         var team = new AgentTeam(chat, options, traces, tools);
-        var ask = new AskPipeline(await RunPreparationAsync(traces, cancellationToken).ConfigureAwait(false), traces, _options.Context.BudgetTokens, time, team, HookDispatcher.None);
-        var workflow = new WorkflowRunner(await RunPreparationAsync(traces, cancellationToken).ConfigureAwait(false), traces, checkpoints, chat, options,
+        var ask = new AskPipeline(RunPreparation(traces, retriever, facts), traces, _options.Context.BudgetTokens, time, team, HookDispatcher.None);
+        var workflow = new WorkflowRunner(RunPreparation(traces, retriever, facts), traces, checkpoints, chat, options,
             _options.Context.BudgetTokens, time, HookDispatcher.None);
         return (ask, workflow);
     }

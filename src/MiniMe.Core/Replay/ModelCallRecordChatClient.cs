@@ -19,7 +19,9 @@ public sealed class ModelCallRecordChatClient(IChatClient innerClient) : Delegat
     {
         ArgumentNullException.ThrowIfNull(messages);
         var list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
-        var request = Recording() is null ? null : ModelCallRequest.Canonical(list, options, DefaultModel());
+        // Taken now: a stream's later steps may run where the ambient call is no longer visible.
+        var call = ModelCall.Current;
+        var request = Recording(call) is null ? null : ModelCallRequest.Canonical(list, options, DefaultModel());
         ChatResponse response;
         try
         {
@@ -27,10 +29,10 @@ public sealed class ModelCallRecordChatClient(IChatClient innerClient) : Delegat
         }
         catch (Exception e)
         {
-            if (request is not null) Record(request, streamed: false, null, e);
+            if (request is not null) Record(call!, request, streamed: false, null, e);
             throw;
         }
-        if (request is not null) Record(request, streamed: false, response, null);
+        if (request is not null) Record(call!, request, streamed: false, response, null);
         return response;
     }
 
@@ -39,7 +41,9 @@ public sealed class ModelCallRecordChatClient(IChatClient innerClient) : Delegat
     {
         ArgumentNullException.ThrowIfNull(messages);
         var list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
-        var request = Recording() is null ? null : ModelCallRequest.Canonical(list, options, DefaultModel());
+        // Taken now: a stream's later steps may run where the ambient call is no longer visible.
+        var call = ModelCall.Current;
+        var request = Recording(call) is null ? null : ModelCallRequest.Canonical(list, options, DefaultModel());
         var updates = new List<ChatResponseUpdate>();
         var ended = false;
         var inner = base.GetStreamingResponseAsync(list, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
@@ -54,31 +58,30 @@ public sealed class ModelCallRecordChatClient(IChatClient innerClient) : Delegat
                 catch (Exception e)
                 {
                     ended = true;
-                    if (request is not null) Record(request, streamed: true, updates.Count > 0 ? updates.ToChatResponse() : null, e);
+                    if (request is not null) Record(call!, request, streamed: true, updates.Count > 0 ? updates.ToChatResponse() : null, e);
                     throw;
                 }
                 updates.Add(inner.Current);
                 yield return inner.Current;
             }
             ended = true;
-            if (request is not null) Record(request, streamed: true, updates.ToChatResponse(), null);
+            if (request is not null) Record(call!, request, streamed: true, updates.ToChatResponse(), null);
         }
         finally
         {
             await inner.DisposeAsync().ConfigureAwait(false);
             // The reader stopped before the end: what arrived is recorded as a cancelled call.
-            if (!ended && request is not null) Record(request, streamed: true, updates.ToChatResponse(), new OperationCanceledException());
+            if (!ended && request is not null) Record(call!, request, streamed: true, updates.ToChatResponse(), new OperationCanceledException());
         }
     }
 
-    private static ModelCallRecordings? Recording() =>
-        ModelCall.Current?.Info is { RunId: { } runId, Traces.Recordings: { } recordings } && RunId.IsValid(runId) ? recordings : null;
+    private static ModelCallRecordings? Recording(ModelCall? call) =>
+        call?.Info is { RunId: { } runId, Traces.Recordings: { } recordings } && RunId.IsValid(runId) ? recordings : null;
 
     private string? DefaultModel() => InnerClient.GetService<ChatClientMetadata>()?.DefaultModelId;
 
-    private static void Record(JsonObject request, bool streamed, ChatResponse? response, Exception? error)
+    private static void Record(ModelCall call, JsonObject request, bool streamed, ChatResponse? response, Exception? error)
     {
-        var call = ModelCall.Current!;
         var info = call.Info;
         var hash = ModelCallRequest.Hash(request);
         var redactedRequest = (JsonObject)SecretRedactor.Redact(request.DeepClone())!;
@@ -91,8 +94,22 @@ public sealed class ModelCallRecordChatClient(IChatClient innerClient) : Delegat
             OperationCanceledException => "cancelled",
             _ => "failed",
         };
+        try
+        {
+            Append(info, request, hash, redactedRequest, redactedResponse, call.ModelName, streamed, status, response, error);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A full disk or a read-only runs/ folder costs the run its replay, never the call.
+            System.Diagnostics.Trace.TraceWarning($"minime: could not record model call of run {info.RunId}: {e.Message}");
+        }
+    }
+
+    private static void Append(ModelCallInfo info, JsonObject request, string hash, JsonObject redactedRequest, JsonObject? redactedResponse, string? modelName,
+        bool streamed, string status, ChatResponse? response, Exception? error)
+    {
         info.Traces!.Recordings!.Append(info.RunId!, index => new RecordedModelCall(
-            index, info.Agent, info.Iteration, info.Attempt, call.ModelName, response?.ModelId ?? request["model"]?.GetValue<string>(), streamed, hash, status,
+            index, info.Agent, info.Iteration, info.Attempt, modelName, response?.ModelId ?? request["model"]?.GetValue<string>(), streamed, hash, status,
             redactedRequest, redactedResponse,
             error is null or OperationCanceledException ? null : error.GetType().Name,
             error is null or OperationCanceledException ? null : SecretRedactor.RedactText(error.Message)));

@@ -103,6 +103,25 @@ public sealed class ReplayCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_dry_run_called_no_model_and_replays_without_a_recording()
+    {
+        Assert.Equal(0, (await RunAsync("init", "--name", "nima")).Code);
+        File.WriteAllText(Path.Combine(_home, "notes.md"), "# Greetings\nThe greeting module formats a friendly hello for each user of the service layer.\n");
+        Assert.Equal(0, (await RunAsync("import", Path.Combine(_home, "notes.md"))).Code);
+        Assert.Equal(0, (await RunAsync("ask", "--dry-run", "--domain", "backend", "Refactor the greeting module")).Code);
+        var runId = LatestRunId();
+        Assert.False(File.Exists(Recording(runId)));
+
+        var replay = await RunAsync("replay", runId, "--json");
+
+        Assert.True(replay.Code == 0, replay.Error + replay.Out);
+        var report = JsonDocument.Parse(replay.Out).RootElement;
+        Assert.Equal(0, report.GetProperty("model_calls").GetProperty("recorded").GetInt32());
+        Assert.Equal(Trace(runId), File.ReadAllLines(report.GetProperty("trace").GetString()!));
+        Assert.Contains("domain forced: backend", Trace(runId)[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_workflow_run_replays_into_a_byte_identical_trace()
     {
         string runId;

@@ -23,6 +23,7 @@ public static class CliApp
         root.Subcommands.Add(new RunsCommand(context));
         root.Subcommands.Add(new WorkflowCommand(context));
         root.Subcommands.Add(new TraceCommand(context));
+        root.Subcommands.Add(new ReplayCommand(context));
         root.Subcommands.Add(new FeedbackCommand(context));
         root.Subcommands.Add(new TrainCommand(context));
         root.Subcommands.Add(new ModelsCommand(context));

@@ -20,7 +20,7 @@ public static class ModelCallChatClientBuilderExtensions
 
     /// <summary>
     /// Every model call through the built client, outside in: the run's hooks, run budget, agent_call trace, metrics,
-    /// cost, usage, then Microsoft.Extensions.AI's logging and OpenTelemetry (GenAI spans on the
+    /// cost, usage, the replay recording, then Microsoft.Extensions.AI's logging and OpenTelemetry (GenAI spans on the
     /// "MiniMe" source, no message content) next to the provider. The budget is outermost so a call
     /// that overran it is traced before the run stops; usage is innermost of MiniMe's concerns so the
     /// cost, metrics, trace and budget all see the same (estimated, when the server sent none) tokens.
@@ -36,6 +36,7 @@ public static class ModelCallChatClientBuilderExtensions
             .UseModelCallMetrics(meters)
             .UseModelCallCost(prices)
             .UseModelCallUsage(tokens)
+            .UseModelCallRecording()
             .UseModelCallLogging(logging)
             .UseOpenTelemetry(logging, MiniMeTelemetry.SourceName, otel => otel.EnableSensitiveData = false)
             .Use(inner => new ModelCallActivityChatClient(inner));
@@ -59,6 +60,10 @@ public static class ModelCallChatClientBuilderExtensions
 
     public static ChatClientBuilder UseModelCallUsage(this ChatClientBuilder builder, ITokenCounter? tokens = null) =>
         builder.Use((inner, services) => new ModelUsageChatClient(inner, Tokens(tokens, services)));
+
+    /// <summary>Records each call of a run (request, hash, response) for `minime replay` (<see cref="MiniMe.Replay.ModelCallRecordChatClient"/>).</summary>
+    public static ChatClientBuilder UseModelCallRecording(this ChatClientBuilder builder) =>
+        builder.Use(inner => new MiniMe.Replay.ModelCallRecordChatClient(inner));
 
     /// <summary>Microsoft.Extensions.AI's <c>UseLogging</c> when there is a logger factory (given or in the services); nothing otherwise.</summary>
     public static ChatClientBuilder UseModelCallLogging(this ChatClientBuilder builder, ILoggerFactory? logging = null) =>

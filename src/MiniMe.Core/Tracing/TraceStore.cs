@@ -28,6 +28,9 @@ public sealed class TraceStore(ITraceLog log, TimeProvider? time = null)
     /// <summary>Where the traces are, for messages: the folder, or the database table.</summary>
     public string Location => log.Location;
 
+    /// <summary>Where the runs' model calls are recorded for `minime replay` (docs/replay.md); null: not recorded.</summary>
+    public MiniMe.Replay.ModelCallRecordings? Recordings { get; init; }
+
     /// <summary>Where one run's trace is (its file, when traces are files).</summary>
     public string PathFor(string runId) => log.LocationOf(Valid(runId));
 
@@ -71,6 +74,9 @@ public sealed class TraceStore(ITraceLog log, TimeProvider? time = null)
 
     /// <summary>Completes when every event appended to the run before the call is durable.</summary>
     public ValueTask FlushAsync(string runId, CancellationToken cancellationToken = default) => log.FlushAsync(Valid(runId), cancellationToken);
+
+    /// <summary>A run's lines exactly as stored (`minime replay` compares them byte for byte); null when there is no such run.</summary>
+    public IReadOnlyList<string>? ReadLines(string runId) => log.ReadLines(Valid(runId));
 
     /// <summary>Reads a run's events; a torn line (crash mid-write) is skipped, not fatal, wherever it is.</summary>
     public IReadOnlyList<TraceEvent> Read(string runId)

@@ -57,7 +57,8 @@ public sealed class UserSpace : IAsyncDisposable
         DatabasePath = IsOwner ? workspace.ResolvePath(options.Memory.Path) : Path.Combine(Root, "memory.db");
         var location = new MemoryLocation(UserId, IsOwner, DatabasePath);
         _traceLog = stores.CreateTraceLog(location, IsOwner ? workspace.TracesDirectory : Path.Combine(Root, "traces"));
-        Traces = new TraceStore(_traceLog);
+        // Every model call of a run is recorded beside its checkpoints (runs/RUN_ID/model-calls.jsonl) for `minime replay`.
+        Traces = new TraceStore(_traceLog) { Recordings = new MiniMe.Replay.ModelCallRecordings(IsOwner ? workspace.RunsDirectory : Path.Combine(Root, "runs")) };
         _store = new OpenedOnce<IMemoryStore>(() =>
         {
             if (!IsOwner) Directory.CreateDirectory(Root);
@@ -133,14 +134,17 @@ public sealed class UserSpace : IAsyncDisposable
     public SnapshotService Snapshots() => new(_workspace, new SqliteDatabaseSnapshotter(DatabasePath));
 
     /// <summary>The stages every run shares (classify, masks, memory and facts, identity, context) over this user's data.</summary>
-    public async Task<RunPreparation> RunPreparationAsync(CancellationToken cancellationToken) => new(
+    public async Task<RunPreparation> RunPreparationAsync(CancellationToken cancellationToken) =>
+        RunPreparation(Traces, await RetrieverAsync(cancellationToken).ConfigureAwait(false), await FactRetrieverAsync(cancellationToken).ConfigureAwait(false));
+
+    private RunPreparation RunPreparation(TraceStore traces, HybridRetriever retriever, IFactRetriever facts) => new(
         _services.GetRequiredService<ITaskClassifier>(),
         _services.GetRequiredService<IMaskPolicy>(),
-        await RetrieverAsync(cancellationToken).ConfigureAwait(false),
+        retriever,
         _services.GetRequiredService<IContextBroker>(),
         LoadIdentity(),
-        Traces,
-        await FactRetrieverAsync(cancellationToken).ConfigureAwait(false),
+        traces,
+        facts,
         [.. _services.GetServices<IContextSource>()],
         UserId);
 
@@ -188,6 +192,35 @@ public sealed class UserSpace : IAsyncDisposable
             !System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.JsonSerializer.SerializeToNode(seen), System.Text.Json.JsonSerializer.SerializeToNode(workflow.Hooks)))
             throw new InvalidInputException($"{workflow.Source}: a manifest's hooks run only from the workspace's workflows/ folder, which `minime trust` covers; copy the manifest there, or move its hooks to config.yaml.");
         return CreateTools().ProgramHooks(workflow.Hooks);
+    }
+
+    /// <summary>
+    /// The pipelines of `minime replay` (docs/replay.md), as <see cref="AskPipelineAsync"/> and <see cref="WorkflowRunnerAsync"/> build
+    /// them over this user's memory, facts and identity, but tracing into <paramref name="traces"/> (the replay's folder), checkpointing
+    /// into <paramref name="checkpoints"/>, with no hooks (they run programs), and the agents' read-only tools auditing into the replay's
+    /// traces. Retrieval reads memory through <see cref="MiniMe.Replay.ReplayMemoryStore"/> (the run's own reuse counts taken out,
+    /// nothing written) at the recorded moment (<paramref name="time"/>). The model pipeline is the registered one (the replay's
+    /// recorded answers); null when there is none.
+    /// </summary>
+    public async Task<(AskPipeline Ask, WorkflowRunner Workflow)?> ReplayPipelinesAsync(TraceStore traces, MiniMe.Workflows.WorkflowCheckpoints checkpoints,
+        TimeProvider time, IReadOnlySet<long> usedByRun, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(traces);
+        ArgumentNullException.ThrowIfNull(checkpoints);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(usedByRun);
+        if (Chat is not { } chat) return null;
+        var options = _services.GetRequiredService<AgentTeamOptions>();
+        var memory = new MiniMe.Replay.ReplayMemoryStore(await StoreAsync(cancellationToken).ConfigureAwait(false), usedByRun);
+        var retriever = new HybridRetriever(memory, _options.Retrieval, Embeddings, EmbeddingModel, time);
+        var facts = await FactRetrieverAsync(cancellationToken).ConfigureAwait(false);
+        var tools = new AgentTools(ToolHost.Create(_workspace, _options, RetrieverAsync, traces, _services.GetRequiredService<TrustStore>(),
+            new MemoryReindexer(ImporterAsync), new FeedbackStore(FeedbackPath, traces), []), StoreAsync);
+        var team = new AgentTeam(chat, options, traces, tools);
+        var ask = new AskPipeline(RunPreparation(traces, retriever, facts), traces, _options.Context.BudgetTokens, time, team, HookDispatcher.None);
+        var workflow = new WorkflowRunner(RunPreparation(traces, retriever, facts), traces, checkpoints, chat, options,
+            _options.Context.BudgetTokens, time, HookDispatcher.None);
+        return (ask, workflow);
     }
 
     /// <summary>This user's workflow checkpoints.</summary>

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using MiniMe.Agents;
 using MiniMe.Identity;
+using MiniMe.Memory.Facts;
+using MiniMe.Memory.Facts.Capture;
 using MiniMe.Tracing;
 using MiniMe.Workflows;
 
@@ -13,6 +15,7 @@ namespace MiniMe.Runs;
 /// stages (<see cref="RunPreparation"/>) assemble the context, then the <see cref="WorkflowExecutor"/>
 /// runs the manifest, checkpointing after every node. One run_end closes each attempt: completed,
 /// waiting (a human node), error, budget_exceeded or cancelled; a resume appends to the same trace.
+/// With facts.capture on, a completed run captures facts from its task (<see cref="FactCapture"/>) before run_end; it never fails the run.
 /// </summary>
 public sealed class WorkflowRunner(
     RunPreparation preparation,
@@ -22,7 +25,8 @@ public sealed class WorkflowRunner(
     AgentTeamOptions options,
     int defaultContextBudget,
     TimeProvider? time = null,
-    MiniMe.Hooks.HookDispatcher? hooks = null)
+    MiniMe.Hooks.HookDispatcher? hooks = null,
+    FactCapture? capture = null)
 {
     private readonly MiniMe.Hooks.HookDispatcher _hooks = hooks ?? MiniMe.Hooks.HookDispatcher.None;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -83,6 +87,8 @@ public sealed class WorkflowRunner(
         try
         {
             var result = await executor.RunAsync(workflow, state, observer, cancellationToken).ConfigureAwait(false);
+            if (capture is not null && result.Status == "completed")
+                await capture.CaptureAsync(new FactCaptureInput(state.RunId, state.Task, null, FactOrigin.ForRun(state.RunId), FactSource.Inferred), cancellationToken).ConfigureAwait(false);
             var end = Totals(result.Status, contextTokens, state, clock);
             end["workflow"] = workflow.Name;
             end["proposals"] = result.Proposals.Count;

@@ -181,6 +181,9 @@ public sealed partial class SqliteFactStore : IFactStore, IAsyncDisposable
         return Task.FromResult(new FactInsertResult(fact, review));
     }
 
+    public Task<Fact> ReinforceAsync(long id, string observedText, double confidence, double importance, DateTimeOffset at, CancellationToken cancellationToken) =>
+        ReinforceAsync(id, observedText, confidence, importance, null, at, cancellationToken);
+
     public Task<Fact> ReinforceAsync(long id, string observedText, double confidence, double importance, string? detail, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(observedText);

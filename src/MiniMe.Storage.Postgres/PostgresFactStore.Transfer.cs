@@ -72,20 +72,23 @@ public sealed partial class PostgresFactStore : IFactExport, IFactImport
         var command = new NpgsqlBatchCommand(
             $"""
             INSERT INTO facts (id, text, normalized_key, category, source, confidence, importance, status, created_at, updated_at,
-                               last_seen_at, seen_count, superseded_at, superseded_by, retracted_at, search)
+                               last_seen_at, seen_count, superseded_at, superseded_by, retracted_at, search,
+                               origin_kind, origin_id, origin_message_id, origin_run_id)
             SELECT t.id, t.text, t.key, t.category, t.source, t.confidence, t.importance, t.status, t.created_at, t.updated_at,
                    t.last_seen_at, t.seen_count, t.superseded_at, t.superseded_by, t.retracted_at,
-                   to_tsvector('{LexicalIndex.Config}', t.words)
+                   to_tsvector('{LexicalIndex.Config}', t.words), t.origin_kind, t.origin_id, t.origin_message_id, t.origin_run_id
             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[],
                         $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::integer[], $13::timestamptz[], $14::bigint[],
-                        $15::timestamptz[], $16::text[])
+                        $15::timestamptz[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[])
                 AS t(id, text, key, category, source, confidence, importance, status, created_at, updated_at,
-                     last_seen_at, seen_count, superseded_at, superseded_by, retracted_at, words)
+                     last_seen_at, seen_count, superseded_at, superseded_by, retracted_at, words,
+                     origin_kind, origin_id, origin_message_id, origin_run_id)
             ON CONFLICT (id) DO UPDATE SET text = excluded.text, normalized_key = excluded.normalized_key, category = excluded.category,
                 source = excluded.source, confidence = excluded.confidence, importance = excluded.importance, status = excluded.status,
                 created_at = excluded.created_at, updated_at = excluded.updated_at, last_seen_at = excluded.last_seen_at,
                 seen_count = excluded.seen_count, superseded_at = excluded.superseded_at, superseded_by = excluded.superseded_by,
-                retracted_at = excluded.retracted_at, search = excluded.search
+                retracted_at = excluded.retracted_at, search = excluded.search, origin_kind = excluded.origin_kind,
+                origin_id = excluded.origin_id, origin_message_id = excluded.origin_message_id, origin_run_id = excluded.origin_run_id
             """);
         var p = command.Parameters;
         p.AddWithValue(facts.Select(f => f.Fact.Id).ToArray());
@@ -104,6 +107,10 @@ public sealed partial class PostgresFactStore : IFactExport, IFactImport
         p.AddWithValue(facts.Select(f => f.Fact.SupersededBy).ToArray());
         p.AddWithValue(facts.Select(f => Stamp(f.Fact.RetractedAt)).ToArray());
         p.AddWithValue(facts.Select(f => SearchText.Normalize(f.Fact.Text)).ToArray());
+        p.AddWithValue(facts.Select(f => f.Fact.Origin?.Kind).ToArray());
+        p.AddWithValue(facts.Select(f => f.Fact.Origin?.Id).ToArray());
+        p.AddWithValue(facts.Select(f => f.Fact.Origin?.MessageId).ToArray());
+        p.AddWithValue(facts.Select(f => f.Fact.Origin?.RunId).ToArray());
         return command;
     }
 

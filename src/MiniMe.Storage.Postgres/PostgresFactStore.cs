@@ -118,7 +118,8 @@ public sealed partial class PostgresFactStore : IFactStore
         if (insert.Review is not null && insert.Supersedes.Count > 0)
             throw new ArgumentException("A fact is either queued for review or supersedes others, not both.", nameof(insert));
         var draft = insert.Draft;
-        RejectNul(draft.Text, draft.Key, draft.Category, insert.Reason, insert.Review?.Reason, insert.Embedding?.Model);
+        RejectNul(draft.Text, draft.Key, draft.Category, insert.Reason, insert.Review?.Reason, insert.Embedding?.Model,
+            draft.Origin?.Kind, draft.Origin?.Id, draft.Origin?.MessageId, draft.Origin?.RunId);
         var now = PostgresMemoryStore.ToMicroseconds(at);
         return WriteAsync(async (connection, transaction) =>
         {
@@ -128,20 +129,20 @@ public sealed partial class PostgresFactStore : IFactStore
                 await RequireStatusAsync(connection, transaction, old, "supersede", cancellationToken, Active).ConfigureAwait(false);
             await RequireFreeKeyAsync(connection, transaction, draft.Key, insert.Supersedes, cancellationToken).ConfigureAwait(false);
             // KEY SHARE: a purge of the fact under review waits for this insert, then unlinks the review as it should.
-            if (insert.Review is { } request && await GetAsync(connection, transaction, request.ExistingId, " FOR KEY SHARE", cancellationToken).ConfigureAwait(false) is null)
-                throw new FactStateException($"Fact #{request.ExistingId} no longer exists; remember the fact again.");
+            if (insert.Review is { ExistingId: { } existingId } && await GetAsync(connection, transaction, existingId, " FOR KEY SHARE", cancellationToken).ConfigureAwait(false) is null)
+                throw new FactStateException($"Fact #{existingId} no longer exists; remember the fact again.");
 
             var status = insert.Review is null ? Active : Pending;
             long id;
             await using (var command = Command(connection, transaction,
                 $"""
                 INSERT INTO facts (search, text, normalized_key, category, source, confidence, importance, status,
-                    created_at, updated_at, last_seen_at, seen_count)
-                VALUES ({ToTsVector}, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, 1)
+                    created_at, updated_at, last_seen_at, seen_count, origin_kind, origin_id, origin_message_id, origin_run_id)
+                VALUES ({ToTsVector}, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, 1, $10::text, $11::text, $12::text, $13::text)
                 RETURNING id
                 """,
                 SearchText.Normalize(draft.Text), draft.Text, draft.Key, draft.Category, FactCodes.Code(draft.Source),
-                draft.Confidence, draft.Importance, status, now))
+                draft.Confidence, draft.Importance, status, now, draft.Origin?.Kind, draft.Origin?.Id, draft.Origin?.MessageId, draft.Origin?.RunId))
                 id = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             if (insert.Embedding is { } embedding)
                 await PutVectorAsync(connection, transaction, id, embedding, cancellationToken).ConfigureAwait(false);
@@ -171,10 +172,13 @@ public sealed partial class PostgresFactStore : IFactStore
         }, cancellationToken);
     }
 
-    public Task<Fact> ReinforceAsync(long id, string observedText, double confidence, double importance, DateTimeOffset at, CancellationToken cancellationToken)
+    public Task<Fact> ReinforceAsync(long id, string observedText, double confidence, double importance, DateTimeOffset at, CancellationToken cancellationToken) =>
+        ReinforceAsync(id, observedText, confidence, importance, null, at, cancellationToken);
+
+    public Task<Fact> ReinforceAsync(long id, string observedText, double confidence, double importance, string? detail, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(observedText);
-        RejectNul(observedText);
+        RejectNul(observedText, detail);
         var now = PostgresMemoryStore.ToMicroseconds(at);
         return WriteAsync(async (connection, transaction) =>
         {
@@ -182,7 +186,7 @@ public sealed partial class PostgresFactStore : IFactStore
             await ExecuteAsync(connection, transaction,
                 "UPDATE facts SET seen_count = seen_count + 1, last_seen_at = $1, confidence = greatest(confidence, $2), importance = greatest(importance, $3) WHERE id = $4",
                 cancellationToken, now, confidence, importance, id).ConfigureAwait(false);
-            await AppendHistoryAsync(connection, transaction, id, FactChange.Reinforced, now, observedText, null, null, cancellationToken).ConfigureAwait(false);
+            await AppendHistoryAsync(connection, transaction, id, FactChange.Reinforced, now, observedText, null, detail, cancellationToken).ConfigureAwait(false);
             return (await GetAsync(connection, transaction, id, "", cancellationToken).ConfigureAwait(false))!;
         }, cancellationToken);
     }

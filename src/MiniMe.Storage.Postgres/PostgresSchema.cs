@@ -161,6 +161,10 @@ internal static class PostgresSchema
             )
             """,
         ],
+        // Version 5: where a captured fact was said (FactOrigin), plain columns as in SQLite's version 5.
+        [
+            "ALTER TABLE facts ADD COLUMN origin_kind text, ADD COLUMN origin_id text, ADD COLUMN origin_message_id text, ADD COLUMN origin_run_id text",
+        ],
     ];
 
     private static readonly VersionedSchema Schema = new(LockKey, null, Versions, "the PostgreSQL memory has");

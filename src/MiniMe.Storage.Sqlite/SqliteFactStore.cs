@@ -136,21 +136,24 @@ public sealed partial class SqliteFactStore : IFactStore, IAsyncDisposable
         using var transaction = connection.BeginTransaction();
         foreach (var id in insert.Supersedes) RequireStatus(connection, transaction, id, "supersede", Active);
         RequireFreeKey(connection, transaction, insert.Draft.Key, insert.Supersedes);
-        if (insert.Review is { } request && Get(connection, transaction, request.ExistingId) is null)
-            throw new FactStateException($"Fact #{request.ExistingId} no longer exists; remember the fact again.");
+        if (insert.Review is { ExistingId: { } existingId } && Get(connection, transaction, existingId) is null)
+            throw new FactStateException($"Fact #{existingId} no longer exists; remember the fact again.");
 
         var draft = insert.Draft;
         var status = insert.Review is null ? Active : Pending;
         var id0 = (long)Scalar(connection, transaction,
             """
             INSERT INTO facts (text, normalized_key, category, source, confidence, importance, status,
-                created_at, updated_at, last_seen_at, seen_count, embedding_model, embedding)
-            VALUES ($text, $key, $category, $source, $confidence, $importance, $status, $now, $now, $now, 1, $model, $vector)
+                created_at, updated_at, last_seen_at, seen_count, embedding_model, embedding,
+                origin_kind, origin_id, origin_message_id, origin_run_id)
+            VALUES ($text, $key, $category, $source, $confidence, $importance, $status, $now, $now, $now, 1, $model, $vector,
+                $originKind, $originId, $originMessage, $originRun)
             RETURNING id
             """,
             ("$text", draft.Text), ("$key", draft.Key), ("$category", draft.Category), ("$source", FactCodes.Code(draft.Source)),
             ("$confidence", draft.Confidence), ("$importance", draft.Importance), ("$status", status), ("$now", now),
-            ("$model", (object?)insert.Embedding?.Model), ("$vector", insert.Embedding is { } e ? MemoryMarshal.AsBytes(e.Vector.Span).ToArray() : null))!;
+            ("$model", (object?)insert.Embedding?.Model), ("$vector", insert.Embedding is { } e ? MemoryMarshal.AsBytes(e.Vector.Span).ToArray() : null),
+            ("$originKind", draft.Origin?.Kind), ("$originId", draft.Origin?.Id), ("$originMessage", draft.Origin?.MessageId), ("$originRun", draft.Origin?.RunId))!;
 
         FactReview? review = null;
         if (insert.Review is { } queued)
@@ -178,7 +181,10 @@ public sealed partial class SqliteFactStore : IFactStore, IAsyncDisposable
         return Task.FromResult(new FactInsertResult(fact, review));
     }
 
-    public Task<Fact> ReinforceAsync(long id, string observedText, double confidence, double importance, DateTimeOffset at, CancellationToken cancellationToken)
+    public Task<Fact> ReinforceAsync(long id, string observedText, double confidence, double importance, DateTimeOffset at, CancellationToken cancellationToken) =>
+        ReinforceAsync(id, observedText, confidence, importance, null, at, cancellationToken);
+
+    public Task<Fact> ReinforceAsync(long id, string observedText, double confidence, double importance, string? detail, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(observedText);
         var now = Stamp(at);
@@ -188,7 +194,7 @@ public sealed partial class SqliteFactStore : IFactStore, IAsyncDisposable
         Execute(connection, transaction,
             "UPDATE facts SET seen_count = seen_count + 1, last_seen_at = $now, confidence = max(confidence, $confidence), importance = max(importance, $importance) WHERE id = $id",
             ("$now", now), ("$confidence", confidence), ("$importance", importance), ("$id", id));
-        AppendHistory(connection, transaction, id, FactChange.Reinforced, now, observedText, null, null);
+        AppendHistory(connection, transaction, id, FactChange.Reinforced, now, observedText, null, detail);
         cancellationToken.ThrowIfCancellationRequested();
         var fact = Get(connection, transaction, id)!;
         transaction.Commit();

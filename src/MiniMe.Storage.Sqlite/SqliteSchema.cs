@@ -5,7 +5,7 @@ namespace MiniMe.Storage.Sqlite;
 /// <summary>Creates and migrates the SQLite schema, versioned with PRAGMA user_version.</summary>
 internal static class SqliteSchema
 {
-    public const int CurrentVersion = 4;
+    public const int CurrentVersion = 5;
 
     private static readonly string[] Version1 =
     [
@@ -171,6 +171,12 @@ internal static class SqliteSchema
         "CREATE TRIGGER IF NOT EXISTS embeddings_deleted AFTER DELETE ON embeddings BEGIN UPDATE vector_state SET generation = generation + 1 WHERE id = 1; END",
     ];
 
+    /// <summary>
+    /// Where a captured fact was said (FactOrigin: conversation or run id, message id, capturing run), plain columns
+    /// on facts. Idempotent (each column added only when missing), like Version3.
+    /// </summary>
+    private static readonly string[] Version5Columns = ["origin_kind", "origin_id", "origin_message_id", "origin_run_id"];
+
     public static void Migrate(SqliteConnection connection)
     {
         var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version"), System.Globalization.CultureInfo.InvariantCulture);
@@ -200,6 +206,10 @@ internal static class SqliteSchema
         if (version < 4)
             foreach (var statement in Version4)
                 Execute(connection, statement, transaction);
+        if (version < 5)
+            foreach (var column in Version5Columns)
+                if (Scalar(connection, $"SELECT COUNT(*) FROM pragma_table_info('facts') WHERE name = '{column}'", transaction) is 0L)
+                    Execute(connection, $"ALTER TABLE facts ADD COLUMN {column} TEXT", transaction);
         Execute(connection, $"PRAGMA user_version = {CurrentVersion}", transaction);
         transaction.Commit();
     }

@@ -351,7 +351,9 @@ internal sealed class FactsCommand : MiniMeCommand
                     FactStatus.Retracted => $"forgotten at {FactRenderer.Short(fact.RetractedAt!.Value)} UTC",
                     _ => FactCodes.Code(fact.Status),
                 };
-                Out.MarkupLine($"{FactRenderer.Label(fact)} ({Markup.Escape(fact.Category)}): {Markup.Escape(state)}, seen {fact.SeenCount} times");
+                Out.MarkupLine($"{FactRenderer.Label(fact)} ({Markup.Escape(fact.Category)}): {Markup.Escape(state)}, seen {fact.SeenCount} times, " +
+                    string.Create(CultureInfo.InvariantCulture, $"importance {fact.Importance:0.00}, confidence {fact.Confidence:0.00}"));
+                if (fact.Origin is { } origin) Out.MarkupLine($"    captured from {Markup.Escape(origin.ToString())}");
             }
             if (entries.Count == 0)
             {

@@ -24,6 +24,7 @@ internal static class FactRenderer
         ["superseded_at"] = f.SupersededAt is { } s ? Stamp(s) : null,
         ["superseded_by"] = f.SupersededBy,
         ["retracted_at"] = f.RetractedAt is { } r ? Stamp(r) : null,
+        ["origin"] = f.Origin is { } o ? MiniMe.Memory.Facts.Capture.FactCapture.Origin(o) : null,
     };
 
     public static JsonObject ToJson(FactHistoryEntry e) => new()
@@ -63,12 +64,13 @@ internal static class FactRenderer
     {
         var table = new Table().Border(TableBorder.Simple).AddColumn(new TableColumn("id").RightAligned()).AddColumn("category");
         if (showStatus) table.AddColumn("status");
-        table.AddColumn(new TableColumn("seen").RightAligned()).AddColumn("last seen (UTC)").AddColumn("fact");
+        table.AddColumn(new TableColumn("importance").RightAligned()).AddColumn(new TableColumn("seen").RightAligned()).AddColumn("last seen (UTC)").AddColumn("fact");
         foreach (var f in facts)
         {
             var cells = new List<string> { f.Id.ToString(CultureInfo.InvariantCulture), Markup.Escape(f.Category) };
             if (showStatus)
                 cells.Add(f.Status == FactStatus.Superseded && f.SupersededBy is { } by ? $"superseded by #{by}" : FactCodes.Code(f.Status));
+            cells.Add(f.Importance.ToString("0.00", CultureInfo.InvariantCulture));
             cells.Add(f.SeenCount.ToString(CultureInfo.InvariantCulture));
             cells.Add(Short(f.LastSeenAt));
             cells.Add(Markup.Escape(f.Text));
@@ -81,9 +83,12 @@ internal static class FactRenderer
     {
         var verb = item.Review.Kind == FactReviewKind.Contradiction ? "may contradict" : "may repeat";
         console.MarkupLine($"[bold]review {item.Review.Id}[/] ({FactService.Describe(item.Review.Status)}): new {Label(item.Candidate)}");
-        console.MarkupLine(item.Existing is { } existing
-            ? $"    {verb} {Label(existing)} ({FactCodes.Code(existing.Status)})"
-            : "    (the fact it was compared with has been purged)");
+        if (item.Existing is { } existing)
+            console.MarkupLine($"    {verb} {Label(existing)} ({FactCodes.Code(existing.Status)})");
+        else if (item.Review.Kind == FactReviewKind.Captured)
+            console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"    captured, importance {item.Candidate.Importance:0.00}: accept or keep it to remember it, reject to drop it"));
+        else
+            console.MarkupLine("    (the fact it was compared with has been purged)");
         console.MarkupLine($"    why: {Markup.Escape(item.Review.Reason)}");
     }
 }

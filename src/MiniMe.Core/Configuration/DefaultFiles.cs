@@ -62,6 +62,9 @@ internal static class DefaultFiles
           relatedCosine: 0.85        # with embeddings: this similar is worth a review
           candidates: 20             # known facts compared with each new one
           maxChars: 1000
+          capture: off               # off | review | auto: facts captured from chat turns and runs (one more model call each; docs/facts.md)
+          captureConfidence: 0.7     # auto: a captured fact this sure is remembered, a less sure one waits in `minime facts review`
+          captureMaxFacts: 5         # facts one extraction may propose at most
 
         llm:
           provider: none         # none (dry runs only) | openai (any OpenAI-compatible server) | ollama | anthropic

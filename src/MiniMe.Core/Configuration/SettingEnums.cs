@@ -97,3 +97,14 @@ public enum LlmResponseFormat
     /// <summary>The prompt alone asks for JSON.</summary>
     Text,
 }
+
+/// <summary>facts.capture: whether facts are captured from chat turns and runs (docs/facts.md, "Capture").</summary>
+public enum FactCaptureMode
+{
+    /// <summary>No capture: no extra model call after a turn or run.</summary>
+    Off,
+    /// <summary>Every captured fact waits in `minime facts review` (a repetition of a known fact still reinforces it).</summary>
+    Review,
+    /// <summary>Captured facts at least facts.captureConfidence sure are remembered; less sure ones wait for review.</summary>
+    Auto,
+}

@@ -67,7 +67,10 @@ public sealed partial class SettingKeys
             ("duplicateCosine", Value(typeof(double))),
             ("relatedCosine", Value(typeof(double))),
             ("candidates", Value(typeof(int))),
-            ("maxChars", Value(typeof(int))))),
+            ("maxChars", Value(typeof(int))),
+            ("capture", Value(typeof(FactCaptureMode))),
+            ("captureConfidence", Value(typeof(double))),
+            ("captureMaxFacts", Value(typeof(int))))),
         ("llm", Section(
             ("provider", Value(typeof(LlmProvider))),
             ("endpoint", Value(typeof(string))),

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using MiniMe.Agents;
 using MiniMe.Hooks;
 using MiniMe.Identity;
+using MiniMe.Memory.Facts;
+using MiniMe.Memory.Facts.Capture;
 using MiniMe.Tracing;
 
 namespace MiniMe.Runs;
@@ -14,6 +16,8 @@ namespace MiniMe.Runs;
 /// trace, with the totals, whether the run completed, failed, ran out of budget or was cancelled.
 /// Hooks (docs/hooks.md): before_run may deny the run (run_end status vetoed) or patch its task;
 /// after_run is told the status just before run_end; model calls inside the run see the hooks too.
+/// With facts.capture on, a run whose team worked ends with fact capture from the task (<see cref="FactCapture"/>),
+/// before after_run and run_end; it never fails the run.
 /// </summary>
 public sealed class AskPipeline(
     RunPreparation preparation,
@@ -21,7 +25,8 @@ public sealed class AskPipeline(
     int defaultBudgetTokens,
     TimeProvider? time = null,
     AgentTeam? team = null,
-    HookDispatcher? hooks = null)
+    HookDispatcher? hooks = null,
+    FactCapture? capture = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly HookDispatcher _hooks = hooks ?? HookDispatcher.None;
@@ -78,6 +83,8 @@ public sealed class AskPipeline(
                 var teamResult = await team.RunAsync(
                     new TeamRequest(runId, request.Task, context.Prompt, masks, principles, agentPrinciples, meter), observer, cancellationToken).ConfigureAwait(false);
                 var teamStatus = teamResult.Unresolved ? "completed_with_violations" : "completed";
+                if (capture is not null)
+                    await capture.CaptureAsync(new FactCaptureInput(runId, request.Task, null, FactOrigin.ForRun(runId), FactSource.Inferred, meter), cancellationToken).ConfigureAwait(false);
                 var end = Totals(teamStatus, contextTokens, meter, clock);
                 end["proposals"] = teamResult.Proposals.Count;
                 end["iterations"] = teamResult.Iterations;
@@ -93,6 +100,8 @@ public sealed class AskPipeline(
             }
 
             var status = request.DryRun || notice is not null ? "dry_run" : "assembled";
+            // No model call in this run: capture says why it did nothing (with no model at all, that there is none).
+            capture?.Skip(runId, notice ?? "the run called no model (a dry run, or no agent team)");
             await AfterRunAsync(runId, status, cancellationToken).ConfigureAwait(false);
             traces.Append(runId, TraceEventTypes.RunEnd, new JsonObject
             {

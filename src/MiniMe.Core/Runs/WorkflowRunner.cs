@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using MiniMe.Agents;
 using MiniMe.Identity;
+using MiniMe.Memory.Facts;
+using MiniMe.Memory.Facts.Capture;
 using MiniMe.Tracing;
 using MiniMe.Workflows;
 
@@ -15,6 +17,7 @@ namespace MiniMe.Runs;
 /// waiting (a human node), error, budget_exceeded, vetoed or cancelled; a resume appends to the same trace.
 /// Hooks: config.yaml's and, for this workflow's runs, the manifest's own (<paramref name="manifestHooks"/>);
 /// before_run may deny or patch the task of a new run, after_run is told each attempt's status.
+/// With facts.capture on, a completed run captures facts from its task (<see cref="FactCapture"/>) before run_end; it never fails the run.
 /// </summary>
 /// <param name="manifestHooks">The program hooks a manifest declares, ready to run (null: a manifest's hooks are refused).</param>
 public sealed class WorkflowRunner(
@@ -27,7 +30,8 @@ public sealed class WorkflowRunner(
     TimeProvider? time = null,
     MiniMe.Hooks.HookDispatcher? hooks = null,
     IAgentToolbox? tools = null,
-    Func<WorkflowDefinition, IReadOnlyList<MiniMe.Hooks.IRunHook>>? manifestHooks = null)
+    Func<WorkflowDefinition, IReadOnlyList<MiniMe.Hooks.IRunHook>>? manifestHooks = null,
+    FactCapture? capture = null)
 {
     private readonly MiniMe.Hooks.HookDispatcher _hooks = hooks ?? MiniMe.Hooks.HookDispatcher.None;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -112,6 +116,8 @@ public sealed class WorkflowRunner(
         try
         {
             var result = await executor.RunAsync(workflow, state, observer, cancellationToken).ConfigureAwait(false);
+            if (capture is not null && result.Status == "completed")
+                await capture.CaptureAsync(new FactCaptureInput(state.RunId, state.Task, null, FactOrigin.ForRun(state.RunId), FactSource.Inferred), cancellationToken).ConfigureAwait(false);
             await RunHooks.AfterAsync(runHooks, state.RunId, result.Status, CancellationToken.None).ConfigureAwait(false);
             var end = Totals(result.Status, contextTokens, state, clock);
             end["workflow"] = workflow.Name;

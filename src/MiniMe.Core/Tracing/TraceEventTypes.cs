@@ -37,4 +37,10 @@ public static class TraceEventTypes
     public const string NodeEnd = "node_end";
     /// <summary>A reflection panel's outcome: subject, perspectives' verdicts, the disagreement index and its parts, the synthesis (docs/reflection.md).</summary>
     public const string Reflection = "reflection";
+    /// <summary>Facts captured after a chat turn or run (facts.capture): mode, origin, each proposal with its importance features and what remembering did.</summary>
+    public const string FactCapture = "fact_capture";
+    /// <summary>A fact capture that could not run or gave no usable answer: reason; the turn or run goes on.</summary>
+    public const string FactCaptureFailed = "fact_capture_failed";
+    /// <summary>A fact capture not attempted: reason (no model configured, a dry run).</summary>
+    public const string FactCaptureSkipped = "fact_capture_skipped";
 }

@@ -9,6 +9,7 @@ using MiniMe.Identity;
 using MiniMe.Masks;
 using MiniMe.Memory;
 using MiniMe.Memory.Facts;
+using MiniMe.Memory.Facts.Capture;
 using MiniMe.Memory.Import;
 using MiniMe.Memory.Retrieval;
 using MiniMe.Memory.Vectors;
@@ -111,6 +112,16 @@ public sealed class UserSpace : IAsyncDisposable
     public async Task<FactService> FactServiceAsync(CancellationToken cancellationToken) =>
         new(await FactStoreAsync(cancellationToken).ConfigureAwait(false), _options.Facts, Embeddings, EmbeddingModel);
 
+    /// <summary>
+    /// Fact capture after this user's chat turns and runs (facts.capture), over the model pipeline (none when
+    /// llm.provider is none: it then says so in the trace) and this user's fact service.
+    /// </summary>
+    public FactCapture FactCapture()
+    {
+        var team = _services.GetService<AgentTeamOptions>() ?? new AgentTeamOptions();
+        return new FactCapture(_options.Facts, FactServiceAsync, Chat, Traces, team.MaxRepairAttempts, team.JsonResponseFormat);
+    }
+
     /// <summary>Active facts relevant to a task, for the context of a run.</summary>
     public async Task<IFactRetriever> FactRetrieverAsync(CancellationToken cancellationToken) =>
         new FactRetriever(await FactStoreAsync(cancellationToken).ConfigureAwait(false), Embeddings, EmbeddingModel);
@@ -164,7 +175,7 @@ public sealed class UserSpace : IAsyncDisposable
             ? new AgentTeam(chat, _services.GetRequiredService<AgentTeamOptions>(), Traces, await AgentToolsAsync(cancellationToken).ConfigureAwait(false), Checkpoints, hooks)
             : null;
         return new AskPipeline(await RunPreparationAsync(cancellationToken).ConfigureAwait(false), Traces, _options.Context.BudgetTokens,
-            _services.GetRequiredService<TimeProvider>(), team, hooks);
+            _services.GetRequiredService<TimeProvider>(), team, hooks, FactCapture());
     }
 
     /// <summary>
@@ -175,7 +186,7 @@ public sealed class UserSpace : IAsyncDisposable
     {
         if (Chat is not { } chat) return null;
         return new WorkflowRunner(await RunPreparationAsync(cancellationToken).ConfigureAwait(false), Traces, Checkpoints, chat,
-            _services.GetRequiredService<AgentTeamOptions>(), _options.Context.BudgetTokens, _services.GetRequiredService<TimeProvider>(), Hooks(), await AgentToolsAsync(cancellationToken).ConfigureAwait(false), ManifestHooks);
+            _services.GetRequiredService<AgentTeamOptions>(), _options.Context.BudgetTokens, _services.GetRequiredService<TimeProvider>(), Hooks(), await AgentToolsAsync(cancellationToken).ConfigureAwait(false), ManifestHooks, FactCapture());
     }
 
     /// <summary>

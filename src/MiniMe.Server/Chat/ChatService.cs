@@ -102,12 +102,16 @@ public sealed class ChatService(
             foreach (var turn in history)
                 messages.Add(new ChatMessage(turn.Role == ChatRoles.Assistant ? ChatRole.Assistant : ChatRole.User, turn.Content));
             messages.Add(new ChatMessage(ChatRole.User, message));
-            conversations.Append(userId, conversation.Id, new ConversationMessage(0, ChatRoles.User, message, default));
+            var said = conversations.Append(userId, conversation.Id, new ConversationMessage(0, ChatRoles.User, message, default));
 
             var options = new ChatOptions { Temperature = (float)prepared.Masks.Temperature, ModelId = engineOptions.Llm.Model };
             var fallbackModel = client.GetService<ChatClientMetadata>()?.DefaultModelId ?? engineOptions.Llm.Model ?? SettingValues.Name(engineOptions.Llm.Provider);
             return new ChatTurn(new ChatTurnParts(client, conversations, meter, traces, userId, conversation.Id,
-                runId, messages, options, Sources(prepared), context.TotalTokens, fallbackModel, clock));
+                runId, messages, options, Sources(prepared), context.TotalTokens, fallbackModel, clock)
+            {
+                Capture = engineOptions.Facts.Capture == FactCaptureMode.Off ? null : space.FactCapture(),
+                UserMessage = said,
+            });
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using MiniMe.Agents;
+using MiniMe.Memory.Facts;
+using MiniMe.Memory.Facts.Capture;
 using MiniMe.ModelCalls;
 using MiniMe.Server.Conversations;
 using MiniMe.Tracing;
@@ -25,13 +27,21 @@ internal sealed record ChatTurnParts(
     IReadOnlyList<ChatSource> Sources,
     int ContextTokens,
     string FallbackModel,
-    Stopwatch Clock);
+    Stopwatch Clock)
+{
+    /// <summary>Fact capture after the answer (facts.capture), from <see cref="UserMessage"/>; null skips it.</summary>
+    public FactCapture? Capture { get; init; }
+
+    /// <summary>The user's message of this turn, as stored (its id is the captured facts' provenance).</summary>
+    public ConversationMessage? UserMessage { get; init; }
+}
 
 /// <summary>
 /// A prepared chat turn: one model call, whole (<see cref="CompleteAsync"/>) or token by token
 /// (<see cref="StreamAsync"/>). Either way the answer is stored in the conversation, the model pipeline
 /// traces the call (agent_call: model, tokens, latency, cost) and the run gets exactly one run_end:
-/// completed, error or cancelled.
+/// completed, error or cancelled. With facts.capture on, facts are captured from the user's message after the
+/// answer is stored and before run_end (<see cref="FactCapture"/>); a failed capture is traced and the turn still succeeds.
 /// </summary>
 public sealed class ChatTurn
 {
@@ -60,7 +70,7 @@ public sealed class ChatTurn
         {
             throw Failed(e);
         }
-        return Finish(response.Text, call);
+        return await FinishAsync(response.Text, call, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>start, then a delta per token as the model produces it, then done with usage (or error).</summary>
@@ -100,7 +110,7 @@ public sealed class ChatTurn
             {
                 try
                 {
-                    var reply = Finish(text.ToString(), call);
+                    var reply = await FinishAsync(text.ToString(), call, cancellationToken).ConfigureAwait(false);
                     last = new ChatStreamEvent(ChatStreamEvent.Done)
                     {
                         ConversationId = ConversationId,
@@ -129,8 +139,11 @@ public sealed class ChatTurn
 
     private ModelCallInfo CallInfo() => new(RunId, "chat", Traces: _parts.Traces, Meter: _parts.Meter);
 
-    /// <summary>Stores the answer and closes the run with the totals the model pipeline left on <paramref name="call"/> and the run's meter.</summary>
-    private ChatReply Finish(string text, ModelCall call)
+    /// <summary>
+    /// Stores the answer, captures facts from the user's message (facts.capture), and closes the run with the
+    /// totals the model pipeline left on <paramref name="call"/> and the run's meter.
+    /// </summary>
+    private async Task<ChatReply> FinishAsync(string text, ModelCall call, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(text))
             throw Failed(new InvalidOperationException("the model returned an empty answer"));
@@ -146,6 +159,19 @@ public sealed class ChatTurn
         {
             CloseWithError(e);
             throw;
+        }
+        if (_parts is { Capture: { } capture, UserMessage: { } said })
+        {
+            try
+            {
+                await capture.CaptureAsync(new FactCaptureInput(RunId, said.Content, text,
+                    FactOrigin.ForConversation(ConversationId, said.Id, RunId), FactSource.Conversation, _parts.Meter), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The answer is stored: the turn completed, only its capture was cut short.
+                _parts.Traces.Append(RunId, TraceEventTypes.FactCaptureFailed, new JsonObject { ["reason"] = "cancelled before the extraction answered" });
+            }
         }
         _closed = true;
         var meter = _parts.Meter;

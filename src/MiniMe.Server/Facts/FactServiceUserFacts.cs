@@ -76,5 +76,6 @@ public sealed class FactServiceUserFacts : IUserFacts
     }
 
     private static FactView View(Fact fact) => new(
-        fact.Id, fact.Text, fact.Category, FactCodes.Code(fact.Source), fact.Confidence, fact.Importance, fact.SeenCount, fact.CreatedAt, fact.UpdatedAt);
+        fact.Id, fact.Text, fact.Category, FactCodes.Code(fact.Source), fact.Confidence, fact.Importance, fact.SeenCount, fact.CreatedAt, fact.UpdatedAt,
+        fact.Origin is { } o ? new FactOriginView(o.Kind, o.Id, o.MessageId, o.RunId) : null);
 }

@@ -12,7 +12,11 @@ public sealed record FactView(
     double Importance,
     int SeenCount,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    FactOriginView? Origin = null);
+
+/// <summary>Where a captured fact was said: kind "conversation" (id, message_id) or "run" (id); run_id is the run that captured it.</summary>
+public sealed record FactOriginView(string Kind, string Id, string? MessageId, string? RunId);
 
 /// <summary>POST/PUT body of /v1/memory/facts. Null members keep their defaults (add) or current values (update).</summary>
 public sealed record FactInput(string? Text, string? Category = null, string? Source = null, double? Confidence = null, double? Importance = null);

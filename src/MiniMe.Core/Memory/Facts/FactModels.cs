@@ -41,10 +41,32 @@ public sealed record Fact(
     int SeenCount,
     DateTimeOffset? SupersededAt = null,
     long? SupersededBy = null,
-    DateTimeOffset? RetractedAt = null);
+    DateTimeOffset? RetractedAt = null,
+    FactOrigin? Origin = null);
+
+/// <summary>
+/// Where a captured fact was said (docs/facts.md, "Capture"): a conversation (<paramref name="Kind"/> "conversation",
+/// <paramref name="Id"/> the conversation id, <paramref name="MessageId"/> the user's message) or a run
+/// ("run", the run id). <paramref name="RunId"/> is the run that captured it (a chat turn is a run too).
+/// Plain fields, stored on the fact, so they can be linked to other records later.
+/// </summary>
+public sealed record FactOrigin(string Kind, string Id, string? MessageId, string? RunId)
+{
+    public const string Conversation = "conversation";
+    public const string Run = "run";
+
+    public static FactOrigin ForConversation(string conversationId, long messageId, string runId) =>
+        new(Conversation, conversationId, messageId.ToString(System.Globalization.CultureInfo.InvariantCulture), runId);
+
+    public static FactOrigin ForRun(string runId) => new(Run, runId, null, runId);
+
+    /// <summary>"conversation c-1 message 4 (run r-2)", "run r-2".</summary>
+    public override string ToString() =>
+        Kind + " " + Id + (MessageId is { } m ? " message " + m : "") + (RunId is { } r && r != Id ? $" (run {r})" : "");
+}
 
 /// <summary>A fact to write. <paramref name="Key"/> is the normalized text used to find exact duplicates.</summary>
-public sealed record FactDraft(string Text, string Key, string Category, FactSource Source, double Confidence, double Importance);
+public sealed record FactDraft(string Text, string Key, string Category, FactSource Source, double Confidence, double Importance, FactOrigin? Origin = null);
 
 /// <summary>A fact's vector under one embedding model.</summary>
 public sealed record FactEmbedding(string Model, ReadOnlyMemory<float> Vector);
@@ -86,6 +108,8 @@ public enum FactReviewKind
     Duplicate,
     /// <summary>Possibly contradicts the existing fact.</summary>
     Contradiction,
+    /// <summary>Captured from a conversation or run (facts.capture), waiting for the user's confirmation; may have no existing fact.</summary>
+    Captured,
 }
 
 public enum FactReviewStatus
@@ -123,7 +147,7 @@ public sealed record FactReview(
     DateTimeOffset? ResolvedAt);
 
 /// <summary>What to queue alongside a new pending fact.</summary>
-public sealed record ReviewRequest(long ExistingId, FactReviewKind Kind, string Reason, double Confidence);
+public sealed record ReviewRequest(long? ExistingId, FactReviewKind Kind, string Reason, double Confidence);
 
 /// <summary>
 /// How a new fact enters the store: active on its own, active superseding others, or pending review.

@@ -11,10 +11,11 @@ public static class FactRows
 {
     public const string FactColumns =
         "f.id, f.text, f.category, f.source, f.confidence, f.importance, f.status, f.created_at, f.updated_at, " +
-        "f.last_seen_at, f.seen_count, f.superseded_at, f.superseded_by, f.retracted_at";
+        "f.last_seen_at, f.seen_count, f.superseded_at, f.superseded_by, f.retracted_at, " +
+        "f.origin_kind, f.origin_id, f.origin_message_id, f.origin_run_id";
 
     /// <summary>How many columns <see cref="FactColumns"/> holds; a query's extra columns start here.</summary>
-    public const int FactColumnCount = 14;
+    public const int FactColumnCount = 18;
 
     public const string HistoryColumns = "id, fact_id, change, at, text, related_fact_id, detail";
 
@@ -38,8 +39,11 @@ public static class FactRows
             SeenCount: r.GetInt32(10),
             SupersededAt: r.IsDBNull(11) ? null : time(r, 11),
             SupersededBy: r.IsDBNull(12) ? null : r.GetInt64(12),
-            RetractedAt: r.IsDBNull(13) ? null : time(r, 13));
+            RetractedAt: r.IsDBNull(13) ? null : time(r, 13),
+            Origin: r.IsDBNull(14) ? null : new FactOrigin(r.GetString(14), r.GetString(15), Text(r, 16), Text(r, 17)));
     }
+
+    private static string? Text(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 
     public static FactHistoryEntry ReadHistory(DbDataReader r, Func<DbDataReader, int, DateTimeOffset> time)
     {

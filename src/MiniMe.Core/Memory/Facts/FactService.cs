@@ -5,13 +5,19 @@ using MiniMe.Memory.Lexical;
 
 namespace MiniMe.Memory.Facts;
 
-/// <summary>A statement to remember.</summary>
+/// <summary>
+/// A statement to remember. <paramref name="Origin"/> says where it was said (captured facts). With
+/// <paramref name="HoldReason"/> a new statement is not stored as active: it waits in the review queue with that
+/// reason (a contradiction waits too, instead of superseding); a repetition of a known fact still reinforces it.
+/// </summary>
 public sealed record RememberRequest(
     string Text,
     string? Category = null,
     FactSource Source = FactSource.Explicit,
     double Confidence = 1.0,
-    double Importance = 0.5);
+    double Importance = 0.5,
+    FactOrigin? Origin = null,
+    string? HoldReason = null);
 
 public enum RememberOutcome
 {
@@ -75,9 +81,10 @@ public sealed class FactService(
 
         // The same statement again, even one still waiting for review, is a sighting, not a new fact.
         var same = await store.ListAsync(new FactQuery(Key: features.Key, Statuses: [FactStatus.Active, FactStatus.Pending], Limit: 1), cancellationToken).ConfigureAwait(false);
+        var seenIn = request.Origin is { } origin ? "seen again in " + origin : null;
         if (same.Count > 0)
         {
-            var reinforced = await store.ReinforceAsync(same[0].Id, text, request.Confidence, request.Importance, now, cancellationToken).ConfigureAwait(false);
+            var reinforced = await store.ReinforceAsync(same[0].Id, text, request.Confidence, request.Importance, seenIn, now, cancellationToken).ConfigureAwait(false);
             return new RememberResult(RememberOutcome.Reinforced, reinforced, [reinforced], null, "same statement");
         }
 
@@ -91,17 +98,25 @@ public sealed class FactService(
             .OrderByDescending(j => j.Relation.Confidence).FirstOrDefault();
         if (duplicate is not null)
         {
-            var reinforced = await store.ReinforceAsync(duplicate.Known.Id, text, request.Confidence, request.Importance, now, cancellationToken).ConfigureAwait(false);
+            var reinforced = await store.ReinforceAsync(duplicate.Known.Id, text, request.Confidence, request.Importance, seenIn, now, cancellationToken).ConfigureAwait(false);
             return new RememberResult(RememberOutcome.Reinforced, reinforced, [reinforced], null, duplicate.Relation.Reason);
         }
 
         // Without an explicit category, a fact that replaces or may repeat a known one takes its category.
         FactDraft Draft(Fact? related) =>
-            new(text, features.Key, category ?? related?.Category ?? FactText.DefaultCategory, request.Source, request.Confidence, request.Importance);
+            new(text, features.Key, category ?? related?.Category ?? FactText.DefaultCategory, request.Source, request.Confidence, request.Importance, request.Origin);
         var embedding = vector is { } v ? new FactEmbedding(embeddingModel!, v) : null;
         var contradicted = judged
             .Where(j => j.Relation.Kind == FactRelationKind.Contradiction && j.Relation.Confidence >= options.SupersedeConfidence)
             .ToList();
+        if (contradicted.Count > 0 && request.HoldReason is { } held)
+        {
+            var first = contradicted[0];
+            var reason = $"{held}; #{first.Known.Id}: {first.Relation.Reason}";
+            var review = new ReviewRequest(first.Known.Id, FactReviewKind.Contradiction, reason, first.Relation.Confidence);
+            var queued = await store.AddAsync(new FactInsert(Draft(first.Known), embedding, [], review, reason), now, cancellationToken).ConfigureAwait(false);
+            return new RememberResult(RememberOutcome.Queued, queued.Fact, [first.Known], queued.Review, reason);
+        }
         if (contradicted.Count > 0)
         {
             var reason = string.Join("; ", contradicted.Select(c => $"#{c.Known.Id}: {c.Relation.Reason}"));
@@ -122,8 +137,34 @@ public sealed class FactService(
             return new RememberResult(RememberOutcome.Queued, queued.Fact, [uncertain.Known], queued.Review, uncertain.Relation.Reason);
         }
 
+        if (request.HoldReason is { } hold)
+        {
+            var review = new ReviewRequest(null, FactReviewKind.Captured, hold, request.Confidence);
+            var queued = await store.AddAsync(new FactInsert(Draft(null), embedding, [], review, hold), now, cancellationToken).ConfigureAwait(false);
+            return new RememberResult(RememberOutcome.Queued, queued.Fact, [], queued.Review, hold);
+        }
+
         var fresh = await store.AddAsync(FactInsert.Active(Draft(null), embedding), now, cancellationToken).ConfigureAwait(false);
         return new RememberResult(RememberOutcome.Added, fresh.Fact, [], null, null);
+    }
+
+    /// <summary>
+    /// How close <paramref name="text"/> is to what is already known, 0-1: 1 for the same statement (active or
+    /// pending), else the highest confidence with which the duplicate rules (<see cref="FactJudge"/>: word overlap,
+    /// and cosine with embeddings) take an active fact for the same statement; 0 when none is related. A
+    /// contradiction is not similarity: it is new information. Capture's novelty is 1 minus this.
+    /// </summary>
+    public async Task<double> KnownSimilarityAsync(string text, CancellationToken cancellationToken)
+    {
+        var normalized = ValidText(text);
+        var features = FactFeatures.Analyze(normalized);
+        var same = await store.ListAsync(new FactQuery(Key: features.Key, Statuses: [FactStatus.Active, FactStatus.Pending], Limit: 1), cancellationToken).ConfigureAwait(false);
+        if (same.Count > 0) return 1.0;
+        var vector = UsesVectors
+            ? await embeddings!.GenerateVectorAsync(normalized, cancellationToken: cancellationToken).ConfigureAwait(false)
+            : (ReadOnlyMemory<float>?)null;
+        var judged = await JudgeAgainstKnownAsync(normalized, features, vector, cancellationToken).ConfigureAwait(false);
+        return judged.Where(j => j.Relation.Kind == FactRelationKind.Duplicate).Select(j => j.Relation.Confidence).DefaultIfEmpty(0).Max();
     }
 
     private sealed record Judged(Fact Known, FactRelation Relation);

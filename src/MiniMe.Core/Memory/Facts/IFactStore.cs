@@ -34,7 +34,11 @@ public interface IFactStore : IAsyncDisposable
         ReinforceAsync(id, observedText, 0, 0, at, cancellationToken);
 
     /// <summary>Seen again: the count goes up, and confidence and importance rise to the new statement's when it gives higher ones.</summary>
-    Task<Fact> ReinforceAsync(long id, string observedText, double confidence, double importance, DateTimeOffset at, CancellationToken cancellationToken);
+    Task<Fact> ReinforceAsync(long id, string observedText, double confidence, double importance, DateTimeOffset at, CancellationToken cancellationToken) =>
+        ReinforceAsync(id, observedText, confidence, importance, null, at, cancellationToken);
+
+    /// <summary>As above; <paramref name="detail"/> goes to the history entry (where it was seen again: a captured fact's origin).</summary>
+    Task<Fact> ReinforceAsync(long id, string observedText, double confidence, double importance, string? detail, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>Rewrites an active or pending fact; the previous text goes to history. Refused with <see cref="DuplicateFactException"/> when another active or pending fact has <paramref name="key"/>.</summary>
     Task<Fact> EditAsync(long id, string text, string key, FactEmbedding? embedding, DateTimeOffset at, CancellationToken cancellationToken);

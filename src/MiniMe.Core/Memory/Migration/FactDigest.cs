@@ -31,6 +31,8 @@ public sealed record FactDigest(
             Optional(facts, f.SupersededAt);
             Optional(facts, f.SupersededBy);
             Optional(facts, f.RetractedAt);
+            if (f.Origin is { } o) facts.Int(1).Text(o.Kind).Text(o.Id).Text(o.MessageId).Text(o.RunId);
+            else facts.Int(0);
         }
         foreach (var h in export.History)
         {

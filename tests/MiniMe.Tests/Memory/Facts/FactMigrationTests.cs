@@ -65,6 +65,12 @@ public sealed class FactMigrationTests(PostgresServerFixture server) : IAsyncLif
         await Remember("prefers dark mode");
         var rejected = await Remember("prefers dark mode everywhere");
         await facts.ResolveAsync(rejected.Review!.Id, ReviewDecision.Reject, None);
+        // Captured facts carry their origin; one waits for review with no existing fact (facts.capture: review).
+        await facts.RememberAsync(new RememberRequest("plays the cello", "hobbies", FactSource.Conversation, 0.9, 0.755,
+            FactOrigin.ForConversation("c-1", 4, "r-1")), None);
+        var held = await facts.RememberAsync(new RememberRequest("keeps a sourdough starter", null, FactSource.Inferred, 0.6, 0.41,
+            FactOrigin.ForRun("r-2"), HoldReason: "captured from run r-2 (facts.capture: review)"), None);
+        Assert.Equal(FactReviewKind.Captured, held.Review!.Kind);
         var gone = await Remember("owns a boat");
         await facts.PurgeAsync(gone.Fact.Id, None);                // an id gap
         await _sqlite.AddAsync(FactInsert.Active(new FactDraft("x marks", "x marks", "general", FactSource.Inferred, 0.1, 0.9),
@@ -93,6 +99,9 @@ public sealed class FactMigrationTests(PostgresServerFixture server) : IAsyncLif
             Assert.Contains(to.Facts, f => f.Fact.Status == status);
         Assert.Contains(to.Reviews, r => r.Status == FactReviewStatus.Pending);
         Assert.Contains(to.Reviews, r => r.Status == FactReviewStatus.Rejected);
+        Assert.Contains(to.Reviews, r => r.Kind == FactReviewKind.Captured && r.ExistingId is null);
+        Assert.Contains(to.Facts, f => f.Fact.Origin == new FactOrigin("conversation", "c-1", "4", "r-1"));
+        Assert.Contains(to.Facts, f => f.Fact.Origin == new FactOrigin("run", "r-2", null, "r-2") && f.Fact.Status == FactStatus.Pending);
         Assert.Equal(2, to.Vectors.Count);
         Assert.Equal(from.Facts.Count, report.Target.Facts);
     }
@@ -127,7 +136,7 @@ public sealed class FactMigrationTests(PostgresServerFixture server) : IAsyncLif
 
         // Later changes in SQLite (a sighting, a resolved review, a new fact) replace their namesakes on the next run.
         await facts.RememberAsync(new RememberRequest("lives in Bergen"), None);
-        var pending = Assert.Single(await facts.ReviewsAsync(pendingOnly: true, None));
+        var pending = Assert.Single(await facts.ReviewsAsync(pendingOnly: true, None), r => r.Review.Kind != FactReviewKind.Captured);
         await facts.ResolveAsync(pending.Review.Id, ReviewDecision.KeepBoth, None);
         await facts.RememberAsync(new RememberRequest("keeps bees"), None);
         var changed = await FactMigrator.MigrateAsync(_sqlite, _postgres, None);

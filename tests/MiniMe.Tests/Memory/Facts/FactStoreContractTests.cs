@@ -493,4 +493,57 @@ public abstract class FactStoreContractTests : IAsyncLifetime
         Assert.Equal(2 * PerWriter, (await Changes(seen.Fact.Id)).Count(c => c == FactChange.Reinforced));
         Assert.Equal(FactStatus.Retracted, (await Store.GetAsync(forgotten.Fact.Id, None))!.Status);
     }
+
+    [StoreFact]
+    public async Task A_captured_fact_keeps_its_origin_and_a_held_one_waits_for_review_without_an_existing_fact()
+    {
+        var origin = FactOrigin.ForConversation("conv-7", 12, "run-3");
+        var stored = await Facts.RememberAsync(new RememberRequest("plays the cello", "hobbies", FactSource.Conversation, 0.9, 0.755, origin), None);
+        Assert.Equal(RememberOutcome.Added, stored.Outcome);
+        var read = (await Store.GetAsync(stored.Fact.Id, None))!;
+        Assert.Equal(origin, read.Origin);
+        Assert.Equal(0.755, read.Importance);
+        Assert.Null((await Store.GetAsync((await Remember("uses Rider")).Fact.Id, None))!.Origin);
+
+        var held = await Facts.RememberAsync(new RememberRequest("keeps bees", null, FactSource.Inferred, 0.6, 0.4, FactOrigin.ForRun("run-4"), "captured from run run-4 (facts.capture: review)"), None);
+        Assert.Equal(RememberOutcome.Queued, held.Outcome);
+        Assert.Equal(FactStatus.Pending, held.Fact.Status);
+        Assert.Equal(FactReviewKind.Captured, held.Review!.Kind);
+        Assert.Null(held.Review.ExistingId);
+        Assert.Equal("captured from run run-4 (facts.capture: review)", held.Review.Reason);
+        Assert.DoesNotContain(await Active(), f => f.Text == "keeps bees");
+
+        var accepted = await Facts.ResolveAsync(held.Review.Id, ReviewDecision.Accept, None);
+        Assert.Equal(FactStatus.Active, (await Store.GetAsync(accepted.Candidate.Id, None))!.Status);
+        Assert.Null(accepted.Existing);
+    }
+
+    [StoreFact]
+    public async Task A_held_repetition_reinforces_with_its_origin_and_a_held_contradiction_waits_instead_of_superseding()
+    {
+        var known = await Remember("lives in Lyon");
+        var seenAgain = await Facts.RememberAsync(new RememberRequest("lives in Lyon", Origin: FactOrigin.ForConversation("c", 2, "r"), HoldReason: "held"), None);
+        Assert.Equal(RememberOutcome.Reinforced, seenAgain.Outcome);
+        Assert.Equal("seen again in conversation c message 2 (run r)", (await Store.GetHistoryAsync(known.Fact.Id, 10, None))[^1].Detail);
+
+        var moved = await Facts.RememberAsync(new RememberRequest("lives in Paris", HoldReason: "held"), None);
+        Assert.Equal(RememberOutcome.Queued, moved.Outcome);
+        Assert.Equal(FactReviewKind.Contradiction, moved.Review!.Kind);
+        Assert.Equal(known.Fact.Id, moved.Review.ExistingId);
+        Assert.Equal(FactStatus.Active, (await Store.GetAsync(known.Fact.Id, None))!.Status);
+    }
+
+    [StoreFact]
+    public async Task Known_similarity_is_one_for_the_same_statement_and_zero_for_an_unrelated_or_contradicting_one()
+    {
+        Assert.Equal(0, await Facts.KnownSimilarityAsync("prefers dark mode", None));
+        await Remember("prefers dark mode in every editor");
+        await Remember("lives in Lyon");
+
+        Assert.Equal(1, await Facts.KnownSimilarityAsync("Prefers dark mode in every editor.", None));
+        var similar = await Facts.KnownSimilarityAsync("prefers dark mode in editors", None);
+        Assert.InRange(similar, 0.5, 0.99);
+        Assert.Equal(0, await Facts.KnownSimilarityAsync("lives in Paris", None));
+        Assert.Equal(0, await Facts.KnownSimilarityAsync("owns a sailing boat", None));
+    }
 }

@@ -94,4 +94,34 @@ public sealed class SqliteFactStoreTests : FactStoreContractTests, IDisposable
         Assert.Equal(1L, Scalar(connection, "SELECT COUNT(*) FROM facts"));
         Assert.Equal(0L, Scalar(connection, "SELECT COUNT(*) FROM documents"));
     }
+
+    [Fact]
+    public async Task A_version_4_database_gains_the_origin_columns_and_keeps_its_facts()
+    {
+        var old = _dir.Combine("v4.db");
+        var store = new SqliteFactStore(old);
+        await store.InitializeAsync(CancellationToken.None);
+        var service = new FactService(store, new MiniMe.Configuration.FactOptions());
+        var kept = await service.RememberAsync(new RememberRequest("prefers tea"), CancellationToken.None);
+        await store.DisposeAsync();
+        using (var connection = new SqliteConnection($"Data Source={old};Pooling=False"))
+        {
+            connection.Open();
+            foreach (var column in new[] { "origin_kind", "origin_id", "origin_message_id", "origin_run_id" })
+                Scalar(connection, $"ALTER TABLE facts DROP COLUMN {column}");
+            Scalar(connection, "PRAGMA user_version = 4");
+        }
+
+        var reopened = new SqliteFactStore(old);
+        await reopened.InitializeAsync(CancellationToken.None);
+        var captured = await new FactService(reopened, new MiniMe.Configuration.FactOptions())
+            .RememberAsync(new RememberRequest("plays the cello", Origin: FactOrigin.ForRun("r-9")), CancellationToken.None);
+
+        Assert.Null((await reopened.GetAsync(kept.Fact.Id, CancellationToken.None))!.Origin);
+        Assert.Equal(FactOrigin.ForRun("r-9"), (await reopened.GetAsync(captured.Fact.Id, CancellationToken.None))!.Origin);
+        await reopened.DisposeAsync();
+        using var check = new SqliteConnection($"Data Source={old};Pooling=False");
+        check.Open();
+        Assert.Equal((long)MiniMe.Storage.Sqlite.SqliteSchema.CurrentVersion, Scalar(check, "PRAGMA user_version"));
+    }
 }

@@ -22,6 +22,9 @@ public interface IMemoryStoreFactory
     /// <summary>The user's facts, in the same store as their memory (the SQLite file, or their PostgreSQL schema).</summary>
     IFactStore CreateFacts(MemoryLocation location);
 
+    /// <summary>The user's evidence graph edges, in the same store as their memory (docs/evidence.md).</summary>
+    MiniMe.Evidence.IEvidenceStore CreateEvidence(MemoryLocation location);
+
     /// <summary>Where the user's run traces go (memory.traces): <paramref name="directory"/>, or the user's PostgreSQL schema.</summary>
     ITraceLog CreateTraceLog(MemoryLocation location, string directory);
 }
@@ -52,6 +55,17 @@ internal sealed class MemoryStoreFactory(MiniMeOptions options, EngineSettings s
         {
             MemoryStoreKind.Postgres => new PostgresFactStore(memory.ConnectionString ?? "", location.IsOwner ? null : SchemaFor(location.UserId)),
             _ => new SqliteFactStore(location.DatabasePath, settings.AllowEmptyMemory),
+        };
+    }
+
+    public MiniMe.Evidence.IEvidenceStore CreateEvidence(MemoryLocation location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        var memory = options.Memory;
+        return memory.Store switch
+        {
+            MemoryStoreKind.Postgres => new PostgresEvidenceStore(memory.ConnectionString ?? "", location.IsOwner ? null : SchemaFor(location.UserId)),
+            _ => new SqliteEvidenceStore(location.DatabasePath, settings.AllowEmptyMemory),
         };
     }
 

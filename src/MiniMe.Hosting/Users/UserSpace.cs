@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MiniMe.Agents;
 using MiniMe.Configuration;
 using MiniMe.Context;
+using MiniMe.Evidence;
 using MiniMe.Feedback;
 using MiniMe.Hooks;
 using MiniMe.Identity;
@@ -35,6 +36,7 @@ public sealed class UserSpace : IAsyncDisposable
     private readonly EmbeddingModel _embeddings;
     private readonly OpenedOnce<IMemoryStore> _store;
     private readonly OpenedOnce<IFactStore> _facts;
+    private readonly OpenedOnce<IEvidenceStore> _evidence;
     private readonly ITraceLog _traceLog;
     private readonly CachedIdentity _identity;
 
@@ -66,6 +68,11 @@ public sealed class UserSpace : IAsyncDisposable
         {
             if (!IsOwner) Directory.CreateDirectory(Root);
             return stores.CreateFacts(location);
+        }, (store, token) => store.InitializeAsync(token));
+        _evidence = new OpenedOnce<IEvidenceStore>(() =>
+        {
+            if (!IsOwner) Directory.CreateDirectory(Root);
+            return stores.CreateEvidence(location);
         }, (store, token) => store.InitializeAsync(token));
     }
 
@@ -105,9 +112,18 @@ public sealed class UserSpace : IAsyncDisposable
     /// </summary>
     public async Task<IFactStore> FactStoreAsync(CancellationToken cancellationToken) => await _facts.GetAsync(cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Facts with duplicate/contradiction handling; uses the embedding model when one is configured.</summary>
+    /// <summary>Facts with duplicate/contradiction handling; uses the embedding model when one is configured; records their evidence.</summary>
     public async Task<FactService> FactServiceAsync(CancellationToken cancellationToken) =>
-        new(await FactStoreAsync(cancellationToken).ConfigureAwait(false), _options.Facts, Embeddings, EmbeddingModel);
+        new(await FactStoreAsync(cancellationToken).ConfigureAwait(false), _options.Facts, Embeddings, EmbeddingModel,
+            evidence: Evidence());
+
+    /// <summary>
+    /// This user's evidence graph (docs/evidence.md) over the store memory.store names: what MiniMe knows linked to where
+    /// it came from and what it was used for. Recording through it never fails the work it describes.
+    /// </summary>
+    public IEvidenceGraph Evidence() => new EvidenceGraph(new LazyEvidenceStore(_evidence), UserId,
+        _services.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()?.CreateLogger("MiniMe.Evidence"),
+        _services.GetRequiredService<TimeProvider>());
 
     /// <summary>Active facts relevant to a task, for the context of a run.</summary>
     public async Task<IFactRetriever> FactRetrieverAsync(CancellationToken cancellationToken) =>
@@ -141,7 +157,8 @@ public sealed class UserSpace : IAsyncDisposable
         Traces,
         await FactRetrieverAsync(cancellationToken).ConfigureAwait(false),
         [.. _services.GetServices<IContextSource>()],
-        UserId);
+        UserId,
+        Evidence());
 
     /// <summary>The model pipeline, or null when llm.provider is none.</summary>
     public IChatClient? Chat => _services.GetService<IChatClient>();
@@ -198,6 +215,7 @@ public sealed class UserSpace : IAsyncDisposable
     {
         await _store.DisposeAsync().ConfigureAwait(false);
         await _facts.DisposeAsync().ConfigureAwait(false);
+        await _evidence.DisposeAsync().ConfigureAwait(false);
         if (_traceLog is IAsyncDisposable log) await log.DisposeAsync().ConfigureAwait(false);
     }
 }

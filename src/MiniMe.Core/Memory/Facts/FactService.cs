@@ -11,7 +11,14 @@ public sealed record RememberRequest(
     string? Category = null,
     FactSource Source = FactSource.Explicit,
     double Confidence = 1.0,
-    double Importance = 0.5);
+    double Importance = 0.5)
+{
+    /// <summary>
+    /// Where the statement came from, for the evidence graph: the conversation message or run it was captured from
+    /// (EvidenceNode.Message(id), EvidenceNode.Run(id)); null when the user stated it (then it is derived from the user).
+    /// </summary>
+    public MiniMe.Evidence.EvidenceNode? Origin { get; init; }
+}
 
 public enum RememberOutcome
 {
@@ -42,7 +49,8 @@ public sealed class FactService(
     FactOptions options,
     IEmbeddingGenerator<string, Embedding<float>>? embeddings = null,
     string? embeddingModel = null,
-    TimeProvider? time = null)
+    TimeProvider? time = null,
+    MiniMe.Evidence.IEvidenceGraph? evidence = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -78,7 +86,7 @@ public sealed class FactService(
         if (same.Count > 0)
         {
             var reinforced = await store.ReinforceAsync(same[0].Id, text, request.Confidence, request.Importance, now, cancellationToken).ConfigureAwait(false);
-            return new RememberResult(RememberOutcome.Reinforced, reinforced, [reinforced], null, "same statement");
+            return await RecordedAsync(new RememberResult(RememberOutcome.Reinforced, reinforced, [reinforced], null, "same statement"), request, cancellationToken).ConfigureAwait(false);
         }
 
         var vector = UsesVectors
@@ -92,7 +100,7 @@ public sealed class FactService(
         if (duplicate is not null)
         {
             var reinforced = await store.ReinforceAsync(duplicate.Known.Id, text, request.Confidence, request.Importance, now, cancellationToken).ConfigureAwait(false);
-            return new RememberResult(RememberOutcome.Reinforced, reinforced, [reinforced], null, duplicate.Relation.Reason);
+            return await RecordedAsync(new RememberResult(RememberOutcome.Reinforced, reinforced, [reinforced], null, duplicate.Relation.Reason), request, cancellationToken).ConfigureAwait(false);
         }
 
         // Without an explicit category, a fact that replaces or may repeat a known one takes its category.
@@ -106,7 +114,7 @@ public sealed class FactService(
         {
             var reason = string.Join("; ", contradicted.Select(c => $"#{c.Known.Id}: {c.Relation.Reason}"));
             var added = await store.AddAsync(new FactInsert(Draft(contradicted[0].Known), embedding, [.. contradicted.Select(c => c.Known.Id)], null, reason), now, cancellationToken).ConfigureAwait(false);
-            return new RememberResult(RememberOutcome.Superseded, added.Fact, [.. contradicted.Select(c => c.Known)], null, reason);
+            return await RecordedAsync(new RememberResult(RememberOutcome.Superseded, added.Fact, [.. contradicted.Select(c => c.Known)], null, reason), request, cancellationToken).ConfigureAwait(false);
         }
 
         var uncertain = judged
@@ -119,12 +127,40 @@ public sealed class FactService(
             var kind = uncertain.Relation.Kind == FactRelationKind.Contradiction ? FactReviewKind.Contradiction : FactReviewKind.Duplicate;
             var review = new ReviewRequest(uncertain.Known.Id, kind, uncertain.Relation.Reason, uncertain.Relation.Confidence);
             var queued = await store.AddAsync(new FactInsert(Draft(uncertain.Known), embedding, [], review, uncertain.Relation.Reason), now, cancellationToken).ConfigureAwait(false);
-            return new RememberResult(RememberOutcome.Queued, queued.Fact, [uncertain.Known], queued.Review, uncertain.Relation.Reason);
+            return await RecordedAsync(new RememberResult(RememberOutcome.Queued, queued.Fact, [uncertain.Known], queued.Review, uncertain.Relation.Reason), request, cancellationToken).ConfigureAwait(false);
         }
 
         var fresh = await store.AddAsync(FactInsert.Active(Draft(null), embedding), now, cancellationToken).ConfigureAwait(false);
-        return new RememberResult(RememberOutcome.Added, fresh.Fact, [], null, null);
+        return await RecordedAsync(new RememberResult(RememberOutcome.Added, fresh.Fact, [], null, null), request, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The evidence of what remembering did (docs/evidence.md): the fact derived_from its origin (the request's, else the
+    /// user), and a fact that supersedes known ones supersedes and contradicts each; one queued as a possible contradiction
+    /// contradicts the known fact. Best effort: the fact is stored whatever happens here.
+    /// </summary>
+    private async Task<RememberResult> RecordedAsync(RememberResult result, RememberRequest request, CancellationToken cancellationToken)
+    {
+        if (evidence is null) return result;
+        var fact = MiniMe.Evidence.EvidenceNode.Fact(result.Fact.Id);
+        var at = _time.GetUtcNow();
+        var edges = new List<MiniMe.Evidence.EvidenceEdge>
+        {
+            new(fact, MiniMe.Evidence.EvidenceRelations.DerivedFrom, request.Origin ?? evidence.Owner, at, FactCodes.Code(request.Source)),
+        };
+        if (result.Outcome == RememberOutcome.Superseded)
+            foreach (var old in result.Related)
+            {
+                edges.Add(new(fact, MiniMe.Evidence.EvidenceRelations.Supersedes, MiniMe.Evidence.EvidenceNode.Fact(old.Id), at, null));
+                edges.Add(new(fact, MiniMe.Evidence.EvidenceRelations.Contradicts, MiniMe.Evidence.EvidenceNode.Fact(old.Id), at, Reason(result.Reason)));
+            }
+        if (result is { Outcome: RememberOutcome.Queued, Review: { Kind: FactReviewKind.Contradiction } review })
+            edges.Add(new(fact, MiniMe.Evidence.EvidenceRelations.Contradicts, MiniMe.Evidence.EvidenceNode.Fact(review.ExistingId ?? result.Related[0].Id), at, Reason(result.Reason)));
+        await evidence.RecordAsync(edges, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private static string? Reason(string? reason) => reason is { Length: > 200 } ? reason[..200] : reason;
 
     private sealed record Judged(Fact Known, FactRelation Relation);
 
@@ -228,6 +264,10 @@ public sealed class FactService(
         if (review.Status != FactReviewStatus.Pending)
             throw new InvalidInputException($"Review #{reviewId} was already resolved ({Describe(review.Status)}).");
         var resolved = await store.ResolveReviewAsync(reviewId, decision, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        // Accepting replaces the existing fact: the candidate supersedes it (best effort, like every evidence edge).
+        if (evidence is not null && decision == ReviewDecision.Accept && resolved.ExistingId is { } replaced)
+            await evidence.RecordAsync(MiniMe.Evidence.EvidenceNode.Fact(resolved.CandidateId), MiniMe.Evidence.EvidenceRelations.Supersedes,
+                MiniMe.Evidence.EvidenceNode.Fact(replaced), cancellationToken, "accepted in review").ConfigureAwait(false);
         return await ItemAsync(resolved, cancellationToken).ConfigureAwait(false);
     }
 

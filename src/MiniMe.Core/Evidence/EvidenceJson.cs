@@ -30,7 +30,7 @@ public static class EvidenceJson
         return new JsonObject
         {
             ["dependents"] = impact.Dependents.Count,
-            ["byKind"] = byKind,
+            ["by_kind"] = byKind,
             ["summary"] = impact.Describe(),
             ["why"] = why,
         };

@@ -105,7 +105,7 @@ public sealed class EvidenceGraph(IEvidenceStore store, string userId, ILogger? 
     {
         ArgumentNullException.ThrowIfNull(node);
         if (depth is < 1 or > MaxDepth)
-            throw new InvalidInputException($"--depth must be between 1 and {MaxDepth} (got {depth}).");
+            throw new InvalidInputException($"depth must be between 1 and {MaxDepth} (got {depth}).");
         if (!EvidenceNode.IsValid(node))
             throw new InvalidInputException($"'{node}' is not an evidence id; use KIND:ID such as fact:12");
         var budget = new Budget();
@@ -169,11 +169,15 @@ public sealed class EvidenceGraph(IEvidenceStore store, string userId, ILogger? 
         {
             var next = new Dictionary<EvidenceNode, List<Pending>>();
             var edges = await store.EdgesOfAsync(frontier.Keys, cancellationToken).ConfigureAwait(false);
-            foreach (var edge in edges.OrderBy(e => e.At).ThenBy(e => e.From.ToString(), StringComparer.Ordinal).ThenBy(e => e.To.ToString(), StringComparer.Ordinal))
+            foreach (var edge in edges.OrderBy(e => e.At).ThenBy(e => e.From.ToString(), StringComparer.Ordinal)
+                         .ThenBy(e => e.To.ToString(), StringComparer.Ordinal).ThenBy(e => EvidenceRelations.Rank(e.Relation)))
             {
                 var (origin, dependent) = Ends(edge);
                 var (here, there) = origins ? (dependent, origin) : (origin, dependent);
-                if (!frontier.TryGetValue(here, out var children) || !seen.Add(there)) continue;
+                if (!frontier.TryGetValue(here, out var children)) continue;
+                // A node is expanded once; another link from the same parent to it (supersedes and contradicts) is shown as a leaf.
+                var again = !seen.Add(there);
+                if (again && !children.Any(c => c.Node == there && c.Edge.Relation != edge.Relation)) continue;
                 if (budget.Nodes >= MaxNodes)
                 {
                     budget.Truncated = true;
@@ -182,7 +186,7 @@ public sealed class EvidenceGraph(IEvidenceStore store, string userId, ILogger? 
                 budget.Nodes++;
                 var child = new Pending(there, edge, []);
                 children.Add(child);
-                next[there] = child.Children;
+                if (!again) next[there] = child.Children;
             }
             frontier = next;
         }

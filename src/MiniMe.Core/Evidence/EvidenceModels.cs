@@ -19,8 +19,8 @@ public static class EvidenceKinds
 
     public static readonly IReadOnlyList<string> All = [Document, Chunk, Fact, Conversation, Message, Run, Proposal, Decision, Goal, User];
 
-    /// <summary>Kinds whose ids are positive numbers (the memory database's rows, goals); the others are names such as run ids.</summary>
-    public static bool IsNumeric(string kind) => kind is Document or Chunk or Fact or Goal;
+    /// <summary>Kinds whose ids are positive numbers (the memory database's rows); the others are names such as run ids.</summary>
+    public static bool IsNumeric(string kind) => kind is Document or Chunk or Fact;
 }
 
 /// <summary>
@@ -37,6 +37,18 @@ public static class EvidenceRelations
     public const string Contradicts = "contradicts";
 
     public static readonly IReadOnlyList<string> All = [DerivedFrom, Supersedes, UsedIn, ProposedBy, ApprovedBy, Contradicts];
+
+    /// <summary>The order links to the same node are shown in (a fact that supersedes another also contradicts it).</summary>
+    public static int Rank(string relation) => relation switch
+    {
+        DerivedFrom => 0,
+        Supersedes => 1,
+        Contradicts => 2,
+        UsedIn => 3,
+        ProposedBy => 4,
+        ApprovedBy => 5,
+        _ => 6,
+    };
 
     /// <summary>
     /// Which end of an edge the other came from. For used_in the first node (the chunk) is the origin and the
@@ -77,7 +89,7 @@ public sealed partial record EvidenceNode(string Kind, string Id)
     public static EvidenceNode Document(long id) => new(EvidenceKinds.Document, Number(id));
     public static EvidenceNode Chunk(long id) => new(EvidenceKinds.Chunk, Number(id));
     public static EvidenceNode Fact(long id) => new(EvidenceKinds.Fact, Number(id));
-    public static EvidenceNode Goal(long id) => new(EvidenceKinds.Goal, Number(id));
+    public static EvidenceNode Goal(string id) => Named(EvidenceKinds.Goal, id);
     public static EvidenceNode Run(string runId) => Named(EvidenceKinds.Run, runId);
     public static EvidenceNode Conversation(string id) => Named(EvidenceKinds.Conversation, id);
     public static EvidenceNode Message(string id) => Named(EvidenceKinds.Message, id);

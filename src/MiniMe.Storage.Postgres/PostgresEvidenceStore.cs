@@ -147,8 +147,8 @@ public sealed class PostgresEvidenceStore : IEvidenceStore, IAsyncDisposable
         static string Key(string end) =>
             $"""
             CASE e.{end}_kind
-                WHEN 'doc' THEN (SELECT d.source FROM documents d WHERE d.id::text = e.{end}_id)
-                WHEN 'chunk' THEN (SELECT d.source || '#' || c.ordinal FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id::text = e.{end}_id)
+                WHEN 'doc' THEN (SELECT d.source FROM documents d WHERE d.id = e.{end}_id::bigint)
+                WHEN 'chunk' THEN (SELECT d.source || '#' || c.ordinal FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = e.{end}_id::bigint)
             END
             """;
     }

@@ -66,5 +66,7 @@ public sealed class EvidenceApiTests
             Assert.Contains("depth must be between 1 and 10 (got 50)", await depth.AssertProblemAsync(400), StringComparison.Ordinal);
         using (var missing = await client.GetAsync("/v1/evidence/fact/999"))
             Assert.Contains("no fact #999", await missing.AssertProblemAsync(404), StringComparison.Ordinal);
+        var openApi = await client.GetJsonAsync("/openapi/v1.json");
+        Assert.True(openApi.GetProperty("paths").GetProperty("/v1/evidence/{kind}/{id}").GetProperty("get").TryGetProperty("security", out _));
     }
 }

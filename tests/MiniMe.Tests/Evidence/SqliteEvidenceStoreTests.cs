@@ -21,11 +21,17 @@ public sealed class SqliteEvidenceStoreTests : EvidenceStoreContractTests, IDisp
     public void Dispose() => _dir.Dispose();
 
     [Fact]
-    public async Task Recording_into_a_damaged_database_never_throws()
+    public async Task Recording_into_a_damaged_database_never_throws_and_writes_nothing()
     {
-        var path = _dir.WriteBytes("damaged/memory.db", [.. System.Text.Encoding.ASCII.GetBytes("not a database at all"), .. new byte[4096]]);
-        var graph = new EvidenceGraph(new SqliteEvidenceStore(path), "nima");
+        byte[] garbage = [.. System.Text.Encoding.ASCII.GetBytes("not a database at all"), .. new byte[4096]];
+        var path = _dir.WriteBytes("damaged/memory.db", garbage);
+        await using var store = new SqliteEvidenceStore(path);
+        var graph = new EvidenceGraph(store, "nima");
         await graph.RecordAsync(EvidenceNode.Fact(1), EvidenceRelations.UsedIn, EvidenceNode.Run("20261203-101500-ffffff"), CancellationToken.None);
-        await Assert.ThrowsAsync<DamagedMemoryException>(() => graph.WhyAsync(EvidenceNode.Fact(1), 1, CancellationToken.None));
+        await graph.RecordAsync([new EvidenceEdge(EvidenceNode.Fact(2), EvidenceRelations.DerivedFrom, graph.Owner, DateTimeOffset.UtcNow)], CancellationToken.None);
+        Assert.Equal(garbage, await File.ReadAllBytesAsync(path));
+        // The same store refuses the write itself: the graph is what keeps it from failing the work.
+        await Assert.ThrowsAsync<DamagedMemoryException>(() =>
+            store.AddEdgesAsync([new EvidenceEdge(EvidenceNode.Fact(1), EvidenceRelations.UsedIn, EvidenceNode.Run("20261203-101500-ffffff"), DateTimeOffset.UtcNow)], CancellationToken.None));
     }
 }

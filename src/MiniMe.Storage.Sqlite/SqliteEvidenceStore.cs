@@ -13,18 +13,30 @@ public sealed class SqliteEvidenceStore : IEvidenceStore
     private const string EdgeColumns = "from_kind, from_id, relation, to_kind, to_id, at, detail";
 
     private readonly SqliteDatabase _database;
+    private readonly bool _ownsDatabase;
 
     public SqliteEvidenceStore(string databasePath, bool allowEmptyFile = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
         _database = new SqliteDatabase(databasePath, allowEmptyFile);
+        _ownsDatabase = true;
+    }
+
+    /// <summary>
+    /// Over the database instance of a store that is open already (SqliteMemoryStore.Evidence, SqliteFactStore.Evidence),
+    /// so recording evidence beside that store's writes makes no second writer of the file: a second instance would find
+    /// the verified stamp stale and check the whole file again. That store initializes and disposes the database.
+    /// </summary>
+    internal SqliteEvidenceStore(SqliteDatabase database)
+    {
+        _database = database;
     }
 
     public string DatabasePath => _database.Path;
 
     public Task InitializeAsync(CancellationToken cancellationToken)
     {
-        _database.Initialize(cancellationToken);
+        if (_ownsDatabase) _database.Initialize(cancellationToken);
         return Task.CompletedTask;
     }
 
@@ -195,6 +207,7 @@ public sealed class SqliteEvidenceStore : IEvidenceStore
 
     public ValueTask DisposeAsync()
     {
+        if (!_ownsDatabase) return ValueTask.CompletedTask;
         // As the other stores: release pooled connections (the WAL) and stamp the file with what this store wrote.
         SqliteConnection.ClearAllPools();
         _database.RecordWrites();

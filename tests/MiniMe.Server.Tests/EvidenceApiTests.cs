@@ -15,7 +15,7 @@ public sealed class EvidenceApiTests
     [Fact]
     public async Task A_proposal_its_run_and_the_rejection_are_linked_and_the_fact_tree_matches_the_cli()
     {
-        var model = new ScriptedChatClient
+        var model = new MiniMe.Testing.ScriptedChatClient
         {
             Responder = call => AgentReplies.For(AgentReplies.AgentOf(call.SystemText),
                 integration: """{"summary":"Note it.","proposals":[{"tool":"run_command","arguments":{"argv":["sh","scripts/note.sh"]},"rationale":"leave a note"}]}"""),

@@ -36,7 +36,8 @@ public sealed class UserSpace : IAsyncDisposable
     private readonly EmbeddingModel _embeddings;
     private readonly OpenedOnce<IMemoryStore> _store;
     private readonly OpenedOnce<IFactStore> _facts;
-    private readonly OpenedOnce<IEvidenceStore> _evidence;
+    private readonly EvidenceStoreOnce _evidence;
+    private readonly EvidenceStoreOnce _factEvidence;
     private readonly ITraceLog _traceLog;
     private readonly CachedIdentity _identity;
 
@@ -69,11 +70,11 @@ public sealed class UserSpace : IAsyncDisposable
             if (!IsOwner) Directory.CreateDirectory(Root);
             return stores.CreateFacts(location);
         }, (store, token) => store.InitializeAsync(token));
-        _evidence = new OpenedOnce<IEvidenceStore>(() =>
-        {
-            if (!IsOwner) Directory.CreateDirectory(Root);
-            return stores.CreateEvidence(location);
-        }, (store, token) => store.InitializeAsync(token));
+        // Two views of the same edges: written beside the memory store's writes (runs) and beside the fact store's (facts),
+        // each through that store's own SQLite database instance, so no command opens a second writer of the file.
+        var sqlite = options.Memory.Store != MemoryStoreKind.Postgres;
+        _evidence = new EvidenceStoreOnce(async token => stores.CreateEvidence(location, sqlite ? await _store.GetAsync(token).ConfigureAwait(false) : null));
+        _factEvidence = new EvidenceStoreOnce(async token => stores.CreateEvidence(location, sqlite ? await _facts.GetAsync(token).ConfigureAwait(false) : null));
     }
 
     public string UserId { get; }
@@ -115,13 +116,15 @@ public sealed class UserSpace : IAsyncDisposable
     /// <summary>Facts with duplicate/contradiction handling; uses the embedding model when one is configured; records their evidence.</summary>
     public async Task<FactService> FactServiceAsync(CancellationToken cancellationToken) =>
         new(await FactStoreAsync(cancellationToken).ConfigureAwait(false), _options.Facts, Embeddings, EmbeddingModel,
-            evidence: Evidence());
+            evidence: Graph(_factEvidence));
 
     /// <summary>
     /// This user's evidence graph (docs/evidence.md) over the store memory.store names: what MiniMe knows linked to where
     /// it came from and what it was used for. Recording through it never fails the work it describes.
     /// </summary>
-    public IEvidenceGraph Evidence() => new EvidenceGraph(new LazyEvidenceStore(_evidence), UserId,
+    public IEvidenceGraph Evidence() => Graph(_evidence);
+
+    private EvidenceGraph Graph(EvidenceStoreOnce store) => new(new LazyEvidenceStore(store), UserId,
         _services.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()?.CreateLogger("MiniMe.Evidence"),
         _services.GetRequiredService<TimeProvider>());
 
@@ -213,9 +216,11 @@ public sealed class UserSpace : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The evidence stores first: on SQLite they write through the other two's database instances.
+        await _evidence.DisposeAsync().ConfigureAwait(false);
+        await _factEvidence.DisposeAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
         await _facts.DisposeAsync().ConfigureAwait(false);
-        await _evidence.DisposeAsync().ConfigureAwait(false);
         if (_traceLog is IAsyncDisposable log) await log.DisposeAsync().ConfigureAwait(false);
     }
 }

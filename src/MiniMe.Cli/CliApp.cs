@@ -36,6 +36,7 @@ public static class CliApp
         root.Subcommands.Add(new MigrateCommand(context));
         root.Subcommands.Add(new RememberCommand(context));
         root.Subcommands.Add(new FactsCommand(context));
+        root.Subcommands.Add(new WhyCommand(context));
         root.Subcommands.Add(new SnapshotCommand(context));
         root.Subcommands.Add(new ServeCommand(context));
         root.Subcommands.Add(new McpCommand(context));

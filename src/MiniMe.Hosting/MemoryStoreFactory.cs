@@ -22,6 +22,12 @@ public interface IMemoryStoreFactory
     /// <summary>The user's facts, in the same store as their memory (the SQLite file, or their PostgreSQL schema).</summary>
     IFactStore CreateFacts(MemoryLocation location);
 
+    /// <summary>
+    /// The user's evidence graph edges, in the same store as their memory (docs/evidence.md). On SQLite, given the user's
+    /// open memory or fact store, the edges are written through that store's database instance (one writer per file).
+    /// </summary>
+    MiniMe.Evidence.IEvidenceStore CreateEvidence(MemoryLocation location, object? openStore = null);
+
     /// <summary>Where the user's run traces go (memory.traces): <paramref name="directory"/>, or the user's PostgreSQL schema.</summary>
     ITraceLog CreateTraceLog(MemoryLocation location, string directory);
 }
@@ -52,6 +58,19 @@ internal sealed class MemoryStoreFactory(MiniMeOptions options, EngineSettings s
         {
             MemoryStoreKind.Postgres => new PostgresFactStore(memory.ConnectionString ?? "", location.IsOwner ? null : SchemaFor(location.UserId)),
             _ => new SqliteFactStore(location.DatabasePath, settings.AllowEmptyMemory),
+        };
+    }
+
+    public MiniMe.Evidence.IEvidenceStore CreateEvidence(MemoryLocation location, object? openStore = null)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        var memory = options.Memory;
+        return (memory.Store, openStore) switch
+        {
+            (MemoryStoreKind.Postgres, _) => new PostgresEvidenceStore(memory.ConnectionString ?? "", location.IsOwner ? null : SchemaFor(location.UserId)),
+            (_, SqliteMemoryStore store) => store.Evidence(),
+            (_, SqliteFactStore store) => store.Evidence(),
+            _ => new SqliteEvidenceStore(location.DatabasePath, settings.AllowEmptyMemory),
         };
     }
 

@@ -196,6 +196,7 @@ public static class MiniMeServer
         Mcp.McpRegistration.Map(app, server);
         SignalEndpoints.Map(v1);
         ReflectEndpoints.Map(v1);
+        EvidenceEndpoints.Map(v1);
         v1.MapGet("/me", (System.Security.Claims.ClaimsPrincipal user, UserSpaces spaces, ChatService chat) =>
             {
                 var space = spaces.Get(user.UserId());

@@ -165,6 +165,37 @@ internal static class PostgresSchema
         [
             "ALTER TABLE facts ADD COLUMN origin_kind text, ADD COLUMN origin_id text, ADD COLUMN origin_message_id text, ADD COLUMN origin_run_id text",
         ],
+        // Version 6: the evidence graph (PostgresEvidenceStore, docs/evidence.md): one row per edge, unique by ends and
+        // relation; triggers delete the edges of a document, chunk or fact when its row is deleted. Chunk-to-document
+        // links are the chunks table's own and are not stored here.
+        [
+            """
+            CREATE TABLE evidence_edges (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                from_kind text NOT NULL,
+                from_id text NOT NULL,
+                relation text NOT NULL,
+                to_kind text NOT NULL,
+                to_id text NOT NULL,
+                at timestamptz NOT NULL,
+                detail text,
+                UNIQUE (from_kind, from_id, relation, to_kind, to_id)
+            )
+            """,
+            "CREATE INDEX ix_evidence_to ON evidence_edges (to_kind, to_id)",
+            """
+            CREATE FUNCTION evidence_forget() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                DELETE FROM evidence_edges WHERE from_kind = TG_ARGV[0] AND from_id = OLD.id::text;
+                DELETE FROM evidence_edges WHERE to_kind = TG_ARGV[0] AND to_id = OLD.id::text;
+                RETURN OLD;
+            END
+            $$
+            """,
+            "CREATE TRIGGER evidence_documents_deleted AFTER DELETE ON documents FOR EACH ROW EXECUTE FUNCTION evidence_forget('doc')",
+            "CREATE TRIGGER evidence_chunks_deleted AFTER DELETE ON chunks FOR EACH ROW EXECUTE FUNCTION evidence_forget('chunk')",
+            "CREATE TRIGGER evidence_facts_deleted AFTER DELETE ON facts FOR EACH ROW EXECUTE FUNCTION evidence_forget('fact')",
+        ],
     ];
 
     private static readonly VersionedSchema Schema = new(LockKey, null, Versions, "the PostgreSQL memory has");

@@ -321,6 +321,9 @@ public sealed partial class SqliteFactStore : IFactStore, IAsyncDisposable
         return Task.FromResult(resolved);
     }
 
+    /// <summary>The evidence graph's edges in this file, written through this store's database instance (docs/evidence.md).</summary>
+    public SqliteEvidenceStore Evidence() => new(_database);
+
     public ValueTask DisposeAsync()
     {
         // Pooled connections keep the WAL open; release them so the file can be copied or deleted.

@@ -489,6 +489,9 @@ public sealed partial class SqliteMemoryStore : IMemoryStore, IVectorIndexMainte
         return Task.FromResult(VectorIndex(model).Rebuild(progress, cancellationToken));
     }
 
+    /// <summary>The evidence graph's edges in this file, written through this store's database instance (docs/evidence.md).</summary>
+    public SqliteEvidenceStore Evidence() => new(_database);
+
     public ValueTask DisposeAsync()
     {
         foreach (var index in _vectorIndexes.Values) index.Save();

@@ -5,7 +5,7 @@ namespace MiniMe.Storage.Sqlite;
 /// <summary>Creates and migrates the SQLite schema, versioned with PRAGMA user_version.</summary>
 internal static class SqliteSchema
 {
-    public const int CurrentVersion = 5;
+    public const int CurrentVersion = 6;
 
     private static readonly string[] Version1 =
     [
@@ -177,6 +177,47 @@ internal static class SqliteSchema
     /// </summary>
     private static readonly string[] Version5Columns = ["origin_kind", "origin_id", "origin_message_id", "origin_run_id"];
 
+    /// <summary>
+    /// The evidence graph (SqliteEvidenceStore, docs/evidence.md): one row per edge, unique by its ends and relation, and
+    /// triggers that delete the edges of a document, chunk or fact when its row is deleted, so no edge names a row that
+    /// is gone. Chunk-to-document links are the chunks table's own and are not stored here. Idempotent, like Version3.
+    /// </summary>
+    private static readonly string[] Version6 =
+    [
+        """
+        CREATE TABLE IF NOT EXISTS evidence_edges (
+            id INTEGER PRIMARY KEY,
+            from_kind TEXT NOT NULL,
+            from_id TEXT NOT NULL,
+            relation TEXT NOT NULL,
+            to_kind TEXT NOT NULL,
+            to_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            detail TEXT,
+            UNIQUE (from_kind, from_id, relation, to_kind, to_id)
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS ix_evidence_to ON evidence_edges (to_kind, to_id)",
+        """
+        CREATE TRIGGER IF NOT EXISTS evidence_documents_deleted AFTER DELETE ON documents BEGIN
+            DELETE FROM evidence_edges WHERE from_kind = 'doc' AND from_id = CAST(old.id AS TEXT);
+            DELETE FROM evidence_edges WHERE to_kind = 'doc' AND to_id = CAST(old.id AS TEXT);
+        END
+        """,
+        """
+        CREATE TRIGGER IF NOT EXISTS evidence_chunks_deleted AFTER DELETE ON chunks BEGIN
+            DELETE FROM evidence_edges WHERE from_kind = 'chunk' AND from_id = CAST(old.id AS TEXT);
+            DELETE FROM evidence_edges WHERE to_kind = 'chunk' AND to_id = CAST(old.id AS TEXT);
+        END
+        """,
+        """
+        CREATE TRIGGER IF NOT EXISTS evidence_facts_deleted AFTER DELETE ON facts BEGIN
+            DELETE FROM evidence_edges WHERE from_kind = 'fact' AND from_id = CAST(old.id AS TEXT);
+            DELETE FROM evidence_edges WHERE to_kind = 'fact' AND to_id = CAST(old.id AS TEXT);
+        END
+        """,
+    ];
+
     public static void Migrate(SqliteConnection connection)
     {
         var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version"), System.Globalization.CultureInfo.InvariantCulture);
@@ -210,6 +251,9 @@ internal static class SqliteSchema
             foreach (var column in Version5Columns)
                 if (Scalar(connection, $"SELECT COUNT(*) FROM pragma_table_info('facts') WHERE name = '{column}'", transaction) is 0L)
                     Execute(connection, $"ALTER TABLE facts ADD COLUMN {column} TEXT", transaction);
+        if (version < 6)
+            foreach (var statement in Version6)
+                Execute(connection, statement, transaction);
         Execute(connection, $"PRAGMA user_version = {CurrentVersion}", transaction);
         transaction.Commit();
     }

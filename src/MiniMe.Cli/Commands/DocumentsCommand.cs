@@ -122,6 +122,11 @@ internal sealed class DocumentsCommand : MiniMeCommand
             if (unknown.Count > 0)
                 throw new NotFoundException($"nothing in memory at {string.Join(", ", unknown)} (no stored document is that file or under that folder; see `minime documents list`)");
             var removed = sources.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            // What used these documents, found before their evidence links go with them (docs/evidence.md); never blocks.
+            var evidence = engine.Owner.Evidence();
+            var documents = await evidence.DocumentsAsync(removed, cancellationToken);
+            var impact = await evidence.ImpactAsync(documents, cancellationToken);
+            var depended = EvidenceReport.Line(impact, removed.Count == 1 ? "this document" : "these documents", null);
             var chunks = await store.DeleteDocumentsAsync(removed, cancellationToken);
             if (parse.GetValue(_json))
             {
@@ -130,12 +135,15 @@ internal sealed class DocumentsCommand : MiniMeCommand
                     ["removed"] = new JsonArray([.. removed.Select(s => (JsonNode?)s)]),
                     ["documents"] = removed.Count,
                     ["chunks"] = chunks,
+                    ["evidence"] = EvidenceReport.Json(impact, null),
                 };
                 Out.Profile.Out.Writer.WriteLine(json.ToJsonString(JsonFormats.Indented));
                 return ExitCodes.Ok;
             }
             foreach (var source in removed) Out.WriteLine($"removed {Display(source)}");
             Out.WriteLine($"Removed {removed.Count} {Plural(removed.Count, "document")} ({chunks} chunks) from memory; the files are untouched.");
+            if (depended is not null)
+                Out.WriteLine($"{depended} Their links to the removed chunks were deleted with them; the run traces still name the chunk ids.");
             return ExitCodes.Ok;
         }
     }

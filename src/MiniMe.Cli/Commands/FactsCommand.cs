@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MiniMe.Cli.Hosting;
 using MiniMe.Cli.Rendering;
+using MiniMe.Evidence;
 using MiniMe.Memory.Facts;
 using MiniMe.Tracing;
 using Spectre.Console;
@@ -174,9 +175,12 @@ internal sealed class FactsCommand : MiniMeCommand
             await using var engine = OpenEngine(parse);
             var service = await engine.FactServiceAsync(cancellationToken);
             var fact = await service.GetAsync(id, cancellationToken);
-            var question = purge
+            // What used the fact or was derived from it, said before the question and after the change (docs/evidence.md).
+            var impact = await engine.Owner.Evidence().ImpactAsync([EvidenceNode.Fact(id)], cancellationToken);
+            var depended = EvidenceReport.Line(impact, "this fact", purge ? null : $"fact:{id}");
+            var question = (purge
                 ? $"Delete #{id} \"{Markup.Escape(fact.Text)}\" and its history for good? Snapshots keep their copies."
-                : $"Forget #{id} \"{Markup.Escape(fact.Text)}\"? (it stays in history)";
+                : $"Forget #{id} \"{Markup.Escape(fact.Text)}\"? (it stays in history)") + (depended is null ? "" : " " + Markup.Escape(depended));
             if (!Confirmation.Ask(Context, parse.GetValue(_yes), question, purge ? $"Purging fact #{id}" : $"Forgetting fact #{id}"))
             {
                 Out.MarkupLine("Nothing changed.");
@@ -186,11 +190,13 @@ internal sealed class FactsCommand : MiniMeCommand
             {
                 await service.PurgeAsync(id, cancellationToken);
                 Out.MarkupLine($"[green]Purged[/] fact #{id} and its history.");
+                if (depended is not null) Out.WriteLine(depended + " Its evidence links were deleted with it.");
             }
             else
             {
                 var retracted = await service.ForgetAsync(id, cancellationToken);
                 Out.MarkupLine($"[green]Forgot[/] {FactRenderer.Label(retracted)} at {FactRenderer.Short(retracted.RetractedAt!.Value)} UTC; it is kept in `minime facts history {id}`.");
+                if (depended is not null) Out.WriteLine(depended);
             }
             return ExitCodes.Ok;
         }

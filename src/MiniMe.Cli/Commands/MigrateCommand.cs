@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using MiniMe.Cli.Hosting;
+using MiniMe.Evidence;
 using MiniMe.Hosting;
 using MiniMe.Memory.Migration;
 using MiniMe.Server.Storage;
@@ -23,7 +24,7 @@ internal sealed class MigrateCommand : MiniMeCommand
     private readonly Option<bool> _traces = new("--traces") { Description = "Also copy the run traces (traces/*.jsonl), for memory.traces: postgres" };
 
     public MigrateCommand(CliContext context)
-        : base("migrate", "Copy the SQLite memory (documents, chunks, vectors, facts with their history and reviews), the server's keys, conversations and proposals, and with --traces the run traces into PostgreSQL, then verify counts and checksums", context)
+        : base("migrate", "Copy the SQLite memory (documents, chunks, vectors, facts with their history and reviews, the evidence graph), the server's keys, conversations and proposals, and with --traces the run traces into PostgreSQL, then verify counts and checksums", context)
     {
         _to.AcceptOnlyFromAmong("postgres");
         Options.Add(_to);
@@ -57,6 +58,7 @@ internal sealed class MigrateCommand : MiniMeCommand
             ? await WithProgressAsync(source, target, cancellationToken)
             : await MemoryMigrator.MigrateAsync(source, target, new ProgressLines(Context.Error), cancellationToken);
         var facts = await MigrateFactsAsync(source.DatabasePath, connectionString, cancellationToken);
+        var evidence = await MigrateEvidenceAsync(source.DatabasePath, connectionString, cancellationToken);
         var server = await ServerStateMigrator.MigrateAsync(engine.Workspace, connectionString, cancellationToken);
         TraceCopyReport? traces = null;
         if (parse.GetValue(_traces))
@@ -66,10 +68,10 @@ internal sealed class MigrateCommand : MiniMeCommand
         }
 
         if (json)
-            Out.Profile.Out.Writer.WriteLine(ToJson(report, facts, server, traces, target.Endpoint, target.VectorPath.Description).ToJsonString(JsonFormats.Indented));
+            Out.Profile.Out.Writer.WriteLine(ToJson(report, facts, evidence, server, traces, target.Endpoint, target.VectorPath.Description).ToJsonString(JsonFormats.Indented));
         else
-            Render(report, facts, server, traces);
-        if (!report.Verified || !facts.Verified || server is { Verified: false } || traces is { Verified: false })
+            Render(report, facts, evidence, server, traces);
+        if (!report.Verified || !facts.Verified || !evidence.Verified || server is { Verified: false } || traces is { Verified: false })
             throw new MigrationException("verification failed: PostgreSQL does not hold exactly the SQLite memory (see the mismatched rows above); re-run `minime migrate`, and report it if the mismatch stays");
         if (!json)
             Out.WriteLine($"Verified in {(report.Elapsed + facts.Elapsed + (server?.Elapsed ?? TimeSpan.Zero)).TotalSeconds:0.0}s: PostgreSQL holds exactly the SQLite memory, facts{(server is null ? "" : ", keys, conversations and proposals")}{(traces is null ? "" : " and traces")}. " +
@@ -85,6 +87,16 @@ internal sealed class MigrateCommand : MiniMeCommand
         await using var target = new PostgresFactStore(connectionString);
         await target.InitializeAsync(cancellationToken);
         return await FactMigrator.MigrateAsync(source, target, cancellationToken);
+    }
+
+    /// <summary>The evidence graph after documents and facts, whose ends it finds again in the target (docs/evidence.md).</summary>
+    private static async Task<EvidenceMigrationReport> MigrateEvidenceAsync(string databasePath, string connectionString, CancellationToken cancellationToken)
+    {
+        await using var source = new SqliteEvidenceStore(databasePath);
+        await source.InitializeAsync(cancellationToken);
+        await using var target = new PostgresEvidenceStore(connectionString);
+        await target.InitializeAsync(cancellationToken);
+        return await EvidenceMigrator.MigrateAsync(source, target, cancellationToken);
     }
 
     private async Task<MigrationReport> WithProgressAsync(SqliteMemoryStore source, PostgresMemoryStore target, CancellationToken cancellationToken)
@@ -108,7 +120,7 @@ internal sealed class MigrateCommand : MiniMeCommand
         return report!;
     }
 
-    private void Render(MigrationReport report, FactMigrationReport facts, ServerStateReport? server, TraceCopyReport? traces)
+    private void Render(MigrationReport report, FactMigrationReport facts, EvidenceMigrationReport evidence, ServerStateReport? server, TraceCopyReport? traces)
     {
         var table = new Table().AddColumns("", "SQLite", "PostgreSQL", "SHA-256", "");
         Row(table, "documents", report.Source.Documents, report.Target.Documents, report.Source.DocumentsSha256, report.Target.DocumentsSha256);
@@ -119,6 +131,7 @@ internal sealed class MigrateCommand : MiniMeCommand
         Row(table, "fact history", s.History, t.History, s.HistorySha256, t.HistorySha256);
         Row(table, "fact reviews", s.Reviews, t.Reviews, s.ReviewsSha256, t.ReviewsSha256);
         Row(table, "fact vectors", s.Vectors, t.Vectors, s.VectorsSha256, t.VectorsSha256);
+        Row(table, "evidence edges", evidence.Source.Edges, evidence.Target.Edges, evidence.Source.Sha256, evidence.Target.Sha256);
         foreach (var check in server?.Tables ?? [])
             Row(table, check.Table, check.SourceRows, check.TargetRows, check.SourceSha256, check.TargetSha256);
         if (traces is not null)
@@ -141,11 +154,11 @@ internal sealed class MigrateCommand : MiniMeCommand
     }
 
     /// <summary>source/postgres are the documents' digests as before; facts has its own, and verified covers both.</summary>
-    private static JsonObject ToJson(MigrationReport report, FactMigrationReport facts, ServerStateReport? server, TraceCopyReport? traces, string endpoint, string vectorSearch) => new()
+    private static JsonObject ToJson(MigrationReport report, FactMigrationReport facts, EvidenceMigrationReport evidence, ServerStateReport? server, TraceCopyReport? traces, string endpoint, string vectorSearch) => new()
     {
         ["target"] = endpoint,
         ["vectorSearch"] = vectorSearch,
-        ["verified"] = report.Verified && facts.Verified && server is not { Verified: false } && traces is not { Verified: false },
+        ["verified"] = report.Verified && facts.Verified && evidence.Verified && server is not { Verified: false } && traces is not { Verified: false },
         ["elapsedSeconds"] = Math.Round((report.Elapsed + facts.Elapsed).TotalSeconds, 3),
         ["source"] = Digest(report.Source),
         ["postgres"] = Digest(report.Target),
@@ -154,6 +167,13 @@ internal sealed class MigrateCommand : MiniMeCommand
             ["verified"] = facts.Verified,
             ["source"] = Digest(facts.Source),
             ["postgres"] = Digest(facts.Target),
+        },
+        ["evidence"] = new JsonObject
+        {
+            ["verified"] = evidence.Verified,
+            ["unplaced"] = evidence.Unplaced,
+            ["source"] = new JsonObject { ["edges"] = evidence.Source.Edges, ["sha256"] = evidence.Source.Sha256 },
+            ["postgres"] = new JsonObject { ["edges"] = evidence.Target.Edges, ["sha256"] = evidence.Target.Sha256 },
         },
         ["server"] = server is null ? null : new JsonObject
         {

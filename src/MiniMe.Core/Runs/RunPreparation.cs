@@ -64,7 +64,8 @@ public sealed class RunPreparation(
     TraceStore traces,
     IFactRetriever? facts = null,
     IReadOnlyList<IContextSource>? sources = null,
-    string userId = "")
+    string userId = "",
+    MiniMe.Evidence.IEvidenceGraph? evidence = null)
 {
     /// <summary>Facts about the user added to a run's context at most.</summary>
     public const int MaxFacts = 5;
@@ -137,6 +138,7 @@ public sealed class RunPreparation(
         blocks.AddRange(sourced);
         var context = broker.Assemble(new ContextRequest(blocks, input.BudgetTokens));
         await RecordReuseAsync(retrieval.Hits, context, cancellationToken).ConfigureAwait(false);
+        await RecordEvidenceAsync(runId, input, retrieval.Hits, factHits, context, cancellationToken).ConfigureAwait(false);
         var contextData = RunTraceData.Context(context);
         foreach (var (key, value) in input.ContextData ?? []) contextData[key] = value?.DeepClone();
         traces.AppendBatched(runId, TraceEventTypes.ContextAssembly, contextData);
@@ -161,6 +163,28 @@ public sealed class RunPreparation(
         {
             System.Diagnostics.Trace.TraceWarning($"minime: could not count the reuse of {used.Count} memory chunks: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The evidence of what the context kept (docs/evidence.md): each memory chunk and fact used_in the run, and a chat
+    /// turn's run derived_from its conversation. The same blocks <see cref="RecordReuseAsync"/> counts; best effort.
+    /// </summary>
+    private async Task RecordEvidenceAsync(string runId, RunInput input, IReadOnlyList<SearchHit> hits, IReadOnlyList<FactHit> factHits,
+        ContextAssembly context, CancellationToken cancellationToken)
+    {
+        if (evidence is null || !MiniMe.Tracing.RunId.IsValid(runId)) return;
+        var kept = context.Blocks.Where(b => b.Kept).Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
+        var run = MiniMe.Evidence.EvidenceNode.Run(runId);
+        var at = DateTimeOffset.UtcNow;
+        var edges = new List<MiniMe.Evidence.EvidenceEdge>();
+        foreach (var id in hits.Where(h => kept.Contains(MemoryBlockId(h.Id))).Select(h => h.Id).Distinct())
+            edges.Add(new(MiniMe.Evidence.EvidenceNode.Chunk(id), MiniMe.Evidence.EvidenceRelations.UsedIn, run, at));
+        foreach (var id in factHits.Where(f => kept.Contains($"fact:{f.Fact.Id}")).Select(f => f.Fact.Id).Distinct())
+            edges.Add(new(MiniMe.Evidence.EvidenceNode.Fact(id), MiniMe.Evidence.EvidenceRelations.UsedIn, run, at));
+        if (input.StartData?["conversation_id"]?.GetValueKind() == System.Text.Json.JsonValueKind.String
+            && input.StartData["conversation_id"]!.GetValue<string>() is { } conversation && MiniMe.Tracing.RunId.IsValid(conversation))
+            edges.Add(new(run, MiniMe.Evidence.EvidenceRelations.DerivedFrom, MiniMe.Evidence.EvidenceNode.Conversation(conversation), at));
+        await evidence.RecordAsync(edges, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Each registered <see cref="IContextSource"/>'s blocks; a source that fails is traced (error, with its name) and skipped.</summary>

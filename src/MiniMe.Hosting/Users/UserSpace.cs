@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MiniMe.Agents;
 using MiniMe.Configuration;
 using MiniMe.Context;
+using MiniMe.Evidence;
 using MiniMe.Feedback;
 using MiniMe.Hooks;
 using MiniMe.Identity;
@@ -37,6 +38,8 @@ public sealed class UserSpace : IAsyncDisposable
     private readonly EmbeddingModel _embeddings;
     private readonly OpenedOnce<IMemoryStore> _store;
     private readonly OpenedOnce<IFactStore> _facts;
+    private readonly EvidenceStoreOnce _evidence;
+    private readonly EvidenceStoreOnce _factEvidence;
     private readonly ITraceLog _traceLog;
     private readonly CachedIdentity _identity;
 
@@ -70,6 +73,11 @@ public sealed class UserSpace : IAsyncDisposable
             if (!IsOwner) Directory.CreateDirectory(Root);
             return stores.CreateFacts(location);
         }, (store, token) => store.InitializeAsync(token));
+        // Two views of the same edges: written beside the memory store's writes (runs) and beside the fact store's (facts),
+        // each through that store's own SQLite database instance, so no command opens a second writer of the file.
+        var sqlite = options.Memory.Store != MemoryStoreKind.Postgres;
+        _evidence = new EvidenceStoreOnce(async token => stores.CreateEvidence(location, sqlite ? await _store.GetAsync(token).ConfigureAwait(false) : null));
+        _factEvidence = new EvidenceStoreOnce(async token => stores.CreateEvidence(location, sqlite ? await _facts.GetAsync(token).ConfigureAwait(false) : null));
     }
 
     public string UserId { get; }
@@ -108,9 +116,20 @@ public sealed class UserSpace : IAsyncDisposable
     /// </summary>
     public async Task<IFactStore> FactStoreAsync(CancellationToken cancellationToken) => await _facts.GetAsync(cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Facts with duplicate/contradiction handling; uses the embedding model when one is configured.</summary>
+    /// <summary>Facts with duplicate/contradiction handling; uses the embedding model when one is configured; records their evidence.</summary>
     public async Task<FactService> FactServiceAsync(CancellationToken cancellationToken) =>
-        new(await FactStoreAsync(cancellationToken).ConfigureAwait(false), _options.Facts, Embeddings, EmbeddingModel);
+        new(await FactStoreAsync(cancellationToken).ConfigureAwait(false), _options.Facts, Embeddings, EmbeddingModel,
+            evidence: Graph(_factEvidence));
+
+    /// <summary>
+    /// This user's evidence graph (docs/evidence.md) over the store memory.store names: what MiniMe knows linked to where
+    /// it came from and what it was used for. Recording through it never fails the work it describes.
+    /// </summary>
+    public IEvidenceGraph Evidence() => Graph(_evidence);
+
+    private EvidenceGraph Graph(EvidenceStoreOnce store) => new(new LazyEvidenceStore(store), UserId,
+        _services.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()?.CreateLogger("MiniMe.Evidence"),
+        _services.GetRequiredService<TimeProvider>());
 
     /// <summary>
     /// Fact capture after this user's chat turns and runs (facts.capture), over the model pipeline (none when
@@ -157,7 +176,8 @@ public sealed class UserSpace : IAsyncDisposable
         traces,
         facts,
         [.. _services.GetServices<IContextSource>()],
-        UserId);
+        UserId,
+        Evidence());
 
     /// <summary>The model pipeline, or null when llm.provider is none.</summary>
     public IChatClient? Chat => _services.GetService<IChatClient>();
@@ -270,6 +290,9 @@ public sealed class UserSpace : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The evidence stores first: on SQLite they write through the other two's database instances.
+        await _evidence.DisposeAsync().ConfigureAwait(false);
+        await _factEvidence.DisposeAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
         await _facts.DisposeAsync().ConfigureAwait(false);
         if (_traceLog is IAsyncDisposable log) await log.DisposeAsync().ConfigureAwait(false);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MiniMe.Agents;
 using MiniMe.Configuration;
 using MiniMe.Context;
+using MiniMe.Evidence;
 using MiniMe.Server.Conversations;
 using MiniMe.Server.Metrics;
 using MiniMe.Runs;
@@ -103,6 +104,9 @@ public sealed class ChatService(
                 messages.Add(new ChatMessage(turn.Role == ChatRoles.Assistant ? ChatRole.Assistant : ChatRole.User, turn.Content));
             messages.Add(new ChatMessage(ChatRole.User, message));
             var said = conversations.Append(userId, conversation.Id, new ConversationMessage(0, ChatRoles.User, message, default));
+            // The turn's run answers this message (docs/evidence.md); best effort, never fails the turn.
+            await space.Evidence().RecordAsync(EvidenceNode.Run(runId), EvidenceRelations.DerivedFrom,
+                EvidenceNode.Message(said.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), cancellationToken).ConfigureAwait(false);
 
             var options = new ChatOptions { Temperature = (float)prepared.Masks.Temperature, ModelId = engineOptions.Llm.Model };
             var fallbackModel = client.GetService<ChatClientMetadata>()?.DefaultModelId ?? engineOptions.Llm.Model ?? SettingValues.Name(engineOptions.Llm.Provider);

@@ -84,6 +84,7 @@ internal static class AskEndpoints
                 var space = spaces.Get(user.UserId());
                 var outcome = await service.AskAsync(space, new AskRequest(task, DryRun: body.DryRun, body.Domain, body.BudgetTokens), cancellationToken).ConfigureAwait(false);
                 var added = outcome.Proposals.Select(p => proposals.Add(space.UserId, outcome.Result.RunId, p)).ToList();
+                await ProposalEvidence.ProposedAsync(space, added, cancellationToken).ConfigureAwait(false);
                 var stored = await ViewsAsync(space, added, cancellationToken).ConfigureAwait(false);
                 var r = outcome.Result;
                 return TypedResults.Ok(new AskResponse(
@@ -143,6 +144,7 @@ internal static class AskEndpoints
             throw;
         }
         var decided = proposals.Finish(space.UserId, id, outcome.Status, outcome.Message);
+        await ProposalEvidence.DecidedAsync(space, decided, CancellationToken.None).ConfigureAwait(false);
         return new DecisionResponse(View(decided), outcome.Message, outcome.Executed, CommandOutputView.From(outcome.Command));
     }
 

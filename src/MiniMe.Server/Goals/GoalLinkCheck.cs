@@ -34,6 +34,10 @@ public sealed class GoalLinkCheck(GoalStore goals, IUserFacts facts)
                     throw new NotFoundException($"No conversation '{id}'; GET /v1/conversations lists yours.");
                 break;
         }
-        return goals.AddLink(space.UserId, goalId, cleanKind, id);
+        var link = goals.AddLink(space.UserId, goalId, cleanKind, id);
+        // The evidence graph (docs/evidence.md): what the goal was linked to is used_in the goal; best effort.
+        await space.Evidence().RecordAsync(new MiniMe.Evidence.EvidenceNode(cleanKind, id), MiniMe.Evidence.EvidenceRelations.UsedIn,
+            new MiniMe.Evidence.EvidenceNode(MiniMe.Evidence.EvidenceKinds.Goal, goalId), cancellationToken).ConfigureAwait(false);
+        return link;
     }
 }

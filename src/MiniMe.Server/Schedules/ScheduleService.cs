@@ -231,7 +231,9 @@ public sealed class ScheduleService(
         var outcome = await ask.AskAsync(space, new AskRequest(schedule.Prompt, DryRun: false) { StartData = startData }, cancellationToken).ConfigureAwait(false);
         var result = outcome.Result;
         // As POST /v1/ask: every proposed action waits in the proposal store for the user's decision.
-        var stored = outcome.Proposals.Select(p => proposals.Add(userId, result.RunId, p).Id).ToList();
+        var added = outcome.Proposals.Select(p => proposals.Add(userId, result.RunId, p)).ToList();
+        await ProposalEvidence.ProposedAsync(space, added, cancellationToken).ConfigureAwait(false);
+        var stored = added.Select(p => p.Id).ToList();
         var detail = result.Notice ?? (stored.Count == 0
             ? "No actions proposed."
             : $"{stored.Count} proposed action{(stored.Count == 1 ? "" : "s")} wait{(stored.Count == 1 ? "s" : "")} for approval (GET /v1/proposals, or the web UI's Proposals page).");
@@ -244,13 +246,15 @@ public sealed class ScheduleService(
         var runner = await users.Get(userId).WorkflowRunnerAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new ModelUnavailableException(ChatService.NoModelDetail);
         var definition = CheckWorkflow(schedule.Workflow ?? "", out var manifest);
-        var actions = new PendingWorkflowActions(proposals, userId);
+        var actions = new PendingWorkflowActions(proposals, userId, users.Get(userId));
         string? runId = null;
         try
         {
             var result = await runner.StartAsync(definition, manifest, schedule.Prompt, [], actions, observer: null, cancellationToken,
                 started: id => runId = id, startData: startData).ConfigureAwait(false);
-            var stored = actions.Stored.Concat(result.Proposals.Select(p => proposals.Add(userId, result.State.RunId, p).Id)).ToList();
+            var added = result.Proposals.Select(p => proposals.Add(userId, result.State.RunId, p)).ToList();
+            await ProposalEvidence.ProposedAsync(users.Get(userId), added, cancellationToken).ConfigureAwait(false);
+            var stored = actions.Stored.Concat(added.Select(p => p.Id)).ToList();
             var waiting = result.Waiting.Count > 0 ? $" It waits at {string.Join(", ", result.Waiting)} (`minime runs resume {result.State.RunId}`)." : "";
             var detail = (stored.Count == 0
                 ? "No actions proposed."
@@ -293,15 +297,17 @@ public sealed class ScheduleService(
     /// stored pending in the proposal store (the node fails with where it waits; an error edge may take
     /// over) and a human node leaves the run waiting. Nothing runs without the user's decision.
     /// </summary>
-    private sealed class PendingWorkflowActions(ProposalStore proposals, string userId) : MiniMe.Workflows.IWorkflowActions
+    private sealed class PendingWorkflowActions(ProposalStore proposals, string userId, UserSpace space) : MiniMe.Workflows.IWorkflowActions
     {
         private readonly List<string> _stored = [];
 
         public IReadOnlyList<string> Stored { get { lock (_stored) return [.. _stored]; } }
 
-        public Task<JsonObject> RunToolAsync(string runId, MiniMe.Actions.ActionProposal proposal, CancellationToken cancellationToken)
+        public async Task<JsonObject> RunToolAsync(string runId, MiniMe.Actions.ActionProposal proposal, CancellationToken cancellationToken)
         {
-            var id = proposals.Add(userId, runId, proposal).Id;
+            var added = proposals.Add(userId, runId, proposal);
+            await ProposalEvidence.ProposedAsync(space, [added], cancellationToken).ConfigureAwait(false);
+            var id = added.Id;
             lock (_stored) _stored.Add(id);
             throw new MiniMe.Workflows.WorkflowNodeException(
                 $"{proposal.Tool} waits for approval as proposal {id}: scheduled runs never approve actions (decide it in the web UI or with POST /v1/proposals/{id}/approve).");

@@ -139,6 +139,32 @@ public sealed class MigrateCommandTests(PostgresServerFixture server) : IDisposa
     }
 
     [PostgresFact]
+    public async Task The_evidence_graph_moves_with_chunks_found_again_and_why_answers_from_postgres()
+    {
+        await CreateWorkspaceAsync();
+        Assert.Equal(0, (await Minime("remember", "prefers exponential backoff with jitter")).ExitCode);
+        var ask = await Minime("ask", "--dry-run", "use exponential backoff with jitter for HTTP retries");
+        Assert.True(ask.ExitCode == 0, ask.Error);
+        var run = JsonNode.Parse((await Minime("runs", "--json")).Out)!.AsArray()[0]!["run_id"]!.GetValue<string>();
+        var before = JsonNode.Parse((await Minime("why", run, "--json")).Out)!;
+        var sqliteOrigins = before["origins"]!.AsArray().Select(o => (o!["kind"]!.GetValue<string>(), o["label"]?.GetValue<string>())).Order().ToList();
+        Assert.Contains(sqliteOrigins, o => o.Item1 == "chunk");
+        var connectionString = await server.CreateDatabaseAsync();
+
+        var json = await Minime("migrate", "--to", "postgres", "--connection-string", connectionString, "--json");
+        Assert.True(json.ExitCode == 0, json.Error + json.Out);
+        var evidence = JsonNode.Parse(json.Out)!["evidence"]!;
+        Assert.True(evidence["verified"]!.GetValue<bool>());
+        Assert.Equal(evidence["source"]!.ToJsonString(), evidence["postgres"]!.ToJsonString());
+        Assert.True(evidence["source"]!["edges"]!.GetValue<long>() >= 2);
+
+        // The same tree from PostgreSQL, chunk ids aside: the same kinds and labels.
+        WriteConfig(store: "postgres", connectionString);
+        var after = JsonNode.Parse((await Minime("why", run, "--json")).Out)!;
+        Assert.Equal(sqliteOrigins, after["origins"]!.AsArray().Select(o => (o!["kind"]!.GetValue<string>(), o["label"]?.GetValue<string>())).Order().ToList());
+    }
+
+    [PostgresFact]
     public async Task Keys_conversations_proposals_and_with_traces_the_runs_move_too_and_answer_from_postgres()
     {
         await CreateWorkspaceAsync();

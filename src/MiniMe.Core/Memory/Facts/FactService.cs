@@ -17,7 +17,14 @@ public sealed record RememberRequest(
     double Confidence = 1.0,
     double Importance = 0.5,
     FactOrigin? Origin = null,
-    string? HoldReason = null);
+    string? HoldReason = null)
+{
+    /// <summary>
+    /// Where the statement came from in the evidence graph when <see cref="Origin"/> does not say (a run, a message of
+    /// another source); null: the origin's node (the message, else the run), else the user.
+    /// </summary>
+    public MiniMe.Evidence.EvidenceNode? Evidence { get; init; }
+}
 
 public enum RememberOutcome
 {
@@ -48,7 +55,8 @@ public sealed class FactService(
     FactOptions options,
     IEmbeddingGenerator<string, Embedding<float>>? embeddings = null,
     string? embeddingModel = null,
-    TimeProvider? time = null)
+    TimeProvider? time = null,
+    MiniMe.Evidence.IEvidenceGraph? evidence = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -85,7 +93,7 @@ public sealed class FactService(
         if (same.Count > 0)
         {
             var reinforced = await store.ReinforceAsync(same[0].Id, text, request.Confidence, request.Importance, seenIn, now, cancellationToken).ConfigureAwait(false);
-            return new RememberResult(RememberOutcome.Reinforced, reinforced, [reinforced], null, "same statement");
+            return await RecordedAsync(new RememberResult(RememberOutcome.Reinforced, reinforced, [reinforced], null, "same statement"), request, cancellationToken).ConfigureAwait(false);
         }
 
         var vector = UsesVectors
@@ -99,7 +107,7 @@ public sealed class FactService(
         if (duplicate is not null)
         {
             var reinforced = await store.ReinforceAsync(duplicate.Known.Id, text, request.Confidence, request.Importance, seenIn, now, cancellationToken).ConfigureAwait(false);
-            return new RememberResult(RememberOutcome.Reinforced, reinforced, [reinforced], null, duplicate.Relation.Reason);
+            return await RecordedAsync(new RememberResult(RememberOutcome.Reinforced, reinforced, [reinforced], null, duplicate.Relation.Reason), request, cancellationToken).ConfigureAwait(false);
         }
 
         // Without an explicit category, a fact that replaces or may repeat a known one takes its category.
@@ -121,7 +129,7 @@ public sealed class FactService(
         {
             var reason = string.Join("; ", contradicted.Select(c => $"#{c.Known.Id}: {c.Relation.Reason}"));
             var added = await store.AddAsync(new FactInsert(Draft(contradicted[0].Known), embedding, [.. contradicted.Select(c => c.Known.Id)], null, reason), now, cancellationToken).ConfigureAwait(false);
-            return new RememberResult(RememberOutcome.Superseded, added.Fact, [.. contradicted.Select(c => c.Known)], null, reason);
+            return await RecordedAsync(new RememberResult(RememberOutcome.Superseded, added.Fact, [.. contradicted.Select(c => c.Known)], null, reason), request, cancellationToken).ConfigureAwait(false);
         }
 
         var uncertain = judged
@@ -134,7 +142,7 @@ public sealed class FactService(
             var kind = uncertain.Relation.Kind == FactRelationKind.Contradiction ? FactReviewKind.Contradiction : FactReviewKind.Duplicate;
             var review = new ReviewRequest(uncertain.Known.Id, kind, uncertain.Relation.Reason, uncertain.Relation.Confidence);
             var queued = await store.AddAsync(new FactInsert(Draft(uncertain.Known), embedding, [], review, uncertain.Relation.Reason), now, cancellationToken).ConfigureAwait(false);
-            return new RememberResult(RememberOutcome.Queued, queued.Fact, [uncertain.Known], queued.Review, uncertain.Relation.Reason);
+            return await RecordedAsync(new RememberResult(RememberOutcome.Queued, queued.Fact, [uncertain.Known], queued.Review, uncertain.Relation.Reason), request, cancellationToken).ConfigureAwait(false);
         }
 
         if (request.HoldReason is { } hold)
@@ -145,7 +153,7 @@ public sealed class FactService(
         }
 
         var fresh = await store.AddAsync(FactInsert.Active(Draft(null), embedding), now, cancellationToken).ConfigureAwait(false);
-        return new RememberResult(RememberOutcome.Added, fresh.Fact, [], null, null);
+        return await RecordedAsync(new RememberResult(RememberOutcome.Added, fresh.Fact, [], null, null), request, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -166,6 +174,43 @@ public sealed class FactService(
         var judged = await JudgeAgainstKnownAsync(normalized, features, vector, cancellationToken).ConfigureAwait(false);
         return judged.Where(j => j.Relation.Kind == FactRelationKind.Duplicate).Select(j => j.Relation.Confidence).DefaultIfEmpty(0).Max();
     }
+
+    /// <summary>
+    /// The evidence of what remembering did (docs/evidence.md): the fact derived_from its origin (the request's, else the
+    /// user), and a fact that supersedes known ones supersedes and contradicts each; one queued as a possible contradiction
+    /// contradicts the known fact. Best effort: the fact is stored whatever happens here.
+    /// </summary>
+    private async Task<RememberResult> RecordedAsync(RememberResult result, RememberRequest request, CancellationToken cancellationToken)
+    {
+        if (evidence is null) return result;
+        var fact = MiniMe.Evidence.EvidenceNode.Fact(result.Fact.Id);
+        var at = _time.GetUtcNow();
+        var edges = new List<MiniMe.Evidence.EvidenceEdge>
+        {
+            new(fact, MiniMe.Evidence.EvidenceRelations.DerivedFrom, request.Evidence ?? OriginNode(request.Origin) ?? evidence.Owner, at, FactCodes.Code(request.Source)),
+        };
+        if (result.Outcome == RememberOutcome.Superseded)
+            foreach (var old in result.Related)
+            {
+                edges.Add(new(fact, MiniMe.Evidence.EvidenceRelations.Supersedes, MiniMe.Evidence.EvidenceNode.Fact(old.Id), at, null));
+                edges.Add(new(fact, MiniMe.Evidence.EvidenceRelations.Contradicts, MiniMe.Evidence.EvidenceNode.Fact(old.Id), at, Reason(result.Reason)));
+            }
+        if (result is { Outcome: RememberOutcome.Queued, Review: { Kind: FactReviewKind.Contradiction } review })
+            edges.Add(new(fact, MiniMe.Evidence.EvidenceRelations.Contradicts, MiniMe.Evidence.EvidenceNode.Fact(review.ExistingId ?? result.Related[0].Id), at, Reason(result.Reason)));
+        await evidence.RecordAsync(edges, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>A captured fact's node: the message it was said in, else the run it was captured from.</summary>
+    private static MiniMe.Evidence.EvidenceNode? OriginNode(FactOrigin? origin) => origin switch
+    {
+        { MessageId: { } message } => MiniMe.Evidence.EvidenceNode.Message(message),
+        { RunId: { } run } => MiniMe.Evidence.EvidenceNode.Run(run),
+        { Kind: FactOrigin.Run } => MiniMe.Evidence.EvidenceNode.Run(origin.Id),
+        _ => null,
+    };
+
+    private static string? Reason(string? reason) => reason is { Length: > 200 } ? reason[..200] : reason;
 
     private sealed record Judged(Fact Known, FactRelation Relation);
 
@@ -269,6 +314,10 @@ public sealed class FactService(
         if (review.Status != FactReviewStatus.Pending)
             throw new InvalidInputException($"Review #{reviewId} was already resolved ({Describe(review.Status)}).");
         var resolved = await store.ResolveReviewAsync(reviewId, decision, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        // Accepting replaces the existing fact: the candidate supersedes it (best effort, like every evidence edge).
+        if (evidence is not null && decision == ReviewDecision.Accept && resolved.ExistingId is { } replaced)
+            await evidence.RecordAsync(MiniMe.Evidence.EvidenceNode.Fact(resolved.CandidateId), MiniMe.Evidence.EvidenceRelations.Supersedes,
+                MiniMe.Evidence.EvidenceNode.Fact(replaced), cancellationToken, "accepted in review").ConfigureAwait(false);
         return await ItemAsync(resolved, cancellationToken).ConfigureAwait(false);
     }
 

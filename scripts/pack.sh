@@ -36,11 +36,14 @@ mkdir -p "$output" || fail "cannot create $output" 3
 output="$(cd "$output" && pwd)"
 rm -f "$output"/MiniMe.*.nupkg "$output"/minime.*.nupkg
 
-args=(pack "$project" -c Release -o "$output" --nologo -v quiet -warnaserror -p:PublishReadyToRun="$ready_to_run")
+work="$(mktemp -d "${TMPDIR:-/tmp}/minime-pack.XXXXXX")" || fail "cannot create a temporary folder" 3
+trap 'rm -rf "$work"' EXIT
+log="$work/pack.log"
+# A fresh publish folder: publish copies only files newer than those already there, so a reused folder could keep
+# the ReadyToRun images of an earlier pack in a --no-ready-to-run package (or the other way round).
+args=(pack "$project" -c Release -o "$output" --nologo -v quiet -warnaserror -p:PublishReadyToRun="$ready_to_run" -p:PublishDir="$work/publish/")
 # PackageVersion, not Version: the assemblies keep their version, so the libraries built for the tests stay up to date.
 [ -n "$version" ] && args+=(-p:PackageVersion="$version")
-log="$(mktemp "${TMPDIR:-/tmp}/minime-pack.XXXXXX")" || fail "cannot create a temporary file" 3
-trap 'rm -f "$log"' EXIT
 echo "pack: dotnet pack src/MiniMe.Cli (Release, linux-x64, ReadyToRun: $ready_to_run)..." >&2
 if ! dotnet "${args[@]}" >"$log" 2>&1; then
   cat "$log" >&2

@@ -40,12 +40,18 @@ public sealed class InstalledTool : IAsyncLifetime
         return path;
     }
 
-    /// <summary>The environment of every command the fixture runs: no first-run banner or telemetry, an empty NuGet packages folder.</summary>
-    private Dictionary<string, string?> DotnetEnvironment() => new()
+    /// <summary>
+    /// The environment of every command the fixture runs: no first-run banner or telemetry, and no MSBuild node,
+    /// MSBuild server or compiler server left running after it (one that inherited the output pipe would keep it open).
+    /// </summary>
+    private static Dictionary<string, string?> DotnetEnvironment() => new()
     {
         ["DOTNET_NOLOGO"] = "1",
         ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         ["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1",
+        ["MSBUILDDISABLENODEREUSE"] = "1",
+        ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0",
+        ["UseSharedCompilation"] = "false",
     };
 
     public async Task InitializeAsync()

@@ -90,6 +90,23 @@ public sealed class ReplayCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Replay_policy_chooses_the_mask_policy_and_what_it_changes_is_reported_not_hidden()
+    {
+        var runId = await RecordedAskAsync();
+
+        var same = await RunAsync("replay", runId, "--policy", "heuristic", "--json");
+        Assert.True(same.Code == 0, same.Error + same.Out);
+        // No model is trained: the learned policy falls back to the heuristic with a warning in mask_generation, so the trace is not the one recorded.
+        var learned = await RunAsync("replay", runId, "--policy", "learned", "--json");
+        Assert.Equal(4, learned.Code);
+        var report = JsonDocument.Parse(learned.Out).RootElement;
+        Assert.Equal("trace_differs", report.GetProperty("status").GetString());
+        Assert.Contains("mask_generation", report.GetProperty("first_difference").GetProperty("replayed").GetString(), StringComparison.Ordinal);
+        var bad = await RunAsync("replay", runId, "--policy", "clever");
+        Assert.Equal(2, bad.Code);
+    }
+
+    [Fact]
     public async Task A_replay_needs_no_model_configured()
     {
         var runId = await RecordedAskAsync();

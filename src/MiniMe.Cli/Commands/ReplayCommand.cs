@@ -24,12 +24,18 @@ internal sealed class ReplayCommand : MiniMeCommand
 
     private readonly Argument<string> _run = new("RUN_ID") { Description = "The run to replay (from `minime runs`)" };
     private readonly Option<bool> _json = new("--json") { Description = "Print the outcome as JSON" };
+    private readonly Option<string?> _policy = new("--policy")
+    {
+        Description = "Replay with this mask policy instead of masks.policy (heuristic, learned or auto): what it changes shows as a changed request or trace",
+    };
 
     public ReplayCommand(CliContext context) : base("replay",
         "Re-run a past ask or workflow run offline with its recorded model answers and check the trace is identical; a changed request is reported, never guessed", context)
     {
         Arguments.Add(_run);
         Options.Add(_json);
+        _policy.AcceptOnlyFromAmong("heuristic", "learned", "auto");
+        Options.Add(_policy);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
@@ -39,6 +45,7 @@ internal sealed class ReplayCommand : MiniMeCommand
         var workspace = ResolveWorkspace(parse);
         workspace.EnsureInitialized();
         var options = Engine.LoadOptions(workspace);
+        if (parse.GetValue(_policy) is { } policy) options.Masks.Policy = Enum.Parse<MaskPolicyKind>(policy, ignoreCase: true);
         ReplaySession? session = null;
         // The model behind every named model is the recording: no endpoint is contacted, none needs to be configured.
         await using var engine = new Engine(workspace, options, trust: Context.Trust,

@@ -27,9 +27,7 @@ public sealed class ReflectCliTests : IDisposable
         var model = await LoopbackOpenAiServer.StartAsync();
         model.Responder = r => ReflectionReplies.For(ReflectionReplies.PerspectiveOf(r.MessagesText), Verdicts);
         if (init) Assert.Equal(0, (await RunAsync("init", "--name", "nima")).Code);
-        var config = Path.Combine(_home, "config.yaml");
-        File.WriteAllText(config, File.ReadAllText(config).Replace("  provider: none ",
-            "  provider: openai\n  endpoint: " + model.BaseUrl + "\n  model: loopback-model\n  apiKeyVariable: MINIME_TEST_UNSET_KEY\n  # ", StringComparison.Ordinal));
+        LoopbackWorkspace.UseModel(_home, model);
         return model;
     }
 

@@ -64,9 +64,7 @@ public sealed class ScheduleCliTests : IDisposable
         await using var model = await LoopbackOpenAiServer.StartAsync();
         model.Enqueue(ScriptedReply.Text("Start with the release notes."));
         Assert.Equal(0, (await RunAsync("init", "--name", "nima")).Code);
-        var config = Path.Combine(_home, "config.yaml");
-        File.WriteAllText(config, File.ReadAllText(config).Replace("  provider: none ",
-            "  provider: openai\n  endpoint: " + model.BaseUrl + "\n  model: loopback-model\n  apiKeyVariable: MINIME_TEST_UNSET_KEY\n  # ", StringComparison.Ordinal));
+        LoopbackWorkspace.UseModel(_home, model);
         var id = (await JsonAsync("schedule", "add", "0 9 * * *", "--prompt", "What first?", "--name", "Daily focus")).GetProperty("id").GetString()!;
 
         var run = await RunAsync("schedule", "run-now", id);

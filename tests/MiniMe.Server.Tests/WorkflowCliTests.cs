@@ -34,9 +34,7 @@ public sealed class WorkflowCliTests : IDisposable
     private async Task InitWithModelAsync(LoopbackOpenAiServer model)
     {
         Assert.Equal(0, (await RunAsync("init", "--name", "nima")).Code);
-        var config = Path.Combine(_home, "config.yaml");
-        File.WriteAllText(config, File.ReadAllText(config).Replace("  provider: none ",
-            "  provider: openai\n  endpoint: " + model.BaseUrl + "\n  model: loopback-model\n  apiKeyVariable: MINIME_TEST_UNSET_KEY\n  # ", StringComparison.Ordinal));
+        LoopbackWorkspace.UseModel(_home, model);
         File.WriteAllText(Path.Combine(_home, "workflows", "three.workflow.yaml"), ThreeNodes);
     }
 

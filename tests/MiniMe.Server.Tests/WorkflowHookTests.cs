@@ -57,9 +57,7 @@ public sealed class WorkflowHookTests : IDisposable
     private async Task InitWithModelAsync(LoopbackOpenAiServer model)
     {
         Assert.Equal(0, (await RunAsync("init", "--name", "nima")).Code);
-        var config = Path.Combine(Home, "config.yaml");
-        File.WriteAllText(config, File.ReadAllText(config).Replace("  provider: none ",
-            "  provider: openai\n  endpoint: " + model.BaseUrl + "\n  model: loopback-model\n  apiKeyVariable: MINIME_TEST_UNSET_KEY\n  # ", StringComparison.Ordinal));
+        LoopbackWorkspace.UseModel(Home, model);
         model.Responder = r => AgentReplies.For(AgentReplies.AgentOf(r.MessagesText), integration: """{"summary":"Nothing to change.","proposals":[]}""");
     }
 

@@ -250,7 +250,7 @@ public sealed class UserSpace : IAsyncDisposable
         var team = new AgentTeam(chat, options, traces, tools);
         var ask = new AskPipeline(RunPreparation(traces, retriever, facts), traces, _options.Context.BudgetTokens, time, team, HookDispatcher.None);
         var workflow = new WorkflowRunner(RunPreparation(traces, retriever, facts), traces, checkpoints, chat, options,
-            _options.Context.BudgetTokens, time, HookDispatcher.None);
+            _options.Context.BudgetTokens, time, HookDispatcher.None, tools);
         return (ask, workflow);
     }
 

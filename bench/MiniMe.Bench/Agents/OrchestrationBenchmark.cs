@@ -26,6 +26,23 @@ namespace MiniMe.Bench.Agents;
 /// </summary>
 public static class OrchestrationBenchmark
 {
+    /// <summary>The checkpoint floor: <paramref name="bytes"/> written <paramref name="times"/> times, each to a temporary file, fsynced, then renamed over the target.</summary>
+    private static double FloorCheckpoints(string path, byte[] bytes, int times)
+    {
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < times; i++)
+        {
+            var temp = path + "." + i.ToString(CultureInfo.InvariantCulture) + ".tmp";
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        return clock.Elapsed.TotalMilliseconds;
+    }
+
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -45,6 +62,9 @@ public static class OrchestrationBenchmark
             var masks = new MiniMe.Masks.MaskWeights { MaxIterations = 3, Rigor = 0.5, Temperature = 0.3 };
             // The same team over a trace log in memory: the orchestration's CPU work, without trace I/O.
             var memoryTeam = new AgentTeam(ModelPipeline.Build(timed, PriceTable.Empty, counter), new AgentTeamOptions { Model = "scripted-model" }, new TraceStore(new MemoryTraceLog()));
+            // The team as `minime ask` runs it: builtin:team checkpointed after every node (resumable).
+            var checkpoints = new MiniMe.Workflows.WorkflowCheckpoints(Path.Combine(directory, "runs"));
+            var resumableTeam = new AgentTeam(ModelPipeline.Build(timed, PriceTable.Empty, counter), new AgentTeamOptions { Model = "scripted-model" }, traces, checkpoints: checkpoints);
             // Every run has its own context and task (as real runs do), so counts are not reused across runs.
             static string Context(int run) => string.Join("\n", Enumerable.Range(0, 40).Select(i => $"- memory {i}: the service layer caches responses for {i + run} minutes and logs every external call."));
 
@@ -58,6 +78,9 @@ public static class OrchestrationBenchmark
             var fileLog = new FileTraceLog(Path.Combine(directory, "log-only"));
             var floorEach = new List<double>(runs);
             var floorEnd = new List<double>(runs);
+            var resumable = new List<double>(runs);
+            var floorCheckpoints = new List<double>(runs);
+            var saves = 0;
             var lineCount = 0;
             long byteCount = 0;
             for (var i = 0; i < warmup + runs; i++)
@@ -87,6 +110,16 @@ public static class OrchestrationBenchmark
                 await memoryTeam.RunAsync(Request(runId + "-memory"), null, ct).ConfigureAwait(false);
                 var memoryMs = memoryClock.Elapsed.TotalMilliseconds - timed.Elapsed.TotalMilliseconds;
 
+                // As `ask` runs it: checkpoints too. Their floor: the final checkpoint's bytes written as many times as
+                // the run saved its state, each atomically (a temporary file, fsync, rename), beside the trace floor below.
+                timed.Reset();
+                var resumableClock = Stopwatch.StartNew();
+                await resumableTeam.RunAsync(Request(runId + "-resumable"), null, ct).ConfigureAwait(false);
+                var resumableMs = resumableClock.Elapsed.TotalMilliseconds - timed.Elapsed.TotalMilliseconds;
+                var checkpointBytes = File.ReadAllBytes(checkpoints.PathFor(runId + "-resumable"));
+                saves = File.ReadLines(traces.PathFor(runId + "-resumable")).Count(l => l.Contains("\"event_type\":\"node_end\"", StringComparison.Ordinal)) + 2;
+                var checkpointFloor = FloorCheckpoints(Path.Combine(floorDirectory, runId + ".checkpoint.json"), checkpointBytes, saves);
+
                 // The floor, measured right after the run: the same trace lines (the same bytes) appended
                 // to a fresh file, (a) with one fsync per line (durability per line, as MiniMe did before
                 // group commit), (b) written line by line with one fsync at the end (durable at run end).
@@ -106,6 +139,8 @@ public static class OrchestrationBenchmark
                 counting.Add(countingMs);
                 floorEach.Add(each);
                 floorEnd.Add(end);
+                resumable.Add(resumableMs);
+                floorCheckpoints.Add(end + checkpointFloor);
                 floorSpread.Add(spread - memoryMs);
             }
 
@@ -122,6 +157,9 @@ public static class OrchestrationBenchmark
             Report.Row($"floor: {lineCount} lines written over the run's CPU time (not counted), one fsync at the end", P(floorSpread, 0.50), P(floorSpread, 0.95), Ratio(Stats.Percentile(floorSpread, 50), eachP50), Ratio(Stats.Percentile(floorSpread, 50), endP50));
             Report.Row($"FileTraceLog alone: the {lineCount} lines appended, then one flush", P(logOnly, 0.50), P(logOnly, 0.95), Ratio(Stats.Percentile(logOnly, 50), eachP50), Ratio(Stats.Percentile(logOnly, 50), endP50));
             Report.Row("MiniMe with the scripted model", P(totals, 0.50), P(totals, 0.95), "", "");
+            var checkpointFloorP50 = Stats.Percentile(floorCheckpoints, 50);
+            Report.Row($"MiniMe overhead as `ask` runs it (checkpointed after every node: {saves} saves)", P(resumable, 0.50), P(resumable, 0.95), Ratio(Stats.Percentile(resumable, 50), eachP50), Ratio(Stats.Percentile(resumable, 50), checkpointFloorP50) + " (vs trace + checkpoint floor)");
+            Report.Row($"floor: trace lines with one fsync at the end, plus {saves} atomic checkpoint writes", P(floorCheckpoints, 0.50), P(floorCheckpoints, 0.95), Ratio(checkpointFloorP50, eachP50), "1.00");
 
             // What the counter's cache costs beside what it saves: one system prompt (context block, role,
             // schema) counted by the tokenizer, hashed as the cache keys it, and counted through the cache.

@@ -155,6 +155,32 @@ public sealed class EvalTasksCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_builder_whose_output_stays_invalid_makes_its_run_invalid_and_the_suite_still_reports()
+    {
+        await using var model = await LoopbackOpenAiServer.StartAsync();
+        model.Responder = r =>
+        {
+            var agent = AgentReplies.AgentOf(r.MessagesText);
+            return agent == MiniMe.Agents.AgentNames.Builder && r.MessagesText.Contains("farewell", StringComparison.Ordinal)
+                ? ScriptedReply.Text("I would rather not answer in JSON.")
+                : AgentReplies.For(agent);
+        };
+        await InitAsync();
+        UseModel(model);
+        WriteSuite();
+
+        var eval = await RunAsync("eval", "tasks", "--suite", _suite, "--json");
+
+        Assert.True(eval.Code == 0, eval.Error + eval.Out);
+        var report = JsonNode.Parse(eval.Out)!.AsObject();
+        var heuristic = report["policies"]![0]!.AsObject();
+        Assert.Equal((0.5, 0.5, 0.5), (heuristic["validity_rate"]!.GetValue<double>(), heuristic["critic_pass_rate"]!.GetValue<double>(), heuristic["check_pass_rate"]!.GetValue<double>()));
+        var invalid = report["results"]![1]!.AsObject();
+        Assert.Equal(("b-farewell", "invalid", false), (invalid["task"]!.GetValue<string>(), invalid["outcome"]!.GetValue<string>(), invalid["valid"]!.GetValue<bool>()));
+        Assert.Contains("builder answered with invalid output", invalid["error"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task The_learned_policy_without_a_trained_model_is_one_line_saying_how_to_get_one()
     {
         await using var model = await ModelAsync();
@@ -184,6 +210,12 @@ public sealed class EvalTasksCliTests : IDisposable
         Assert.Contains($"error: {bad}:3:3: unknown field 'filez' in checks; did you mean 'files'?", lines);
         Assert.Contains(lines, l => l.StartsWith($"error: {bad}:4:14: checks: '(unclosed' in 'patterns' is not a valid regular expression", StringComparison.Ordinal));
         Assert.Equal("", eval.Out);
+
+        File.Delete(bad);
+        File.WriteAllText(Path.Combine(_suite, "a-greeter.yml"), Failing);
+        var twins = await RunAsync("eval", "tasks", "--suite", _suite);
+        Assert.Equal(2, twins.Code);
+        Assert.Contains("task id 'a-greeter' is also", twins.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -68,6 +68,8 @@ public static class TaskSuiteParser
             problems.AddRange(found);
             if (task is not null && found.Count == 0) tasks.Add(task);
         }
+        foreach (var twin in tasks.GroupBy(t => t.Id, StringComparer.Ordinal).Where(g => g.Count() > 1))
+            problems.Add($"{twin.Last().Source}:1:1: task id '{twin.Key}' is also {twin.First().Source}; give each task file its own name");
         if (problems.Count > 0) throw new TaskSuiteException(problems);
         return new TaskSuite(full, tasks);
     }

@@ -216,6 +216,10 @@ public sealed class EvalTasksCliTests : IDisposable
         var twins = await RunAsync("eval", "tasks", "--suite", _suite);
         Assert.Equal(2, twins.Code);
         Assert.Contains("task id 'a-greeter' is also", twins.Error, StringComparison.Ordinal);
+
+        var missing = await RunAsync("eval", "tasks", "--suite", Path.Combine(_suite, "nowhere"));
+        Assert.Equal(2, missing.Code);
+        Assert.StartsWith("error: No suite folder", missing.Error, StringComparison.Ordinal);
     }
 
     [Fact]

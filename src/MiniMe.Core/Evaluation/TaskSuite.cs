@@ -55,7 +55,7 @@ public static class TaskSuiteParser
     {
         var full = Path.GetFullPath(directory);
         if (!System.IO.Directory.Exists(full))
-            throw new NotFoundException($"No suite folder '{directory}'; a suite is a folder of task files (*.yaml), see docs/evaluation.md.");
+            throw new InvalidInputException($"No suite folder '{directory}'; a suite is a folder of task files (*.yaml), see docs/evaluation.md.");
         var files = System.IO.Directory.EnumerateFiles(full)
             .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal).ToList();

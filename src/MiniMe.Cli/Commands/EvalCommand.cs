@@ -14,6 +14,7 @@ internal sealed class EvalCommand : Command
     public EvalCommand(CliContext context) : base("eval", "Measure MiniMe's quality on test collections")
     {
         Subcommands.Add(new RetrievalCommand(context));
+        Subcommands.Add(new EvalTasksCommand(context));
     }
 
     private sealed class RetrievalCommand : MiniMeCommand

@@ -154,6 +154,53 @@ public sealed class EvalTasksCliTests : IDisposable
         Assert.Contains("Recorded in mask-v1's manifest", text.Out, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Issue 13's loop end to end: the user corrects runs toward a low temperature and a strict critic, `minime train`
+    /// learns it, and on a suite whose model does the work right only when asked at a low temperature (the scripted
+    /// stand-in for "the corrections were right") `eval tasks --policy both` shows the learned policy winning, records
+    /// it, and `masks.policy: auto` then uses the learned policy.
+    /// </summary>
+    [Fact]
+    public async Task A_policy_trained_on_the_users_corrections_wins_the_suite_and_auto_then_uses_it()
+    {
+        await InitAsync();
+        for (var i = 0; i < 8; i++)
+        {
+            var before = Directory.Exists(Path.Combine(_home, "traces")) ? Directory.GetFiles(Path.Combine(_home, "traces")) : [];
+            Assert.Equal(0, (await RunAsync("ask", "--dry-run", $"fix the flaky parser test number {i}")).Code);
+            var run = Path.GetFileNameWithoutExtension(Assert.Single(Directory.GetFiles(Path.Combine(_home, "traces")).Except(before)));
+            Assert.Equal(0, (await RunAsync("feedback", run, "--delta", "{\"temperature\": 0.1, \"rigor\": 0.95}")).Code);
+        }
+        Assert.Equal(0, (await RunAsync("train")).Code);
+        await using var model = await LoopbackOpenAiServer.StartAsync();
+        const string Careful = """{"summary":"Both modules.","proposals":[{"tool":"write_file","arguments":{"path":"src/Greeter.cs","content":"public static class Greeter {}"},"rationale":"greeter"},{"tool":"write_file","arguments":{"path":"src/Farewell.cs","content":"public static class Farewell {}"},"rationale":"farewell"}]}""";
+        model.Responder = r =>
+        {
+            var agent = AgentReplies.AgentOf(r.MessagesText);
+            var temperature = r.Body?["temperature"] is JsonValue t && t.TryGetValue<double>(out var value) ? value : 1.0;
+            return AgentReplies.For(agent, integration: agent == "integrator" && temperature <= 0.25 ? Careful : null);
+        };
+        UseModel(model);
+        WriteSuite();
+
+        var eval = await RunAsync("eval", "tasks", "--suite", _suite, "--policy", "both", "--json");
+
+        Assert.True(eval.Code == 0, eval.Error + eval.Out);
+        var report = JsonNode.Parse(eval.Out)!.AsObject();
+        var rates = report["policies"]!.AsArray().ToDictionary(p => p!["policy"]!.GetValue<string>(), p => p!["check_pass_rate"]!.GetValue<double>());
+        Assert.Equal((0.5, 1.0), (rates["heuristic"], rates["learned"]));
+        Assert.Equal("learned", report["evaluation"]!["winner"]!.GetValue<string>());
+        Assert.Equal("learned", new ModelRegistry(Path.Combine(_home, "models")).Load("mask-v1").Manifest.Evaluation!.Winner);
+
+        var config = Path.Combine(_home, "config.yaml");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("  policy: heuristic ", "  policy: auto ", StringComparison.Ordinal));
+        var dry = await RunAsync("ask", "--dry-run", "fix the flaky parser test again");
+        Assert.True(dry.Code == 0, dry.Error);
+        var latest = new DirectoryInfo(Path.Combine(_home, "traces")).GetFiles("*.jsonl").OrderBy(f => f.LastWriteTimeUtc).Last();
+        var generation = File.ReadLines(latest.FullName).Select(l => JsonNode.Parse(l)!).Single(e => e["event_type"]!.GetValue<string>() == "mask_generation");
+        Assert.Equal(("learned", "mask-v1", "auto"), (generation["data"]!["policy"]!.GetValue<string>(), generation["data"]!["policy_version"]!.GetValue<string>(), generation["data"]!["policy_setting"]!.GetValue<string>()));
+    }
+
     [Fact]
     public async Task A_builder_whose_output_stays_invalid_makes_its_run_invalid_and_the_suite_still_reports()
     {

@@ -107,8 +107,8 @@ public sealed class EvalTasksCliTests : IDisposable
         Assert.Contains("FAIL (0/2): file src/Farewell.cs", text.Out, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Both_policies_run_side_by_side_and_the_comparison_is_recorded_in_the_active_models_manifest()
+    /// <summary>A fresh workspace, 8 dry runs each corrected toward temperature 0.1 and rigor 0.95, then `minime train` (mask-v1).</summary>
+    private async Task TrainOnCorrectionsAsync()
     {
         await InitAsync();
         for (var i = 0; i < 8; i++)
@@ -120,6 +120,12 @@ public sealed class EvalTasksCliTests : IDisposable
         }
         var train = await RunAsync("train", "--json");
         Assert.True(train.Code == 0, train.Error);
+    }
+
+    [Fact]
+    public async Task Both_policies_run_side_by_side_and_the_comparison_is_recorded_in_the_active_models_manifest()
+    {
+        await TrainOnCorrectionsAsync();
         await using var model = await ModelAsync();
         UseModel(model);
         WriteSuite();
@@ -163,15 +169,7 @@ public sealed class EvalTasksCliTests : IDisposable
     [Fact]
     public async Task A_policy_trained_on_the_users_corrections_wins_the_suite_and_auto_then_uses_it()
     {
-        await InitAsync();
-        for (var i = 0; i < 8; i++)
-        {
-            var before = Directory.Exists(Path.Combine(_home, "traces")) ? Directory.GetFiles(Path.Combine(_home, "traces")) : [];
-            Assert.Equal(0, (await RunAsync("ask", "--dry-run", $"fix the flaky parser test number {i}")).Code);
-            var run = Path.GetFileNameWithoutExtension(Assert.Single(Directory.GetFiles(Path.Combine(_home, "traces")).Except(before)));
-            Assert.Equal(0, (await RunAsync("feedback", run, "--delta", "{\"temperature\": 0.1, \"rigor\": 0.95}")).Code);
-        }
-        Assert.Equal(0, (await RunAsync("train")).Code);
+        await TrainOnCorrectionsAsync();
         await using var model = await LoopbackOpenAiServer.StartAsync();
         const string Careful = """{"summary":"Both modules.","proposals":[{"tool":"write_file","arguments":{"path":"src/Greeter.cs","content":"public static class Greeter {}"},"rationale":"greeter"},{"tool":"write_file","arguments":{"path":"src/Farewell.cs","content":"public static class Farewell {}"},"rationale":"farewell"}]}""";
         model.Responder = r =>

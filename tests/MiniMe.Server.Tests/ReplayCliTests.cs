@@ -12,25 +12,11 @@ public sealed class ReplayCliTests : IDisposable
 
     private Task<(int Code, string Out, string Error)> RunAsync(params string[] args) => CliRun.RunAsync(_home, Path.Combine(_trust, "trust.json"), args);
 
-    private const string ThreeNodes = """
-        name: three
-        description: plan, build, integrate
-        nodes:
-          - { id: plan, type: agent, agent: architect }
-          - { id: build, type: agent, agent: builder, prompt: "Follow the plan: {{nodes.plan.output.summary}}" }
-          - { id: integrate, type: agent, agent: integrator }
-        edges:
-          - { from: plan, to: build }
-          - { from: build, to: integrate }
-        entry: plan
-        exit: integrate
-        """;
-
     private async Task InitWithModelAsync(LoopbackOpenAiServer model)
     {
         Assert.Equal(0, (await RunAsync("init", "--name", "nima")).Code);
         LoopbackWorkspace.UseModel(_home, model);
-        File.WriteAllText(Path.Combine(_home, "workflows", "three.workflow.yaml"), ThreeNodes);
+        LoopbackWorkspace.AddThreeNodeWorkflow(_home);
         File.WriteAllText(Path.Combine(_home, "notes.md"), "# Greetings\nThe greeting module formats a friendly hello for each user of the service layer.\n");
         Assert.Equal(0, (await RunAsync("import", Path.Combine(_home, "notes.md"))).Code);
     }

@@ -17,25 +17,11 @@ public sealed class WorkflowCliTests : IDisposable
 
     private Dictionary<string, string> Environment() => new() { ["MINIME_TRUST_FILE"] = Path.Combine(_trust, "trust.json") };
 
-    private const string ThreeNodes = """
-        name: three
-        description: plan, build, integrate
-        nodes:
-          - { id: plan, type: agent, agent: architect }
-          - { id: build, type: agent, agent: builder, prompt: "Follow the plan: {{nodes.plan.output.summary}}" }
-          - { id: integrate, type: agent, agent: integrator }
-        edges:
-          - { from: plan, to: build }
-          - { from: build, to: integrate }
-        entry: plan
-        exit: integrate
-        """;
-
     private async Task InitWithModelAsync(LoopbackOpenAiServer model)
     {
         Assert.Equal(0, (await RunAsync("init", "--name", "nima")).Code);
         LoopbackWorkspace.UseModel(_home, model);
-        File.WriteAllText(Path.Combine(_home, "workflows", "three.workflow.yaml"), ThreeNodes);
+        LoopbackWorkspace.AddThreeNodeWorkflow(_home);
     }
 
     private static string AgentOf(RecordedRequest r) => AgentReplies.AgentOf(r.MessagesText);
@@ -48,9 +34,9 @@ public sealed class WorkflowCliTests : IDisposable
     {
         Assert.Equal(0, (await RunAsync("init", "--name", "nima")).Code);
         var good = Path.Combine(_home, "workflows", "three.workflow.yaml");
-        File.WriteAllText(good, ThreeNodes);
+        File.WriteAllText(good, LoopbackWorkspace.ThreeNodes);
         var bad = Path.Combine(_home, "broken.workflow.yaml");
-        File.WriteAllText(bad, ThreeNodes.Replace("type: agent, agent: builder", "type: agnet, agent: builder", StringComparison.Ordinal)
+        File.WriteAllText(bad, LoopbackWorkspace.ThreeNodes.Replace("type: agent, agent: builder", "type: agnet, agent: builder", StringComparison.Ordinal)
             .Replace("to: integrate }", "to: integrat }", StringComparison.Ordinal));
 
         var ok = await RunAsync("workflow", "validate", good);
@@ -77,7 +63,7 @@ public sealed class WorkflowCliTests : IDisposable
     {
         Assert.Equal(0, (await RunAsync("init", "--name", "nima")).Code);
         Assert.True(Directory.Exists(Path.Combine(_home, "workflows")), "init creates workflows/");
-        File.WriteAllText(Path.Combine(_home, "workflows", "three.workflow.yaml"), ThreeNodes);
+        File.WriteAllText(Path.Combine(_home, "workflows", "three.workflow.yaml"), LoopbackWorkspace.ThreeNodes);
         File.WriteAllText(Path.Combine(_home, "workflows", "bad.workflow.yaml"), "name: bad\nnodes: []\nentry: a\nexit: a\n");
 
         var list = await RunAsync("workflow", "list", "--json");

@@ -104,38 +104,8 @@ public static class TaskSuiteParser
         return (reader.Task(root), problems);
     }
 
-    private sealed class Reader(string source, List<string> problems)
+    private sealed class Reader(string source, List<string> problems) : YamlMappingReader(source, problems)
     {
-        private void Problem(YamlNode node, string message) =>
-            problems.Add($"{source}:{node.Start.Line.ToString(CultureInfo.InvariantCulture)}:{node.Start.Column.ToString(CultureInfo.InvariantCulture)}: {message}");
-
-        private void UnknownFields(YamlMappingNode map, string where, IReadOnlyCollection<string> known)
-        {
-            foreach (var (key, _) in map.Children)
-            {
-                var name = (key as YamlScalarNode)?.Value ?? "";
-                if (known.Contains(name)) continue;
-                var suggestion = SettingKeys.Closest(name, known);
-                Problem(key, $"unknown field '{name}' in {where}" + (suggestion is null ? $"; known fields: {string.Join(", ", known)}" : $"; did you mean '{suggestion}'?"));
-            }
-        }
-
-        private static YamlNode? Get(YamlMappingNode map, string key) =>
-            map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
-
-        private string? Text(YamlMappingNode map, string key, string where, bool required = false)
-        {
-            var node = Get(map, key);
-            if (node is null)
-            {
-                if (required) Problem(map, $"{where} needs '{key}'");
-                return null;
-            }
-            if (node is YamlScalarNode { Value: { } value } && (!required || value.Trim().Length > 0)) return value;
-            Problem(node, $"{where}: '{key}' must be {(required ? "a non-empty" : "a")} string");
-            return null;
-        }
-
         private List<string> Strings(YamlMappingNode map, string key, string where)
         {
             var list = new List<string>();
@@ -187,7 +157,7 @@ public static class TaskSuiteParser
             var domain = Text(root, "domain", "the task file");
             var memory = Memory(Get(root, "memory"));
             var checks = Checks(root);
-            return new EvalTask(Path.GetFileNameWithoutExtension(source), source, text.Trim(), string.IsNullOrWhiteSpace(domain) ? null : domain.Trim(), memory, checks);
+            return new EvalTask(Path.GetFileNameWithoutExtension(Source), Source, text.Trim(), string.IsNullOrWhiteSpace(domain) ? null : domain.Trim(), memory, checks);
         }
 
         private List<TaskMemory> Memory(YamlNode? node)
@@ -217,7 +187,7 @@ public static class TaskSuiteParser
                 }
                 if (file is not null)
                 {
-                    var path = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(source))!, file));
+                    var path = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(Source))!, file));
                     if (!File.Exists(path)) Problem(Get(map, "file")!, $"memory file '{file}' does not exist (paths are relative to the task file)");
                     list.Add(new TaskMemory(path, null, name ?? Path.GetFileName(path)));
                 }

@@ -82,26 +82,8 @@ public static partial class ShareContractParser
         return (end < 0 ? message : message[..end]).Trim();
     }
 
-    private sealed class Reader(string source, List<string> problems)
+    private sealed class Reader(string source, List<string> problems) : YamlMappingReader(source, problems)
     {
-        private static string At(YamlNode node) => $"{node.Start.Line}:{node.Start.Column}";
-
-        private void Problem(YamlNode node, string message) => problems.Add($"{source}:{At(node)}: {message}");
-
-        private static YamlNode? Get(YamlMappingNode map, string key) =>
-            map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
-
-        private void UnknownFields(YamlMappingNode map, string where, IReadOnlyCollection<string> known)
-        {
-            foreach (var (key, _) in map.Children)
-            {
-                var name = (key as YamlScalarNode)?.Value ?? "";
-                if (known.Contains(name)) continue;
-                var suggestion = SettingKeys.Closest(name, known);
-                Problem(key, $"unknown field '{name}' in {where}" + (suggestion is null ? $"; known fields: {string.Join(", ", known)}" : $"; did you mean '{suggestion}'?"));
-            }
-        }
-
         private string? Text(YamlMappingNode map, string key, bool required)
         {
             var node = Get(map, key);

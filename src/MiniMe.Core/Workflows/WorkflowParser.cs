@@ -93,38 +93,9 @@ public static class WorkflowParser
 
     internal static SourceMark At(YamlNode node) => new((int)node.Start.Line, (int)node.Start.Column);
 
-    private sealed class Reader(string source, List<string> problems)
+    private sealed class Reader(string source, List<string> problems) : YamlMappingReader(source, problems)
     {
-        private void Problem(YamlNode node, string message) => problems.Add($"{source}:{At(node)}: {message}");
-
-        private void Problem(SourceMark mark, string message) => problems.Add($"{source}:{mark}: {message}");
-
-        private void UnknownFields(YamlMappingNode map, string where, IReadOnlyCollection<string> known)
-        {
-            foreach (var (key, _) in map.Children)
-            {
-                var name = (key as YamlScalarNode)?.Value ?? "";
-                if (known.Contains(name)) continue;
-                var suggestion = SettingKeys.Closest(name, known);
-                Problem(key, $"unknown field '{name}' in {where}" + (suggestion is null ? $"; known fields: {string.Join(", ", known)}" : $"; did you mean '{suggestion}'?"));
-            }
-        }
-
-        private static YamlNode? Get(YamlMappingNode map, string key) =>
-            map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
-
-        private string? Text(YamlMappingNode map, string key, string where, bool required = false)
-        {
-            var node = Get(map, key);
-            if (node is null)
-            {
-                if (required) Problem(map, $"{where} needs '{key}'");
-                return null;
-            }
-            if (node is YamlScalarNode { Value: { } value } && (value.Length > 0 || !required)) return value;
-            Problem(node, $"{where}: '{key}' must be {(required ? "a non-empty" : "a")} string");
-            return null;
-        }
+        private void Problem(SourceMark mark, string message) => Problem(mark.ToString(), message);
 
         private int? Whole(YamlMappingNode map, string key, string where, int min)
         {
@@ -164,7 +135,7 @@ public static class WorkflowParser
             }
             return new WorkflowDefinition(name, version, inputs, nodes, edges, entry, exit, budget)
             {
-                Source = source,
+                Source = Source,
                 Description = Text(root, "description", "the workflow"),
                 Hooks = Hooks(Get(root, "hooks")),
                 RoutesByMasks = Routing(root),

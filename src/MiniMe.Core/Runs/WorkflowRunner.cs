@@ -44,15 +44,14 @@ public sealed class WorkflowRunner(
     {
         ArgumentNullException.ThrowIfNull(workflow);
         if (string.IsNullOrWhiteSpace(task)) throw new InvalidInputException("The task is empty; describe what you want done.");
-        var own = ManifestHooks(workflow);
-        var runHooks = own.Count == 0 ? _hooks : _hooks.With(own);
+        var hooks = HooksOf(workflow);
         var runId = RunId.New(_time.GetUtcNow());
         started?.Invoke(runId);
         var clock = Stopwatch.StartNew();
         PreparedRun prepared;
         try
         {
-            task = await RunHooks.BeforeAsync(runHooks, runId, task, new JsonObject { ["mode"] = "run", ["workflow"] = workflow.Name }, cancellationToken).ConfigureAwait(false);
+            task = await RunHooks.BeforeAsync(hooks.Run, runId, task, new JsonObject { ["mode"] = "run", ["workflow"] = workflow.Name }, cancellationToken).ConfigureAwait(false);
             prepared = await preparation.PrepareAsync(runId,
                 new RunInput(task, "run", defaultContextBudget) { StartData = StartData(workflow, startData) },
                 cancellationToken).ConfigureAwait(false);
@@ -60,7 +59,7 @@ public sealed class WorkflowRunner(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             traces.Append(runId, TraceEventTypes.Error, new JsonObject { ["type"] = e.GetType().Name, ["message"] = e.Message });
-            if (RunHooks.TellsAfterRun(e)) await RunHooks.AfterAsync(runHooks, runId, RunHooks.StatusOf(e), CancellationToken.None).ConfigureAwait(false);
+            if (RunHooks.TellsAfterRun(e)) await RunHooks.AfterAsync(hooks.Run, runId, RunHooks.StatusOf(e), CancellationToken.None).ConfigureAwait(false);
             traces.Append(runId, TraceEventTypes.RunEnd, new JsonObject { ["status"] = RunHooks.StatusOf(e), ["elapsed_ms"] = Math.Round(clock.Elapsed.TotalMilliseconds, 2) });
             throw;
         }
@@ -72,14 +71,21 @@ public sealed class WorkflowRunner(
         var state = WorkflowExecutor.NewState(runId, workflow, manifest, request, inputs, options.MaxRunTokens);
         checkpoints.Save(state);
         traces.Append(runId, TraceEventTypes.WorkflowStart, new JsonObject { ["workflow"] = workflow.Name, ["source"] = workflow.Source, ["resumed"] = false });
-        return await ExecuteAsync(workflow, state, actions, observer, prepared.Context.TotalTokens, clock, own, cancellationToken).ConfigureAwait(false);
+        return await ExecuteAsync(workflow, state, actions, observer, prepared.Context.TotalTokens, clock, hooks, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The manifest's own program hooks; none when it declares none.</summary>
-    private IReadOnlyList<MiniMe.Hooks.IRunHook> ManifestHooks(WorkflowDefinition workflow) =>
-        workflow.Hooks.Count == 0 ? []
-        : manifestHooks?.Invoke(workflow)
-          ?? throw new InvalidInputException($"{workflow.Source}: this host does not run a manifest's hooks; move them to config.yaml.");
+    /// <summary>
+    /// The hooks of one run of <paramref name="workflow"/>: config.yaml's followed by the manifest's own (run, node and
+    /// agent-call events), and the manifest's own alone for its tool nodes (config.yaml's meet every tool call in the
+    /// tool runner); null Tools when the manifest declares none.
+    /// </summary>
+    private (MiniMe.Hooks.HookDispatcher Run, MiniMe.Hooks.HookDispatcher? Tools) HooksOf(WorkflowDefinition workflow)
+    {
+        if (workflow.Hooks.Count == 0) return (_hooks, null);
+        var own = manifestHooks?.Invoke(workflow)
+            ?? throw new InvalidInputException($"{workflow.Source}: this host does not run a manifest's hooks; move them to config.yaml.");
+        return own.Count == 0 ? (_hooks, null) : (_hooks.With(own), new MiniMe.Hooks.HookDispatcher(own, traces));
+    }
 
     private static JsonObject StartData(WorkflowDefinition workflow, JsonObject? extra)
     {
@@ -95,22 +101,20 @@ public sealed class WorkflowRunner(
         if (state.Status == "completed")
             throw new InvalidInputException($"Run {runId} already completed; nothing to resume.");
         var workflow = WorkflowParser.Load(state.Manifest, state.Source);
-        var own = ManifestHooks(workflow);
+        var hooks = HooksOf(workflow);
         var done = state.Nodes.Where(n => n.Value.Status == NodeStatus.Completed).Select(n => (JsonNode?)n.Key);
         traces.Append(runId, TraceEventTypes.WorkflowStart, new JsonObject
         {
             ["workflow"] = workflow.Name, ["source"] = workflow.Source, ["resumed"] = true, ["completed_nodes"] = new JsonArray([.. done]),
         });
-        return await ExecuteAsync(workflow, state, actions, observer, 0, Stopwatch.StartNew(), own, cancellationToken).ConfigureAwait(false);
+        return await ExecuteAsync(workflow, state, actions, observer, 0, Stopwatch.StartNew(), hooks, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<WorkflowResult> ExecuteAsync(WorkflowDefinition workflow, WorkflowState state, IWorkflowActions? actions, TeamObserver? observer,
-        int contextTokens, Stopwatch clock, IReadOnlyList<MiniMe.Hooks.IRunHook> own, CancellationToken cancellationToken)
+        int contextTokens, Stopwatch clock, (MiniMe.Hooks.HookDispatcher Run, MiniMe.Hooks.HookDispatcher? Tools) hooks, CancellationToken cancellationToken)
     {
-        var runHooks = own.Count == 0 ? _hooks : _hooks.With(own);
-        // The manifest's tool hooks meet its tool nodes here; config.yaml's meet every tool call in the tool runner.
-        var toolHooks = own.Count == 0 ? null : new MiniMe.Hooks.HookDispatcher(own, traces);
-        var executor = new WorkflowExecutor(chat, options, traces, checkpoints, actions, runHooks, tools, toolHooks);
+        var runHooks = hooks.Run;
+        var executor = new WorkflowExecutor(chat, options, traces, checkpoints, actions, runHooks, tools, hooks.Tools);
         // Agent-call hooks see this run's model calls (the dispatcher is ambient for them).
         using var hookScope = runHooks.Enter();
         try
